@@ -1,0 +1,10 @@
+//! Pure computation for AI Coach: domain types and, as capabilities land, the
+//! calendar, indicators, levels and options math. No IO, no async, no clock:
+//! everything here is a function of its inputs, so it is fast to test, fuzz
+//! and benchmark.
+
+pub mod symbol;
+pub mod timeframe;
+
+pub use symbol::{Symbol, SymbolError};
+pub use timeframe::{Timeframe, TimeframeError};

@@ -1,0 +1,162 @@
+//! `coach doctor` and the app's System view: what is configured and whether
+//! each configured endpoint answers. Secret values are never included, only
+//! whether each is set and where it came from.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::Message;
+use ts_rs::TS;
+
+use crate::config::{AiConfig, MarketConfig};
+use crate::secrets::{SecretBackendKind, SecretName};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DoctorReport {
+    pub version: String,
+    pub data_dir: String,
+    pub log_dir: Option<String>,
+    pub database: DatabaseReport,
+    pub market_mode: String,
+    pub ai_mode: String,
+    pub secret_backend: SecretBackendKind,
+    pub secret_backend_warning: Option<String>,
+    pub secrets: Vec<SecretReport>,
+    pub endpoints: Vec<EndpointReport>,
+    pub settings_issues: Vec<crate::config::SettingsIssue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DatabaseReport {
+    pub path: String,
+    /// `None` when the database could not be opened (see `error`).
+    pub schema_version: Option<u32>,
+    pub supported_schema_version: u32,
+    pub journal_mode: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Whether a secret is set, and where from. Never its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SecretReport {
+    pub name: SecretName,
+    pub label: String,
+    pub env_var: String,
+    pub set: bool,
+    /// "env", "keychain" or "file" when set.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct EndpointReport {
+    pub name: String,
+    pub url: String,
+    pub ok: bool,
+    pub detail: String,
+    #[ts(type = "number | null")]
+    pub latency_ms: Option<u64>,
+}
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Checks every endpoint the configuration uses, concurrently.
+pub async fn check_endpoints(market: &MarketConfig, ai: &AiConfig) -> Vec<EndpointReport> {
+    let (rest, ws, model) = tokio::join!(check_rest(market), check_ws(market), check_ai(ai));
+    [Some(rest), Some(ws), model].into_iter().flatten().collect()
+}
+
+async fn timed<F, T>(fut: F) -> (Result<T, String>, u64)
+where
+    F: std::future::Future<Output = Result<T, String>>,
+{
+    let start = Instant::now();
+    let r = match tokio::time::timeout(CHECK_TIMEOUT, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())),
+    };
+    (r, start.elapsed().as_millis() as u64)
+}
+
+async fn check_rest(market: &MarketConfig) -> EndpointReport {
+    let rest = crate::market::rest::MassiveRest::new(market);
+    let url = format!("{}/v1/marketstatus/now", market.rest_url);
+    let (r, ms) = timed(async {
+        let v = rest.get_json("/v1/marketstatus/now").await.map_err(|e| e.to_string())?;
+        Ok(format!(
+            "market is {}",
+            v.get("market").and_then(|m| m.as_str()).unwrap_or("unknown")
+        ))
+    })
+    .await;
+    report("Market REST", url, r, ms)
+}
+
+async fn check_ws(market: &MarketConfig) -> EndpointReport {
+    let url = format!("{}/stocks", market.ws_url.trim_end_matches('/'));
+    let key = market
+        .api_key
+        .as_ref()
+        .map(|k| k.expose().to_string())
+        .unwrap_or_else(|| "demo".into());
+    let (r, ms) = timed(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .map_err(|e| format!("could not connect: {e}"))?;
+        let auth = serde_json::json!({"action": "auth", "params": key}).to_string();
+        ws.send(Message::Text(auth.into()))
+            .await
+            .map_err(|e| format!("could not send auth: {e}"))?;
+        while let Some(msg) = ws.next().await {
+            let Ok(Message::Text(t)) = msg else { continue };
+            let events: Vec<serde_json::Value> = serde_json::from_str(&t).unwrap_or_default();
+            for ev in events {
+                match ev.get("status").and_then(|s| s.as_str()) {
+                    Some("auth_success") => {
+                        let _ = ws.close(None).await;
+                        return Ok("authenticated".to_string());
+                    }
+                    Some("auth_failed") => return Err("the API key was rejected (auth_failed)".into()),
+                    _ => {}
+                }
+            }
+        }
+        Err("closed before authenticating".into())
+    })
+    .await;
+    report("Market WebSocket", url, r, ms)
+}
+
+async fn check_ai(ai: &AiConfig) -> Option<EndpointReport> {
+    let AiConfig::Model {
+        base_url, api_key, ..
+    } = ai
+    else {
+        return None;
+    };
+    let mut cfg = async_openai::config::OpenAIConfig::new().with_api_base(base_url);
+    if let Some(k) = api_key {
+        cfg = cfg.with_api_key(k.expose());
+    }
+    let client = async_openai::Client::with_config(cfg);
+    let (r, ms) = timed(async {
+        let models = client.models().list().await.map_err(|e| e.to_string())?;
+        Ok(format!("{} models available", models.data.len()))
+    })
+    .await;
+    Some(report("Language model", format!("{base_url}/models"), r, ms))
+}
+
+fn report(name: &str, url: String, r: Result<String, String>, ms: u64) -> EndpointReport {
+    let (ok, detail) = match r {
+        Ok(d) => (true, d),
+        Err(d) => (false, d),
+    };
+    EndpointReport {
+        name: name.to_string(),
+        url,
+        ok,
+        detail,
+        latency_ms: Some(ms),
+    }
+}

@@ -1,0 +1,178 @@
+//! Types that cross the boundary to the UI, and the generator of their
+//! TypeScript declarations (`ui/src/generated/bindings.ts`).
+//!
+//! The generated file is committed; the test `bindings_are_current` fails
+//! when it drifts. Regenerate with `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::config::{MarketMode, Settings, SettingsIssue};
+use crate::market::ConnectionStatus;
+use crate::secrets::{SecretBackendKind, SecretName};
+
+/// An error as the UI receives it: a small stable `code` to branch on and a
+/// message to show. Codes: `invalid_input`, `not_found`, `unavailable`,
+/// `database`, `internal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl From<crate::EngineError> for IpcError {
+    fn from(e: crate::EngineError) -> Self {
+        IpcError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Everything the status bar shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AppStatus {
+    pub version: String,
+    pub market_mode: MarketMode,
+    /// "Demo market", "Massive real-time" or "Massive delayed".
+    pub market_label: String,
+    pub connection: ConnectionStatus,
+    /// True when the chat runs without a language model.
+    pub ai_offline: bool,
+    /// "Offline coach" or the model name.
+    pub ai_label: String,
+    /// Why the coach is offline, when it is.
+    pub ai_detail: Option<String>,
+    pub data_dir: String,
+    pub schema_version: u32,
+    pub secret_backend_warning: Option<String>,
+    pub settings_issues: Vec<SettingsIssue>,
+}
+
+/// What the app is doing at start: running, or waiting for the user to decide
+/// about a database it cannot use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Startup {
+    Ready { status: AppStatus },
+    DatabaseProblem {
+        path: String,
+        message: String,
+        /// Corrupt files can be moved aside; a database from a newer app cannot be fixed here.
+        can_move_aside: bool,
+    },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SecretInfo {
+    pub name: SecretName,
+    pub label: String,
+    pub env_var: String,
+    pub set: bool,
+    /// "env" when an environment variable provides it (it then wins over the stored value).
+    pub source: Option<String>,
+}
+
+/// The settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SettingsView {
+    pub settings: Settings,
+    pub issues: Vec<SettingsIssue>,
+    pub secrets: Vec<SecretInfo>,
+    pub secret_backend: SecretBackendKind,
+    pub secret_backend_warning: Option<String>,
+}
+
+/// A JavaScript error from the webview, forwarded to the log and Sentry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct UiErrorReport {
+    /// "error" (window.onerror) or "unhandledrejection".
+    pub kind: String,
+    pub message: String,
+    pub source: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub stack: Option<String>,
+}
+
+/// A measurement from the UI (e.g. time to first visible chart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MetricInput {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+/// The TypeScript declarations of every IPC type, as committed in
+/// `ui/src/generated/bindings.ts`.
+pub fn typescript_bindings() -> String {
+    let cfg = ts_rs::Config::new();
+    let decls = [
+        IpcError::decl(&cfg),
+        AppStatus::decl(&cfg),
+        Startup::decl(&cfg),
+        SecretInfo::decl(&cfg),
+        SettingsView::decl(&cfg),
+        UiErrorReport::decl(&cfg),
+        MetricInput::decl(&cfg),
+        crate::store::Metric::decl(&cfg),
+        ConnectionStatus::decl(&cfg),
+        crate::market::ConnectionState::decl(&cfg),
+        MarketMode::decl(&cfg),
+        Settings::decl(&cfg),
+        SettingsIssue::decl(&cfg),
+        crate::config::ProviderChoice::decl(&cfg),
+        crate::config::MassiveFeed::decl(&cfg),
+        crate::config::AiChoice::decl(&cfg),
+        SecretName::decl(&cfg),
+        SecretBackendKind::decl(&cfg),
+        crate::doctor::DoctorReport::decl(&cfg),
+        crate::doctor::DatabaseReport::decl(&cfg),
+        crate::doctor::SecretReport::decl(&cfg),
+        crate::doctor::EndpointReport::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d.trim());
+        out.push_str("\n\n");
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/src/generated/bindings.ts");
+        let fresh = typescript_bindings();
+        if std::env::var("UPDATE_BINDINGS").is_ok() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/generated/bindings.ts is out of date with the Rust types: run `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings` and commit the result"
+        );
+    }
+
+    #[test]
+    fn millisecond_timestamps_are_plain_numbers_in_typescript() {
+        let b = typescript_bindings();
+        assert!(b.contains("since_ms: number"), "no silent bigint for i64 times");
+        assert!(!b.contains("bigint"), "no field may surface as bigint:\n{b}");
+    }
+}

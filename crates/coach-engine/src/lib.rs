@@ -1,0 +1,434 @@
+//! coach-engine: the running AI Coach system behind one [`Engine`] facade.
+//!
+//! The Tauri shell and the `coach` CLI are thin layers over this crate: they
+//! resolve the data directory, install telemetry, then start an `Engine` and
+//! call its methods. Nothing here knows about a webview.
+
+pub mod config;
+pub mod doctor;
+pub mod ipc;
+pub mod market;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+
+use crate::config::{
+    AiConfig, EnvOverrides, MarketConfig, MarketMode, ProviderChoice, ResolvedSecrets, Settings,
+    SettingsIssue,
+};
+use crate::doctor::{DatabaseReport, DoctorReport, SecretReport};
+use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
+use crate::market::{ConnectionStatus, MarketLink};
+use crate::secrets::{Secret, SecretName, SecretStore, SecretsError};
+use crate::store::{Db, Metric, StoreError};
+
+pub use chrono;
+pub use coach_sim::SimHandle;
+
+/// The identifier shared by the app and `coach`: the data directory is
+/// `<platform data dir>/com.aicoach.app` unless COACH_DATA_DIR says otherwise.
+pub const APP_IDENTIFIER: &str = "com.aicoach.app";
+pub const SETTINGS_FILE: &str = "settings.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error("the data directory {path} could not be created: {detail}")]
+    DataDir { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Sim(#[from] coach_sim::SimError),
+    #[error("invalid settings: {}", .0.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; "))]
+    InvalidSettings(Vec<SettingsIssue>),
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+impl EngineError {
+    /// The small, stable code the UI branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Store(_) => "database",
+            EngineError::InvalidSettings(_) | EngineError::InvalidInput(_) => "invalid_input",
+            EngineError::Secrets(_) | EngineError::DataDir { .. } | EngineError::Sim(_) => "unavailable",
+        }
+    }
+}
+
+/// The platform's data directory for AI Coach, overridden by COACH_DATA_DIR.
+pub fn resolve_data_dir(env: &EnvOverrides) -> PathBuf {
+    env.data_dir.clone().unwrap_or_else(|| {
+        dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(APP_IDENTIFIER)
+    })
+}
+
+/// Creates the data directory if it is missing.
+pub fn ensure_data_dir(dir: &Path) -> Result<(), EngineError> {
+    std::fs::create_dir_all(dir).map_err(|e| EngineError::DataDir {
+        path: dir.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+/// Reads `settings.json` as a JSON object. A missing file is empty settings;
+/// an unreadable one is reported as a settings issue and ignored.
+pub fn read_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsIssue>) {
+    let path = data_dir.join(SETTINGS_FILE);
+    match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Map::new(), vec![]),
+        Err(e) => (
+            Map::new(),
+            vec![SettingsIssue {
+                key: SETTINGS_FILE.into(),
+                message: format!("could not be read ({e}); defaults are in use"),
+            }],
+        ),
+        Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(m)) => (m, vec![]),
+            _ => (
+                Map::new(),
+                vec![SettingsIssue {
+                    key: SETTINGS_FILE.into(),
+                    message: "is not a JSON object; defaults are in use".into(),
+                }],
+            ),
+        },
+    }
+}
+
+/// Where each secret comes from: the environment wins over the store.
+pub fn resolve_secrets(
+    env: &EnvOverrides,
+    store: &SecretStore,
+) -> (ResolvedSecrets, BTreeMap<SecretName, &'static str>) {
+    let mut sources = BTreeMap::new();
+    let source_name = match store.kind() {
+        secrets::SecretBackendKind::Keychain => "keychain",
+        secrets::SecretBackendKind::File => "file",
+    };
+    let mut pick = |name: SecretName, from_env: &Option<Secret>| -> Option<Secret> {
+        if let Some(v) = from_env {
+            sources.insert(name, "env");
+            return Some(v.clone());
+        }
+        match store.get(name) {
+            Ok(Some(v)) => {
+                sources.insert(name, source_name);
+                Some(v)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = %e, secret = name.label(), "could not read a stored secret");
+                None
+            }
+        }
+    };
+    let resolved = ResolvedSecrets {
+        massive_api_key: pick(SecretName::MassiveApiKey, &env.massive_api_key),
+        openai_api_key: pick(SecretName::OpenaiApiKey, &env.openai_api_key),
+        sentry_dsn: pick(SecretName::SentryDsn, &env.sentry_dsn),
+    };
+    (resolved, sources)
+}
+
+/// How to start an engine.
+pub struct EngineOptions {
+    pub data_dir: PathBuf,
+    pub env: EnvOverrides,
+    pub secrets: Arc<SecretStore>,
+    /// The stored settings object (from tauri-plugin-store or settings.json).
+    pub settings: Map<String, Value>,
+    /// Problems found while reading the settings (e.g. an unreadable file).
+    pub settings_issues: Vec<SettingsIssue>,
+    /// `--provider demo|massive` on the command line.
+    pub provider_override: Option<ProviderChoice>,
+    /// Seed for the demo market.
+    pub demo_seed: u64,
+    pub log_dir: Option<PathBuf>,
+}
+
+/// The running system.
+pub struct Engine {
+    data_dir: PathBuf,
+    log_dir: Option<PathBuf>,
+    db: Db,
+    env: EnvOverrides,
+    settings: Settings,
+    settings_issues: Vec<SettingsIssue>,
+    secrets: Arc<SecretStore>,
+    secret_sources: BTreeMap<SecretName, &'static str>,
+    market: MarketConfig,
+    ai: AiConfig,
+    link: MarketLink,
+    // Declared last so it stops after the link that talks to it.
+    sim: Option<SimHandle>,
+}
+
+impl Engine {
+    /// Opens the database, resolves configuration and connects to the market
+    /// (starting the in-process demo market when no Massive key is configured).
+    #[tracing::instrument(skip_all, fields(data_dir = %opts.data_dir.display()))]
+    pub async fn start(opts: EngineOptions) -> Result<Engine, EngineError> {
+        ensure_data_dir(&opts.data_dir)?;
+        if let Some(w) = opts.secrets.warning() {
+            tracing::warn!("{w}");
+        }
+        let db = Db::open(&opts.data_dir.join(store::DB_FILE))?;
+        let (settings, mut settings_issues) = Settings::from_map(&opts.settings);
+        settings_issues.splice(0..0, opts.settings_issues);
+        for issue in &settings_issues {
+            tracing::warn!(key = %issue.key, "setting ignored: {}", issue.message);
+        }
+        let (resolved, secret_sources) = resolve_secrets(&opts.env, &opts.secrets);
+        let mut market = config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
+        let sim = if market.mode == MarketMode::Demo {
+            let sim = SimHandle::start(coach_sim::SimConfig {
+                seed: opts.demo_seed,
+                ..Default::default()
+            })
+            .await?;
+            market.rest_url = sim.rest_url();
+            market.ws_url = sim.ws_url();
+            Some(sim)
+        } else {
+            None
+        };
+        let ai = config::resolve_ai(&settings, &opts.env, &resolved);
+        tracing::info!(
+            market = market.mode.label(),
+            ai = %ai.label(),
+            schema = db.schema_version()?,
+            "engine started"
+        );
+        let link = MarketLink::start(market.clone());
+        Ok(Engine {
+            data_dir: opts.data_dir,
+            log_dir: opts.log_dir,
+            db,
+            env: opts.env,
+            settings,
+            settings_issues,
+            secrets: opts.secrets,
+            secret_sources,
+            market,
+            ai,
+            link,
+            sim,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn market_config(&self) -> &MarketConfig {
+        &self.market
+    }
+
+    pub fn ai_config(&self) -> &AiConfig {
+        &self.ai
+    }
+
+    /// The in-process demo market, when it is the market.
+    pub fn demo_market(&self) -> Option<&SimHandle> {
+        self.sim.as_ref()
+    }
+
+    /// Changes of the market connection state.
+    pub fn watch_connection(&self) -> watch::Receiver<ConnectionStatus> {
+        self.link.status()
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let (ai_offline, ai_detail) = match &self.ai {
+            AiConfig::Offline { reason } => (true, Some(format!("No language model in use: {reason}."))),
+            AiConfig::Model { base_url, .. } => (false, Some(format!("OpenAI-compatible endpoint {base_url}"))),
+        };
+        AppStatus {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            market_mode: self.market.mode,
+            market_label: self.market.mode.label().to_string(),
+            connection: self.link.status().borrow().clone(),
+            ai_offline,
+            ai_label: self.ai.label(),
+            ai_detail,
+            data_dir: self.data_dir.display().to_string(),
+            schema_version: self.db.schema_version().unwrap_or(0),
+            secret_backend_warning: self.secrets.warning().map(str::to_string),
+            settings_issues: self.settings_issues.clone(),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn settings_view(&self) -> SettingsView {
+        SettingsView {
+            settings: self.settings.clone(),
+            issues: self.settings_issues.clone(),
+            secrets: self.secret_infos(),
+            secret_backend: self.secrets.kind(),
+            secret_backend_warning: self.secrets.warning().map(str::to_string),
+        }
+    }
+
+    fn secret_infos(&self) -> Vec<SecretInfo> {
+        SecretName::ALL
+            .into_iter()
+            .map(|name| SecretInfo {
+                name,
+                label: name.label().to_string(),
+                env_var: name.env_var().to_string(),
+                set: self.secret_sources.contains_key(&name),
+                source: self.secret_sources.get(&name).map(|s| s.to_string()),
+            })
+            .collect()
+    }
+
+    /// Validates a settings patch against the current settings; all or nothing.
+    /// The caller persists the returned object and restarts the engine.
+    pub fn validate_settings_patch(&self, patch: &Map<String, Value>) -> Result<Settings, EngineError> {
+        self.settings.patched(patch).map_err(EngineError::InvalidSettings)
+    }
+
+    pub fn set_secret(&self, name: SecretName, value: &str) -> Result<(), EngineError> {
+        self.secrets.set(name, value)?;
+        tracing::info!(secret = name.label(), "secret saved");
+        Ok(())
+    }
+
+    pub fn clear_secret(&self, name: SecretName) -> Result<(), EngineError> {
+        self.secrets.clear(name)?;
+        tracing::info!(secret = name.label(), "secret cleared");
+        Ok(())
+    }
+
+    pub fn record_metric(&self, m: MetricInput) -> Result<(), EngineError> {
+        if m.name.trim().is_empty() || !m.value.is_finite() {
+            return Err(EngineError::InvalidInput(format!(
+                "a metric needs a name and a finite value (got {:?} = {})",
+                m.name, m.value
+            )));
+        }
+        tracing::debug!(name = %m.name, value = m.value, unit = %m.unit, "metric");
+        self.db.record_metric(&Metric {
+            ts_ms: chrono::Utc::now().timestamp_millis(),
+            name: m.name,
+            value: m.value,
+            unit: m.unit,
+            attrs: serde_json::json!({}),
+        })?;
+        Ok(())
+    }
+
+    pub fn recent_metrics(&self, name: &str, limit: u32) -> Result<Vec<Metric>, EngineError> {
+        Ok(self.db.recent_metrics(name, limit.min(10_000))?)
+    }
+
+    /// A JavaScript error from the webview: logged, and sent to Sentry when configured.
+    pub fn report_ui_error(&self, e: UiErrorReport) {
+        tracing::error!(
+            target: "ui",
+            kind = %e.kind,
+            source = e.source.as_deref().unwrap_or(""),
+            line = e.line.unwrap_or(0),
+            column = e.column.unwrap_or(0),
+            stack = e.stack.as_deref().unwrap_or(""),
+            "UI error: {}",
+            e.message
+        );
+    }
+
+    /// The full system check (`coach doctor`, the System view).
+    pub async fn doctor(&self) -> DoctorReport {
+        let endpoints = doctor::check_endpoints(&self.market, &self.ai).await;
+        DoctorReport {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            log_dir: self.log_dir.as_ref().map(|d| d.display().to_string()),
+            database: DatabaseReport {
+                path: self.db.path().display().to_string(),
+                schema_version: self.db.schema_version().ok(),
+                supported_schema_version: store::supported_schema_version(),
+                journal_mode: self.db.journal_mode().ok(),
+                error: None,
+            },
+            market_mode: self.market.mode.label().to_string(),
+            ai_mode: self.ai.label(),
+            secret_backend: self.secrets.kind(),
+            secret_backend_warning: self.secrets.warning().map(str::to_string),
+            secrets: self
+                .secret_infos()
+                .into_iter()
+                .map(|s| SecretReport {
+                    name: s.name,
+                    label: s.label,
+                    env_var: s.env_var,
+                    set: s.set,
+                    source: s.source,
+                })
+                .collect(),
+            endpoints,
+            settings_issues: self.settings_issues.clone(),
+        }
+    }
+
+    /// Environment overrides in force (for diagnostics).
+    pub fn env(&self) -> &EnvOverrides {
+        &self.env
+    }
+}
+
+/// A doctor report for when the engine could not start (e.g. a damaged
+/// database): everything that can be known without it, and the error.
+pub fn doctor_for_failed_start(opts: &EngineOptions, err: &EngineError) -> DoctorReport {
+    let (settings, mut issues) = Settings::from_map(&opts.settings);
+    issues.splice(0..0, opts.settings_issues.clone());
+    let (resolved, sources) = resolve_secrets(&opts.env, &opts.secrets);
+    let market = config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
+    let ai = config::resolve_ai(&settings, &opts.env, &resolved);
+    DoctorReport {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: opts.data_dir.display().to_string(),
+        log_dir: opts.log_dir.as_ref().map(|d| d.display().to_string()),
+        database: DatabaseReport {
+            path: opts.data_dir.join(store::DB_FILE).display().to_string(),
+            schema_version: None,
+            supported_schema_version: store::supported_schema_version(),
+            journal_mode: None,
+            error: Some(err.to_string()),
+        },
+        market_mode: market.mode.label().to_string(),
+        ai_mode: ai.label(),
+        secret_backend: opts.secrets.kind(),
+        secret_backend_warning: opts.secrets.warning().map(str::to_string),
+        secrets: SecretName::ALL
+            .into_iter()
+            .map(|name| SecretReport {
+                name,
+                label: name.label().to_string(),
+                env_var: name.env_var().to_string(),
+                set: sources.contains_key(&name),
+                source: sources.get(&name).map(|s| s.to_string()),
+            })
+            .collect(),
+        endpoints: vec![],
+        settings_issues: issues,
+    }
+}

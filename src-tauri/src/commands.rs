@@ -1,0 +1,99 @@
+//! Commands: ten-line adapters over the Engine. Errors cross as `IpcError {code, message}`.
+
+use coach_engine::doctor::DoctorReport;
+use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
+use coach_engine::secrets::SecretName;
+use coach_engine::store::Metric;
+use coach_engine::telemetry::next_request_id;
+use serde_json::{Map, Value};
+use tauri::{AppHandle, State};
+
+use crate::AppState;
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()))]
+pub async fn startup_state(state: State<'_, AppState>) -> Result<Startup, IpcError> {
+    Ok(state.startup().await)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn get_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+    Ok(state.engine().await?.status())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
+    Ok(state.engine().await?.doctor().await)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
+    Ok(state.engine().await?.settings_view())
+}
+
+/// Validates the whole patch first (nothing is saved if any value is bad),
+/// saves it through tauri-plugin-store, then restarts the engine with it.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), keys = ?patch.keys().collect::<Vec<_>>()), err(Debug))]
+pub async fn save_settings(app: AppHandle, state: State<'_, AppState>, patch: Map<String, Value>) -> Result<SettingsView, IpcError> {
+    let next = state.engine().await?.validate_settings_patch(&patch)?;
+    let store = state.settings_store(&app)?;
+    for (k, v) in next.to_map() {
+        store.set(k, v);
+    }
+    store.save().map_err(|e| IpcError { code: "unavailable".into(), message: format!("the settings could not be saved: {e}") })?;
+    state.start_engine(&app).await;
+    Ok(state.engine().await?.settings_view())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), secret = ?name), err(Debug))]
+pub async fn set_secret(app: AppHandle, state: State<'_, AppState>, name: SecretName, value: String) -> Result<SettingsView, IpcError> {
+    state.engine().await?.set_secret(name, &value)?;
+    state.start_engine(&app).await;
+    Ok(state.engine().await?.settings_view())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), secret = ?name), err(Debug))]
+pub async fn clear_secret(app: AppHandle, state: State<'_, AppState>, name: SecretName) -> Result<SettingsView, IpcError> {
+    state.engine().await?.clear_secret(name)?;
+    state.start_engine(&app).await;
+    Ok(state.engine().await?.settings_view())
+}
+
+/// The user agreed to move a damaged database aside; start again with a fresh one.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn move_database_aside(app: AppHandle, state: State<'_, AppState>) -> Result<Startup, IpcError> {
+    let moved_to = state.move_database_aside().await?;
+    tracing::warn!(to = %moved_to.display(), "damaged database moved aside at the user's request");
+    state.start_engine(&app).await;
+    Ok(state.startup().await)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()))]
+pub async fn report_ui_error(state: State<'_, AppState>, report: UiErrorReport) -> Result<(), IpcError> {
+    match state.engine().await {
+        Ok(engine) => engine.report_ui_error(report),
+        // Before the engine runs, the report still reaches the log and Sentry.
+        Err(_) => tracing::error!(target: "ui", kind = %report.kind, "UI error: {}", report.message),
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn record_metric(state: State<'_, AppState>, metric: MetricInput) -> Result<(), IpcError> {
+    Ok(state.engine().await?.record_metric(metric)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn recent_metrics(state: State<'_, AppState>, name: String, limit: u32) -> Result<Vec<Metric>, IpcError> {
+    Ok(state.engine().await?.recent_metrics(&name, limit)?)
+}

@@ -1,0 +1,70 @@
+//! The Tauri shell: start-up, state, and the commands the UI calls.
+//! All behaviour lives in coach-engine; this crate is glue.
+
+mod commands;
+mod forward;
+mod state;
+
+use std::sync::Arc;
+
+use coach_engine::config::EnvOverrides;
+use coach_engine::secrets::SecretStore;
+use tauri::Manager;
+
+pub use state::AppState;
+
+/// The app entry point for desktop (`main.rs`) and mobile (the generated
+/// iOS/Android projects call it through `mobile_entry_point`).
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .setup(|app| {
+            let env = EnvOverrides::from_env();
+            let data_dir = match &env.data_dir {
+                Some(d) => d.clone(),
+                None => app.path().app_data_dir()?,
+            };
+            // A missing data dir is created; one that cannot be is shown as a start-up failure.
+            let dir_error = coach_engine::ensure_data_dir(&data_dir).err();
+            let secrets = Arc::new(SecretStore::open(&data_dir));
+            let (resolved, _) = coach_engine::resolve_secrets(&env, &secrets);
+            let telemetry = coach_engine::telemetry::init(coach_engine::telemetry::TelemetryOptions {
+                data_dir: dir_error.is_none().then(|| data_dir.clone()),
+                sentry_dsn: resolved.sentry_dsn,
+                stderr: true,
+                default_filter: "info".into(),
+                program: "ai-coach",
+            });
+            let state = AppState::new(data_dir, env, secrets, telemetry);
+            app.manage(state);
+            let handle = app.handle().clone();
+            tauri::async_runtime::block_on(async move {
+                let state = handle.state::<AppState>();
+                match dir_error {
+                    Some(e) => state.fail(e.to_string()).await,
+                    None => state.start_engine(&handle).await,
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::startup_state,
+            commands::get_status,
+            commands::doctor,
+            commands::get_settings,
+            commands::save_settings,
+            commands::set_secret,
+            commands::clear_secret,
+            commands::move_database_aside,
+            commands::report_ui_error,
+            commands::record_metric,
+            commands::recent_metrics,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the app stopped with an error");
+        eprintln!("AI Coach could not run: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,183 @@
+//! The one piece of shell state: the running Engine, or why there is none.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use coach_engine::config::{EnvOverrides, SettingsIssue};
+use coach_engine::ipc::{IpcError, Startup};
+use coach_engine::secrets::SecretStore;
+use coach_engine::store::StoreError;
+use coach_engine::telemetry::TelemetryGuard;
+use coach_engine::{Engine, EngineError, EngineOptions, SETTINGS_FILE};
+use serde_json::{Map, Value};
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+use tokio::sync::RwLock;
+
+enum Slot {
+    Starting,
+    Ready(Arc<Engine>),
+    Problem(Startup),
+}
+
+pub struct AppState {
+    slot: RwLock<Slot>,
+    data_dir: PathBuf,
+    env: EnvOverrides,
+    secrets: Arc<SecretStore>,
+    telemetry: TelemetryGuard,
+    forwarder: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl AppState {
+    pub fn new(
+        data_dir: PathBuf,
+        env: EnvOverrides,
+        secrets: Arc<SecretStore>,
+        telemetry: TelemetryGuard,
+    ) -> AppState {
+        AppState {
+            slot: RwLock::new(Slot::Starting),
+            data_dir,
+            env,
+            secrets,
+            telemetry,
+            forwarder: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The running engine, or an error the UI can show.
+    pub async fn engine(&self) -> Result<Arc<Engine>, IpcError> {
+        match &*self.slot.read().await {
+            Slot::Ready(e) => Ok(e.clone()),
+            Slot::Starting => Err(IpcError {
+                code: "unavailable".into(),
+                message: "AI Coach is still starting".into(),
+            }),
+            Slot::Problem(_) => Err(IpcError {
+                code: "unavailable".into(),
+                message: "AI Coach could not start; see the start-up screen".into(),
+            }),
+        }
+    }
+
+    pub async fn startup(&self) -> Startup {
+        match &*self.slot.read().await {
+            Slot::Ready(e) => Startup::Ready { status: e.status() },
+            Slot::Starting => Startup::Failed {
+                message: "AI Coach is still starting".into(),
+            },
+            Slot::Problem(p) => p.clone(),
+        }
+    }
+
+    pub async fn fail(&self, message: String) {
+        tracing::error!("start-up failed: {message}");
+        *self.slot.write().await = Slot::Problem(Startup::Failed { message });
+    }
+
+    /// The settings object from tauri-plugin-store. A damaged file is moved
+    /// aside (never deleted) and reported; defaults are used.
+    pub fn load_settings<R: Runtime>(&self, app: &AppHandle<R>) -> (Map<String, Value>, Vec<SettingsIssue>) {
+        let path = self.data_dir.join(SETTINGS_FILE);
+        match app.store(&path) {
+            Ok(store) => (store.entries().into_iter().collect(), vec![]),
+            Err(e) => {
+                let aside = path.with_extension(format!(
+                    "json.damaged-{}",
+                    chrono_stamp()
+                ));
+                let moved = std::fs::rename(&path, &aside).is_ok();
+                tracing::error!(error = %e, moved, "settings file unreadable");
+                (
+                    Map::new(),
+                    vec![SettingsIssue {
+                        key: SETTINGS_FILE.into(),
+                        message: if moved {
+                            format!("could not be read ({e}); it was kept as {} and defaults are in use", aside.display())
+                        } else {
+                            format!("could not be read ({e}); defaults are in use")
+                        },
+                    }],
+                )
+            }
+        }
+    }
+
+    /// Starts (or restarts) the engine with the current settings and secrets.
+    pub async fn start_engine<R: Runtime>(&self, app: &AppHandle<R>) {
+        let mut slot = self.slot.write().await;
+        // Stop the old engine (its market socket and demo market) before the new one binds.
+        *slot = Slot::Starting;
+        let (settings, settings_issues) = self.load_settings(app);
+        let opts = EngineOptions {
+            data_dir: self.data_dir.clone(),
+            env: self.env.clone(),
+            secrets: self.secrets.clone(),
+            settings,
+            settings_issues,
+            provider_override: None,
+            demo_seed: 1,
+            log_dir: self.telemetry.log_dir.clone(),
+        };
+        *slot = match Engine::start(opts).await {
+            Ok(engine) => {
+                let engine = Arc::new(engine);
+                self.replace_forwarder(crate::forward::spawn(app.clone(), engine.clone()));
+                Slot::Ready(engine)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "engine failed to start");
+                Slot::Problem(problem_from(&e))
+            }
+        };
+        drop(slot);
+        crate::forward::emit_startup(app, &self.startup().await);
+    }
+
+    fn replace_forwarder(&self, next: tauri::async_runtime::JoinHandle<()>) {
+        let mut f = self.forwarder.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = f.replace(next) {
+            old.abort();
+        }
+    }
+
+    pub fn settings_store<R: Runtime>(&self, app: &AppHandle<R>) -> Result<Arc<tauri_plugin_store::Store<R>>, IpcError> {
+        app.store(self.data_dir.join(SETTINGS_FILE)).map_err(|e| IpcError {
+            code: "unavailable".into(),
+            message: format!("the settings file could not be opened: {e}"),
+        })
+    }
+
+    /// Moves a damaged database aside so the next start begins fresh.
+    pub async fn move_database_aside(&self) -> Result<PathBuf, IpcError> {
+        let path = self.data_dir.join(coach_engine::store::DB_FILE);
+        coach_engine::store::move_aside(&path, chrono_now()).map_err(|e| IpcError::from(EngineError::from(e)))
+    }
+}
+
+fn problem_from(e: &EngineError) -> Startup {
+    match e {
+        EngineError::Store(StoreError::Corrupt { path, .. }) => Startup::DatabaseProblem {
+            path: path.display().to_string(),
+            message: e.to_string(),
+            can_move_aside: true,
+        },
+        EngineError::Store(StoreError::TooNew { path, .. }) => Startup::DatabaseProblem {
+            path: path.display().to_string(),
+            message: e.to_string(),
+            can_move_aside: false,
+        },
+        other => Startup::Failed {
+            message: other.to_string(),
+        },
+    }
+}
+
+fn chrono_now() -> coach_engine::chrono::DateTime<coach_engine::chrono::Utc> {
+    coach_engine::chrono::Utc::now()
+}
+
+fn chrono_stamp() -> String {
+    chrono_now().format("%Y%m%dT%H%M%SZ").to_string()
+}

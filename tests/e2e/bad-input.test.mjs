@@ -1,0 +1,69 @@
+// Bad input: a damaged database and bad settings are reported, and nothing is lost.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, freshHome, waitFor } from "./lib/driver.mjs";
+
+describe("a damaged database", () => {
+  let app;
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("is reported, moved aside only when the user agrees, and the app starts fresh", async () => {
+    const home = freshHome();
+    const garbage = "this file was damaged by a disk failure; it is not a database at all....";
+    writeFileSync(join(home.data, "coach.db"), garbage);
+    app = await App.launch({ home });
+    const problem = await app.waitForTestId("startup-problem");
+    assert.match(await app.text(problem), /can't open its database/);
+    await app.screenshot("04-database-problem");
+    assert.equal(readFileSync(join(home.data, "coach.db"), "utf8"), garbage, "nothing changes before the user decides");
+    await app.click(await app.byTestId("move-db-aside"));
+    await app.waitForText("status-market", "Demo market");
+    const aside = readdirSync(home.data).filter((f) => f.startsWith("coach.db.corrupt-"));
+    assert.equal(aside.length, 1, `the damaged file is kept beside the new one (${readdirSync(home.data)})`);
+    assert.equal(readFileSync(join(home.data, aside[0]), "utf8"), garbage, "byte for byte");
+  });
+});
+
+describe("settings", () => {
+  let app;
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("ignores an unknown key with a warning, rejects a bad value by name, saves a good one", async () => {
+    const home = freshHome();
+    const settingsPath = join(home.data, "settings.json");
+    writeFileSync(settingsPath, JSON.stringify({ colour_scheme: "neon", stale_after_secs: 20 }));
+    app = await App.launch({ home });
+    await app.waitForTestId("status-market");
+    await app.click(await app.byTestId("tab-settings"));
+    await app.waitForTestId("settings-form");
+    const page = await app.text(await app.byTestId("settings-form"));
+    assert.ok(page.length > 0);
+    const ignored = await app.exec("return document.querySelector('.warning')?.textContent ?? ''");
+    assert.match(ignored, /colour_scheme/, "the unknown key is named as ignored");
+
+    const stale = await app.find("#setting-stale_after_secs");
+    await app.clear(stale);
+    await app.type(stale, "2");
+    await app.click(await app.byTestId("settings-save"));
+    const msg = await app.waitForText("settings-error", (t) => t.length > 0);
+    assert.match(msg, /stale_after_secs/, "the error names the setting");
+    assert.match(msg, /5 to 3600/, "and says what is allowed");
+    assert.equal(JSON.parse(readFileSync(settingsPath, "utf8")).stale_after_secs, 20, "a rejected save changes nothing");
+    await app.screenshot("05-settings-rejected");
+
+    await app.clear(stale);
+    await app.type(stale, "45");
+    await app.click(await app.byTestId("settings-save"));
+    await app.waitForText("settings-error", (t) => t.startsWith("Saved"));
+    await waitFor(() => JSON.parse(readFileSync(settingsPath, "utf8")).stale_after_secs === 45, {
+      what: "settings.json to hold the new value",
+    });
+    await app.waitForText("status-connection", "Live", 20000);
+  });
+});

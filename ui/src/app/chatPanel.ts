@@ -1,0 +1,53 @@
+// The coach's panel. It says plainly which coach is on (a model, or the offline
+// coach) and what it is grounded in.
+
+import type { AppStatus } from "../generated/bindings";
+import { h, replace } from "../lib/dom";
+
+export function createChatPanel(initial: AppStatus): { element: HTMLElement; update(s: AppStatus): void } {
+  const mode = h("span", { class: "pill", "data-testid": "chat-mode" });
+  const intro = h("div", { class: "chat-message", "data-role": "assistant" });
+  const input = h("textarea", {
+    class: "chat-input",
+    rows: 2,
+    disabled: true,
+    "aria-describedby": "chat-unavailable",
+    placeholder: "Ask the coach…",
+  });
+  const render = (s: AppStatus) => {
+    mode.textContent = s.ai_label;
+    mode.dataset.offline = String(s.ai_offline);
+    replace(
+      intro,
+      h("p", {}, h("strong", {}, "Welcome to AI Coach. ")),
+      h(
+        "p",
+        {},
+        s.ai_offline
+          ? "I'm the offline coach: no language model is in use, so my answers are built from templates over the numbers this app computes."
+          : `I'm running on ${s.ai_label}. Every number I quote comes from a tool result the app computed.`,
+      ),
+      h(
+        "p",
+        {},
+        s.market_mode === "demo"
+          ? "You're on the demo market: simulated prices from a built-in market, not real quotes."
+          : `Market data comes from ${s.market_label}.`,
+      ),
+    );
+  };
+  render(initial);
+  const element = h(
+    "aside",
+    { class: "chat-panel", "aria-label": "Coach", "data-testid": "chat-panel" },
+    h("header", { class: "panel-head" }, h("h2", {}, "Coach"), mode),
+    h("div", { class: "chat-log", role: "log" }, intro),
+    h(
+      "div",
+      { class: "chat-composer" },
+      input,
+      h("small", { id: "chat-unavailable", class: "muted" }, "Conversations open when the coach's market tools are connected."),
+    ),
+  );
+  return { element, update: render };
+}

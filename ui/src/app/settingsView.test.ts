@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import type { Settings } from "../generated/bindings";
+import { diffSettings } from "./settingsView";
+
+const base: Settings = {
+  market_provider: "auto",
+  massive_feed: "realtime",
+  massive_rest_url: null,
+  massive_ws_url: null,
+  ai_mode: "auto",
+  openai_base_url: null,
+  model: "gpt-4o-mini",
+  stale_after_secs: 30,
+};
+
+describe("diffSettings", () => {
+  it("sends only what changed", () => {
+    expect(
+      diffSettings(base, { market_provider: "auto", model: "gpt-4o-mini", stale_after_secs: "30", massive_rest_url: "" }),
+    ).toEqual({});
+  });
+  it("types numbers as numbers and leaves bad numbers for the backend to reject by name", () => {
+    expect(diffSettings(base, { stale_after_secs: "45" })).toEqual({ stale_after_secs: 45 });
+    expect(diffSettings(base, { stale_after_secs: "abc" })).toEqual({ stale_after_secs: "abc" });
+  });
+  it("clears a URL with null and trims one that is set", () => {
+    expect(diffSettings({ ...base, openai_base_url: "http://x" }, { openai_base_url: "  " })).toEqual({ openai_base_url: null });
+    expect(diffSettings(base, { openai_base_url: " http://127.0.0.1:11434/v1 " })).toEqual({
+      openai_base_url: "http://127.0.0.1:11434/v1",
+    });
+  });
+});

@@ -1,0 +1,53 @@
+// The app frame: a center panel with tabs, the coach panel, and the status bar.
+// On a phone-width window (≤ 480 px) the panels stack (CSS) and details open
+// as bottom sheets.
+
+import type { AppStatus } from "../generated/bindings";
+import { ipc, events } from "../ipc";
+import { h } from "../lib/dom";
+import { createStatusBar } from "./statusBar";
+import { createSystemView } from "./systemView";
+import { createSettingsView } from "./settingsView";
+import { createChatPanel } from "./chatPanel";
+import { createTabs } from "../components/tabs";
+
+export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
+  const statusBar = createStatusBar(initial);
+  const chat = createChatPanel(initial);
+  const system = createSystemView();
+  const refreshStatus = async () => {
+    try {
+      const s = await ipc.getStatus();
+      statusBar.update(s);
+      chat.update(s);
+    } catch {
+      /* the startup listener handles a failed restart */
+    }
+  };
+  const settings = createSettingsView(() => {
+    void refreshStatus();
+    void system.refresh();
+  });
+  const tabs = createTabs([
+    { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
+    { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },
+  ]);
+
+  root.replaceChildren(
+    h(
+      "div",
+      { class: "app" },
+      h(
+        "header",
+        { class: "app-head" },
+        h("h1", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆"), "AI Coach"),
+        tabs.list,
+      ),
+      h("main", { class: "center-panel", "data-testid": "center-panel" }, tabs.panels),
+      chat.element,
+      statusBar.element,
+    ),
+  );
+  tabs.select("system");
+  await events.marketStatus((c) => statusBar.updateConnection(c));
+}

@@ -1,0 +1,106 @@
+// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.
+// Do not edit by hand: CI fails when this file and the Rust types disagree.
+
+export type IpcError = { code: string, message: string, };
+
+export type AppStatus = { version: string, market_mode: MarketMode, 
+/**
+ * "Demo market", "Massive real-time" or "Massive delayed".
+ */
+market_label: string, connection: ConnectionStatus, 
+/**
+ * True when the chat runs without a language model.
+ */
+ai_offline: boolean, 
+/**
+ * "Offline coach" or the model name.
+ */
+ai_label: string, 
+/**
+ * Why the coach is offline, when it is.
+ */
+ai_detail: string | null, data_dir: string, schema_version: number, secret_backend_warning: string | null, settings_issues: Array<SettingsIssue>, };
+
+export type Startup = { "state": "ready", status: AppStatus, } | { "state": "database_problem", path: string, message: string, 
+/**
+ * Corrupt files can be moved aside; a database from a newer app cannot be fixed here.
+ */
+can_move_aside: boolean, } | { "state": "failed", message: string, };
+
+export type SecretInfo = { name: SecretName, label: string, env_var: string, set: boolean, 
+/**
+ * "env" when an environment variable provides it (it then wins over the stored value).
+ */
+source: string | null, };
+
+export type SettingsView = { settings: Settings, issues: Array<SettingsIssue>, secrets: Array<SecretInfo>, secret_backend: SecretBackendKind, secret_backend_warning: string | null, };
+
+export type UiErrorReport = { 
+/**
+ * "error" (window.onerror) or "unhandledrejection".
+ */
+kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, };
+
+export type MetricInput = { name: string, value: number, unit: string, };
+
+export type Metric = { ts_ms: number, name: string, value: number, unit: string, attrs: Record<string, unknown>, };
+
+export type ConnectionStatus = { state: ConnectionState, 
+/**
+ * Human words for the state: why it failed, when the next attempt is.
+ */
+detail: string | null, 
+/**
+ * When the state began, unix milliseconds.
+ */
+since_ms: number, 
+/**
+ * Reconnect attempts since the last successful connection.
+ */
+attempt: number, };
+
+export type ConnectionState = "connecting" | "live" | "delayed" | "stale" | "reconnecting" | "failed";
+
+export type MarketMode = "demo" | "massive_realtime" | "massive_delayed";
+
+export type Settings = { market_provider: ProviderChoice, massive_feed: MassiveFeed, 
+/**
+ * Overrides Massive's REST host (e.g. a proxy); `None` uses the default.
+ */
+massive_rest_url: string | null, massive_ws_url: string | null, ai_mode: AiChoice, 
+/**
+ * Any OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM).
+ */
+openai_base_url: string | null, model: string, 
+/**
+ * No data for this long while the market is open marks the feed stale.
+ */
+stale_after_secs: number, };
+
+export type SettingsIssue = { key: string, message: string, };
+
+export type ProviderChoice = "auto" | "demo" | "massive";
+
+export type MassiveFeed = "realtime" | "delayed";
+
+export type AiChoice = "auto" | "offline";
+
+export type SecretName = "massive_api_key" | "openai_api_key" | "sentry_dsn";
+
+export type SecretBackendKind = "keychain" | "file";
+
+export type DoctorReport = { version: string, data_dir: string, log_dir: string | null, database: DatabaseReport, market_mode: string, ai_mode: string, secret_backend: SecretBackendKind, secret_backend_warning: string | null, secrets: Array<SecretReport>, endpoints: Array<EndpointReport>, settings_issues: Array<SettingsIssue>, };
+
+export type DatabaseReport = { path: string, 
+/**
+ * `None` when the database could not be opened (see `error`).
+ */
+schema_version: number | null, supported_schema_version: number, journal_mode: string | null, error: string | null, };
+
+export type SecretReport = { name: SecretName, label: string, env_var: string, set: boolean, 
+/**
+ * "env", "keychain" or "file" when set.
+ */
+source: string | null, };
+
+export type EndpointReport = { name: string, url: string, ok: boolean, detail: string, latency_ms: number | null, };

@@ -1,0 +1,88 @@
+// The only place the UI talks to the Rust backend. Every command is typed with
+// the generated bindings; every failure becomes an IpcError {code, message}.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppStatus,
+  ConnectionStatus,
+  DoctorReport,
+  IpcError,
+  Metric,
+  MetricInput,
+  SecretName,
+  SettingsView,
+  Startup,
+  UiErrorReport,
+} from "../generated/bindings";
+
+export type { IpcError };
+
+/** Turns whatever a rejected invoke gives us into an IpcError. */
+export function toIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    return { code: String(code), message: String(message) };
+  }
+  if (e instanceof Error) return { code: "internal", message: e.message };
+  return { code: "internal", message: typeof e === "string" ? e : "Unknown error" };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const ipc = {
+  startupState: () => call<Startup>("startup_state"),
+  getStatus: () => call<AppStatus>("get_status"),
+  doctor: () => call<DoctorReport>("doctor"),
+  getSettings: () => call<SettingsView>("get_settings"),
+  saveSettings: (patch: Record<string, unknown>) => call<SettingsView>("save_settings", { patch }),
+  setSecret: (name: SecretName, value: string) => call<SettingsView>("set_secret", { name, value }),
+  clearSecret: (name: SecretName) => call<SettingsView>("clear_secret", { name }),
+  moveDatabaseAside: () => call<Startup>("move_database_aside"),
+  reportUiError: (report: UiErrorReport) => call<null>("report_ui_error", { report }),
+  recordMetric: (metric: MetricInput) => call<null>("record_metric", { metric }),
+  recentMetrics: (name: string, limit: number) => call<Metric[]>("recent_metrics", { name, limit }),
+};
+
+export const events = {
+  marketStatus: (cb: (s: ConnectionStatus) => void): Promise<UnlistenFn> =>
+    listen<ConnectionStatus>("market://status", (e) => cb(e.payload)),
+  startup: (cb: (s: Startup) => void): Promise<UnlistenFn> =>
+    listen<Startup>("app://startup", (e) => cb(e.payload)),
+};
+
+/** Forwards uncaught errors and unhandled rejections to the backend log (and Sentry). */
+export function installErrorForwarding(target: Window = window): void {
+  const send = (report: UiErrorReport) => {
+    ipc.reportUiError(report).catch(() => {
+      /* the backend is gone; nothing more to do */
+    });
+  };
+  target.addEventListener("error", (ev: ErrorEvent) => {
+    send({
+      kind: "error",
+      message: ev.message || String(ev.error ?? "unknown error"),
+      source: ev.filename || null,
+      line: ev.lineno || null,
+      column: ev.colno || null,
+      stack: ev.error instanceof Error ? (ev.error.stack ?? null) : null,
+    });
+  });
+  target.addEventListener("unhandledrejection", (ev: PromiseRejectionEvent) => {
+    const r = ev.reason;
+    send({
+      kind: "unhandledrejection",
+      message: r instanceof Error ? r.message : toIpcError(r).message,
+      source: null,
+      line: null,
+      column: null,
+      stack: r instanceof Error ? (r.stack ?? null) : null,
+    });
+  });
+}
