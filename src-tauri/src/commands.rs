@@ -38,20 +38,32 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, Ip
 /// saves it through tauri-plugin-store, then restarts the engine with it.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), keys = ?patch.keys().collect::<Vec<_>>()), err(Debug))]
-pub async fn save_settings(app: AppHandle, state: State<'_, AppState>, patch: Map<String, Value>) -> Result<SettingsView, IpcError> {
+pub async fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    patch: Map<String, Value>,
+) -> Result<SettingsView, IpcError> {
     let next = state.engine().await?.validate_settings_patch(&patch)?;
     let store = state.settings_store(&app)?;
     for (k, v) in next.to_map() {
         store.set(k, v);
     }
-    store.save().map_err(|e| IpcError { code: "unavailable".into(), message: format!("the settings could not be saved: {e}") })?;
+    store.save().map_err(|e| IpcError {
+        code: "unavailable".into(),
+        message: format!("the settings could not be saved: {e}"),
+    })?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), secret = ?name), err(Debug))]
-pub async fn set_secret(app: AppHandle, state: State<'_, AppState>, name: SecretName, value: String) -> Result<SettingsView, IpcError> {
+pub async fn set_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: SecretName,
+    value: String,
+) -> Result<SettingsView, IpcError> {
     state.engine().await?.set_secret(name, &value)?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
@@ -59,7 +71,11 @@ pub async fn set_secret(app: AppHandle, state: State<'_, AppState>, name: Secret
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), secret = ?name), err(Debug))]
-pub async fn clear_secret(app: AppHandle, state: State<'_, AppState>, name: SecretName) -> Result<SettingsView, IpcError> {
+pub async fn clear_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: SecretName,
+) -> Result<SettingsView, IpcError> {
     state.engine().await?.clear_secret(name)?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
@@ -68,7 +84,10 @@ pub async fn clear_secret(app: AppHandle, state: State<'_, AppState>, name: Secr
 /// The user agreed to move a damaged database aside; start again with a fresh one.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
-pub async fn move_database_aside(app: AppHandle, state: State<'_, AppState>) -> Result<Startup, IpcError> {
+pub async fn move_database_aside(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Startup, IpcError> {
     let moved_to = state.move_database_aside().await?;
     tracing::warn!(to = %moved_to.display(), "damaged database moved aside at the user's request");
     state.start_engine(&app).await;
@@ -77,23 +96,35 @@ pub async fn move_database_aside(app: AppHandle, state: State<'_, AppState>) -> 
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()))]
-pub async fn report_ui_error(state: State<'_, AppState>, report: UiErrorReport) -> Result<(), IpcError> {
+pub async fn report_ui_error(
+    state: State<'_, AppState>,
+    report: UiErrorReport,
+) -> Result<(), IpcError> {
     match state.engine().await {
         Ok(engine) => engine.report_ui_error(report),
         // Before the engine runs, the report still reaches the log and Sentry.
-        Err(_) => tracing::error!(target: "ui", kind = %report.kind, "UI error: {}", report.message),
+        Err(_) => {
+            tracing::error!(target: "ui", kind = %report.kind, "UI error: {}", report.message)
+        }
     }
     Ok(())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
-pub async fn record_metric(state: State<'_, AppState>, metric: MetricInput) -> Result<(), IpcError> {
+pub async fn record_metric(
+    state: State<'_, AppState>,
+    metric: MetricInput,
+) -> Result<(), IpcError> {
     Ok(state.engine().await?.record_metric(metric)?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
-pub async fn recent_metrics(state: State<'_, AppState>, name: String, limit: u32) -> Result<Vec<Metric>, IpcError> {
+pub async fn recent_metrics(
+    state: State<'_, AppState>,
+    name: String,
+    limit: u32,
+) -> Result<Vec<Metric>, IpcError> {
     Ok(state.engine().await?.recent_metrics(&name, limit)?)
 }

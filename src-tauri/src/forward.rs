@@ -11,7 +11,10 @@ pub const MARKET_STATUS: &str = "market://status";
 pub const APP_STARTUP: &str = "app://startup";
 
 /// Forwards connection-state changes until the engine is replaced (the task is aborted then).
-pub fn spawn<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>) -> tauri::async_runtime::JoinHandle<()> {
+pub fn spawn<R: Runtime>(
+    app: AppHandle<R>,
+    engine: Arc<Engine>,
+) -> tauri::async_runtime::JoinHandle<()> {
     let mut rx = engine.watch_connection();
     tauri::async_runtime::spawn(async move {
         loop {

@@ -29,13 +29,14 @@ pub fn run() {
             let dir_error = coach_engine::ensure_data_dir(&data_dir).err();
             let secrets = Arc::new(SecretStore::open(&data_dir));
             let (resolved, _) = coach_engine::resolve_secrets(&env, &secrets);
-            let telemetry = coach_engine::telemetry::init(coach_engine::telemetry::TelemetryOptions {
-                data_dir: dir_error.is_none().then(|| data_dir.clone()),
-                sentry_dsn: resolved.sentry_dsn,
-                stderr: true,
-                default_filter: "info".into(),
-                program: "ai-coach",
-            });
+            let telemetry =
+                coach_engine::telemetry::init(coach_engine::telemetry::TelemetryOptions {
+                    data_dir: dir_error.is_none().then(|| data_dir.clone()),
+                    sentry_dsn: resolved.sentry_dsn,
+                    stderr: true,
+                    default_filter: "info".into(),
+                    program: "ai-coach",
+                });
             let state = AppState::new(data_dir, env, secrets, telemetry);
             app.manage(state);
             let handle = app.handle().clone();

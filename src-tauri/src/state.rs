@@ -17,7 +17,7 @@ use tokio::sync::RwLock;
 enum Slot {
     Starting,
     Ready(Arc<Engine>),
-    Problem(Startup),
+    Problem(Box<Startup>),
 }
 
 pub struct AppState {
@@ -67,26 +67,26 @@ impl AppState {
             Slot::Starting => Startup::Failed {
                 message: "AI Coach is still starting".into(),
             },
-            Slot::Problem(p) => p.clone(),
+            Slot::Problem(p) => (**p).clone(),
         }
     }
 
     pub async fn fail(&self, message: String) {
         tracing::error!("start-up failed: {message}");
-        *self.slot.write().await = Slot::Problem(Startup::Failed { message });
+        *self.slot.write().await = Slot::Problem(Box::new(Startup::Failed { message }));
     }
 
     /// The settings object from tauri-plugin-store. A damaged file is moved
     /// aside (never deleted) and reported; defaults are used.
-    pub fn load_settings<R: Runtime>(&self, app: &AppHandle<R>) -> (Map<String, Value>, Vec<SettingsIssue>) {
+    pub fn load_settings<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+    ) -> (Map<String, Value>, Vec<SettingsIssue>) {
         let path = self.data_dir.join(SETTINGS_FILE);
         match app.store(&path) {
             Ok(store) => (store.entries().into_iter().collect(), vec![]),
             Err(e) => {
-                let aside = path.with_extension(format!(
-                    "json.damaged-{}",
-                    chrono_stamp()
-                ));
+                let aside = path.with_extension(format!("json.damaged-{}", chrono_stamp()));
                 let moved = std::fs::rename(&path, &aside).is_ok();
                 tracing::error!(error = %e, moved, "settings file unreadable");
                 (
@@ -128,7 +128,7 @@ impl AppState {
             }
             Err(e) => {
                 tracing::error!(error = %e, "engine failed to start");
-                Slot::Problem(problem_from(&e))
+                Slot::Problem(Box::new(problem_from(&e)))
             }
         };
         drop(slot);
@@ -142,17 +142,22 @@ impl AppState {
         }
     }
 
-    pub fn settings_store<R: Runtime>(&self, app: &AppHandle<R>) -> Result<Arc<tauri_plugin_store::Store<R>>, IpcError> {
-        app.store(self.data_dir.join(SETTINGS_FILE)).map_err(|e| IpcError {
-            code: "unavailable".into(),
-            message: format!("the settings file could not be opened: {e}"),
-        })
+    pub fn settings_store<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+    ) -> Result<Arc<tauri_plugin_store::Store<R>>, IpcError> {
+        app.store(self.data_dir.join(SETTINGS_FILE))
+            .map_err(|e| IpcError {
+                code: "unavailable".into(),
+                message: format!("the settings file could not be opened: {e}"),
+            })
     }
 
     /// Moves a damaged database aside so the next start begins fresh.
     pub async fn move_database_aside(&self) -> Result<PathBuf, IpcError> {
         let path = self.data_dir.join(coach_engine::store::DB_FILE);
-        coach_engine::store::move_aside(&path, chrono_now()).map_err(|e| IpcError::from(EngineError::from(e)))
+        coach_engine::store::move_aside(&path, chrono_now())
+            .map_err(|e| IpcError::from(EngineError::from(e)))
     }
 }
 

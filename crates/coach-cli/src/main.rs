@@ -13,7 +13,11 @@ use coach_engine::secrets::SecretStore;
 use coach_engine::{Engine, EngineOptions};
 
 #[derive(Parser)]
-#[command(name = "coach", version, about = "AI Coach from the command line: market data, analytics and the coach, as JSON.")]
+#[command(
+    name = "coach",
+    version,
+    about = "AI Coach from the command line: market data, analytics and the coach, as JSON."
+)]
 struct Cli {
     /// Market data source: the built-in demo market, or Massive (needs MASSIVE_API_KEY).
     #[arg(long, global = true, value_enum)]
@@ -61,7 +65,10 @@ enum SimCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -90,7 +97,10 @@ async fn run(cli: Cli) -> ExitCode {
         default_filter: "info".into(),
         program: "coach",
     });
-    let span = tracing::info_span!("cli", request_id = coach_engine::telemetry::next_request_id());
+    let span = tracing::info_span!(
+        "cli",
+        request_id = coach_engine::telemetry::next_request_id()
+    );
     let _entered = span.enter();
     let (settings, settings_issues) = coach_engine::read_settings_file(&data_dir);
     let opts = EngineOptions {
@@ -108,7 +118,9 @@ async fn run(cli: Cli) -> ExitCode {
     };
     match cli.command {
         Command::Doctor { json } => doctor(opts, json).await,
-        Command::Sim { command: SimCommand::Serve { port, seed } } => sim_serve(port, seed).await,
+        Command::Sim {
+            command: SimCommand::Serve { port, seed },
+        } => sim_serve(port, seed).await,
     }
 }
 
@@ -165,7 +177,11 @@ fn print_doctor(r: &DoctorReport) {
         }
         (err, _) => {
             let _ = writeln!(out, "  database      {}", r.database.path);
-            let _ = writeln!(out, "  [FAIL]        {}", err.as_deref().unwrap_or("unknown error"));
+            let _ = writeln!(
+                out,
+                "  [FAIL]        {}",
+                err.as_deref().unwrap_or("unknown error")
+            );
         }
     }
     let _ = writeln!(out, "  market        {}", r.market_mode);
@@ -189,7 +205,9 @@ fn print_doctor(r: &DoctorReport) {
             e.name,
             e.url,
             e.detail,
-            e.latency_ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default()
+            e.latency_ms
+                .map(|ms| format!(" ({ms} ms)"))
+                .unwrap_or_default()
         );
     }
     for i in &r.settings_issues {

@@ -15,7 +15,9 @@ pub enum SymbolError {
     Empty,
     #[error("ticker symbol {0:?} is too long: at most 10 characters")]
     TooLong(String),
-    #[error("ticker symbol {input:?} has an invalid character {ch:?}: use letters, digits, '.' or '-'")]
+    #[error(
+        "ticker symbol {input:?} has an invalid character {ch:?}: use letters, digits, '.' or '-'"
+    )]
     InvalidChar { input: String, ch: char },
     #[error("ticker symbol {0:?} must start with a letter")]
     BadStart(String),
@@ -113,9 +115,15 @@ mod tests {
             Symbol::parse("ABCDEFGHIJK"),
             Err(SymbolError::TooLong(_))
         ));
-        assert!(matches!(Symbol::parse("1ABC"), Err(SymbolError::BadStart(_))));
+        assert!(matches!(
+            Symbol::parse("1ABC"),
+            Err(SymbolError::BadStart(_))
+        ));
         let msg = Symbol::parse("SP$").unwrap_err().to_string();
-        assert!(msg.contains("'$'"), "the message names the bad character: {msg}");
+        assert!(
+            msg.contains("'$'"),
+            "the message names the bad character: {msg}"
+        );
     }
 
     #[test]

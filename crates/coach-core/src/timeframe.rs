@@ -79,9 +79,17 @@ mod tests {
     #[test]
     fn every_timeframe_round_trips_through_its_name() {
         for tf in Timeframe::ALL {
-            assert_eq!(tf.as_str().parse::<Timeframe>(), Ok(tf), "{tf} must parse back");
+            assert_eq!(
+                tf.as_str().parse::<Timeframe>(),
+                Ok(tf),
+                "{tf} must parse back"
+            );
         }
-        assert_eq!("1D".parse::<Timeframe>(), Ok(Timeframe::D1), "case does not matter");
+        assert_eq!(
+            "1D".parse::<Timeframe>(),
+            Ok(Timeframe::D1),
+            "case does not matter"
+        );
     }
 
     #[test]
@@ -93,6 +101,10 @@ mod tests {
     #[test]
     fn minutes_are_consistent() {
         assert_eq!(Timeframe::H1.intraday_minutes(), Some(60));
-        assert_eq!(Timeframe::D1.intraday_minutes(), None, "daily bars follow the session");
+        assert_eq!(
+            Timeframe::D1.intraday_minutes(),
+            None,
+            "daily bars follow the session"
+        );
     }
 }

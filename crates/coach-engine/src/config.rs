@@ -226,7 +226,11 @@ impl EnvOverrides {
     /// Reads through `lookup` so tests never touch the process environment.
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> EnvOverrides {
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         EnvOverrides {
             massive_api_key: get("MASSIVE_API_KEY").map(Secret::new),
             massive_rest_url: get("MASSIVE_REST_URL"),
@@ -273,7 +277,9 @@ pub struct MarketConfig {
 /// Resolved chat configuration.
 #[derive(Debug, Clone)]
 pub enum AiConfig {
-    Offline { reason: String },
+    Offline {
+        reason: String,
+    },
     Model {
         base_url: String,
         model: String,
@@ -387,13 +393,29 @@ mod tests {
             "massive_ws_url": "http://not-a-socket",
             "colour": "blue"
         })));
-        assert_eq!(s.massive_feed, MassiveFeed::Delayed, "the valid value is applied");
+        assert_eq!(
+            s.massive_feed,
+            MassiveFeed::Delayed,
+            "the valid value is applied"
+        );
         assert_eq!(s.stale_after_secs, 30, "the bad value keeps the default");
         assert_eq!(s.massive_ws_url, None);
         let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
-        assert_eq!(keys, vec!["colour", "massive_ws_url", "stale_after_secs"], "one issue per bad key (map order)");
-        assert!(issues[0].message.contains("unknown setting"), "{}", issues[0]);
-        assert!(issues[1].message.contains("ws://"), "the message says what is expected: {}", issues[1]);
+        assert_eq!(
+            keys,
+            vec!["colour", "massive_ws_url", "stale_after_secs"],
+            "one issue per bad key (map order)"
+        );
+        assert!(
+            issues[0].message.contains("unknown setting"),
+            "{}",
+            issues[0]
+        );
+        assert!(
+            issues[1].message.contains("ws://"),
+            "the message says what is expected: {}",
+            issues[1]
+        );
     }
 
     #[test]
@@ -404,9 +426,17 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].key, "stale_after_secs");
-        let ok = s.patched(&map(json!({"model": " llama3.1 ", "openai_base_url": "http://127.0.0.1:11434/v1/"}))).unwrap();
+        let ok = s
+            .patched(&map(
+                json!({"model": " llama3.1 ", "openai_base_url": "http://127.0.0.1:11434/v1/"}),
+            ))
+            .unwrap();
         assert_eq!(ok.model, "llama3.1", "names are trimmed");
-        assert_eq!(ok.openai_base_url.as_deref(), Some("http://127.0.0.1:11434/v1"), "a trailing slash is dropped");
+        assert_eq!(
+            ok.openai_base_url.as_deref(),
+            Some("http://127.0.0.1:11434/v1"),
+            "a trailing slash is dropped"
+        );
     }
 
     #[test]
@@ -424,7 +454,12 @@ mod tests {
     #[test]
     fn with_no_keys_everything_is_demo_and_offline() {
         let env = EnvOverrides::from_lookup(|_| None);
-        let m = resolve_market(&Settings::default(), &env, &ResolvedSecrets::default(), None);
+        let m = resolve_market(
+            &Settings::default(),
+            &env,
+            &ResolvedSecrets::default(),
+            None,
+        );
         assert_eq!(m.mode, MarketMode::Demo);
         let ai = resolve_ai(&Settings::default(), &env, &ResolvedSecrets::default());
         assert_eq!(ai.label(), "Offline coach");
@@ -446,12 +481,28 @@ mod tests {
         };
         let m = resolve_market(&settings, &env, &ResolvedSecrets::default(), None);
         assert_eq!(m.mode, MarketMode::MassiveDelayed);
-        assert_eq!(m.ws_url, "ws://127.0.0.1:9", "the env var beats the setting");
+        assert_eq!(
+            m.ws_url, "ws://127.0.0.1:9",
+            "the env var beats the setting"
+        );
         assert_eq!(m.rest_url, DEFAULT_MASSIVE_REST_URL);
         let ai = resolve_ai(&settings, &env, &ResolvedSecrets::default());
-        assert_eq!(ai.label(), "llama3.1", "a base URL alone (e.g. Ollama) enables the model");
-        let forced = resolve_market(&settings, &env, &ResolvedSecrets::default(), Some(ProviderChoice::Demo));
-        assert_eq!(forced.mode, MarketMode::Demo, "--provider demo wins over a configured key");
+        assert_eq!(
+            ai.label(),
+            "llama3.1",
+            "a base URL alone (e.g. Ollama) enables the model"
+        );
+        let forced = resolve_market(
+            &settings,
+            &env,
+            &ResolvedSecrets::default(),
+            Some(ProviderChoice::Demo),
+        );
+        assert_eq!(
+            forced.mode,
+            MarketMode::Demo,
+            "--provider demo wins over a configured key"
+        );
     }
 
     #[test]

@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::sync::watch;
 use ts_rs::TS;
 
 use crate::config::{AiConfig, MarketConfig};
+use crate::market::{ConnectionState, ConnectionStatus};
 use crate::secrets::{SecretBackendKind, SecretName};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -61,9 +61,16 @@ pub struct EndpointReport {
 const CHECK_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Checks every endpoint the configuration uses, concurrently.
-pub async fn check_endpoints(market: &MarketConfig, ai: &AiConfig) -> Vec<EndpointReport> {
-    let (rest, ws, model) = tokio::join!(check_rest(market), check_ws(market), check_ai(ai));
-    [Some(rest), Some(ws), model].into_iter().flatten().collect()
+pub async fn check_endpoints(
+    market: &MarketConfig,
+    ai: &AiConfig,
+    link: watch::Receiver<ConnectionStatus>,
+) -> Vec<EndpointReport> {
+    let (rest, ws, model) = tokio::join!(check_rest(market), check_ws(market, link), check_ai(ai));
+    [Some(rest), Some(ws), model]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 async fn timed<F, T>(fut: F) -> (Result<T, String>, u64)
@@ -82,46 +89,48 @@ async fn check_rest(market: &MarketConfig) -> EndpointReport {
     let rest = crate::market::rest::MassiveRest::new(market);
     let url = format!("{}/v1/marketstatus/now", market.rest_url);
     let (r, ms) = timed(async {
-        let v = rest.get_json("/v1/marketstatus/now").await.map_err(|e| e.to_string())?;
+        let v = rest
+            .get_json("/v1/marketstatus/now")
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(format!(
             "market is {}",
-            v.get("market").and_then(|m| m.as_str()).unwrap_or("unknown")
+            v.get("market")
+                .and_then(|m| m.as_str())
+                .unwrap_or("unknown")
         ))
     })
     .await;
     report("Market REST", url, r, ms)
 }
 
-async fn check_ws(market: &MarketConfig) -> EndpointReport {
+/// The WebSocket is checked through the engine's own connection, never a
+/// second socket: Massive allows one connection per key, and a second one
+/// would push the app's live connection off (`max_connections`).
+async fn check_ws(
+    market: &MarketConfig,
+    mut link: watch::Receiver<ConnectionStatus>,
+) -> EndpointReport {
     let url = format!("{}/stocks", market.ws_url.trim_end_matches('/'));
-    let key = market
-        .api_key
-        .as_ref()
-        .map(|k| k.expose().to_string())
-        .unwrap_or_else(|| "demo".into());
-    let (r, ms) = timed(async {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-            .await
-            .map_err(|e| format!("could not connect: {e}"))?;
-        let auth = serde_json::json!({"action": "auth", "params": key}).to_string();
-        ws.send(Message::Text(auth.into()))
-            .await
-            .map_err(|e| format!("could not send auth: {e}"))?;
-        while let Some(msg) = ws.next().await {
-            let Ok(Message::Text(t)) = msg else { continue };
-            let events: Vec<serde_json::Value> = serde_json::from_str(&t).unwrap_or_default();
-            for ev in events {
-                match ev.get("status").and_then(|s| s.as_str()) {
-                    Some("auth_success") => {
-                        let _ = ws.close(None).await;
-                        return Ok("authenticated".to_string());
-                    }
-                    Some("auth_failed") => return Err("the API key was rejected (auth_failed)".into()),
-                    _ => {}
+    let (r, ms) = timed(async move {
+        loop {
+            let status = link.borrow_and_update().clone();
+            match status.state {
+                ConnectionState::Live | ConnectionState::Delayed | ConnectionState::Stale => {
+                    return Ok("authenticated (on the engine's one market connection)".to_string())
                 }
+                ConnectionState::Failed => {
+                    return Err(status
+                        .detail
+                        .unwrap_or_else(|| "the connection failed".into()))
+                }
+                // Reconnecting: wait for the next attempt's outcome (or the time-out).
+                ConnectionState::Connecting | ConnectionState::Reconnecting => {}
+            }
+            if link.changed().await.is_err() {
+                return Err("the market connection stopped".into());
             }
         }
-        Err("closed before authenticating".into())
     })
     .await;
     report("Market WebSocket", url, r, ms)
@@ -144,7 +153,12 @@ async fn check_ai(ai: &AiConfig) -> Option<EndpointReport> {
         Ok(format!("{} models available", models.data.len()))
     })
     .await;
-    Some(report("Language model", format!("{base_url}/models"), r, ms))
+    Some(report(
+        "Language model",
+        format!("{base_url}/models"),
+        r,
+        ms,
+    ))
 }
 
 fn report(name: &str, url: String, r: Result<String, String>, ms: u64) -> EndpointReport {

@@ -60,14 +60,18 @@ pub struct AppStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Startup {
-    Ready { status: AppStatus },
+    Ready {
+        status: AppStatus,
+    },
     DatabaseProblem {
         path: String,
         message: String,
         /// Corrupt files can be moved aside; a database from a newer app cannot be fixed here.
         can_move_aside: bool,
     },
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -172,7 +176,13 @@ mod tests {
     #[test]
     fn millisecond_timestamps_are_plain_numbers_in_typescript() {
         let b = typescript_bindings();
-        assert!(b.contains("since_ms: number"), "no silent bigint for i64 times");
-        assert!(!b.contains("bigint"), "no field may surface as bigint:\n{b}");
+        assert!(
+            b.contains("since_ms: number"),
+            "no silent bigint for i64 times"
+        );
+        assert!(
+            !b.contains("bigint"),
+            "no field may surface as bigint:\n{b}"
+        );
     }
 }

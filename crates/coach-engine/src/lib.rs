@@ -59,7 +59,9 @@ impl EngineError {
         match self {
             EngineError::Store(_) => "database",
             EngineError::InvalidSettings(_) | EngineError::InvalidInput(_) => "invalid_input",
-            EngineError::Secrets(_) | EngineError::DataDir { .. } | EngineError::Sim(_) => "unavailable",
+            EngineError::Secrets(_) | EngineError::DataDir { .. } | EngineError::Sim(_) => {
+                "unavailable"
+            }
         }
     }
 }
@@ -191,7 +193,8 @@ impl Engine {
             tracing::warn!(key = %issue.key, "setting ignored: {}", issue.message);
         }
         let (resolved, secret_sources) = resolve_secrets(&opts.env, &opts.secrets);
-        let mut market = config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
+        let mut market =
+            config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
         let sim = if market.mode == MarketMode::Demo {
             let sim = SimHandle::start(coach_sim::SimConfig {
                 seed: opts.demo_seed,
@@ -256,8 +259,13 @@ impl Engine {
 
     pub fn status(&self) -> AppStatus {
         let (ai_offline, ai_detail) = match &self.ai {
-            AiConfig::Offline { reason } => (true, Some(format!("No language model in use: {reason}."))),
-            AiConfig::Model { base_url, .. } => (false, Some(format!("OpenAI-compatible endpoint {base_url}"))),
+            AiConfig::Offline { reason } => {
+                (true, Some(format!("No language model in use: {reason}.")))
+            }
+            AiConfig::Model { base_url, .. } => (
+                false,
+                Some(format!("OpenAI-compatible endpoint {base_url}")),
+            ),
         };
         AppStatus {
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -303,8 +311,13 @@ impl Engine {
 
     /// Validates a settings patch against the current settings; all or nothing.
     /// The caller persists the returned object and restarts the engine.
-    pub fn validate_settings_patch(&self, patch: &Map<String, Value>) -> Result<Settings, EngineError> {
-        self.settings.patched(patch).map_err(EngineError::InvalidSettings)
+    pub fn validate_settings_patch(
+        &self,
+        patch: &Map<String, Value>,
+    ) -> Result<Settings, EngineError> {
+        self.settings
+            .patched(patch)
+            .map_err(EngineError::InvalidSettings)
     }
 
     pub fn set_secret(&self, name: SecretName, value: &str) -> Result<(), EngineError> {
@@ -357,7 +370,7 @@ impl Engine {
 
     /// The full system check (`coach doctor`, the System view).
     pub async fn doctor(&self) -> DoctorReport {
-        let endpoints = doctor::check_endpoints(&self.market, &self.ai).await;
+        let endpoints = doctor::check_endpoints(&self.market, &self.ai, self.link.status()).await;
         DoctorReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.display().to_string(),

@@ -108,7 +108,12 @@ pub enum SecretsError {
 const SERVICE: &str = "ai-coach";
 
 enum Backend {
-    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows"
+    ))]
     Keychain,
     File(PathBuf),
 }
@@ -125,7 +130,12 @@ impl SecretStore {
     pub fn open(data_dir: &Path) -> SecretStore {
         let forced = std::env::var("COACH_SECRET_BACKEND").ok();
         match forced.as_deref() {
-            Some("file") => return Self::file(data_dir, "the file backend was chosen with COACH_SECRET_BACKEND=file".into()),
+            Some("file") => {
+                return Self::file(
+                    data_dir,
+                    "The file backend was chosen with COACH_SECRET_BACKEND=file".into(),
+                )
+            }
             Some("keychain") => {
                 if let Some(store) = Self::keychain() {
                     return store;
@@ -140,7 +150,7 @@ impl SecretStore {
         }
         Self::file(
             data_dir,
-            "no OS keychain is available on this machine".to_string(),
+            "No OS keychain is available on this machine".to_string(),
         )
     }
 
@@ -158,7 +168,12 @@ impl SecretStore {
         }
     }
 
-    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows"
+    ))]
     fn keychain() -> Option<SecretStore> {
         // A read of an entry that need not exist tells whether a keychain answers at all.
         let probe = keyring::Entry::new(SERVICE, "probe").ok()?;
@@ -174,14 +189,24 @@ impl SecretStore {
         }
     }
 
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows")))]
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows"
+    )))]
     fn keychain() -> Option<SecretStore> {
         None
     }
 
     pub fn kind(&self) -> SecretBackendKind {
         match self.backend {
-            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "windows"
+            ))]
             Backend::Keychain => SecretBackendKind::Keychain,
             Backend::File(_) => SecretBackendKind::File,
         }
@@ -194,7 +219,12 @@ impl SecretStore {
 
     pub fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretsError> {
         match &self.backend {
-            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "windows"
+            ))]
             Backend::Keychain => {
                 let entry = keychain_entry(name, "read")?;
                 match entry.get_password() {
@@ -213,7 +243,12 @@ impl SecretStore {
             return Err(SecretsError::Empty(name.label()));
         }
         match &self.backend {
-            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "windows"
+            ))]
             Backend::Keychain => keychain_entry(name, "save")?
                 .set_password(value)
                 .map_err(|e| keychain_error("save", name, e)),
@@ -227,7 +262,12 @@ impl SecretStore {
 
     pub fn clear(&self, name: SecretName) -> Result<(), SecretsError> {
         match &self.backend {
-            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "windows"
+            ))]
             Backend::Keychain => match keychain_entry(name, "remove")?.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(e) => Err(keychain_error("remove", name, e)),
@@ -243,12 +283,22 @@ impl SecretStore {
     }
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "windows"
+))]
 fn keychain_entry(name: SecretName, action: &'static str) -> Result<keyring::Entry, SecretsError> {
     keyring::Entry::new(SERVICE, name.key()).map_err(|e| keychain_error(action, name, e))
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "windows"
+))]
 fn keychain_error(action: &'static str, name: SecretName, e: keyring::Error) -> SecretsError {
     SecretsError::Keychain {
         action,
@@ -293,7 +343,8 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), Secrets
             opts.mode(0o600);
         }
         let mut f = opts.open(&tmp).map_err(|e| err("written", e))?;
-        f.write_all(text.as_bytes()).map_err(|e| err("written", e))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| err("written", e))?;
         f.sync_all().map_err(|e| err("written", e))?;
     }
     // Rename is atomic: a crash leaves the old file or the new one, never half of one.
@@ -309,7 +360,10 @@ mod tests {
         let s = Secret::new("sk-live-123");
         assert_eq!(format!("{s}"), "***");
         assert_eq!(format!("{s:?}"), "Secret(***)");
-        assert!(!format!("{:?}", Some(s.clone())).contains("sk-live"), "nor inside other Debug output");
+        assert!(
+            !format!("{:?}", Some(s.clone())).contains("sk-live"),
+            "nor inside other Debug output"
+        );
     }
 
     #[test]
@@ -317,20 +371,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SecretStore::file(dir.path(), "test".into());
         assert_eq!(store.kind(), SecretBackendKind::File);
-        assert!(store.warning().unwrap().contains("secrets.json"), "the warning says where the file is");
+        assert!(
+            store.warning().unwrap().contains("secrets.json"),
+            "the warning says where the file is"
+        );
         assert_eq!(store.get(SecretName::MassiveApiKey).unwrap(), None);
         store.set(SecretName::MassiveApiKey, " abc ").unwrap();
-        assert_eq!(store.get(SecretName::MassiveApiKey).unwrap().unwrap().expose(), "abc", "values are trimmed");
-        assert_eq!(store.get(SecretName::OpenaiApiKey).unwrap(), None, "other names are untouched");
+        assert_eq!(
+            store
+                .get(SecretName::MassiveApiKey)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "abc",
+            "values are trimmed"
+        );
+        assert_eq!(
+            store.get(SecretName::OpenaiApiKey).unwrap(),
+            None,
+            "other names are untouched"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secrets.json")).unwrap().permissions().mode();
-            assert_eq!(mode & 0o077, 0, "no access for group or others (mode {mode:o})");
+            let mode = std::fs::metadata(dir.path().join("secrets.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "no access for group or others (mode {mode:o})"
+            );
         }
         store.clear(SecretName::MassiveApiKey).unwrap();
         assert_eq!(store.get(SecretName::MassiveApiKey).unwrap(), None);
-        assert!(matches!(store.set(SecretName::SentryDsn, "  "), Err(SecretsError::Empty(_))));
+        assert!(matches!(
+            store.set(SecretName::SentryDsn, "  "),
+            Err(SecretsError::Empty(_))
+        ));
     }
 
     #[test]
@@ -340,6 +419,9 @@ mod tests {
         let store = SecretStore::file(dir.path(), "test".into());
         let msg = store.get(SecretName::OpenaiApiKey).unwrap_err().to_string();
         assert!(msg.contains("not a JSON object"), "{msg}");
-        assert!(!msg.contains("sk-oops"), "the file's contents never reach the message: {msg}");
+        assert!(
+            !msg.contains("sk-oops"),
+            "the file's contents never reach the message: {msg}"
+        );
     }
 }

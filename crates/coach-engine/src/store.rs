@@ -50,10 +50,12 @@ pub enum StoreError {
 impl StoreError {
     fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         match e.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            },
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+                StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                }
+            }
             _ => StoreError::Open {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
@@ -193,7 +195,9 @@ fn migrate(path: &Path, conn: &mut Connection) -> Result<(), StoreError> {
     }
     // All pending migrations in one transaction: the schema moves to the new
     // version completely or not at all.
-    let tx = conn.transaction().map_err(|e| StoreError::classify(path, e))?;
+    let tx = conn
+        .transaction()
+        .map_err(|e| StoreError::classify(path, e))?;
     for (version, name, sql) in &pending {
         tx.execute_batch(sql).map_err(|e| StoreError::Migration {
             name: name.to_string(),
@@ -257,10 +261,18 @@ mod tests {
         let (_dir, path) = temp_db();
         let db = Db::open(&path).unwrap();
         assert_eq!(db.schema_version().unwrap(), supported_schema_version());
-        assert_eq!(db.journal_mode().unwrap(), "wal", "WAL lets the UI read while the engine writes");
+        assert_eq!(
+            db.journal_mode().unwrap(),
+            "wal",
+            "WAL lets the UI read while the engine writes"
+        );
         drop(db);
         let again = Db::open(&path).unwrap();
-        assert_eq!(again.schema_version().unwrap(), supported_schema_version(), "re-opening is a no-op");
+        assert_eq!(
+            again.schema_version().unwrap(),
+            supported_schema_version(),
+            "re-opening is a no-op"
+        );
     }
 
     #[test]
@@ -273,10 +285,20 @@ mod tests {
             .collect();
         files.sort();
         let embedded: Vec<String> = MIGRATIONS.iter().map(|m| m.1.to_string()).collect();
-        assert_eq!(files, embedded, "every file in migrations/ must be listed in MIGRATIONS");
+        assert_eq!(
+            files, embedded,
+            "every file in migrations/ must be listed in MIGRATIONS"
+        );
         for (i, (version, name, _)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*version as usize, i + 1, "versions are 1, 2, 3… without gaps");
-            assert!(name.starts_with(&format!("{version:04}_")), "{name} starts with its number");
+            assert_eq!(
+                *version as usize,
+                i + 1,
+                "versions are 1, 2, 3… without gaps"
+            );
+            assert!(
+                name.starts_with(&format!("{version:04}_")),
+                "{name} starts with its number"
+            );
         }
     }
 
@@ -288,8 +310,13 @@ mod tests {
             c.pragma_update(None, "user_version", 999).unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        let err = Db::open(&path).err().expect("a newer schema must be refused");
-        assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+        let err = Db::open(&path)
+            .err()
+            .expect("a newer schema must be refused");
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("newer AI Coach"), "{err}");
         let after = std::fs::read(&path).unwrap();
         assert_eq!(before, after, "the newer database is not modified");
@@ -298,12 +325,21 @@ mod tests {
     #[test]
     fn a_garbage_file_is_reported_as_corrupt_and_can_be_moved_aside() {
         let (dir, path) = temp_db();
-        std::fs::write(&path, b"this is not sqlite, just bytes that a crash left behind....").unwrap();
+        std::fs::write(
+            &path,
+            b"this is not sqlite, just bytes that a crash left behind....",
+        )
+        .unwrap();
         let err = Db::open(&path).err().expect("garbage must not open");
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().to_utc();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let moved = move_aside(&path, now).unwrap();
-        assert_eq!(moved.file_name().unwrap(), "coach.db.corrupt-20261123T100000Z");
+        assert_eq!(
+            moved.file_name().unwrap(),
+            "coach.db.corrupt-20261123T100000Z"
+        );
         assert_eq!(
             std::fs::read(&moved).unwrap(),
             b"this is not sqlite, just bytes that a crash left behind....",
@@ -313,9 +349,26 @@ mod tests {
             std::fs::write(&path, b"again").unwrap();
             move_aside(&path, now).unwrap()
         };
-        assert_ne!(second, moved, "a second move in the same second does not overwrite the first");
-        assert!(Db::open(&path).is_ok(), "a fresh database opens in its place");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count() >= 3, true);
+        assert_ne!(
+            second, moved,
+            "a second move in the same second does not overwrite the first"
+        );
+        assert!(
+            Db::open(&path).is_ok(),
+            "a fresh database opens in its place"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| n.starts_with("coach.db.corrupt-"))
+                .count(),
+            2,
+            "both damaged files are kept: {names:?}"
+        );
     }
 
     #[test]
@@ -323,14 +376,24 @@ mod tests {
         let (_dir, path) = temp_db();
         let mut conn = Connection::open(&path).unwrap();
         // A table that collides with the first migration makes it fail half-way.
-        conn.execute_batch("CREATE TABLE keep_me (x); CREATE INDEX metrics_name_ts ON keep_me (x);").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE keep_me (x); CREATE INDEX metrics_name_ts ON keep_me (x);",
+        )
+        .unwrap();
         let err = migrate(&path, &mut conn).unwrap_err();
         assert!(matches!(err, StoreError::Migration { .. }), "{err}");
         assert_eq!(user_version(&conn).unwrap(), 0, "the version did not move");
         let metrics_exists: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'metrics'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'metrics'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert_eq!(metrics_exists, 0, "the table created before the failure was rolled back");
+        assert_eq!(
+            metrics_exists, 0,
+            "the table created before the failure was rolled back"
+        );
     }
 
     #[test]
@@ -348,7 +411,10 @@ mod tests {
             .unwrap();
         }
         let got = db.recent_metrics("chat.ttft", 2).unwrap();
-        assert_eq!(got.iter().map(|m| m.ts_ms).collect::<Vec<_>>(), vec![3_000, 2_000]);
+        assert_eq!(
+            got.iter().map(|m| m.ts_ms).collect::<Vec<_>>(),
+            vec![3_000, 2_000]
+        );
         assert_eq!(got[0].attrs["model"], "offline");
         assert!(db.recent_metrics("other", 10).unwrap().is_empty());
     }

@@ -44,7 +44,10 @@ pub struct TelemetryGuard {
 /// Installs the global subscriber. Safe to call once per process; a second
 /// call keeps the first subscriber (and says so in the returned guard's fields).
 pub fn init(opts: TelemetryOptions) -> TelemetryGuard {
-    let sentry_guard = opts.sentry_dsn.as_ref().and_then(|dsn| init_sentry(dsn, opts.program));
+    let sentry_guard = opts
+        .sentry_dsn
+        .as_ref()
+        .and_then(|dsn| init_sentry(dsn, opts.program));
     let sentry_enabled = sentry_guard.is_some();
 
     let filter = || {
@@ -55,6 +58,11 @@ pub fn init(opts: TelemetryOptions) -> TelemetryGuard {
     let mut log_dir = None;
     let file_layer = opts.data_dir.as_deref().and_then(|dir| {
         let dir = dir.join("logs");
+        // The appender prunes old files by listing the folder: it must exist first.
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("warning: no log file in {}: {e}", dir.display());
+            return None;
+        }
         let appender = tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix(format!("{}.log", opts.program))
@@ -82,10 +90,12 @@ pub fn init(opts: TelemetryOptions) -> TelemetryGuard {
 
     // Sentry: errors become events; info and warnings ride along as breadcrumbs.
     let sentry_errors = sentry_enabled.then(|| {
-        sentry_tracing::ErrorLayer::new().with_filter(tracing_subscriber::filter::LevelFilter::ERROR)
+        sentry_tracing::ErrorLayer::new()
+            .with_filter(tracing_subscriber::filter::LevelFilter::ERROR)
     });
     let sentry_breadcrumbs = sentry_enabled.then(|| {
-        sentry_tracing::BreadcrumbLayer::new().with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+        sentry_tracing::BreadcrumbLayer::new()
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
     });
 
     let installed = tracing_subscriber::registry()

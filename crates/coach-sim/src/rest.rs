@@ -21,7 +21,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// Massive accepts the key as `Authorization: Bearer KEY` or `?apiKey=KEY`.
-fn presented_key<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
+fn presented_key<'a>(
+    headers: &'a HeaderMap,
+    query: &'a HashMap<String, String>,
+) -> Option<&'a str> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -38,7 +41,11 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// Common gate for every REST call: injected 429s, then the key check.
-async fn gate(shared: &Shared, headers: &HeaderMap, query: &HashMap<String, String>) -> Option<Response> {
+async fn gate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Option<Response> {
     {
         let mut faults = shared.faults.lock().await;
         if faults.rest_429_remaining > 0 {
@@ -107,11 +114,23 @@ mod tests {
         // 2024-07-03 14:00 UTC is 10:00 EDT; 2024-01-03 14:00 UTC is 09:00 EST.
         let summer = chrono::Utc.with_ymd_and_hms(2024, 7, 3, 14, 0, 0).unwrap();
         let winter = chrono::Utc.with_ymd_and_hms(2024, 1, 3, 14, 0, 0).unwrap();
-        assert_eq!(session_phase(summer), "open", "10:00 EDT is inside the regular session");
-        assert_eq!(session_phase(winter), "early-hours", "09:00 EST is pre-market");
+        assert_eq!(
+            session_phase(summer),
+            "open",
+            "10:00 EDT is inside the regular session"
+        );
+        assert_eq!(
+            session_phase(winter),
+            "early-hours",
+            "09:00 EST is pre-market"
+        );
         let saturday = chrono::Utc.with_ymd_and_hms(2024, 7, 6, 15, 0, 0).unwrap();
         assert_eq!(session_phase(saturday), "closed", "no session on Saturdays");
         let night = chrono::Utc.with_ymd_and_hms(2024, 7, 3, 3, 0, 0).unwrap();
-        assert_eq!(session_phase(night), "closed", "23:00 EDT is after the 20:00 close of after-hours");
+        assert_eq!(
+            session_phase(night),
+            "closed",
+            "23:00 EDT is after the 20:00 close of after-hours"
+        );
     }
 }

@@ -203,6 +203,11 @@ export class App {
 
   /** Saves a PNG of the window to the artifacts folder and returns its path. */
   async screenshot(name) {
+    // Let the page paint what the last command changed before capturing it.
+    await this.cmd("POST", "/execute/async", {
+      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+      args: [],
+    });
     const b64 = await this.cmd("GET", "/screenshot");
     mkdirSync(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, `${name}.png`);

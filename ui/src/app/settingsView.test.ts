@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Settings } from "../generated/bindings";
-import { diffSettings } from "./settingsView";
+import { diffSettings, invalidMessageFor } from "./settingsView";
 
 const base: Settings = {
   market_provider: "auto",
@@ -28,5 +28,14 @@ describe("diffSettings", () => {
     expect(diffSettings(base, { openai_base_url: " http://127.0.0.1:11434/v1 " })).toEqual({
       openai_base_url: "http://127.0.0.1:11434/v1",
     });
+  });
+});
+
+describe("invalidMessageFor", () => {
+  it("finds the reason for one setting in the backend's message", () => {
+    const msg = "invalid settings: model: must be a model name; stale_after_secs: must be a whole number of seconds from 5 to 3600";
+    expect(invalidMessageFor(msg, "stale_after_secs")).toBe("must be a whole number of seconds from 5 to 3600");
+    expect(invalidMessageFor(msg, "model")).toBe("must be a model name");
+    expect(invalidMessageFor(msg, "massive_feed")).toBeNull();
   });
 });

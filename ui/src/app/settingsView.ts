@@ -66,6 +66,15 @@ export function diffSettings(before: Settings, form: Record<string, string>): Re
   return patch;
 }
 
+/** The backend names each bad setting as `key: reason` in its message (joined by "; "). */
+export function invalidMessageFor(message: string, key: string): string | null {
+  const body = message.replace(/^invalid settings:\s*/, "");
+  for (const part of body.split("; ")) {
+    if (part.startsWith(`${key}: `)) return part.slice(key.length + 2);
+  }
+  return null;
+}
+
 function secretRow(s: SecretInfo, onChange: (v: SettingsView) => void, showError: (e: IpcError) => void): HTMLElement {
   const input = h("input", {
     type: "password",
@@ -111,15 +120,19 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
   const body = h("div", {}, h("p", { class: "muted" }, "Loading…"));
   const message = h("p", { class: "form-message", role: "alert", "data-testid": "settings-error", hidden: true });
 
+  let markInvalid: (message: string) => void = () => {};
   const showError = (e: IpcError) => {
     message.hidden = false;
     message.className = "form-message error";
     message.textContent = e.message;
+    markInvalid(e.message);
+    message.scrollIntoView?.({ block: "nearest" });
   };
   const showOk = (text: string) => {
     message.hidden = false;
     message.className = "form-message ok";
     message.textContent = text;
+    message.scrollIntoView?.({ block: "nearest" });
   };
 
   const render = (view: SettingsView) => {
@@ -150,17 +163,32 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
         }
         inputs[f.key] = input;
         const issue = view.issues.find((i) => i.key === f.key);
+        const fieldError = h("small", { class: "error", id: `${id}-error`, hidden: !issue }, issue?.message ?? "");
+        input.setAttribute("aria-describedby", `${id}-error`);
+        if (issue) input.setAttribute("aria-invalid", "true");
         return h(
           "div",
           { class: "field" },
           h("label", { for: id }, f.label),
           input,
           f.help ? h("small", { class: "muted" }, f.help) : null,
-          issue ? h("small", { class: "error" }, issue.message) : null,
+          fieldError,
         );
       }),
       h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn btn-primary", "data-testid": "settings-save" }, "Save settings")),
     );
+    markInvalid = (msg: string) => {
+      for (const [key, el] of Object.entries(inputs)) {
+        const hit = invalidMessageFor(msg, key);
+        const err = form.querySelector<HTMLElement>(`#setting-${key}-error`);
+        if (hit) el.setAttribute("aria-invalid", "true");
+        else el.removeAttribute("aria-invalid");
+        if (err) {
+          err.hidden = !hit;
+          err.textContent = hit ?? "";
+        }
+      }
+    };
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value]));
@@ -181,7 +209,7 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
     replace(
       body,
       unknown.length
-        ? h("div", { class: "warning", role: "note" }, h("strong", {}, "Ignored settings: "), unknown.map((i) => `${i.key} (${i.message})`).join("; "))
+        ? h("div", { class: "warning", role: "note", "data-testid": "settings-ignored" }, h("strong", {}, "Ignored settings: "), unknown.map((i) => `${i.key} (${i.message})`).join("; "))
         : null,
       h("section", { class: "card" }, h("h3", {}, "Market and coach"), form),
       h(

@@ -31,7 +31,17 @@ export function renderDoctor(r: DoctorReport): HTMLElement {
             "dl",
             {},
             r.endpoints.map((e) =>
-              row(e.name, `${e.detail}${e.latency_ms !== null ? ` · ${e.latency_ms} ms` : ""} — ${e.url}`, e.ok),
+              row(
+                e.name,
+                h(
+                  "span",
+                  {},
+                  `${e.detail}${e.latency_ms !== null ? ` · ${e.latency_ms} ms` : ""}`,
+                  h("br"),
+                  h("small", { class: "muted url" }, e.url),
+                ),
+                e.ok,
+              ),
             ),
           )
         : h("p", { class: "muted" }, "No endpoints were checked."),

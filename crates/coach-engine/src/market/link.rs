@@ -106,7 +106,10 @@ async fn run(config: MarketConfig, tx: watch::Sender<ConnectionStatus>) {
                     ConnectionState::Failed,
                     Some(match config.mode {
                         MarketMode::Demo => "the demo market refused the connection".to_string(),
-                        _ => "Massive rejected the API key: check it in Settings or MASSIVE_API_KEY".to_string(),
+                        _ => {
+                            "Massive rejected the API key: check it in Settings or MASSIVE_API_KEY"
+                                .to_string()
+                        }
                     }),
                     attempt,
                 ));
@@ -150,7 +153,9 @@ async fn session(
     while let Some(msg) = ws.next().await {
         let text = match msg {
             Ok(Message::Text(t)) => t,
-            Ok(Message::Close(_)) => return SessionEnd::Dropped("the server closed the connection".into()),
+            Ok(Message::Close(_)) => {
+                return SessionEnd::Dropped("the server closed the connection".into())
+            }
             Ok(_) => continue,
             Err(e) => return SessionEnd::Dropped(format!("connection error: {e}")),
         };
@@ -165,7 +170,11 @@ async fn session(
             if ev.get("ev").and_then(|v| v.as_str()) != Some("status") {
                 continue;
             }
-            match ev.get("status").and_then(|v| v.as_str()).unwrap_or_default() {
+            match ev
+                .get("status")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+            {
                 "auth_success" => {
                     *attempt = 0;
                     let state = match config.mode {
@@ -194,11 +203,18 @@ mod tests {
 
     #[test]
     fn backoff_doubles_to_a_cap_with_bounded_jitter() {
-        assert_eq!(backoff(1, 0.5), Duration::from_millis(500), "no jitter at the midpoint");
+        assert_eq!(
+            backoff(1, 0.5),
+            Duration::from_millis(500),
+            "no jitter at the midpoint"
+        );
         assert_eq!(backoff(2, 0.5), Duration::from_secs(1));
         assert_eq!(backoff(20, 0.5), Duration::from_secs(30), "capped at 30 s");
         let lo = backoff(3, 0.0).as_secs_f64();
         let hi = backoff(3, 1.0).as_secs_f64();
-        assert!((lo - 1.6).abs() < 1e-9 && (hi - 2.4).abs() < 1e-9, "±20 % around 2 s: {lo}..{hi}");
+        assert!(
+            (lo - 1.6).abs() < 1e-9 && (hi - 2.4).abs() < 1e-9,
+            "±20 % around 2 s: {lo}..{hi}"
+        );
     }
 }

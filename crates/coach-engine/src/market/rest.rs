@@ -16,12 +16,18 @@ pub struct MassiveRest {
 pub enum RestError {
     #[error("Massive did not answer at {url}: {detail}")]
     Unreachable { url: String, detail: String },
-    #[error("Massive rejected the API key (HTTP {status}): check it in Settings or MASSIVE_API_KEY")]
+    #[error(
+        "Massive rejected the API key (HTTP {status}): check it in Settings or MASSIVE_API_KEY"
+    )]
     Unauthorized { status: u16 },
     #[error("Massive is rate limiting this key (HTTP 429); try again shortly")]
     RateLimited,
     #[error("Massive answered HTTP {status} for {url}: {message}")]
-    Http { url: String, status: u16, message: String },
+    Http {
+        url: String,
+        status: u16,
+        message: String,
+    },
     #[error("Massive's answer from {url} could not be read: {detail}")]
     Decode { url: String, detail: String },
 }
@@ -68,7 +74,11 @@ impl MassiveRest {
                     .and_then(|v| v.as_str())
                     .unwrap_or("no message")
                     .to_string();
-                Err(RestError::Http { url, status, message })
+                Err(RestError::Http {
+                    url,
+                    status,
+                    message,
+                })
             }
         }
     }

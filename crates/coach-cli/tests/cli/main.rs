@@ -1,0 +1,207 @@
+//! `coach` as a user runs it: the real binary, a temporary data dir, and the
+//! demo market or coach-sim on loopback. The JSON fields are a contract.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn coach(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_coach"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", data_dir)
+        .env("COACH_DATA_DIR", data_dir)
+        .env("COACH_SECRET_BACKEND", "file");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("coach runs")
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON document ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach(dir.path(), &["--version"], &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("coach {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn doctor_json_on_a_fresh_machine_reports_demo_and_offline_and_healthy_endpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("not-yet-created");
+    let out = coach(&data, &["doctor", "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "healthy set-up exits 0: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = stdout_json(&out);
+    assert_eq!(r["data_dir"], data.display().to_string());
+    assert!(
+        data.join("coach.db").exists(),
+        "a missing data dir is created, with the database"
+    );
+    assert_eq!(
+        r["database"]["schema_version"],
+        r["database"]["supported_schema_version"]
+    );
+    assert_eq!(r["database"]["journal_mode"], "wal");
+    assert_eq!(r["market_mode"], "Demo market");
+    assert_eq!(r["ai_mode"], "Offline coach");
+    let names: Vec<&str> = r["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["env_var"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["MASSIVE_API_KEY", "OPENAI_API_KEY", "SENTRY_DSN"]
+    );
+    assert!(r["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["set"] == false));
+    let endpoints = r["endpoints"].as_array().unwrap();
+    assert_eq!(
+        endpoints.len(),
+        2,
+        "REST and WebSocket; no model endpoint when offline"
+    );
+    assert!(endpoints.iter().all(|e| e["ok"] == true), "{endpoints:?}");
+    assert!(
+        data.join("logs").read_dir().unwrap().count() > 0,
+        "coach writes its log in the data dir"
+    );
+}
+
+#[test]
+fn doctor_says_a_key_is_set_but_never_prints_it_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "sk-never-print-me-42";
+    let out = coach(
+        dir.path(),
+        &["doctor", "--json", "--provider", "demo"],
+        &[
+            ("OPENAI_API_KEY", key),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+        ],
+    );
+    let r = stdout_json(&out);
+    let openai = r["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["env_var"] == "OPENAI_API_KEY")
+        .unwrap();
+    assert_eq!(openai["set"], true);
+    assert_eq!(openai["source"], "env");
+    let model = r["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Language model")
+        .unwrap();
+    assert_eq!(model["ok"], false, "nothing listens on port 9");
+    assert!(
+        !out.status.success(),
+        "an unreachable endpoint makes doctor exit non-zero"
+    );
+    let everything = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        dir.path()
+            .join("logs")
+            .read_dir()
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect::<String>()
+    );
+    assert!(
+        !everything.contains(key),
+        "the key is in no output and no log"
+    );
+    let human = coach(
+        dir.path(),
+        &["doctor", "--provider", "demo"],
+        &[("OPENAI_API_KEY", key)],
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("OpenAI API key") && text.contains("set (env)"),
+        "{text}"
+    );
+    assert!(!text.contains(key));
+}
+
+#[test]
+fn doctor_reports_a_damaged_database_without_touching_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = vec![7u8; 3000];
+    std::fs::write(dir.path().join("coach.db"), &garbage).unwrap();
+    let out = coach(dir.path(), &["doctor", "--json"], &[]);
+    assert!(
+        !out.status.success(),
+        "a damaged database is a failed check"
+    );
+    let r = stdout_json(&out);
+    let err = r["database"]["error"]
+        .as_str()
+        .expect("the error is reported");
+    assert!(err.contains("damaged"), "{err}");
+    assert!(r["database"]["schema_version"].is_null());
+    assert_eq!(
+        r["market_mode"], "Demo market",
+        "the rest of the report is still filled in"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("coach.db")).unwrap(),
+        garbage,
+        "the file is left as it was"
+    );
+}
+
+#[test]
+fn a_bad_settings_file_is_reported_and_defaults_are_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        r#"{"stale_after_secs": "soon", "lucky_number": 7}"#,
+    )
+    .unwrap();
+    let out = coach(dir.path(), &["doctor", "--json"], &[]);
+    let r = stdout_json(&out);
+    let issues: Vec<&str> = r["settings_issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        issues,
+        vec!["lucky_number", "stale_after_secs"],
+        "each bad or unknown key is named"
+    );
+    assert!(
+        out.status.success(),
+        "setting issues are warnings, not failures"
+    );
+}

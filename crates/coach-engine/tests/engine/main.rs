@@ -1,0 +1,323 @@
+//! The Engine through its public surface and its event stream, against real
+//! servers on loopback: coach-sim for Massive, a scripted OpenAI-compatible
+//! server for the model. No mocks inside the engine.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coach_engine::config::{EnvOverrides, ProviderChoice};
+use coach_engine::market::{ConnectionState, ConnectionStatus};
+use coach_engine::secrets::{SecretName, SecretStore};
+use coach_engine::{Engine, EngineOptions};
+use coach_sim::{SimConfig, SimHandle};
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn options(
+        &self,
+        env: EnvOverrides,
+        settings: Value,
+        provider: Option<ProviderChoice>,
+    ) -> EngineOptions {
+        let data_dir = self.dir.path().join("data");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        EngineOptions {
+            secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
+            data_dir,
+            env,
+            settings: settings.as_object().cloned().unwrap_or_default(),
+            settings_issues: vec![],
+            provider_override: provider,
+            demo_seed: 7,
+            log_dir: None,
+        }
+    }
+}
+
+fn env_from(pairs: &[(&str, String)]) -> EnvOverrides {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    EnvOverrides::from_lookup(move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+}
+
+/// Waits for the connection to reach `want`, collecting every state seen on the way.
+async fn wait_for_state(
+    rx: &mut watch::Receiver<ConnectionStatus>,
+    want: ConnectionState,
+) -> Vec<ConnectionState> {
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let s = rx.borrow_and_update().state;
+            if seen.last() != Some(&s) {
+                seen.push(s);
+            }
+            if s == want {
+                return;
+            }
+            rx.changed().await.expect("the link keeps publishing");
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {want:?} within 10 s; saw {seen:?}"));
+    seen
+}
+
+#[tokio::test]
+async fn with_no_keys_the_engine_runs_on_the_demo_market_and_goes_live() {
+    let env = Env::new();
+    let engine = Engine::start(env.options(env_from(&[]), json!({}), None))
+        .await
+        .unwrap();
+    let status = engine.status();
+    assert_eq!(status.market_label, "Demo market");
+    assert_eq!(status.ai_label, "Offline coach");
+    assert!(status.ai_offline);
+    assert_eq!(
+        status.schema_version,
+        coach_engine::store::supported_schema_version()
+    );
+    assert!(
+        engine.demo_market().is_some(),
+        "the demo market runs in-process"
+    );
+    let mut rx = engine.watch_connection();
+    let seen = wait_for_state(&mut rx, ConnectionState::Live).await;
+    assert_eq!(
+        seen.first(),
+        Some(&ConnectionState::Connecting),
+        "it starts by connecting: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_socket_is_reported_then_recovered() {
+    let env = Env::new();
+    let engine = Engine::start(env.options(env_from(&[]), json!({}), None))
+        .await
+        .unwrap();
+    let mut rx = engine.watch_connection();
+    wait_for_state(&mut rx, ConnectionState::Live).await;
+    engine.demo_market().unwrap().drop_connections();
+    let seen = wait_for_state(&mut rx, ConnectionState::Reconnecting).await;
+    assert!(seen.contains(&ConnectionState::Reconnecting));
+    let detail = rx.borrow().detail.clone().unwrap_or_default();
+    assert!(
+        detail.contains("retrying in"),
+        "the state says when the next attempt is: {detail}"
+    );
+    wait_for_state(&mut rx, ConnectionState::Live).await;
+    assert_eq!(
+        rx.borrow().attempt,
+        0,
+        "a successful reconnect resets the attempt count"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_massive_key_fails_with_a_clear_reason_and_does_not_retry() {
+    let sim = SimHandle::start(SimConfig {
+        required_key: Some("good-key".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let env = Env::new();
+    let overrides = env_from(&[
+        ("MASSIVE_API_KEY", "bad-key".into()),
+        ("MASSIVE_REST_URL", sim.rest_url()),
+        ("MASSIVE_WS_URL", sim.ws_url()),
+    ]);
+    let engine = Engine::start(env.options(overrides, json!({"massive_feed": "delayed"}), None))
+        .await
+        .unwrap();
+    assert_eq!(engine.status().market_label, "Massive delayed");
+    let mut rx = engine.watch_connection();
+    wait_for_state(&mut rx, ConnectionState::Failed).await;
+    let detail = rx.borrow().detail.clone().unwrap();
+    assert!(detail.contains("rejected the API key"), "{detail}");
+    let more = tokio::time::timeout(Duration::from_secs(2), rx.changed()).await;
+    assert!(
+        matches!(more, Ok(Err(_))),
+        "after an auth failure the link stops instead of hammering Massive with a bad key"
+    );
+    assert!(
+        !detail.contains("bad-key"),
+        "the key itself never appears: {detail}"
+    );
+    let report = engine.doctor().await;
+    let rest = report
+        .endpoints
+        .iter()
+        .find(|e| e.name == "Market REST")
+        .unwrap();
+    assert!(
+        !rest.ok && rest.detail.contains("rejected the API key"),
+        "{rest:?}"
+    );
+    let serialized = serde_json::to_string(&report).unwrap();
+    assert!(
+        !serialized.contains("bad-key"),
+        "the doctor report never carries a key"
+    );
+    let massive = report
+        .secrets
+        .iter()
+        .find(|s| s.name == SecretName::MassiveApiKey)
+        .unwrap();
+    assert!(massive.set);
+    assert_eq!(massive.source.as_deref(), Some("env"));
+}
+
+#[tokio::test]
+async fn a_good_massive_key_goes_delayed_on_the_delayed_feed() {
+    let sim = SimHandle::start(SimConfig {
+        required_key: Some("good-key".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let env = Env::new();
+    let overrides = env_from(&[
+        ("MASSIVE_REST_URL", sim.rest_url()),
+        ("MASSIVE_WS_URL", sim.ws_url()),
+    ]);
+    let opts = env.options(
+        overrides,
+        json!({"massive_feed": "delayed"}),
+        Some(ProviderChoice::Massive),
+    );
+    // The key comes from the store this time, not the environment.
+    opts.secrets
+        .set(SecretName::MassiveApiKey, "good-key")
+        .unwrap();
+    let engine = Engine::start(opts).await.unwrap();
+    let mut rx = engine.watch_connection();
+    wait_for_state(&mut rx, ConnectionState::Delayed).await;
+    let report = engine.doctor().await;
+    assert!(
+        report.endpoints.iter().all(|e| e.ok),
+        "{:?}",
+        report.endpoints
+    );
+    assert_eq!(report.secrets[0].source.as_deref(), Some("file"));
+}
+
+/// A scripted OpenAI-compatible server: `GET /v1/models` only.
+async fn fake_model_server() -> String {
+    let app = axum::Router::new().route(
+        "/v1/models",
+        axum::routing::get(|| async {
+            axum::Json(json!({"object": "list", "data": [
+                {"id": "llama3.1", "object": "model", "created": 1_700_000_000, "owned_by": "local"},
+                {"id": "qwen2.5", "object": "model", "created": 1_700_000_000, "owned_by": "local"}
+            ]}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn an_openai_compatible_base_url_turns_the_model_on_and_doctor_reaches_it() {
+    let base = fake_model_server().await;
+    let env = Env::new();
+    let overrides = env_from(&[
+        ("OPENAI_BASE_URL", base.clone()),
+        ("COACH_MODEL", "llama3.1".into()),
+    ]);
+    let engine = Engine::start(env.options(overrides, json!({}), None))
+        .await
+        .unwrap();
+    let status = engine.status();
+    assert!(!status.ai_offline);
+    assert_eq!(
+        status.ai_label, "llama3.1",
+        "the status bar shows the model name"
+    );
+    let report = engine.doctor().await;
+    let model = report
+        .endpoints
+        .iter()
+        .find(|e| e.name == "Language model")
+        .expect("the model endpoint is checked");
+    assert!(model.ok, "{model:?}");
+    assert_eq!(model.detail, "2 models available");
+}
+
+#[tokio::test]
+async fn settings_are_validated_and_unknown_keys_reported() {
+    let env = Env::new();
+    let engine = Engine::start(env.options(
+        env_from(&[]),
+        json!({"theme": "neon", "stale_after_secs": 12}),
+        None,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(engine.settings().stale_after_secs, 12);
+    let issues = engine.status().settings_issues;
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].key, "theme");
+    let mut patch = Map::new();
+    patch.insert("stale_after_secs".into(), json!(0));
+    let err = engine.validate_settings_patch(&patch).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(err.to_string().contains("stale_after_secs"), "{err}");
+}
+
+#[tokio::test]
+async fn metrics_go_to_the_database_and_bad_ones_are_refused() {
+    let env = Env::new();
+    let engine = Engine::start(env.options(env_from(&[]), json!({}), None))
+        .await
+        .unwrap();
+    use coach_engine::ipc::MetricInput;
+    engine
+        .record_metric(MetricInput {
+            name: "ui.first_paint".into(),
+            value: 120.5,
+            unit: "ms".into(),
+        })
+        .unwrap();
+    let got = engine.recent_metrics("ui.first_paint", 5).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].value, 120.5);
+    let bad = engine.record_metric(MetricInput {
+        name: "x".into(),
+        value: f64::NAN,
+        unit: "ms".into(),
+    });
+    assert!(bad.is_err(), "NaN is not a measurement");
+}
+
+#[tokio::test]
+async fn a_corrupt_database_stops_the_start_with_a_database_error() {
+    let env = Env::new();
+    let opts = env.options(env_from(&[]), json!({}), None);
+    std::fs::write(opts.data_dir.join("coach.db"), vec![0x42; 4096]).unwrap();
+    let err = Engine::start(opts)
+        .await
+        .err()
+        .expect("a corrupt database must not open");
+    assert_eq!(err.code(), "database");
+    assert!(
+        err.to_string().contains("moved aside"),
+        "the message offers the way out: {err}"
+    );
+}
