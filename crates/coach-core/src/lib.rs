@@ -3,8 +3,10 @@
 //! everything here is a function of its inputs, so it is fast to test, fuzz
 //! and benchmark.
 
+pub mod calendar;
 pub mod symbol;
 pub mod timeframe;
 
+pub use calendar::{CalendarError, MarketPhase, Session};
 pub use symbol::{Symbol, SymbolError};
 pub use timeframe::{Timeframe, TimeframeError};

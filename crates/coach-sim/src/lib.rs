@@ -8,6 +8,7 @@
 //! talks to Massive in production.
 
 mod clock;
+pub mod model;
 mod rest;
 mod ws;
 
