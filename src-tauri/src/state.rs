@@ -118,6 +118,8 @@ impl AppState {
             settings_issues,
             provider_override: None,
             demo_seed: 1,
+            demo_clock: None,
+            lazy_market: false,
             log_dir: self.telemetry.log_dir.clone(),
         };
         *slot = match Engine::start(opts).await {

@@ -50,6 +50,44 @@ enum Command {
         #[command(subcommand)]
         command: SimCommand,
     },
+    /// The NYSE calendar (1990 through 2035).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Historical bars as JSON lines, oldest first.
+    Bars {
+        symbol: String,
+        #[arg(long, default_value = "1d")]
+        timeframe: String,
+        /// First day (YYYY-MM-DD, New York), inclusive.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD, New York), inclusive.
+        #[arg(long)]
+        to: String,
+    },
+    /// Live candle updates and connection-state changes as JSON lines.
+    Stream {
+        #[arg(required = true)]
+        symbols: Vec<String>,
+        #[arg(long, default_value = "1m")]
+        timeframe: String,
+        /// Stop after this many seconds (default: run until interrupted).
+        #[arg(long = "for")]
+        duration: Option<f64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// One JSON object per session between two dates, inclusive.
+    Sessions {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +98,12 @@ enum SimCommand {
         port: u16,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Replay from this instant (RFC 3339) instead of the demo default.
+        #[arg(long)]
+        start: Option<String>,
+        /// Replay speed (with --start): 60 plays a minute per second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
     },
 }
 
@@ -114,13 +158,45 @@ async fn run(cli: Cli) -> ExitCode {
             Provider::Massive => ProviderChoice::Massive,
         }),
         demo_seed: 1,
+        demo_clock: None,
+        lazy_market: false,
         log_dir: telemetry.log_dir.clone(),
     };
-    match cli.command {
-        Command::Doctor { json } => doctor(opts, json).await,
+    let mut opts = opts;
+    opts.lazy_market = !matches!(cli.command, Command::Doctor { .. } | Command::Stream { .. });
+    let result = match cli.command {
+        Command::Doctor { json } => return doctor(opts, json).await,
         Command::Sim {
-            command: SimCommand::Serve { port, seed },
-        } => sim_serve(port, seed).await,
+            command:
+                SimCommand::Serve {
+                    port,
+                    seed,
+                    start,
+                    speed,
+                },
+        } => sim_serve(port, seed, start, speed).await,
+        Command::Calendar {
+            command: CalendarCommand::Sessions { from, to },
+        } => calendar_sessions(&from, &to),
+        Command::Bars {
+            symbol,
+            timeframe,
+            from,
+            to,
+        } => bars(opts, &symbol, &timeframe, &from, &to).await,
+        Command::Stream {
+            symbols,
+            timeframe,
+            duration,
+        } => stream(opts, &symbols, &timeframe, duration).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "command failed");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -153,6 +229,8 @@ fn opts_clone_for_failure(o: &EngineOptions) -> EngineOptions {
         settings_issues: o.settings_issues.clone(),
         provider_override: o.provider_override,
         demo_seed: o.demo_seed,
+        demo_clock: o.demo_clock.clone(),
+        lazy_market: o.lazy_market,
         log_dir: o.log_dir.clone(),
     }
 }
@@ -215,24 +293,146 @@ fn print_doctor(r: &DoctorReport) {
     }
 }
 
-async fn sim_serve(port: u16, seed: u64) -> ExitCode {
-    let sim = match coach_sim::SimHandle::start(coach_sim::SimConfig {
+async fn sim_serve(port: u16, seed: u64, start: Option<String>, speed: f64) -> anyhow::Result<()> {
+    let clock = match start {
+        Some(s) => coach_sim::SimClock::Replay {
+            start: chrono::DateTime::parse_from_rfc3339(&s)
+                .map_err(|e| anyhow::anyhow!("--start {s:?} is not an RFC 3339 time: {e}"))?
+                .to_utc(),
+            wall_start: std::time::Instant::now(),
+            speed: if speed > 0.0 && speed.is_finite() {
+                speed
+            } else {
+                anyhow::bail!("--speed must be a positive number")
+            },
+        },
+        None => coach_sim::SimClock::demo(chrono::Utc::now()),
+    };
+    let sim = coach_sim::SimHandle::start(coach_sim::SimConfig {
         port,
         seed,
+        clock,
         ..Default::default()
     })
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    .await?;
     println!(
         "{}",
-        serde_json::json!({"rest_url": sim.rest_url(), "ws_url": sim.ws_url(), "seed": seed})
+        serde_json::json!({"rest_url": sim.rest_url(), "ws_url": sim.ws_url(), "seed": seed, "now": sim.now().to_rfc3339()})
     );
     let _ = tokio::signal::ctrl_c().await;
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+fn parse_day(s: &str, flag: &str) -> anyhow::Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("{flag} {s:?} is not a date: use YYYY-MM-DD"))
+}
+
+fn utc_z(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn calendar_sessions(from: &str, to: &str) -> anyhow::Result<()> {
+    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
+    if from > to {
+        anyhow::bail!("--from {from} is after --to {to}");
+    }
+    let mut out = std::io::stdout().lock();
+    for s in coach_core::calendar::sessions(from, to)? {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"date": s.date.to_string(), "open": utc_z(s.open), "close": utc_z(s.close), "early_close": s.early_close})
+        )?;
+    }
+    Ok(())
+}
+
+/// Midnight New York time at the start of `d`, in unix ms.
+fn ny_midnight_ms(d: chrono::NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    chrono_tz::America::New_York
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default()
+}
+
+async fn bars(
+    opts: EngineOptions,
+    symbol: &str,
+    timeframe: &str,
+    from: &str,
+    to: &str,
+) -> anyhow::Result<()> {
+    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
+    let engine = Engine::start(opts).await?;
+    let q = coach_engine::market::charts::ChartQuery {
+        symbol: symbol.to_string(),
+        timeframe: timeframe.to_string(),
+        from_ms: Some(ny_midnight_ms(from)),
+        to_ms: Some(ny_midnight_ms(to.succ_opt().unwrap_or(to)) - 1),
+    };
+    let data = engine.charts().load(&q).await?;
+    let mut out = std::io::stdout().lock();
+    for b in data.bars {
+        let mut v = serde_json::json!({"time": b.time, "open": b.open, "high": b.high, "low": b.low, "close": b.close, "volume": b.volume});
+        if let Some(vw) = b.vwap {
+            v["vwap"] = serde_json::json!(vw);
+        }
+        writeln!(out, "{v}")?;
+    }
+    Ok(())
+}
+
+async fn stream(
+    opts: EngineOptions,
+    symbols: &[String],
+    timeframe: &str,
+    duration: Option<f64>,
+) -> anyhow::Result<()> {
+    let symbols: Vec<coach_core::Symbol> = symbols
+        .iter()
+        .map(|s| coach_core::Symbol::parse(s))
+        .collect::<Result<_, _>>()?;
+    let tf: coach_core::Timeframe = timeframe.parse()?;
+    let engine = Engine::start(opts).await?;
+    let mut live = engine.live_candles(&symbols, &[tf]);
+    let deadline = duration
+        .map(|d| tokio::time::Instant::now() + std::time::Duration::from_secs_f64(d.max(0.0)));
+    let mut last_state = None;
+    loop {
+        let item = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, live.rx.recv()).await {
+                Ok(item) => item,
+                Err(_) => break,
+            },
+            None => tokio::select! {
+                item = live.rx.recv() => item,
+                _ = tokio::signal::ctrl_c() => break,
+            },
+        };
+        let Some(item) = item else { break };
+        let line = match item {
+            coach_engine::market::live::LiveItem::State(s) => {
+                if last_state == Some(s.state) {
+                    continue;
+                }
+                last_state = Some(s.state);
+                serde_json::json!({"state": s.state})
+            }
+            coach_engine::market::live::LiveItem::Candle { symbol, update } => {
+                let c = update.candle;
+                serde_json::json!({
+                    "symbol": symbol.as_str(), "timeframe": update.timeframe.as_str(), "time": c.time,
+                    "open": c.open, "high": c.high, "low": c.low, "close": c.close, "volume": c.volume,
+                    "final": update.is_final
+                })
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    Ok(())
 }

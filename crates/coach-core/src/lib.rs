@@ -4,6 +4,7 @@
 //! and benchmark.
 
 pub mod calendar;
+pub mod candles;
 pub mod symbol;
 pub mod timeframe;
 

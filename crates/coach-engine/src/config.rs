@@ -403,11 +403,11 @@ mod tests {
         let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(
             keys,
-            vec!["colour", "massive_ws_url", "stale_after_secs"],
-            "one issue per bad key (map order)"
+            vec!["stale_after_secs", "massive_ws_url", "colour"],
+            "one issue per bad key, in the order the file has them"
         );
         assert!(
-            issues[0].message.contains("unknown setting"),
+            issues[2].message.contains("unknown setting"),
             "{}",
             issues[0]
         );

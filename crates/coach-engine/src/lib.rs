@@ -4,6 +4,7 @@
 //! resolve the data directory, install telemetry, then start an `Engine` and
 //! call its methods. Nothing here knows about a webview.
 
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod ipc;
@@ -19,13 +20,16 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{
     AiConfig, EnvOverrides, MarketConfig, MarketMode, ProviderChoice, ResolvedSecrets, Settings,
     SettingsIssue,
 };
 use crate::doctor::{DatabaseReport, DoctorReport, SecretReport};
 use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
-use crate::market::{ConnectionStatus, MarketLink};
+use crate::market::charts::ChartService;
+use crate::market::rest::MassiveRest;
+use crate::market::{ConnectionStatus, MarketHub};
 use crate::secrets::{Secret, SecretName, SecretStore, SecretsError};
 use crate::store::{Db, Metric, StoreError};
 
@@ -157,6 +161,12 @@ pub struct EngineOptions {
     pub provider_override: Option<ProviderChoice>,
     /// Seed for the demo market.
     pub demo_seed: u64,
+    /// The demo market's clock; `None` picks [`coach_sim::SimClock::demo`]
+    /// (real time during the market day, a replay of the last session otherwise).
+    pub demo_clock: Option<coach_sim::SimClock>,
+    /// Connect the market socket only when something subscribes (CLI commands
+    /// that only read history must not take the key's one connection).
+    pub lazy_market: bool,
     pub log_dir: Option<PathBuf>,
 }
 
@@ -164,7 +174,7 @@ pub struct EngineOptions {
 pub struct Engine {
     data_dir: PathBuf,
     log_dir: Option<PathBuf>,
-    db: Db,
+    db: Arc<Db>,
     env: EnvOverrides,
     settings: Settings,
     settings_issues: Vec<SettingsIssue>,
@@ -172,8 +182,10 @@ pub struct Engine {
     secret_sources: BTreeMap<SecretName, &'static str>,
     market: MarketConfig,
     ai: AiConfig,
-    link: MarketLink,
-    // Declared last so it stops after the link that talks to it.
+    clock: Arc<dyn Clock>,
+    charts: Arc<ChartService>,
+    hub: MarketHub,
+    // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
 
@@ -186,7 +198,7 @@ impl Engine {
         if let Some(w) = opts.secrets.warning() {
             tracing::warn!("{w}");
         }
-        let db = Db::open(&opts.data_dir.join(store::DB_FILE))?;
+        let db = Arc::new(Db::open(&opts.data_dir.join(store::DB_FILE))?);
         let (settings, mut settings_issues) = Settings::from_map(&opts.settings);
         settings_issues.splice(0..0, opts.settings_issues);
         for issue in &settings_issues {
@@ -195,17 +207,22 @@ impl Engine {
         let (resolved, secret_sources) = resolve_secrets(&opts.env, &opts.secrets);
         let mut market =
             config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
-        let sim = if market.mode == MarketMode::Demo {
+        let (sim, clock): (Option<SimHandle>, Arc<dyn Clock>) = if market.mode == MarketMode::Demo {
+            let sim_clock = opts
+                .demo_clock
+                .clone()
+                .unwrap_or_else(|| coach_sim::SimClock::demo(chrono::Utc::now()));
             let sim = SimHandle::start(coach_sim::SimConfig {
                 seed: opts.demo_seed,
+                clock: sim_clock.clone(),
                 ..Default::default()
             })
             .await?;
             market.rest_url = sim.rest_url();
             market.ws_url = sim.ws_url();
-            Some(sim)
+            (Some(sim), Arc::new(sim_clock))
         } else {
-            None
+            (None, Arc::new(SystemClock))
         };
         let ai = config::resolve_ai(&settings, &opts.env, &resolved);
         tracing::info!(
@@ -214,7 +231,9 @@ impl Engine {
             schema = db.schema_version()?,
             "engine started"
         );
-        let link = MarketLink::start(market.clone());
+        let rest = MassiveRest::new(&market);
+        let charts = ChartService::new(rest.clone(), db.clone(), clock.clone());
+        let hub = MarketHub::start(market.clone(), rest, clock.clone(), opts.lazy_market);
         Ok(Engine {
             data_dir: opts.data_dir,
             log_dir: opts.log_dir,
@@ -226,7 +245,9 @@ impl Engine {
             secret_sources,
             market,
             ai,
-            link,
+            clock,
+            charts,
+            hub,
             sim,
         })
     }
@@ -254,7 +275,31 @@ impl Engine {
 
     /// Changes of the market connection state.
     pub fn watch_connection(&self) -> watch::Receiver<ConnectionStatus> {
-        self.link.status()
+        self.hub.status()
+    }
+
+    /// The one shared market connection.
+    pub fn hub(&self) -> &MarketHub {
+        &self.hub
+    }
+
+    /// The chart cache.
+    pub fn charts(&self) -> &Arc<ChartService> {
+        &self.charts
+    }
+
+    /// The market's clock (the simulator's on the demo market).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Live candles for symbols in the given timeframes.
+    pub fn live_candles(
+        &self,
+        symbols: &[coach_core::Symbol],
+        timeframes: &[coach_core::Timeframe],
+    ) -> market::live::LiveCandles {
+        market::live::LiveCandles::start(&self.hub, Some(self.charts.clone()), symbols, timeframes)
     }
 
     pub fn status(&self) -> AppStatus {
@@ -271,7 +316,7 @@ impl Engine {
             version: env!("CARGO_PKG_VERSION").to_string(),
             market_mode: self.market.mode,
             market_label: self.market.mode.label().to_string(),
-            connection: self.link.status().borrow().clone(),
+            connection: self.hub.status().borrow().clone(),
             ai_offline,
             ai_label: self.ai.label(),
             ai_detail,
@@ -370,7 +415,7 @@ impl Engine {
 
     /// The full system check (`coach doctor`, the System view).
     pub async fn doctor(&self) -> DoctorReport {
-        let endpoints = doctor::check_endpoints(&self.market, &self.ai, self.link.status()).await;
+        let endpoints = doctor::check_endpoints(&self.market, &self.ai, self.hub.status()).await;
         DoctorReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.display().to_string(),

@@ -14,11 +14,18 @@ use ts_rs::TS;
 
 /// Every migration, in order. `migrations_are_all_embedded` fails when a file
 /// in migrations/ is missing here.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_init.sql",
-    include_str!("../../../migrations/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_init.sql",
+        include_str!("../../../migrations/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_chart_cache.sql",
+        include_str!("../../../migrations/0002_chart_cache.sql"),
+    ),
+];
 
 /// The schema version this build of the app understands.
 pub fn supported_schema_version() -> u32 {
@@ -174,6 +181,96 @@ fn refuse_newer(path: &Path, conn: &Connection) -> Result<u32, StoreError> {
         });
     }
     Ok(current)
+}
+
+/// A cached bar (see migrations/0002_chart_cache.sql).
+pub type CachedBar = coach_core::candles::Candle;
+
+impl Db {
+    /// Inserts or replaces bars of one series in one transaction.
+    pub fn upsert_bars(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+        bars: &[CachedBar],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO bars (symbol, timeframe, time, open, high, low, close, volume, vwap, extended) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for b in bars {
+                stmt.execute(params![
+                    symbol, timeframe, b.time, b.open, b.high, b.low, b.close, b.volume, b.vwap,
+                    b.extended
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Bars of one series starting in `[from, to]`, ascending.
+    pub fn bars_between(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<CachedBar>, StoreError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT time, open, high, low, close, volume, vwap, extended FROM bars \
+             WHERE symbol = ?1 AND timeframe = ?2 AND time BETWEEN ?3 AND ?4 ORDER BY time",
+        )?;
+        let rows = stmt.query_map(params![symbol, timeframe, from, to], |r| {
+            Ok(CachedBar {
+                time: r.get(0)?,
+                open: r.get(1)?,
+                high: r.get(2)?,
+                low: r.get(3)?,
+                close: r.get(4)?,
+                volume: r.get(5)?,
+                vwap: r.get(6)?,
+                extended: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The fetched span of a series, if any.
+    pub fn coverage(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT from_ms, to_ms FROM bar_coverage WHERE symbol = ?1 AND timeframe = ?2",
+        )?;
+        let mut rows = stmt.query(params![symbol, timeframe])?;
+        Ok(match rows.next()? {
+            Some(r) => Some((r.get(0)?, r.get(1)?)),
+            None => None,
+        })
+    }
+
+    pub fn set_coverage(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+        from: i64,
+        to: i64,
+        fetched_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.write().execute(
+            "INSERT OR REPLACE INTO bar_coverage (symbol, timeframe, from_ms, to_ms, fetched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![symbol, timeframe, from, to, fetched_ms],
+        )?;
+        Ok(())
+    }
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Mutex};
 
-pub use clock::SimClock;
+pub use clock::{ManualClock, SimClock};
+pub use model::{MarketModel, SymbolSpec, SYMBOLS};
 
 /// How the simulator is started.
 #[derive(Debug, Clone)]
@@ -61,13 +62,28 @@ pub(crate) struct Faults {
     pub fail_auth: bool,
     /// REST answers 429 this many more times.
     pub rest_429_remaining: u32,
+    /// Sockets send nothing until this (simulated) time.
+    pub stall_until_ms: Option<i64>,
+}
+
+/// One-shot faults delivered to every open socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SocketFault {
+    /// Close abruptly, as a network failure looks.
+    Drop,
+    /// Send one frame that is not JSON.
+    MalformedFrame,
+    /// Send Massive's `slow_consumer` status and close.
+    SlowConsumer,
 }
 
 pub(crate) struct Shared {
     pub config: SimConfig,
+    pub model: model::MarketModel,
+    /// `http://127.0.0.1:PORT`, for absolute `next_url`s.
+    pub base_url: String,
     pub faults: Mutex<Faults>,
-    /// Bumped to make every open socket close (fault: drop the connection).
-    pub drop_epoch: watch::Sender<u64>,
+    pub socket_faults: tokio::sync::broadcast::Sender<SocketFault>,
     /// Bumped on each new connection; Massive allows one connection per
     /// asset class, so a newer one pushes the older off with `max_connections`.
     pub connection_epoch: watch::Sender<u64>,
@@ -90,10 +106,13 @@ impl SimHandle {
         let addr = listener
             .local_addr()
             .map_err(|source| SimError::Bind { port, source })?;
+        let model = model::MarketModel::new(config.seed);
         let shared = Arc::new(Shared {
             config,
+            model,
+            base_url: format!("http://{addr}"),
             faults: Mutex::new(Faults::default()),
-            drop_epoch: watch::channel(0).0,
+            socket_faults: tokio::sync::broadcast::channel(16).0,
             connection_epoch: watch::channel(0).0,
         });
         let app = rest::router(shared.clone()).merge(ws::router(shared.clone()));
@@ -133,7 +152,37 @@ impl SimHandle {
 
     /// Fault injection: close every open WebSocket connection now.
     pub fn drop_connections(&self) {
-        self.shared.drop_epoch.send_modify(|e| *e += 1);
+        let _ = self.shared.socket_faults.send(SocketFault::Drop);
+    }
+
+    /// Fault injection: every open socket sends one frame that is not JSON.
+    pub fn send_malformed_frame(&self) {
+        let _ = self.shared.socket_faults.send(SocketFault::MalformedFrame);
+    }
+
+    /// Fault injection: Massive's slow-consumer disconnect.
+    pub fn slow_consumer_disconnect(&self) {
+        let _ = self.shared.socket_faults.send(SocketFault::SlowConsumer);
+    }
+
+    /// Fault injection: sockets stay open but send nothing for `by` of simulated time.
+    pub async fn stall(&self, by: chrono::Duration) {
+        let until = self.shared.config.clock.now() + by;
+        self.shared.faults.lock().await.stall_until_ms = Some(until.timestamp_millis());
+    }
+
+    /// The simulator's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.config.clock.now()
+    }
+
+    pub fn clock(&self) -> &SimClock {
+        &self.shared.config.clock
+    }
+
+    /// The price model (for tests that compare the stream with history).
+    pub fn model(&self) -> &model::MarketModel {
+        &self.shared.model
     }
 
     /// Fault injection: make `auth` fail (or succeed again).

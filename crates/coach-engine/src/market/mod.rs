@@ -1,9 +1,12 @@
-//! Market data: the one shared connection to Massive (or the demo market).
-//!
-//! This module owns the upstream WebSocket and publishes its state. The
-//! subscription hub, candle aggregation and chart cache build on it.
+//! Market data: the one shared connection to Massive (or the demo market),
+//! REST history, live candles and the chart cache.
 
+pub mod charts;
+pub mod hub;
 mod link;
+pub mod live;
 pub mod rest;
+pub mod wire;
 
-pub use link::{ConnectionState, ConnectionStatus, MarketLink};
+pub use hub::{Channel, MarketHub, Subscription, Topic};
+pub use link::{backoff, ConnectionState, ConnectionStatus};

@@ -40,6 +40,8 @@ impl Env {
             settings_issues: vec![],
             provider_override: provider,
             demo_seed: 7,
+            demo_clock: None,
+            lazy_market: false,
             log_dir: None,
         }
     }

@@ -73,6 +73,8 @@ async fn logs_and_sentry_receive_errors_with_request_ids_and_never_a_secret() {
         settings_issues: vec![],
         provider_override: None,
         demo_seed: 1,
+        demo_clock: None,
+        lazy_market: false,
         log_dir: guard.log_dir.clone(),
     })
     .await

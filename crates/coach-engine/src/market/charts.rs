@@ -1,0 +1,384 @@
+//! The chart cache: memory, then SQLite, then the provider's REST history.
+//!
+//! A request for (symbol, timeframe, range) is answered from cache when the
+//! range was fetched before, and refreshed from the provider in the background
+//! when it reaches into the recent past. Every request through
+//! [`ChartService::request`] belongs to a slot (one chart panel) and carries a
+//! generation: a newer request in the same slot cancels the older fetch, and
+//! an older answer is never delivered (latest request wins).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use coach_core::calendar;
+use coach_core::candles::Candle;
+use coach_core::{Symbol, Timeframe};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::rest::{MassiveRest, RestBar, RestError};
+use crate::clock::Clock;
+use crate::store::{Db, StoreError};
+
+/// What the chart asks for. Times are unix milliseconds; missing bounds mean
+/// "up to now" and "the timeframe's usual look-back".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartQuery {
+    pub symbol: String,
+    /// 1m, 5m, 15m, 1h or 1d.
+    pub timeframe: String,
+    #[ts(type = "number | null")]
+    pub from_ms: Option<i64>,
+    #[ts(type = "number | null")]
+    pub to_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartBar {
+    /// Bar start, unix milliseconds.
+    #[ts(type = "number")]
+    pub time: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    pub vwap: Option<f64>,
+    /// Pre-market or after-hours.
+    pub extended: bool,
+}
+
+impl From<Candle> for ChartBar {
+    fn from(c: Candle) -> ChartBar {
+        ChartBar {
+            time: c.time,
+            open: c.open,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+            volume: c.volume,
+            vwap: c.vwap,
+            extended: c.extended,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartSource {
+    Memory,
+    Database,
+    Network,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartData {
+    pub symbol: String,
+    pub timeframe: String,
+    #[ts(type = "number")]
+    pub from_ms: i64,
+    #[ts(type = "number")]
+    pub to_ms: i64,
+    pub bars: Vec<ChartBar>,
+    pub source: ChartSource,
+    /// The request's generation within its slot (0 for slot-less loads).
+    #[ts(type = "number")]
+    pub generation: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error(transparent)]
+    Symbol(#[from] coach_core::SymbolError),
+    #[error(transparent)]
+    Timeframe(#[from] coach_core::TimeframeError),
+    #[error("the chart range starts after it ends ({from} > {to})")]
+    Range { from: i64, to: i64 },
+    #[error(transparent)]
+    Provider(#[from] RestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a newer chart request replaced this one")]
+    Superseded,
+}
+
+/// How far back a chart looks when the request does not say.
+pub fn default_lookback_ms(tf: Timeframe) -> i64 {
+    let day = 86_400_000;
+    match tf {
+        Timeframe::M1 => 3 * day,
+        Timeframe::M5 => 10 * day,
+        Timeframe::M15 => 30 * day,
+        Timeframe::H1 => 120 * day,
+        Timeframe::D1 => 800 * day,
+    }
+}
+
+fn rest_span(tf: Timeframe) -> (u32, &'static str) {
+    match tf {
+        Timeframe::M1 => (1, "minute"),
+        Timeframe::M5 => (5, "minute"),
+        Timeframe::M15 => (15, "minute"),
+        Timeframe::H1 => (1, "hour"),
+        Timeframe::D1 => (1, "day"),
+    }
+}
+
+/// Whether an intraday bar starting at `t` lies outside the regular session.
+fn is_extended(tf: Timeframe, t: i64) -> bool {
+    if tf == Timeframe::D1 {
+        return false;
+    }
+    let Some(at) = chrono::DateTime::from_timestamp_millis(t) else {
+        return false;
+    };
+    let len = tf.intraday_minutes().unwrap_or(1) as i64 * 60_000;
+    // A bar is regular when any of it overlaps the regular session.
+    match calendar::session_containing(at).ok().flatten() {
+        Some(s) => t + len <= s.open.timestamp_millis() || t >= s.close.timestamp_millis(),
+        None => true,
+    }
+}
+
+fn to_candle(tf: Timeframe, b: &RestBar) -> Candle {
+    Candle {
+        time: b.t,
+        open: b.o,
+        high: b.h,
+        low: b.l,
+        close: b.c,
+        volume: b.v,
+        vwap: b.vw,
+        extended: is_extended(tf, b.t),
+    }
+}
+
+#[derive(Clone)]
+struct Series {
+    from: i64,
+    to: i64,
+    bars: Arc<Vec<Candle>>,
+}
+
+type SeriesKey = (Symbol, Timeframe);
+
+pub struct ChartService {
+    rest: MassiveRest,
+    db: Arc<Db>,
+    clock: Arc<dyn Clock>,
+    memory: Mutex<HashMap<SeriesKey, Series>>,
+    slots: Mutex<HashMap<String, (u64, Option<tokio::task::AbortHandle>)>>,
+}
+
+impl ChartService {
+    pub fn new(rest: MassiveRest, db: Arc<Db>, clock: Arc<dyn Clock>) -> Arc<ChartService> {
+        Arc::new(ChartService {
+            rest,
+            db,
+            clock,
+            memory: Mutex::new(HashMap::new()),
+            slots: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Resolves a query's symbol, timeframe and range.
+    pub fn resolve(&self, q: &ChartQuery) -> Result<(Symbol, Timeframe, i64, i64), ChartError> {
+        let symbol = Symbol::parse(&q.symbol)?;
+        let tf: Timeframe = q.timeframe.parse()?;
+        let now = self.clock.now().timestamp_millis();
+        let to = q.to_ms.unwrap_or(now).min(now);
+        let from = q.from_ms.unwrap_or(to - default_lookback_ms(tf));
+        if from > to {
+            return Err(ChartError::Range { from, to });
+        }
+        Ok((symbol, tf, from, to))
+    }
+
+    /// Answers from memory or SQLite when the range was fetched before (and
+    /// refreshes recent ranges in the background); otherwise fetches.
+    pub async fn load(self: &Arc<Self>, q: &ChartQuery) -> Result<ChartData, ChartError> {
+        let (symbol, tf, from, to) = self.resolve(q)?;
+        let data = |bars: &[Candle], source| ChartData {
+            symbol: symbol.to_string(),
+            timeframe: tf.to_string(),
+            from_ms: from,
+            to_ms: to,
+            bars: bars
+                .iter()
+                .filter(|b| b.time >= from && b.time <= to)
+                .map(|&b| b.into())
+                .collect(),
+            source,
+            generation: 0,
+        };
+        let key = (symbol.clone(), tf);
+        let cached = self
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(s) = cached.filter(|s| s.from <= from && s.to >= to) {
+            self.refresh_if_recent(&symbol, tf, to, s.to);
+            return Ok(data(&s.bars, ChartSource::Memory));
+        }
+        if let Some((cf, ct)) = self.db.coverage(symbol.as_str(), tf.as_str())? {
+            if cf <= from && ct >= to {
+                let bars = self.db.bars_between(symbol.as_str(), tf.as_str(), cf, ct)?;
+                let out = data(&bars, ChartSource::Database);
+                self.remember(key, cf, ct, bars);
+                self.refresh_if_recent(&symbol, tf, to, ct);
+                return Ok(out);
+            }
+        }
+        let bars = self.fetch(&symbol, tf, from, to).await?;
+        Ok(data(&bars, ChartSource::Network))
+    }
+
+    /// Latest-request-wins loading for one chart `slot`: a newer request cancels
+    /// this one's fetch, and this one then answers `Superseded`.
+    pub async fn request(
+        self: &Arc<Self>,
+        slot: &str,
+        q: ChartQuery,
+    ) -> Result<ChartData, ChartError> {
+        let generation = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = slots.entry(slot.to_string()).or_insert((0, None));
+            entry.0 += 1;
+            if let Some(prev) = entry.1.take() {
+                prev.abort();
+            }
+            entry.0
+        };
+        let me = self.clone();
+        let task = tokio::spawn(async move { me.load(&q).await });
+        {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = slots.get_mut(slot) {
+                if entry.0 == generation {
+                    entry.1 = Some(task.abort_handle());
+                } else {
+                    task.abort();
+                }
+            }
+        }
+        let result = match task.await {
+            Ok(r) => r,
+            Err(_) => return Err(ChartError::Superseded),
+        };
+        let current = self
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(slot)
+            .map(|e| e.0);
+        if current != Some(generation) {
+            return Err(ChartError::Superseded);
+        }
+        result.map(|mut d| {
+            d.generation = generation;
+            d
+        })
+    }
+
+    async fn fetch(
+        &self,
+        symbol: &Symbol,
+        tf: Timeframe,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Candle>, ChartError> {
+        let (mult, span) = rest_span(tf);
+        let raw = self
+            .rest
+            .aggregates(
+                symbol.as_str(),
+                mult,
+                span,
+                &from.to_string(),
+                &to.to_string(),
+            )
+            .await?;
+        let bars: Vec<Candle> = raw.iter().map(|b| to_candle(tf, b)).collect();
+        self.db.upsert_bars(symbol.as_str(), tf.as_str(), &bars)?;
+        // Extend the covered span when the new one touches it; otherwise start over.
+        let (cf, ct) = match self.db.coverage(symbol.as_str(), tf.as_str())? {
+            Some((cf, ct)) if cf <= to && ct >= from => (cf.min(from), ct.max(to)),
+            _ => (from, to),
+        };
+        self.db.set_coverage(
+            symbol.as_str(),
+            tf.as_str(),
+            cf,
+            ct,
+            self.clock.now().timestamp_millis(),
+        )?;
+        let all = if (cf, ct) == (from, to) {
+            bars.clone()
+        } else {
+            self.db.bars_between(symbol.as_str(), tf.as_str(), cf, ct)?
+        };
+        self.remember((symbol.clone(), tf), cf, ct, all);
+        Ok(bars)
+    }
+
+    fn remember(&self, key: SeriesKey, from: i64, to: i64, bars: Vec<Candle>) {
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                key,
+                Series {
+                    from,
+                    to,
+                    bars: Arc::new(bars),
+                },
+            );
+    }
+
+    /// A range that ends in the last day may have new bars: fetch what came
+    /// after the cached span, in the background.
+    fn refresh_if_recent(
+        self: &Arc<Self>,
+        symbol: &Symbol,
+        tf: Timeframe,
+        to: i64,
+        cached_to: i64,
+    ) {
+        let now = self.clock.now().timestamp_millis();
+        if now - to > 86_400_000 {
+            return;
+        }
+        let me = self.clone();
+        let symbol = symbol.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.fetch(&symbol, tf, cached_to, now).await {
+                tracing::debug!(error = %e, %symbol, "background chart refresh failed; the cached bars stay");
+            }
+        });
+    }
+
+    /// Puts bars finalised live into the cache (REST reconciliation is for integrity only).
+    pub fn record_final(
+        &self,
+        symbol: &Symbol,
+        tf: Timeframe,
+        bar: Candle,
+    ) -> Result<(), ChartError> {
+        self.db.upsert_bars(symbol.as_str(), tf.as_str(), &[bar])?;
+        let mut mem = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = mem.get_mut(&(symbol.clone(), tf)) {
+            if bar.time >= s.from {
+                let mut bars = (*s.bars).clone();
+                match bars.binary_search_by_key(&bar.time, |b| b.time) {
+                    Ok(i) => bars[i] = bar,
+                    Err(i) => bars.insert(i, bar),
+                }
+                s.to = s.to.max(bar.time);
+                s.bars = Arc::new(bars);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,645 @@
+//! MarketHub: exactly one upstream WebSocket, shared by every panel, alert and scanner.
+//!
+//! - Subscriptions are reference-counted per topic (`AM.SPY`, `T.QQQ`, …). The
+//!   upstream `subscribe`/`unsubscribe` is the diff between what subscribers
+//!   hold and what the server was told; dropping the last [`Subscription`] of a
+//!   topic unsubscribes it.
+//! - Reconnects with exponential backoff and jitter, resubscribes everything,
+//!   then backfills missed minute bars over REST, so the minute bars a
+//!   subscriber sees after recovery are the ones an uninterrupted run would have
+//!   produced. A later minute bar that skips ahead (a gap) triggers the same
+//!   backfill; a minute bar already delivered is dropped.
+//! - Publishes its state: connecting / live / delayed / stale / reconnecting /
+//!   failed. "Stale" means no data for the configured time while the regular
+//!   session is open (by the market's clock), with something subscribed.
+//! - Never blocks on a slow subscriber: each topic is a bounded broadcast; a
+//!   subscriber that falls behind loses the oldest events and is told so.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use coach_core::calendar::{self, MarketPhase};
+use coach_core::Symbol;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::link::{backoff, ConnectionState, ConnectionStatus};
+use super::rest::MassiveRest;
+use super::wire::{parse_frame, MarketEvent};
+use crate::clock::Clock;
+use crate::config::{MarketConfig, MarketMode};
+
+/// Which stream of a symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Trades,
+    Quotes,
+    Seconds,
+    Minutes,
+}
+
+impl Channel {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Channel::Trades => "T",
+            Channel::Quotes => "Q",
+            Channel::Seconds => "A",
+            Channel::Minutes => "AM",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Topic {
+    pub channel: Channel,
+    pub symbol: Symbol,
+}
+
+impl Topic {
+    pub fn new(channel: Channel, symbol: Symbol) -> Topic {
+        Topic { channel, symbol }
+    }
+    /// As Massive spells it: `AM.SPY`.
+    pub fn wire(&self) -> String {
+        format!("{}.{}", self.channel.prefix(), self.symbol)
+    }
+}
+
+/// Per-topic queue length. A subscriber more than this many events behind loses the oldest.
+const TOPIC_CAPACITY: usize = 4096;
+
+struct Entry {
+    refs: usize,
+    tx: broadcast::Sender<Arc<MarketEvent>>,
+}
+
+#[derive(Default)]
+struct Counters {
+    connections: u64,
+    malformed_frames: u64,
+    skipped_events: u64,
+    duplicate_minutes: u64,
+    backfilled_minutes: u64,
+}
+
+struct Shared {
+    topics: Mutex<HashMap<Topic, Entry>>,
+    /// What the server was last told we want (wire names).
+    upstream: Mutex<BTreeSet<String>>,
+    counters: Mutex<Counters>,
+    wake: mpsc::UnboundedSender<()>,
+}
+
+impl Shared {
+    fn wanted(&self) -> BTreeSet<String> {
+        self.topics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .map(Topic::wire)
+            .collect()
+    }
+
+    fn sender(&self, channel: Channel, sym: &str) -> Option<broadcast::Sender<Arc<MarketEvent>>> {
+        let symbol = Symbol::parse(sym).ok()?;
+        self.topics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&Topic::new(channel, symbol))
+            .map(|e| e.tx.clone())
+    }
+}
+
+/// A subscriber's handle on one topic; dropping it releases the topic.
+pub struct Subscription {
+    topic: Topic,
+    rx: broadcast::Receiver<Arc<MarketEvent>>,
+    shared: Arc<Shared>,
+}
+
+/// Why [`Subscription::recv`] returned no event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecvError {
+    #[error("fell behind and missed {0} events")]
+    Lagged(u64),
+    #[error("the market hub stopped")]
+    Closed,
+}
+
+impl Subscription {
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    pub async fn recv(&mut self) -> Result<Arc<MarketEvent>, RecvError> {
+        self.rx.recv().await.map_err(|e| match e {
+            broadcast::error::RecvError::Lagged(n) => RecvError::Lagged(n),
+            broadcast::error::RecvError::Closed => RecvError::Closed,
+        })
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = topics.get_mut(&self.topic) {
+            e.refs -= 1;
+            if e.refs == 0 {
+                topics.remove(&self.topic);
+                let _ = self.shared.wake.send(());
+            }
+        }
+    }
+}
+
+/// Snapshot of the hub's counters (for tests, `coach doctor` and metrics).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct HubStats {
+    pub connections: u64,
+    pub malformed_frames: u64,
+    pub skipped_events: u64,
+    pub duplicate_minutes: u64,
+    pub backfilled_minutes: u64,
+    pub upstream_topics: Vec<String>,
+}
+
+pub struct MarketHub {
+    shared: Arc<Shared>,
+    status: watch::Receiver<ConnectionStatus>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MarketHub {
+    /// Starts the connection task. It connects at once, so the status bar can
+    /// say whether the market answers, and holds the one socket from then on.
+    pub fn start(
+        config: MarketConfig,
+        rest: MassiveRest,
+        clock: Arc<dyn Clock>,
+        lazy: bool,
+    ) -> MarketHub {
+        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            topics: Mutex::new(HashMap::new()),
+            upstream: Mutex::new(BTreeSet::new()),
+            counters: Mutex::new(Counters::default()),
+            wake: wake_tx,
+        });
+        let (tx, rx) = watch::channel(status_now(&*clock, ConnectionState::Connecting, None, 0));
+        let task = tokio::spawn(
+            Runner {
+                config,
+                rest,
+                clock,
+                shared: shared.clone(),
+                status: tx,
+                wake: wake_rx,
+                last_minute_end: HashMap::new(),
+                last_data_ms: None,
+            }
+            .run(lazy),
+        );
+        MarketHub {
+            shared,
+            status: rx,
+            task,
+        }
+    }
+
+    /// Adds a subscriber to a topic; the upstream subscribe happens only for the first.
+    pub fn subscribe(&self, topic: Topic) -> Subscription {
+        let rx = {
+            let mut topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = topics.entry(topic.clone()).or_insert_with(|| Entry {
+                refs: 0,
+                tx: broadcast::channel(TOPIC_CAPACITY).0,
+            });
+            entry.refs += 1;
+            entry.tx.subscribe()
+        };
+        let _ = self.shared.wake.send(());
+        Subscription {
+            topic,
+            rx,
+            shared: self.shared.clone(),
+        }
+    }
+
+    pub fn status(&self) -> watch::Receiver<ConnectionStatus> {
+        self.status.clone()
+    }
+
+    /// How many subscribers hold each topic.
+    pub fn subscriber_counts(&self) -> Vec<(String, usize)> {
+        let topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<(String, usize)> = topics.iter().map(|(t, e)| (t.wire(), e.refs)).collect();
+        v.sort();
+        v
+    }
+
+    pub fn stats(&self) -> HubStats {
+        let c = self
+            .shared
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        HubStats {
+            connections: c.connections,
+            malformed_frames: c.malformed_frames,
+            skipped_events: c.skipped_events,
+            duplicate_minutes: c.duplicate_minutes,
+            backfilled_minutes: c.backfilled_minutes,
+            upstream_topics: self
+                .shared
+                .upstream
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl Drop for MarketHub {
+    fn drop(&mut self) {
+        // Deterministic teardown: the socket task ends with the hub.
+        self.task.abort();
+    }
+}
+
+fn status_now(
+    clock: &dyn Clock,
+    state: ConnectionState,
+    detail: Option<String>,
+    attempt: u32,
+) -> ConnectionStatus {
+    ConnectionStatus {
+        state,
+        detail,
+        since_ms: clock.now().timestamp_millis(),
+        attempt,
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+enum SessionEnd {
+    Dropped(String),
+    AuthFailed,
+    HubGone,
+}
+
+struct Runner {
+    config: MarketConfig,
+    rest: MassiveRest,
+    clock: Arc<dyn Clock>,
+    shared: Arc<Shared>,
+    status: watch::Sender<ConnectionStatus>,
+    wake: mpsc::UnboundedReceiver<()>,
+    /// Per symbol: the end of the last minute bar delivered.
+    last_minute_end: HashMap<String, i64>,
+    /// Market time of the last data event.
+    last_data_ms: Option<i64>,
+}
+
+impl Runner {
+    fn set(&self, state: ConnectionState, detail: Option<String>, attempt: u32) {
+        let current = self.status.borrow().clone();
+        if current.state != state || current.detail != detail || current.attempt != attempt {
+            let _ = self
+                .status
+                .send(status_now(&*self.clock, state, detail, attempt));
+        }
+    }
+
+    fn live_state(&self) -> ConnectionState {
+        match self.config.mode {
+            MarketMode::MassiveDelayed => ConnectionState::Delayed,
+            _ => ConnectionState::Live,
+        }
+    }
+
+    async fn run(mut self, lazy: bool) {
+        if lazy {
+            // Commands such as `coach bars` never need the socket: connect on the
+            // first subscription, so they do not take the key's one connection.
+            self.set(
+                ConnectionState::Connecting,
+                Some("idle until something subscribes".into()),
+                0,
+            );
+            while self.shared.wanted().is_empty() {
+                if self.wake.recv().await.is_none() {
+                    return;
+                }
+            }
+        }
+        let url = format!("{}/stocks", self.config.ws_url.trim_end_matches('/'));
+        let mut attempt: u32 = 0;
+        let mut connected_before = false;
+        loop {
+            match self
+                .session(&url, &mut attempt, &mut connected_before)
+                .await
+            {
+                SessionEnd::HubGone => return,
+                SessionEnd::AuthFailed => {
+                    self.set(
+                        ConnectionState::Failed,
+                        Some(match self.config.mode {
+                            MarketMode::Demo => "the demo market refused the connection".to_string(),
+                            _ => "Massive rejected the API key: check it in Settings or MASSIVE_API_KEY".to_string(),
+                        }),
+                        attempt,
+                    );
+                    return;
+                }
+                SessionEnd::Dropped(why) => {
+                    self.shared
+                        .upstream
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clear();
+                    attempt += 1;
+                    let wait = backoff(attempt, rand::random::<f64>());
+                    tracing::warn!(%why, attempt, wait_ms = wait.as_millis() as u64, "market connection lost; reconnecting");
+                    self.set(
+                        ConnectionState::Reconnecting,
+                        Some(format!("{why}; retrying in {:.1} s", wait.as_secs_f64())),
+                        attempt,
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn session(
+        &mut self,
+        url: &str,
+        attempt: &mut u32,
+        connected_before: &mut bool,
+    ) -> SessionEnd {
+        let (mut ws, _) = match tokio_tungstenite::connect_async(url).await {
+            Ok(ok) => ok,
+            Err(e) => return SessionEnd::Dropped(format!("could not connect to {url}: {e}")),
+        };
+        self.shared
+            .counters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .connections += 1;
+        // Massive expects the key as the auth param; the demo market accepts any.
+        let key = self
+            .config
+            .api_key
+            .as_ref()
+            .map(|k| k.expose().to_string())
+            .unwrap_or_else(|| "demo".to_string());
+        let auth = serde_json::json!({"action": "auth", "params": key}).to_string();
+        if let Err(e) = ws.send(Message::Text(auth.into())).await {
+            return SessionEnd::Dropped(format!("could not authenticate: {e}"));
+        }
+        let mut authed = false;
+        let mut events = Vec::with_capacity(64);
+        let mut watchdog = tokio::time::interval(Duration::from_millis(250));
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                woke = self.wake.recv() => {
+                    if woke.is_none() {
+                        return SessionEnd::HubGone;
+                    }
+                    while self.wake.try_recv().is_ok() {}
+                    if authed {
+                        if let Err(e) = self.sync_topics(&mut ws).await {
+                            return SessionEnd::Dropped(e);
+                        }
+                    }
+                }
+                _ = watchdog.tick(), if authed => self.check_stale(),
+                msg = ws.next() => {
+                    let text = match msg {
+                        Some(Ok(Message::Text(t))) => t,
+                        Some(Ok(Message::Close(_))) | None => return SessionEnd::Dropped("the server closed the connection".into()),
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => return SessionEnd::Dropped(format!("connection error: {e}")),
+                    };
+                    events.clear();
+                    match parse_frame(&text, &mut events) {
+                        Ok(skipped) if skipped > 0 => {
+                            tracing::warn!(skipped, "skipped market events with missing fields");
+                            self.shared.counters.lock().unwrap_or_else(|p| p.into_inner()).skipped_events += skipped as u64;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            // A bad frame is logged and skipped; the connection stays.
+                            tracing::warn!(error = %e, len = text.len(), "skipping a malformed market frame");
+                            self.shared.counters.lock().unwrap_or_else(|p| p.into_inner()).malformed_frames += 1;
+                            continue;
+                        }
+                    }
+                    for ev in events.drain(..) {
+                        match ev {
+                            MarketEvent::Status { status, message } => match status.as_str() {
+                                "auth_success" => {
+                                    authed = true;
+                                    *attempt = 0;
+                                    tracing::info!("market connection authenticated");
+                                    self.set(self.live_state(), None, 0);
+                                    self.last_data_ms = Some(self.clock.now().timestamp_millis());
+                                    if let Err(e) = self.sync_topics(&mut ws).await {
+                                        return SessionEnd::Dropped(e);
+                                    }
+                                    if *connected_before {
+                                        self.backfill_all().await;
+                                    }
+                                    *connected_before = true;
+                                }
+                                "auth_failed" => return SessionEnd::AuthFailed,
+                                "max_connections" => return SessionEnd::Dropped("another connection with this key took over (max_connections)".into()),
+                                "slow_consumer" => return SessionEnd::Dropped("the server dropped us as a slow consumer".into()),
+                                other => tracing::debug!(status = other, %message, "market status message"),
+                            },
+                            data => self.deliver(data).await,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends the upstream subscribe/unsubscribe diff.
+    async fn sync_topics(&self, ws: &mut Ws) -> Result<(), String> {
+        let wanted = self.shared.wanted();
+        let (add, remove): (Vec<String>, Vec<String>) = {
+            let upstream = self
+                .shared
+                .upstream
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            (
+                wanted.difference(&upstream).cloned().collect(),
+                upstream.difference(&wanted).cloned().collect(),
+            )
+        };
+        for (action, topics) in [("subscribe", &add), ("unsubscribe", &remove)] {
+            if topics.is_empty() {
+                continue;
+            }
+            let msg = serde_json::json!({"action": action, "params": topics.join(",")}).to_string();
+            ws.send(Message::Text(msg.into()))
+                .await
+                .map_err(|e| format!("could not {action}: {e}"))?;
+            tracing::debug!(action, topics = %topics.join(","), "upstream");
+        }
+        *self
+            .shared
+            .upstream
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = wanted;
+        Ok(())
+    }
+
+    fn check_stale(&self) {
+        let now = self.clock.now();
+        let has_topics = !self
+            .shared
+            .topics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
+        let open = matches!(calendar::phase_at(now), Ok(MarketPhase::Regular));
+        let quiet_ms = self
+            .last_data_ms
+            .map(|t| now.timestamp_millis() - t)
+            .unwrap_or(0);
+        let limit_ms = self.config.stale_after_secs as i64 * 1000;
+        let state = self.status.borrow().state;
+        if has_topics && open && quiet_ms > limit_ms && state != ConnectionState::Stale {
+            tracing::warn!(quiet_s = quiet_ms / 1000, "market data is stale");
+            self.set(
+                ConnectionState::Stale,
+                Some(format!(
+                    "no market data for {} s while the market is open",
+                    quiet_ms / 1000
+                )),
+                0,
+            );
+        }
+    }
+
+    async fn deliver(&mut self, ev: MarketEvent) {
+        self.last_data_ms = Some(self.clock.now().timestamp_millis());
+        if self.status.borrow().state == ConnectionState::Stale {
+            self.set(self.live_state(), None, 0);
+        }
+        let (channel, sym) = match &ev {
+            MarketEvent::Trade { sym, .. } => (Channel::Trades, sym.clone()),
+            MarketEvent::Quote { sym, .. } => (Channel::Quotes, sym.clone()),
+            MarketEvent::Aggregate {
+                sym, minute: false, ..
+            } => (Channel::Seconds, sym.clone()),
+            MarketEvent::Aggregate {
+                sym,
+                minute: true,
+                start,
+                end,
+                ..
+            } => {
+                let (start, end) = (*start, *end);
+                match self.last_minute_end.get(sym).copied() {
+                    Some(last) if start < last => {
+                        self.shared
+                            .counters
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .duplicate_minutes += 1;
+                        return;
+                    }
+                    Some(last) if start > last && start - last <= 16 * 3_600_000 => {
+                        self.backfill(sym, last, start - 1).await;
+                    }
+                    _ => {}
+                }
+                self.last_minute_end.insert(sym.clone(), end);
+                (Channel::Minutes, sym.clone())
+            }
+            MarketEvent::Status { .. } => return,
+        };
+        if let Some(tx) = self.shared.sender(channel, &sym) {
+            let _ = tx.send(Arc::new(ev));
+        }
+    }
+
+    /// After a reconnect: every subscribed symbol's missed minutes up to now.
+    async fn backfill_all(&mut self) {
+        let now = self.clock.now().timestamp_millis();
+        let symbols: Vec<(String, i64)> = self
+            .shared
+            .wanted()
+            .iter()
+            .filter_map(|w| w.strip_prefix("AM."))
+            .filter_map(|s| self.last_minute_end.get(s).map(|&e| (s.to_string(), e)))
+            .collect();
+        for (sym, last) in symbols {
+            self.backfill(&sym, last, now).await;
+        }
+    }
+
+    /// Minute bars of `sym` starting in `[from, to]`, fetched over REST and delivered in order.
+    async fn backfill(&mut self, sym: &str, from: i64, to: i64) {
+        if to < from {
+            return;
+        }
+        let bars = match self
+            .rest
+            .aggregates(sym, 1, "minute", &from.to_string(), &to.to_string())
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, sym, "gap backfill failed; reconciliation will retry");
+                return;
+            }
+        };
+        let Some(tx) = self.shared.sender(Channel::Minutes, sym) else {
+            return;
+        };
+        let mut n = 0;
+        for b in bars {
+            let last = self.last_minute_end.get(sym).copied().unwrap_or(i64::MIN);
+            if b.t < last || b.t < from || b.t > to {
+                continue;
+            }
+            let end = b.t + 60_000;
+            let _ = tx.send(Arc::new(MarketEvent::Aggregate {
+                sym: sym.to_string(),
+                minute: true,
+                open: b.o,
+                high: b.h,
+                low: b.l,
+                close: b.c,
+                volume: b.v,
+                vwap: b.vw,
+                start: b.t,
+                end,
+                backfill: true,
+            }));
+            self.last_minute_end.insert(sym.to_string(), end);
+            n += 1;
+        }
+        if n > 0 {
+            tracing::info!(sym, bars = n, "backfilled missed minute bars over REST");
+            self.shared
+                .counters
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .backfilled_minutes += n;
+        }
+    }
+}

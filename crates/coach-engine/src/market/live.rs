@@ -1,0 +1,149 @@
+//! Live candles for a set of symbols: minute and second aggregates from the
+//! hub, folded by a CandleAggregator per symbol, emitted as updates of the
+//! requested timeframes. Updates are never sent for a bar older than the last
+//! one sent; late data goes to the chart cache instead.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use coach_core::candles::{Candle, CandleAggregator, CandleUpdate};
+use coach_core::{Symbol, Timeframe};
+use tokio::sync::mpsc;
+
+use super::charts::ChartService;
+use super::hub::{Channel, MarketHub, RecvError, Topic};
+use super::wire::MarketEvent;
+use super::ConnectionStatus;
+
+/// One item of a live stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveItem {
+    Candle {
+        symbol: Symbol,
+        update: CandleUpdate,
+    },
+    State(ConnectionStatus),
+}
+
+/// A running live stream; dropping it releases its subscriptions.
+pub struct LiveCandles {
+    pub rx: mpsc::Receiver<LiveItem>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LiveCandles {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl LiveCandles {
+    pub fn start(
+        hub: &MarketHub,
+        charts: Option<Arc<ChartService>>,
+        symbols: &[Symbol],
+        timeframes: &[Timeframe],
+    ) -> LiveCandles {
+        let (tx, rx) = mpsc::channel(1024);
+        let (ev_tx, mut ev_rx) = mpsc::channel::<Result<Arc<MarketEvent>, RecvError>>(4096);
+        let mut subs = Vec::new();
+        for s in symbols {
+            for ch in [Channel::Minutes, Channel::Seconds] {
+                subs.push(hub.subscribe(Topic::new(ch, s.clone())));
+            }
+        }
+        // One forwarding task per subscription keeps the hub's queues independent.
+        let forwarders: Vec<tokio::task::JoinHandle<()>> = subs
+            .into_iter()
+            .map(|mut sub| {
+                let ev_tx = ev_tx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let r = sub.recv().await;
+                        let closed = matches!(r, Err(RecvError::Closed));
+                        if ev_tx.send(r).await.is_err() || closed {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut status = hub.status();
+        let timeframes = timeframes.to_vec();
+        let task = tokio::spawn(async move {
+            let _forwarders = AbortOnDrop(forwarders);
+            let mut aggs: HashMap<String, CandleAggregator> = HashMap::new();
+            let mut last_sent: HashMap<(String, Timeframe), CandleUpdate> = HashMap::new();
+            let first = status.borrow_and_update().clone();
+            let _ = tx.send(LiveItem::State(first)).await;
+            loop {
+                tokio::select! {
+                    changed = status.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        let s = status.borrow_and_update().clone();
+                        if tx.send(LiveItem::State(s)).await.is_err() {
+                            return;
+                        }
+                    }
+                    ev = ev_rx.recv() => {
+                        let Some(ev) = ev else { return };
+                        let ev = match ev {
+                            Ok(ev) => ev,
+                            Err(RecvError::Lagged(n)) => {
+                                tracing::warn!(missed = n, "live candles fell behind; the next minute bar resynchronises them");
+                                continue;
+                            }
+                            Err(RecvError::Closed) => return,
+                        };
+                        let MarketEvent::Aggregate { sym, minute, open, high, low, close, volume, vwap, start, .. } = &*ev else { continue };
+                        let candle = Candle { time: *start, open: *open, high: *high, low: *low, close: *close, volume: *volume, vwap: *vwap, extended: false };
+                        let agg = aggs.entry(sym.clone()).or_default();
+                        let applied = if *minute { agg.on_minute_bar(&candle) } else { agg.on_partial(*start, &candle) };
+                        if let Err(late) = applied {
+                            if *minute {
+                                if let (Some(charts), Ok(symbol)) = (&charts, Symbol::parse(sym)) {
+                                    let _ = charts.record_final(&symbol, Timeframe::M1, late.candle);
+                                }
+                            }
+                            continue;
+                        }
+                        let Ok(symbol) = Symbol::parse(sym) else { continue };
+                        for tf in &timeframes {
+                            let Some(update) = agg.current(*tf) else { continue };
+                            let key = (sym.clone(), *tf);
+                            let send = match last_sent.get(&key) {
+                                Some(prev) => update.candle.time > prev.candle.time || (update.candle.time == prev.candle.time && update != *prev),
+                                None => true,
+                            };
+                            if !send {
+                                continue;
+                            }
+                            last_sent.insert(key, update);
+                            if update.is_final {
+                                if let Some(charts) = &charts {
+                                    let _ = charts.record_final(&symbol, *tf, update.candle);
+                                }
+                            }
+                            if tx.send(LiveItem::Candle { symbol: symbol.clone(), update }).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        LiveCandles { rx, task }
+    }
+}
+
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
