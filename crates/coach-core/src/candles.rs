@@ -98,6 +98,8 @@ pub struct CandleAggregator {
     done: [Option<(Candle, i64)>; 5],
     /// Start of the last final minute folded in.
     last_final_minute: i64,
+    /// Per timeframe: a bar that closed because a later bucket began, not yet taken.
+    closed: [Option<Candle>; 5],
     session: Option<Session>,
 }
 
@@ -107,6 +109,7 @@ impl Default for CandleAggregator {
             partial: None,
             done: [None; 5],
             last_final_minute: i64::MIN,
+            closed: [None; 5],
             session: None,
         }
     }
@@ -242,16 +245,32 @@ impl CandleAggregator {
             };
             self.done[i] = match self.done[i] {
                 Some((d, e)) if d.time == start => Some((d.merged(&minute), e)),
-                _ => Some((
-                    Candle {
-                        time: start,
-                        ..minute
-                    },
-                    end,
-                )),
+                previous => {
+                    if let Some((d, _)) = previous {
+                        self.closed[i] = Some(d);
+                    }
+                    Some((
+                        Candle {
+                            time: start,
+                            ..minute
+                        },
+                        end,
+                    ))
+                }
             };
         }
         self.last_final_minute = minute.time;
+    }
+
+    /// A bar of `tf` that was closed by the start of a later one since the last
+    /// call: the caller sends it as final before the new bar, so no bar is left
+    /// without its final update even when its last minute had no bar of its own.
+    pub fn take_closed(&mut self, tf: Timeframe) -> Option<CandleUpdate> {
+        self.closed[tf_index(tf)].take().map(|candle| CandleUpdate {
+            timeframe: tf,
+            candle,
+            is_final: true,
+        })
     }
 
     /// The live candle of a timeframe, and whether it is complete.
@@ -401,6 +420,33 @@ mod tests {
             "the 13:34 minute completes the 13:30 five-minute bar"
         );
         assert_eq!(m5.candle.volume, 1100.0);
+    }
+
+    #[test]
+    fn a_bar_closed_by_a_later_one_is_handed_out_once_as_final() {
+        let mut agg = CandleAggregator::new();
+        agg.on_minute_bar(&bar("2024-07-02T13:30:00Z", 1.0, 2.0, 0.5, 1.5, 10.0))
+            .unwrap();
+        assert!(
+            agg.take_closed(Timeframe::M5).is_none(),
+            "nothing has closed yet"
+        );
+        // No bar for 13:31–13:34 (an illiquid stretch); 13:35 starts the next bucket.
+        agg.on_minute_bar(&bar("2024-07-02T13:35:00Z", 1.5, 1.6, 1.4, 1.45, 5.0))
+            .unwrap();
+        let closed = agg
+            .take_closed(Timeframe::M5)
+            .expect("the 13:30 bar closed");
+        assert!(closed.is_final);
+        assert_eq!(
+            (closed.candle.time, closed.candle.volume),
+            (ms("2024-07-02T13:30:00Z"), 10.0)
+        );
+        assert!(agg.take_closed(Timeframe::M5).is_none(), "handed out once");
+        assert_eq!(
+            agg.current(Timeframe::M5).unwrap().candle.time,
+            ms("2024-07-02T13:35:00Z")
+        );
     }
 
     #[test]

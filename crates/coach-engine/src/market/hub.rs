@@ -12,8 +12,8 @@
 //! - Publishes its state: connecting / live / delayed / stale / reconnecting /
 //!   failed. "Stale" means no data for the configured time while the regular
 //!   session is open (by the market's clock), with something subscribed.
-//! - Never blocks on a slow subscriber: each topic is a bounded broadcast; a
-//!   subscriber that falls behind loses the oldest events and is told so.
+//! - Never blocks on a slow subscriber: each has a bounded queue; one that
+//!   falls behind loses events (and is told how many) instead of stalling the socket.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,7 @@ use std::time::Duration;
 use coach_core::calendar::{self, MarketPhase};
 use coach_core::Symbol;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::link::{backoff, ConnectionState, ConnectionStatus};
@@ -67,12 +67,31 @@ impl Topic {
     }
 }
 
-/// Per-topic queue length. A subscriber more than this many events behind loses the oldest.
-const TOPIC_CAPACITY: usize = 4096;
+/// Per-subscriber queue length. A subscriber this many events behind loses the
+/// newest ones until it catches up, and is told how many it lost.
+const SUBSCRIBER_CAPACITY: usize = 4096;
 
+/// One subscriber's queue; shared by all the topics of its subscription, so
+/// it sees their events in the order the server sent them.
+struct Sink {
+    id: u64,
+    tx: mpsc::Sender<Arc<MarketEvent>>,
+    dropped: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Sink {
+    /// Never waits: a full queue drops the event and counts it.
+    fn offer(&self, ev: &Arc<MarketEvent>) {
+        if self.tx.try_send(ev.clone()).is_err() {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Default)]
 struct Entry {
-    refs: usize,
-    tx: broadcast::Sender<Arc<MarketEvent>>,
+    sinks: Vec<Arc<Sink>>,
 }
 
 #[derive(Default)]
@@ -90,6 +109,7 @@ struct Shared {
     upstream: Mutex<BTreeSet<String>>,
     counters: Mutex<Counters>,
     wake: mpsc::UnboundedSender<()>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -102,20 +122,27 @@ impl Shared {
             .collect()
     }
 
-    fn sender(&self, channel: Channel, sym: &str) -> Option<broadcast::Sender<Arc<MarketEvent>>> {
-        let symbol = Symbol::parse(sym).ok()?;
-        self.topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&Topic::new(channel, symbol))
-            .map(|e| e.tx.clone())
+    /// Hands an event to every subscriber of its topic.
+    fn publish(&self, channel: Channel, sym: &str, ev: MarketEvent) {
+        let Ok(symbol) = Symbol::parse(sym) else {
+            return;
+        };
+        let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = topics.get(&Topic::new(channel, symbol)) {
+            let ev = Arc::new(ev);
+            for sink in &e.sinks {
+                sink.offer(&ev);
+            }
+        }
     }
 }
 
-/// A subscriber's handle on one topic; dropping it releases the topic.
+/// A subscriber's handle on one or more topics; dropping it releases them.
 pub struct Subscription {
-    topic: Topic,
-    rx: broadcast::Receiver<Arc<MarketEvent>>,
+    topics: Vec<Topic>,
+    id: u64,
+    rx: mpsc::Receiver<Arc<MarketEvent>>,
+    dropped: Arc<std::sync::atomic::AtomicU64>,
     shared: Arc<Shared>,
 }
 
@@ -129,27 +156,35 @@ pub enum RecvError {
 }
 
 impl Subscription {
-    pub fn topic(&self) -> &Topic {
-        &self.topic
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
     }
 
+    /// The next event; `Lagged(n)` first when `n` events were lost to a full queue.
     pub async fn recv(&mut self) -> Result<Arc<MarketEvent>, RecvError> {
-        self.rx.recv().await.map_err(|e| match e {
-            broadcast::error::RecvError::Lagged(n) => RecvError::Lagged(n),
-            broadcast::error::RecvError::Closed => RecvError::Closed,
-        })
+        let lost = self.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if lost > 0 {
+            return Err(RecvError::Lagged(lost));
+        }
+        self.rx.recv().await.ok_or(RecvError::Closed)
     }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
         let mut topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(e) = topics.get_mut(&self.topic) {
-            e.refs -= 1;
-            if e.refs == 0 {
-                topics.remove(&self.topic);
-                let _ = self.shared.wake.send(());
+        let mut released = false;
+        for t in &self.topics {
+            if let Some(e) = topics.get_mut(t) {
+                e.sinks.retain(|s| s.id != self.id);
+                if e.sinks.is_empty() {
+                    topics.remove(t);
+                    released = true;
+                }
             }
+        }
+        if released {
+            let _ = self.shared.wake.send(());
         }
     }
 }
@@ -186,6 +221,7 @@ impl MarketHub {
             upstream: Mutex::new(BTreeSet::new()),
             counters: Mutex::new(Counters::default()),
             wake: wake_tx,
+            next_id: std::sync::atomic::AtomicU64::new(1),
         });
         let (tx, rx) = watch::channel(status_now(&*clock, ConnectionState::Connecting, None, 0));
         let task = tokio::spawn(
@@ -210,19 +246,35 @@ impl MarketHub {
 
     /// Adds a subscriber to a topic; the upstream subscribe happens only for the first.
     pub fn subscribe(&self, topic: Topic) -> Subscription {
-        let rx = {
-            let mut topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = topics.entry(topic.clone()).or_insert_with(|| Entry {
-                refs: 0,
-                tx: broadcast::channel(TOPIC_CAPACITY).0,
-            });
-            entry.refs += 1;
-            entry.tx.subscribe()
-        };
+        self.subscribe_all(vec![topic])
+    }
+
+    /// One subscriber for several topics, receiving their events in the order
+    /// the server sent them (a minute bar before the next minute's seconds).
+    pub fn subscribe_all(&self, topics: Vec<Topic>) -> Subscription {
+        let (tx, rx) = mpsc::channel(SUBSCRIBER_CAPACITY);
+        let dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let id = self
+            .shared
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sink = Arc::new(Sink {
+            id,
+            tx,
+            dropped: dropped.clone(),
+        });
+        {
+            let mut map = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
+            for t in &topics {
+                map.entry(t.clone()).or_default().sinks.push(sink.clone());
+            }
+        }
         let _ = self.shared.wake.send(());
         Subscription {
-            topic,
+            topics,
+            id,
             rx,
+            dropped,
             shared: self.shared.clone(),
         }
     }
@@ -234,7 +286,10 @@ impl MarketHub {
     /// How many subscribers hold each topic.
     pub fn subscriber_counts(&self) -> Vec<(String, usize)> {
         let topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<(String, usize)> = topics.iter().map(|(t, e)| (t.wire(), e.refs)).collect();
+        let mut v: Vec<(String, usize)> = topics
+            .iter()
+            .map(|(t, e)| (t.wire(), e.sinks.len()))
+            .collect();
         v.sort();
         v
     }
@@ -571,9 +626,7 @@ impl Runner {
             }
             MarketEvent::Status { .. } => return,
         };
-        if let Some(tx) = self.shared.sender(channel, &sym) {
-            let _ = tx.send(Arc::new(ev));
-        }
+        self.shared.publish(channel, &sym, ev);
     }
 
     /// After a reconnect: every subscribed symbol's missed minutes up to now.
@@ -607,9 +660,6 @@ impl Runner {
                 return;
             }
         };
-        let Some(tx) = self.shared.sender(Channel::Minutes, sym) else {
-            return;
-        };
         let mut n = 0;
         for b in bars {
             let last = self.last_minute_end.get(sym).copied().unwrap_or(i64::MIN);
@@ -617,19 +667,23 @@ impl Runner {
                 continue;
             }
             let end = b.t + 60_000;
-            let _ = tx.send(Arc::new(MarketEvent::Aggregate {
-                sym: sym.to_string(),
-                minute: true,
-                open: b.o,
-                high: b.h,
-                low: b.l,
-                close: b.c,
-                volume: b.v,
-                vwap: b.vw,
-                start: b.t,
-                end,
-                backfill: true,
-            }));
+            self.shared.publish(
+                Channel::Minutes,
+                sym,
+                MarketEvent::Aggregate {
+                    sym: sym.to_string(),
+                    minute: true,
+                    open: b.o,
+                    high: b.h,
+                    low: b.l,
+                    close: b.c,
+                    volume: b.v,
+                    vwap: b.vw,
+                    start: b.t,
+                    end,
+                    backfill: true,
+                },
+            );
             self.last_minute_end.insert(sym.to_string(), end);
             n += 1;
         }

@@ -45,33 +45,21 @@ impl LiveCandles {
         timeframes: &[Timeframe],
     ) -> LiveCandles {
         let (tx, rx) = mpsc::channel(1024);
-        let (ev_tx, mut ev_rx) = mpsc::channel::<Result<Arc<MarketEvent>, RecvError>>(4096);
-        let mut subs = Vec::new();
-        for s in symbols {
-            for ch in [Channel::Minutes, Channel::Seconds] {
-                subs.push(hub.subscribe(Topic::new(ch, s.clone())));
-            }
-        }
-        // One forwarding task per subscription keeps the hub's queues independent.
-        let forwarders: Vec<tokio::task::JoinHandle<()>> = subs
-            .into_iter()
-            .map(|mut sub| {
-                let ev_tx = ev_tx.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let r = sub.recv().await;
-                        let closed = matches!(r, Err(RecvError::Closed));
-                        if ev_tx.send(r).await.is_err() || closed {
-                            return;
-                        }
-                    }
-                })
+        let topics: Vec<Topic> = symbols
+            .iter()
+            .flat_map(|s| {
+                [
+                    Topic::new(Channel::Minutes, s.clone()),
+                    Topic::new(Channel::Seconds, s.clone()),
+                ]
             })
             .collect();
+        // One subscription for all topics keeps the server's order: a minute's
+        // bar arrives before the next minute's seconds.
+        let mut sub = hub.subscribe_all(topics);
         let mut status = hub.status();
         let timeframes = timeframes.to_vec();
         let task = tokio::spawn(async move {
-            let _forwarders = AbortOnDrop(forwarders);
             let mut aggs: HashMap<String, CandleAggregator> = HashMap::new();
             let mut last_sent: HashMap<(String, Timeframe), CandleUpdate> = HashMap::new();
             let first = status.borrow_and_update().clone();
@@ -87,8 +75,7 @@ impl LiveCandles {
                             return;
                         }
                     }
-                    ev = ev_rx.recv() => {
-                        let Some(ev) = ev else { return };
+                    ev = sub.recv() => {
                         let ev = match ev {
                             Ok(ev) => ev,
                             Err(RecvError::Lagged(n)) => {
@@ -111,8 +98,11 @@ impl LiveCandles {
                         }
                         let Ok(symbol) = Symbol::parse(sym) else { continue };
                         for tf in &timeframes {
-                            let Some(update) = agg.current(*tf) else { continue };
+                            let closed = agg.take_closed(*tf);
+                            let current = agg.current(*tf);
+                            for update in closed.into_iter().chain(current) {
                             let key = (sym.clone(), *tf);
+                            // Never an update for a bar older than the last one sent.
                             let send = match last_sent.get(&key) {
                                 Some(prev) => update.candle.time > prev.candle.time || (update.candle.time == prev.candle.time && update != *prev),
                                 None => true,
@@ -129,21 +119,12 @@ impl LiveCandles {
                             if tx.send(LiveItem::Candle { symbol: symbol.clone(), update }).await.is_err() {
                                 return;
                             }
+                            }
                         }
                     }
                 }
             }
         });
         LiveCandles { rx, task }
-    }
-}
-
-struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        for t in &self.0 {
-            t.abort();
-        }
     }
 }

@@ -13,6 +13,8 @@ use coach_sim::{SimConfig, SimHandle};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
+mod market;
+
 struct Env {
     dir: tempfile::TempDir,
 }

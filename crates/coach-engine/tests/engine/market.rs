@@ -1,0 +1,376 @@
+//! The market data engine against the demo market on loopback, with a manual
+//! clock: the test decides when simulated time passes, and waits for events
+//! (never for wall-clock time) to check what the engine did.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use coach_core::candles::CandleUpdate;
+use coach_core::{Symbol, Timeframe};
+use coach_engine::market::charts::{ChartError, ChartQuery, ChartSource};
+use coach_engine::market::live::LiveItem;
+use coach_engine::market::{Channel, ConnectionState, Topic};
+use coach_engine::secrets::SecretStore;
+use coach_engine::{Engine, EngineOptions};
+use coach_sim::{ManualClock, SimClock};
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+async fn demo_engine(dir: &std::path::Path, clock: &ManualClock, stale_after: u32) -> Engine {
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    Engine::start(EngineOptions {
+        secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
+        data_dir,
+        env: coach_engine::config::EnvOverrides::from_lookup(|_| None),
+        settings: serde_json::json!({"stale_after_secs": stale_after})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        settings_issues: vec![],
+        provider_override: None,
+        demo_seed: 11,
+        demo_clock: Some(SimClock::Manual(clock.clone())),
+        lazy_market: false,
+        log_dir: None,
+    })
+    .await
+    .unwrap()
+}
+
+/// Polls `f` until it holds, failing after `secs` seconds.
+async fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Receives until the final 1m bar starting at `minute` arrives, collecting finals on the way.
+async fn until_final(
+    rx: &mut tokio::sync::mpsc::Receiver<LiveItem>,
+    minute: i64,
+    finals: &mut Vec<CandleUpdate>,
+    states: &mut Vec<ConnectionState>,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let item = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no final bar for {minute} within 15 s; finals so far: {:?}",
+                    finals.iter().map(|f| f.candle.time).collect::<Vec<_>>()
+                )
+            })
+            .expect("the live stream stays open");
+        match item {
+            LiveItem::State(s) => states.push(s.state),
+            LiveItem::Candle { update, .. } if update.is_final => {
+                finals.push(update);
+                if update.candle.time >= minute {
+                    return;
+                }
+            }
+            LiveItem::Candle { .. } => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_socket_loses_no_minute_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc("2024-07-02T14:00:00Z"); // 10:00 New York, regular session
+    let clock = ManualClock::new(start);
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let spy = Symbol::parse("SPY").unwrap();
+    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+    let mut status = engine.watch_connection();
+    eventually(10, "the hub to go live", || {
+        status.borrow_and_update().state == ConnectionState::Live
+    })
+    .await;
+    // Let the subscription reach the server before time moves.
+    eventually(10, "AM.SPY upstream", || {
+        engine
+            .hub()
+            .stats()
+            .upstream_topics
+            .contains(&"AM.SPY".to_string())
+    })
+    .await;
+
+    let mut finals = Vec::new();
+    let mut states = Vec::new();
+    let minute = |i: i64| start.timestamp_millis() + i * 60_000;
+    for i in 0..15 {
+        if i == 5 {
+            // The socket drops; three minutes pass before the hub can reconnect.
+            engine.demo_market().unwrap().drop_connections();
+            clock.advance(chrono::Duration::minutes(3));
+        }
+        clock.set(
+            DateTime::from_timestamp_millis(minute(i + 1) + 1_000)
+                .unwrap()
+                .max(clock.now()),
+        );
+        until_final(&mut live.rx, minute(i), &mut finals, &mut states).await;
+    }
+
+    let got: Vec<(i64, f64, f64, f64, f64, f64)> = finals
+        .iter()
+        .filter(|f| f.candle.time < minute(15))
+        .map(|f| {
+            (
+                f.candle.time,
+                f.candle.open,
+                f.candle.high,
+                f.candle.low,
+                f.candle.close,
+                f.candle.volume,
+            )
+        })
+        .collect();
+    let model = engine.demo_market().unwrap().model();
+    let truth: Vec<(i64, f64, f64, f64, f64, f64)> = model
+        .minute_bars("SPY", start.date_naive())
+        .unwrap()
+        .iter()
+        .filter(|b| b.t >= minute(0) && b.t < minute(15))
+        .map(|b| (b.t, b.o, b.h, b.l, b.c, b.v))
+        .collect();
+    assert_eq!(truth.len(), 15);
+    assert_eq!(got, truth, "after the drop the final minute bars are exactly those of an uninterrupted run: none lost, none doubled");
+    let stats = engine.hub().stats();
+    assert!(stats.connections >= 2, "the hub reconnected: {stats:?}");
+    assert!(
+        stats.backfilled_minutes >= 3,
+        "the missed minutes came over REST: {stats:?}"
+    );
+    assert!(
+        states.contains(&ConnectionState::Reconnecting),
+        "the drop was published: {states:?}"
+    );
+    assert_eq!(
+        *states.last().unwrap(),
+        ConnectionState::Live,
+        "and the recovery: {states:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_are_reference_counted_and_only_the_diff_goes_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-02T14:00:00Z"));
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let hub = engine.hub();
+    let spy = || Topic::new(Channel::Minutes, Symbol::parse("SPY").unwrap());
+    let a = hub.subscribe(spy());
+    let b = hub.subscribe(spy());
+    let q = hub.subscribe(Topic::new(Channel::Trades, Symbol::parse("QQQ").unwrap()));
+    eventually(10, "both topics upstream", || {
+        hub.stats().upstream_topics == vec!["AM.SPY".to_string(), "T.QQQ".to_string()]
+    })
+    .await;
+    assert_eq!(
+        hub.subscriber_counts(),
+        vec![("AM.SPY".to_string(), 2), ("T.QQQ".to_string(), 1)]
+    );
+    drop(a);
+    assert_eq!(
+        hub.subscriber_counts()[0],
+        ("AM.SPY".to_string(), 1),
+        "one holder left"
+    );
+    drop(q);
+    eventually(10, "T.QQQ to be unsubscribed", || {
+        hub.stats().upstream_topics == vec!["AM.SPY".to_string()]
+    })
+    .await;
+    drop(b);
+    eventually(10, "everything unsubscribed", || {
+        hub.stats().upstream_topics.is_empty()
+    })
+    .await;
+    assert_eq!(hub.stats().connections, 1, "one socket for all of it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_frame_is_skipped_and_the_stream_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc("2024-07-02T14:00:00Z");
+    let clock = ManualClock::new(start);
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let spy = Symbol::parse("SPY").unwrap();
+    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+    eventually(10, "AM.SPY upstream", || {
+        engine
+            .hub()
+            .stats()
+            .upstream_topics
+            .contains(&"AM.SPY".to_string())
+    })
+    .await;
+    engine.demo_market().unwrap().send_malformed_frame();
+    eventually(10, "the bad frame to be counted", || {
+        engine.hub().stats().malformed_frames == 1
+    })
+    .await;
+    clock.set(start + chrono::Duration::seconds(61));
+    let (mut finals, mut states) = (Vec::new(), Vec::new());
+    until_final(
+        &mut live.rx,
+        start.timestamp_millis(),
+        &mut finals,
+        &mut states,
+    )
+    .await;
+    assert_eq!(
+        engine.hub().stats().connections,
+        1,
+        "a bad frame does not cost the connection"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_while_the_market_is_open_is_stale_and_data_clears_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc("2024-07-02T14:00:00Z");
+    let clock = ManualClock::new(start);
+    let engine = demo_engine(dir.path(), &clock, 30).await;
+    let _sub = engine
+        .hub()
+        .subscribe(Topic::new(Channel::Seconds, Symbol::parse("SPY").unwrap()));
+    let mut status = engine.watch_connection();
+    eventually(10, "live", || {
+        status.borrow_and_update().state == ConnectionState::Live
+    })
+    .await;
+    let sim = engine.demo_market().unwrap();
+    sim.stall(chrono::Duration::minutes(2)).await;
+    clock.advance(chrono::Duration::seconds(45));
+    eventually(10, "stale", || {
+        status.borrow_and_update().state == ConnectionState::Stale
+    })
+    .await;
+    let detail = status.borrow().detail.clone().unwrap();
+    assert!(detail.contains("no market data"), "{detail}");
+    clock.advance(chrono::Duration::minutes(2));
+    eventually(10, "live again", || {
+        status.borrow_and_update().state == ConnectionState::Live
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_disconnect_reconnects() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-02T14:00:00Z"));
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let mut status = engine.watch_connection();
+    eventually(10, "live", || {
+        status.borrow_and_update().state == ConnectionState::Live
+    })
+    .await;
+    engine.demo_market().unwrap().slow_consumer_disconnect();
+    eventually(10, "reconnecting", || {
+        status.borrow_and_update().state == ConnectionState::Reconnecting
+    })
+    .await;
+    assert!(status
+        .borrow()
+        .detail
+        .clone()
+        .unwrap()
+        .contains("slow consumer"));
+    eventually(10, "live again", || {
+        status.borrow_and_update().state == ConnectionState::Live
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-10T20:30:00Z"));
+    let q = ChartQuery {
+        symbol: "aapl".into(),
+        timeframe: "1d".into(),
+        from_ms: Some(utc("2024-06-03T04:00:00Z").timestamp_millis()),
+        to_ms: Some(utc("2024-06-28T23:00:00Z").timestamp_millis()),
+    };
+    {
+        let engine = demo_engine(dir.path(), &clock, 600).await;
+        let first = engine.charts().load(&q).await.unwrap();
+        assert_eq!(first.source, ChartSource::Network);
+        assert_eq!(first.symbol, "AAPL", "symbols are normalised");
+        assert_eq!(
+            first.bars.len(),
+            19,
+            "June 2024 had 19 sessions (Juneteenth closed)"
+        );
+        let second = engine.charts().load(&q).await.unwrap();
+        assert_eq!(second.source, ChartSource::Memory);
+        assert_eq!(second.bars, first.bars);
+    }
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let third = engine.charts().load(&q).await.unwrap();
+    assert_eq!(
+        third.source,
+        ChartSource::Database,
+        "the SQLite cache outlives the process"
+    );
+    assert_eq!(third.bars.len(), 19);
+    let bad = engine
+        .charts()
+        .load(&ChartQuery {
+            timeframe: "2m".into(),
+            ..q.clone()
+        })
+        .await;
+    assert!(matches!(bad, Err(ChartError::Timeframe(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_chart_request_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-10T20:30:00Z"));
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let charts = engine.charts().clone();
+    let q = |sym: &str, tf: &str| ChartQuery {
+        symbol: sym.into(),
+        timeframe: tf.into(),
+        from_ms: None,
+        to_ms: None,
+    };
+    let (c1, c2, c3) = (charts.clone(), charts.clone(), charts.clone());
+    let first = tokio::spawn(async move { c1.request("main", q("SPY", "1m")).await });
+    let second = tokio::spawn(async move { c2.request("main", q("QQQ", "5m")).await });
+    let other_slot = tokio::spawn(async move { c3.request("side", q("IWM", "1d")).await });
+    let (first, second, other) = (
+        first.await.unwrap(),
+        second.await.unwrap(),
+        other_slot.await.unwrap(),
+    );
+    let second = second.expect("the newest request in a slot is answered");
+    assert_eq!(
+        (
+            second.symbol.as_str(),
+            second.timeframe.as_str(),
+            second.generation
+        ),
+        ("QQQ", "5m", 2)
+    );
+    assert!(
+        matches!(first, Err(ChartError::Superseded)),
+        "the older request is never delivered: {first:?}"
+    );
+    assert_eq!(other.unwrap().symbol, "IWM", "slots are independent");
+}
