@@ -8,7 +8,8 @@ import { App, waitFor } from "./lib/driver.mjs";
 describe("first start, no keys", () => {
   let app;
   before(async () => {
-    app = await App.launch();
+    // A fixed replay start makes the demo market the same on every run.
+    app = await App.launch({ env: { COACH_DEMO_START: "2024-07-02T14:00:00Z" } });
   });
   after(async () => {
     await app?.quit();
@@ -24,6 +25,11 @@ describe("first start, no keys", () => {
     assert.equal(await app.textOf("status-ai"), "Offline coach");
     const mode = await app.textOf("chat-mode");
     assert.equal(mode, "Offline coach", "the chat panel repeats the AI mode");
+  });
+
+  it("labels the demo market's simulated date and time", async () => {
+    const label = await app.waitForText("status-clock", (t) => t.startsWith("Replay"));
+    assert.match(label, /Jul.*2.*10:0\d:\d\d ET/, `the replayed session's New York time is shown: ${label}`);
   });
 
   it("connects to the built-in demo market", async () => {

@@ -216,6 +216,11 @@ pub struct EnvOverrides {
     pub model: Option<String>,
     pub sentry_dsn: Option<Secret>,
     pub data_dir: Option<std::path::PathBuf>,
+    /// COACH_DEMO_START (RFC 3339): the demo market replays from this instant
+    /// (QA and screenshots get the same market every run).
+    pub demo_start: Option<String>,
+    /// COACH_DEMO_SPEED: simulated seconds per real second for that replay.
+    pub demo_speed: Option<String>,
 }
 
 impl EnvOverrides {
@@ -240,6 +245,8 @@ impl EnvOverrides {
             model: get("COACH_MODEL"),
             sentry_dsn: get("SENTRY_DSN").map(Secret::new),
             data_dir: get("COACH_DATA_DIR").map(std::path::PathBuf::from),
+            demo_start: get("COACH_DEMO_START"),
+            demo_speed: get("COACH_DEMO_SPEED"),
         }
     }
 }

@@ -53,6 +53,20 @@ pub struct AppStatus {
     pub schema_version: u32,
     pub secret_backend_warning: Option<String>,
     pub settings_issues: Vec<SettingsIssue>,
+    /// The demo market's clock when it is not real time (nights, weekends and
+    /// holidays replay the last session); `None` for real time.
+    pub simulated_clock: Option<SimulatedClock>,
+}
+
+/// Where a simulated market is in time: `now_ms` at the moment of the answer,
+/// moving at `speed` simulated seconds per real second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SimulatedClock {
+    #[ts(type = "number")]
+    pub now_ms: i64,
+    pub speed: f64,
+    /// The session being played, YYYY-MM-DD.
+    pub session_date: String,
 }
 
 /// What the app is doing at start: running, or waiting for the user to decide
@@ -121,6 +135,7 @@ pub fn typescript_bindings() -> String {
     let decls = [
         IpcError::decl(&cfg),
         AppStatus::decl(&cfg),
+        SimulatedClock::decl(&cfg),
         Startup::decl(&cfg),
         SecretInfo::decl(&cfg),
         SettingsView::decl(&cfg),

@@ -148,6 +148,27 @@ pub fn resolve_secrets(
     (resolved, sources)
 }
 
+/// COACH_DEMO_START / COACH_DEMO_SPEED, validated.
+fn demo_clock_from_env(env: &EnvOverrides) -> Result<Option<coach_sim::SimClock>, EngineError> {
+    let Some(start) = &env.demo_start else { return Ok(None) };
+    let start = chrono::DateTime::parse_from_rfc3339(start)
+        .map_err(|e| EngineError::InvalidInput(format!("COACH_DEMO_START {start:?} is not an RFC 3339 time: {e}")))?
+        .to_utc();
+    let speed = match &env.demo_speed {
+        None => 1.0,
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0 && *v <= 10_000.0)
+            .ok_or_else(|| EngineError::InvalidInput(format!("COACH_DEMO_SPEED {s:?} must be a number from 0 to 10000")))?,
+    };
+    Ok(Some(coach_sim::SimClock::Replay {
+        start,
+        wall_start: std::time::Instant::now(),
+        speed,
+    }))
+}
+
 /// How to start an engine.
 pub struct EngineOptions {
     pub data_dir: PathBuf,
@@ -208,10 +229,10 @@ impl Engine {
         let mut market =
             config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
         let (sim, clock): (Option<SimHandle>, Arc<dyn Clock>) = if market.mode == MarketMode::Demo {
-            let sim_clock = opts
-                .demo_clock
-                .clone()
-                .unwrap_or_else(|| coach_sim::SimClock::demo(chrono::Utc::now()));
+            let sim_clock = match (opts.demo_clock.clone(), demo_clock_from_env(&opts.env)?) {
+                (Some(c), _) | (None, Some(c)) => c,
+                (None, None) => coach_sim::SimClock::demo(chrono::Utc::now()),
+            };
             let sim = SimHandle::start(coach_sim::SimConfig {
                 seed: opts.demo_seed,
                 clock: sim_clock.clone(),
@@ -324,6 +345,14 @@ impl Engine {
             schema_version: self.db.schema_version().unwrap_or(0),
             secret_backend_warning: self.secrets.warning().map(str::to_string),
             settings_issues: self.settings_issues.clone(),
+            simulated_clock: self.sim.as_ref().filter(|s| s.clock().is_simulated()).map(|s| {
+                let now = s.now();
+                ipc::SimulatedClock {
+                    now_ms: now.timestamp_millis(),
+                    speed: s.clock().speed(),
+                    session_date: now.with_timezone(&chrono_tz::America::New_York).date_naive().to_string(),
+                }
+            }),
         }
     }
 

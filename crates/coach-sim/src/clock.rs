@@ -82,6 +82,15 @@ impl SimClock {
     pub fn is_simulated(&self) -> bool {
         !matches!(self, SimClock::Real)
     }
+
+    /// Simulated seconds per real second (0 for a clock that only moves when told).
+    pub fn speed(&self) -> f64 {
+        match self {
+            SimClock::Real => 1.0,
+            SimClock::Replay { speed, .. } => *speed,
+            SimClock::Fixed(_) | SimClock::Manual(_) => 0.0,
+        }
+    }
 }
 
 /// 10:00 New York time of the last session that started before `now`: half an

@@ -31,7 +31,54 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v2/snapshot/locale/us/markets/stocks/tickers/{ticker}",
             get(ticker_snapshot),
         )
+        .route("/_sim/status", get(sim_status))
+        .route("/_sim/faults/{fault}", axum::routing::post(inject_fault))
         .with_state(shared)
+}
+
+/// Not part of Massive: where the demo market is in time, for the app's label.
+async fn sim_status(State(shared): State<Arc<Shared>>) -> Response {
+    let now = shared.config.clock.now();
+    Json(json!({
+        "now": now.to_rfc3339(),
+        "now_ms": now.timestamp_millis(),
+        "simulated": shared.config.clock.is_simulated(),
+        "seed": shared.config.seed,
+        "phase": calendar::phase_at(now).unwrap_or(MarketPhase::Closed),
+    }))
+    .into_response()
+}
+
+/// Not part of Massive: fault injection for QA against a stand-alone `coach sim serve`
+/// (`curl -X POST http://127.0.0.1:PORT/_sim/faults/drop`). Faults: drop, malformed,
+/// slow-consumer, auth-fail, auth-ok, rest-429 (`?n=3`), stall (`?seconds=60`).
+async fn inject_fault(
+    State(shared): State<Arc<Shared>>,
+    Path(fault): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let num = |k: &str, d: i64| query.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(d);
+    match fault.as_str() {
+        "drop" => {
+            let _ = shared.socket_faults.send(crate::SocketFault::Drop);
+        }
+        "malformed" => {
+            let _ = shared.socket_faults.send(crate::SocketFault::MalformedFrame);
+        }
+        "slow-consumer" => {
+            let _ = shared.socket_faults.send(crate::SocketFault::SlowConsumer);
+        }
+        "auth-fail" => shared.faults.lock().await.fail_auth = true,
+        "auth-ok" => shared.faults.lock().await.fail_auth = false,
+        "rest-429" => shared.faults.lock().await.rest_429_remaining = num("n", 1).clamp(0, 1000) as u32,
+        "stall" => {
+            let until = shared.config.clock.now().timestamp_millis() + num("seconds", 60).clamp(0, 86_400) * 1000;
+            shared.faults.lock().await.stall_until_ms = Some(until);
+        }
+        other => return error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("unknown fault {other:?}")),
+    }
+    tracing::info!(fault = %fault, "demo market: fault injected");
+    Json(json!({"status": "OK", "fault": fault})).into_response()
 }
 
 /// Massive accepts the key as `Authorization: Bearer KEY` or `?apiKey=KEY`.

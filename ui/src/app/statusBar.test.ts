@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppStatus, ConnectionStatus } from "../generated/bindings";
-import { connectionLabel, connectionTone, createStatusBar } from "./statusBar";
+import { clockLabel, connectionLabel, connectionTone, createStatusBar, simulatedNow } from "./statusBar";
 
 const conn = (state: ConnectionStatus["state"], attempt = 0, detail: string | null = null): ConnectionStatus => ({
   state,
@@ -21,6 +21,7 @@ const status = (over: Partial<AppStatus> = {}): AppStatus => ({
   schema_version: 1,
   secret_backend_warning: null,
   settings_issues: [],
+  simulated_clock: null,
   ...over,
 });
 
@@ -64,5 +65,28 @@ describe("status bar", () => {
     const sheet = document.querySelector<HTMLElement>("[data-testid=connection-sheet]")!;
     expect(sheet.hidden).toBe(false);
     expect(sheet.textContent).toContain("retrying in 1.0 s");
+  });
+});
+
+describe("simulated clock", () => {
+  it("extrapolates from the backend's answer at the replay speed", () => {
+    const clock = { now_ms: 1_719_928_800_000, speed: 60, session_date: "2024-07-02" };
+    expect(simulatedNow(clock, 1000, 3000)).toBe(1_719_928_800_000 + 120_000);
+    expect(simulatedNow({ ...clock, speed: 0 }, 1000, 3000)).toBe(1_719_928_800_000);
+  });
+
+  it("labels the replay in New York time", () => {
+    // 2024-07-02T14:00:00Z is 10:00 EDT.
+    expect(clockLabel(Date.UTC(2024, 6, 2, 14, 0, 0))).toMatch(/Replay · .*Jul.*2.*10:00:00 ET/);
+  });
+
+  it("is shown only while the demo market replays", () => {
+    const bar = createStatusBar(status({ simulated_clock: { now_ms: Date.UTC(2024, 6, 2, 14, 0, 0), speed: 0, session_date: "2024-07-02" } }));
+    document.body.replaceChildren(bar.element);
+    const el = document.querySelector<HTMLElement>("[data-testid=status-clock]")!;
+    expect(el.hidden).toBe(false);
+    expect(el.title).toContain("2024-07-02");
+    bar.update(status());
+    expect(el.hidden).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 // The status bar: market mode, connection state and AI mode, always visible.
 // QA contract: data-testid status-market, status-connection, status-ai.
 
-import type { AppStatus, ConnectionState, ConnectionStatus } from "../generated/bindings";
+import type { AppStatus, ConnectionState, ConnectionStatus, SimulatedClock } from "../generated/bindings";
 import { h, replace } from "../lib/dom";
+import { uiLocale } from "../lib/locale";
 import { createBottomSheet } from "../components/bottomSheet";
 
 const STATE_TEXT: Record<ConnectionState, string> = {
@@ -35,6 +36,27 @@ export function connectionTone(state: ConnectionState): "ok" | "warn" | "bad" {
   }
 }
 
+/** The simulated time now, extrapolated from the backend's answer received at `receivedAt`. */
+export function simulatedNow(clock: SimulatedClock, receivedAt: number, now: number): number {
+  return clock.now_ms + Math.max(0, now - receivedAt) * clock.speed;
+}
+
+const clockFormat = new Intl.DateTimeFormat(uiLocale, {
+  timeZone: "America/New_York",
+  weekday: "short",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+/** "Replay · Tue, Jul 2, 10:05:00 ET" */
+export function clockLabel(ms: number): string {
+  return `Replay · ${clockFormat.format(new Date(ms))} ET`;
+}
+
 export interface StatusBar {
   element: HTMLElement;
   update(status: AppStatus): void;
@@ -51,6 +73,9 @@ export function createStatusBar(initial: AppStatus): StatusBar {
     "aria-haspopup": "dialog",
   });
   const ai = h("span", { class: "status-item", "data-testid": "status-ai" });
+  const clock = h("span", { class: "status-item status-clock", "data-testid": "status-clock", hidden: true });
+  let clockReceived = Date.now();
+  let clockTimer: number | undefined;
   const warn = h("span", { class: "status-item status-warn", role: "note" });
   const version = h("span", { class: "status-item status-version" });
   const details = h("div", { class: "connection-details" });
@@ -68,6 +93,9 @@ export function createStatusBar(initial: AppStatus): StatusBar {
         h("dt", {}, "Connection"),
         h("dd", {}, connectionLabel(c)),
         c.detail ? [h("dt", {}, "Detail"), h("dd", {}, c.detail)] : null,
+        status.simulated_clock
+          ? [h("dt", {}, "Market time"), h("dd", {}, `${clockLabel(simulatedNow(status.simulated_clock, clockReceived, Date.now()))} (simulated)`)]
+          : null,
         h("dt", {}, "Since"),
         h("dd", {}, new Date(c.since_ms).toLocaleTimeString()),
         h("dt", {}, "Coach"),
@@ -103,8 +131,24 @@ export function createStatusBar(initial: AppStatus): StatusBar {
       .filter(Boolean)
       .join("\n");
     version.textContent = `v${status.version}`;
+    renderClock();
     if (sheet.isOpen) renderDetails();
   };
+
+  function renderClock(): void {
+    const sim = status.simulated_clock;
+    clock.hidden = !sim;
+    if (!sim) {
+      if (clockTimer !== undefined) window.clearInterval(clockTimer);
+      clockTimer = undefined;
+      return;
+    }
+    clock.textContent = clockLabel(simulatedNow(sim, clockReceived, Date.now()));
+    clock.title = `The real market is closed, so the demo market is replaying the session of ${sim.session_date}. Prices are simulated.`;
+    if (clockTimer === undefined && sim.speed > 0) {
+      clockTimer = window.setInterval(renderClock, 1000);
+    }
+  }
 
   connection.addEventListener("click", () => {
     renderDetails();
@@ -116,6 +160,7 @@ export function createStatusBar(initial: AppStatus): StatusBar {
     "footer",
     { class: "status-bar", role: "status", "aria-label": "Status" },
     market,
+    clock,
     connection,
     ai,
     warn,
@@ -128,6 +173,7 @@ export function createStatusBar(initial: AppStatus): StatusBar {
     element,
     update(next) {
       status = next;
+      clockReceived = Date.now();
       render();
     },
     updateConnection(c) {

@@ -19,7 +19,18 @@ ai_label: string,
 /**
  * Why the coach is offline, when it is.
  */
-ai_detail: string | null, data_dir: string, schema_version: number, secret_backend_warning: string | null, settings_issues: Array<SettingsIssue>, };
+ai_detail: string | null, data_dir: string, schema_version: number, secret_backend_warning: string | null, settings_issues: Array<SettingsIssue>, 
+/**
+ * The demo market's clock when it is not real time (nights, weekends and
+ * holidays replay the last session); `None` for real time.
+ */
+simulated_clock: SimulatedClock | null, };
+
+export type SimulatedClock = { now_ms: number, speed: number, 
+/**
+ * The session being played, YYYY-MM-DD.
+ */
+session_date: string, };
 
 export type Startup = { "state": "ready", status: AppStatus, } | { "state": "database_problem", path: string, message: string, 
 /**
