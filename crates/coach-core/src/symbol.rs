@@ -56,6 +56,14 @@ impl Symbol {
     }
 }
 
+// Hashing a Symbol hashes its string, so maps keyed by Symbol can be queried
+// with the `&str` a data feed hands us, without allocating.
+impl std::borrow::Borrow<str> for Symbol {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -150,9 +150,15 @@ pub fn resolve_secrets(
 
 /// COACH_DEMO_START / COACH_DEMO_SPEED, validated.
 fn demo_clock_from_env(env: &EnvOverrides) -> Result<Option<coach_sim::SimClock>, EngineError> {
-    let Some(start) = &env.demo_start else { return Ok(None) };
+    let Some(start) = &env.demo_start else {
+        return Ok(None);
+    };
     let start = chrono::DateTime::parse_from_rfc3339(start)
-        .map_err(|e| EngineError::InvalidInput(format!("COACH_DEMO_START {start:?} is not an RFC 3339 time: {e}")))?
+        .map_err(|e| {
+            EngineError::InvalidInput(format!(
+                "COACH_DEMO_START {start:?} is not an RFC 3339 time: {e}"
+            ))
+        })?
         .to_utc();
     let speed = match &env.demo_speed {
         None => 1.0,
@@ -160,7 +166,11 @@ fn demo_clock_from_env(env: &EnvOverrides) -> Result<Option<coach_sim::SimClock>
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite() && *v > 0.0 && *v <= 10_000.0)
-            .ok_or_else(|| EngineError::InvalidInput(format!("COACH_DEMO_SPEED {s:?} must be a number from 0 to 10000")))?,
+            .ok_or_else(|| {
+                EngineError::InvalidInput(format!(
+                    "COACH_DEMO_SPEED {s:?} must be a number from 0 to 10000"
+                ))
+            })?,
     };
     Ok(Some(coach_sim::SimClock::Replay {
         start,
@@ -345,14 +355,21 @@ impl Engine {
             schema_version: self.db.schema_version().unwrap_or(0),
             secret_backend_warning: self.secrets.warning().map(str::to_string),
             settings_issues: self.settings_issues.clone(),
-            simulated_clock: self.sim.as_ref().filter(|s| s.clock().is_simulated()).map(|s| {
-                let now = s.now();
-                ipc::SimulatedClock {
-                    now_ms: now.timestamp_millis(),
-                    speed: s.clock().speed(),
-                    session_date: now.with_timezone(&chrono_tz::America::New_York).date_naive().to_string(),
-                }
-            }),
+            simulated_clock: self
+                .sim
+                .as_ref()
+                .filter(|s| s.clock().is_simulated())
+                .map(|s| {
+                    let now = s.now();
+                    ipc::SimulatedClock {
+                        now_ms: now.timestamp_millis(),
+                        speed: s.clock().speed(),
+                        session_date: now
+                            .with_timezone(&chrono_tz::America::New_York)
+                            .date_naive()
+                            .to_string(),
+                    }
+                }),
         }
     }
 

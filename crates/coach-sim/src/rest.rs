@@ -57,25 +57,41 @@ async fn inject_fault(
     Path(fault): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let num = |k: &str, d: i64| query.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(d);
+    let num = |k: &str, d: i64| {
+        query
+            .get(k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(d)
+    };
     match fault.as_str() {
         "drop" => {
             let _ = shared.socket_faults.send(crate::SocketFault::Drop);
         }
         "malformed" => {
-            let _ = shared.socket_faults.send(crate::SocketFault::MalformedFrame);
+            let _ = shared
+                .socket_faults
+                .send(crate::SocketFault::MalformedFrame);
         }
         "slow-consumer" => {
             let _ = shared.socket_faults.send(crate::SocketFault::SlowConsumer);
         }
         "auth-fail" => shared.faults.lock().await.fail_auth = true,
         "auth-ok" => shared.faults.lock().await.fail_auth = false,
-        "rest-429" => shared.faults.lock().await.rest_429_remaining = num("n", 1).clamp(0, 1000) as u32,
+        "rest-429" => {
+            shared.faults.lock().await.rest_429_remaining = num("n", 1).clamp(0, 1000) as u32
+        }
         "stall" => {
-            let until = shared.config.clock.now().timestamp_millis() + num("seconds", 60).clamp(0, 86_400) * 1000;
+            let until = shared.config.clock.now().timestamp_millis()
+                + num("seconds", 60).clamp(0, 86_400) * 1000;
             shared.faults.lock().await.stall_until_ms = Some(until);
         }
-        other => return error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("unknown fault {other:?}")),
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                &format!("unknown fault {other:?}"),
+            )
+        }
     }
     tracing::info!(fault = %fault, "demo market: fault injected");
     Json(json!({"status": "OK", "fault": fault})).into_response()

@@ -347,7 +347,8 @@ impl ChartService {
         cached_to: i64,
     ) {
         let now = self.clock.now().timestamp_millis();
-        if now - to > 86_400_000 {
+        // Old ranges do not change; a span fetched seconds ago has nothing new yet.
+        if now - to > 86_400_000 || now - cached_to < 5_000 {
             return;
         }
         let me = self.clone();

@@ -104,7 +104,8 @@ struct Counters {
 }
 
 struct Shared {
-    topics: Mutex<HashMap<Topic, Entry>>,
+    /// Subscribers per symbol, then per channel (looked up by the feed's `&str`).
+    topics: Mutex<HashMap<Symbol, HashMap<Channel, Entry>>>,
     /// What the server was last told we want (wire names).
     upstream: Mutex<BTreeSet<String>>,
     counters: Mutex<Counters>,
@@ -117,18 +118,20 @@ impl Shared {
         self.topics
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .map(Topic::wire)
+            .iter()
+            .flat_map(|(sym, chans)| {
+                chans
+                    .keys()
+                    .map(move |c| Topic::new(*c, sym.clone()).wire())
+            })
             .collect()
     }
 
     /// Hands an event to every subscriber of its topic.
-    fn publish(&self, channel: Channel, sym: &str, ev: MarketEvent) {
-        let Ok(symbol) = Symbol::parse(sym) else {
-            return;
-        };
+    fn publish(&self, channel: Channel, ev: MarketEvent) {
+        let Some(sym) = ev.symbol() else { return };
         let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(e) = topics.get(&Topic::new(channel, symbol)) {
+        if let Some(e) = topics.get(sym).and_then(|chans| chans.get(&channel)) {
             let ev = Arc::new(ev);
             for sink in &e.sinks {
                 sink.offer(&ev);
@@ -160,6 +163,11 @@ impl Subscription {
         &self.topics
     }
 
+    /// The next event if one is queued, without waiting.
+    pub fn try_recv(&mut self) -> Option<Arc<MarketEvent>> {
+        self.rx.try_recv().ok()
+    }
+
     /// The next event; `Lagged(n)` first when `n` events were lost to a full queue.
     pub async fn recv(&mut self) -> Result<Arc<MarketEvent>, RecvError> {
         let lost = self.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
@@ -175,11 +183,16 @@ impl Drop for Subscription {
         let mut topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
         let mut released = false;
         for t in &self.topics {
-            if let Some(e) = topics.get_mut(t) {
-                e.sinks.retain(|s| s.id != self.id);
-                if e.sinks.is_empty() {
-                    topics.remove(t);
-                    released = true;
+            if let Some(chans) = topics.get_mut(&t.symbol) {
+                if let Some(e) = chans.get_mut(&t.channel) {
+                    e.sinks.retain(|s| s.id != self.id);
+                    if e.sinks.is_empty() {
+                        chans.remove(&t.channel);
+                        released = true;
+                    }
+                }
+                if chans.is_empty() {
+                    topics.remove(&t.symbol);
                 }
             }
         }
@@ -266,7 +279,12 @@ impl MarketHub {
         {
             let mut map = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
             for t in &topics {
-                map.entry(t.clone()).or_default().sinks.push(sink.clone());
+                map.entry(t.symbol.clone())
+                    .or_default()
+                    .entry(t.channel)
+                    .or_default()
+                    .sinks
+                    .push(sink.clone());
             }
         }
         let _ = self.shared.wake.send(());
@@ -283,12 +301,30 @@ impl MarketHub {
         self.status.clone()
     }
 
+    /// Hands a parsed event to its topic's subscribers exactly as the socket
+    /// task does (without the minute-bar gap bookkeeping). For replay tools and
+    /// the fan-out benchmark.
+    pub fn dispatch(&self, ev: MarketEvent) {
+        let channel = match &ev {
+            MarketEvent::Trade { .. } => Channel::Trades,
+            MarketEvent::Quote { .. } => Channel::Quotes,
+            MarketEvent::Aggregate { minute: true, .. } => Channel::Minutes,
+            MarketEvent::Aggregate { minute: false, .. } => Channel::Seconds,
+            MarketEvent::Status { .. } => return,
+        };
+        self.shared.publish(channel, ev);
+    }
+
     /// How many subscribers hold each topic.
     pub fn subscriber_counts(&self) -> Vec<(String, usize)> {
         let topics = self.shared.topics.lock().unwrap_or_else(|p| p.into_inner());
         let mut v: Vec<(String, usize)> = topics
             .iter()
-            .map(|(t, e)| (t.wire(), e.sinks.len()))
+            .flat_map(|(sym, chans)| {
+                chans
+                    .iter()
+                    .map(move |(c, e)| (Topic::new(*c, sym.clone()).wire(), e.sinks.len()))
+            })
             .collect();
         v.sort();
         v
@@ -593,12 +629,10 @@ impl Runner {
         if self.status.borrow().state == ConnectionState::Stale {
             self.set(self.live_state(), None, 0);
         }
-        let (channel, sym) = match &ev {
-            MarketEvent::Trade { sym, .. } => (Channel::Trades, sym.clone()),
-            MarketEvent::Quote { sym, .. } => (Channel::Quotes, sym.clone()),
-            MarketEvent::Aggregate {
-                sym, minute: false, ..
-            } => (Channel::Seconds, sym.clone()),
+        let channel = match &ev {
+            MarketEvent::Trade { .. } => Channel::Trades,
+            MarketEvent::Quote { .. } => Channel::Quotes,
+            MarketEvent::Aggregate { minute: false, .. } => Channel::Seconds,
             MarketEvent::Aggregate {
                 sym,
                 minute: true,
@@ -607,7 +641,7 @@ impl Runner {
                 ..
             } => {
                 let (start, end) = (*start, *end);
-                match self.last_minute_end.get(sym).copied() {
+                match self.last_minute_end.get(sym.as_str()).copied() {
                     Some(last) if start < last => {
                         self.shared
                             .counters
@@ -617,16 +651,22 @@ impl Runner {
                         return;
                     }
                     Some(last) if start > last && start - last <= 16 * 3_600_000 => {
-                        self.backfill(sym, last, start - 1).await;
+                        let sym = sym.clone();
+                        self.backfill(&sym, last, start - 1).await;
                     }
                     _ => {}
                 }
-                self.last_minute_end.insert(sym.clone(), end);
-                (Channel::Minutes, sym.clone())
+                match self.last_minute_end.get_mut(sym.as_str()) {
+                    Some(e) => *e = end,
+                    None => {
+                        self.last_minute_end.insert(sym.clone(), end);
+                    }
+                }
+                Channel::Minutes
             }
             MarketEvent::Status { .. } => return,
         };
-        self.shared.publish(channel, &sym, ev);
+        self.shared.publish(channel, ev);
     }
 
     /// After a reconnect: every subscribed symbol's missed minutes up to now.
@@ -669,7 +709,6 @@ impl Runner {
             let end = b.t + 60_000;
             self.shared.publish(
                 Channel::Minutes,
-                sym,
                 MarketEvent::Aggregate {
                     sym: sym.to_string(),
                     minute: true,

@@ -149,14 +149,30 @@ pub struct FrameError(String);
 /// Parses one frame. Events of kinds we do not use are skipped; an event of a
 /// kind we use but with missing fields is skipped and counted in `skipped`.
 pub fn parse_frame(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, FrameError> {
+    // The common case, one pass over the frame; only a frame with a bad event
+    // pays for parsing event by event.
+    if let Ok(wires) = serde_json::from_str::<Vec<Wire>>(text) {
+        let mut skipped = 0;
+        for w in wires {
+            skipped += convert(w, out);
+        }
+        return Ok(skipped);
+    }
     let raw: Vec<&serde_json::value::RawValue> =
         serde_json::from_str(text).map_err(|e| FrameError(e.to_string()))?;
     let mut skipped = 0;
     for r in raw {
-        let Ok(w) = serde_json::from_str::<Wire>(r.get()) else {
-            skipped += 1;
-            continue;
-        };
+        match serde_json::from_str::<Wire>(r.get()) {
+            Ok(w) => skipped += convert(w, out),
+            Err(_) => skipped += 1,
+        }
+    }
+    Ok(skipped)
+}
+
+/// Turns one wire event into a MarketEvent; returns 1 when it had to be skipped.
+fn convert(w: Wire<'_>, out: &mut Vec<MarketEvent>) -> usize {
+    {
         let ev = match w.ev {
             "T" => match (w.sym, w.p, w.s, w.t) {
                 (Some(sym), Some(price), Some(size), Some(t)) => Some(MarketEvent::Trade {
@@ -205,14 +221,16 @@ pub fn parse_frame(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, Fram
                 status: w.status.map(|s| s.into_owned()).unwrap_or_default(),
                 message: w.message.map(|s| s.into_owned()).unwrap_or_default(),
             }),
-            _ => continue,
+            _ => return 0,
         };
         match ev {
-            Some(ev) => out.push(ev),
-            None => skipped += 1,
+            Some(ev) => {
+                out.push(ev);
+                0
+            }
+            None => 1,
         }
     }
-    Ok(skipped)
 }
 
 #[cfg(test)]
