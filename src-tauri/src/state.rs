@@ -63,7 +63,9 @@ impl AppState {
 
     pub async fn startup(&self) -> Startup {
         match &*self.slot.read().await {
-            Slot::Ready(e) => Startup::Ready { status: e.status() },
+            Slot::Ready(e) => Startup::Ready {
+                status: Box::new(e.status()),
+            },
             Slot::Starting => Startup::Failed {
                 message: "AI Coach is still starting".into(),
             },

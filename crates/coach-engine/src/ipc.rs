@@ -75,7 +75,7 @@ pub struct SimulatedClock {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Startup {
     Ready {
-        status: AppStatus,
+        status: Box<AppStatus>,
     },
     DatabaseProblem {
         path: String,

@@ -504,14 +504,14 @@ async fn aggregates(
     Json(body).into_response()
 }
 
-/// The last session that closed by `now`.
-fn last_closed_session(model: &MarketModel, now: DateTime<Utc>) -> Option<calendar::Session> {
-    let today = now.with_timezone(&New_York).date_naive();
+/// The last session strictly before `date` (Massive's "previous day").
+fn session_before(model: &MarketModel, date: NaiveDate) -> Option<calendar::Session> {
     model
-        .sessions_between(today - chrono::Duration::days(10), today)
-        .into_iter()
-        .rev()
-        .find(|s| s.close <= now)
+        .sessions_between(
+            date - chrono::Duration::days(10),
+            date - chrono::Duration::days(1),
+        )
+        .pop()
 }
 
 async fn previous_close(
@@ -526,18 +526,7 @@ async fn previous_close(
     let ticker = ticker.to_ascii_uppercase();
     let now = shared.config.clock.now();
     let today = now.with_timezone(&New_York).date_naive();
-    // "Previous" is the last session before today's, as Massive means it.
-    let prev = last_closed_session(&shared.model, now)
-        .filter(|s| s.date < today)
-        .or_else(|| {
-            shared
-                .model
-                .sessions_between(
-                    today - chrono::Duration::days(10),
-                    today - chrono::Duration::days(1),
-                )
-                .pop()
-        });
+    let prev = session_before(&shared.model, today);
     let bar = prev.and_then(|s| shared.model.daily_bar(&ticker, s.date));
     let results: Vec<Value> = bar
         .iter()
@@ -586,14 +575,8 @@ async fn ticker_snapshot(
         .copied()
         .collect();
     let regular: Vec<Bar> = done.iter().filter(|b| !b.extended).copied().collect();
-    let prev_session = shared
-        .model
-        .sessions_between(
-            session.date - chrono::Duration::days(10),
-            session.date - chrono::Duration::days(1),
-        )
-        .pop();
-    let prev = prev_session.and_then(|s| shared.model.daily_bar(&ticker, s.date));
+    let prev = session_before(&shared.model, session.date)
+        .and_then(|s| shared.model.daily_bar(&ticker, s.date));
     let day = aggregate(&regular);
     let last_min = done.last().copied();
     let last_trade = last_min.and_then(|m| shared.model.trades(&ticker, &m).last().copied());
