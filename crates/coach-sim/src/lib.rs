@@ -9,6 +9,7 @@
 
 mod clock;
 pub mod model;
+pub mod options;
 mod rest;
 mod ws;
 

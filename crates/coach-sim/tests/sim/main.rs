@@ -189,3 +189,157 @@ async fn rest_faults_answer_429_then_recover_and_keys_are_checked() {
     let by_query = http.get(format!("{url}?apiKey=k1")).send().await.unwrap();
     assert_eq!(by_query.status(), 200, "the key may also come as ?apiKey=");
 }
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/../../../shared/reference/massive/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("Massive fixtures are in ../shared"))
+        .unwrap()
+}
+
+fn sorted_keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+async fn fixed_sim(at: &str) -> SimHandle {
+    let t = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+    SimHandle::start(SimConfig {
+        clock: coach_sim::SimClock::Fixed(t),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_options_chain_pages_through_every_contract_in_massives_shape() {
+    let sim = fixed_sim("2024-07-02T15:00:00Z").await;
+    let http = reqwest::Client::new();
+    let mut url = format!(
+        "{}/v3/snapshot/options/SPY?expiration_date=2024-07-19&limit=50",
+        sim.rest_url()
+    );
+    let mut all = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        all.extend(page["results"].as_array().unwrap().iter().cloned());
+        pages += 1;
+        match page["next_url"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    assert!(pages > 1, "a 50-contract page limit needs several pages");
+    let fx = fixture("snapshot_options_chain_AAPL.json");
+    let want = &fx["results"][0];
+    let full = all
+        .iter()
+        .find(|c| c.get("implied_volatility").is_some())
+        .unwrap();
+    assert_eq!(
+        sorted_keys(full),
+        sorted_keys(want),
+        "the same fields as Massive's chain snapshot"
+    );
+    assert_eq!(sorted_keys(&full["details"]), sorted_keys(&want["details"]));
+    assert_eq!(sorted_keys(&full["greeks"]), sorted_keys(&want["greeks"]));
+    let tickers: std::collections::BTreeSet<&str> = all
+        .iter()
+        .map(|c| c["details"]["ticker"].as_str().unwrap())
+        .collect();
+    assert_eq!(tickers.len(), all.len(), "no contract twice across pages");
+    assert!(
+        all.iter()
+            .all(|c| c["details"]["expiration_date"] == "2024-07-19"),
+        "the expiration filter holds"
+    );
+    assert!(
+        all.iter()
+            .any(|c| c["greeks"].as_object().is_some_and(|g| g.is_empty())),
+        "some contracts come with greeks {{}}, as real data sometimes does"
+    );
+    let calls: Vec<&Value> = all
+        .iter()
+        .filter(|c| c["details"]["contract_type"] == "call")
+        .collect();
+    let deltas: Vec<f64> = calls
+        .iter()
+        .filter_map(|c| c["greeks"]["delta"].as_f64())
+        .collect();
+    assert!(
+        deltas.windows(2).all(|w| w[1] <= w[0] + 1e-12),
+        "call deltas fall as strikes rise"
+    );
+}
+
+#[tokio::test]
+async fn contracts_reference_has_massives_shape() {
+    let sim = fixed_sim("2024-07-02T15:00:00Z").await;
+    let page: Value = reqwest::get(format!(
+        "{}/v3/reference/options/contracts?underlying_ticker=AAPL&contract_type=put&limit=5",
+        sim.rest_url()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let results = page["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert!(page["next_url"].as_str().is_some());
+    let fx = fixture("reference_options_contracts.json");
+    assert_eq!(sorted_keys(&results[0]), sorted_keys(&fx["results"][0]));
+    assert!(results.iter().all(|r| r["contract_type"] == "put"));
+}
+
+#[tokio::test]
+async fn aggregates_page_with_next_url_and_add_up_to_the_day() {
+    let sim = fixed_sim("2024-07-03T00:00:00Z").await;
+    let http = reqwest::Client::new();
+    let mut url = format!(
+        "{}/v2/aggs/ticker/SPY/range/1/minute/2024-07-02/2024-07-02?limit=200",
+        sim.rest_url()
+    );
+    let mut bars = Vec::new();
+    loop {
+        let page: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        bars.extend(page["results"].as_array().cloned().unwrap_or_default());
+        match page["next_url"].as_str() {
+            Some(n) => url = n.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(bars.len(), 960, "04:00 to 20:00 ET, 200 per page");
+    let day: Value = http
+        .get(format!(
+            "{}/v2/aggs/ticker/SPY/range/1/day/2024-07-02/2024-07-02",
+            sim.rest_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let open_ms = chrono::DateTime::parse_from_rfc3339("2024-07-02T13:30:00Z")
+        .unwrap()
+        .timestamp_millis();
+    let close_ms = open_ms + 390 * 60_000;
+    let regular: Vec<&Value> = bars
+        .iter()
+        .filter(|b| (open_ms..close_ms).contains(&b["t"].as_i64().unwrap()))
+        .collect();
+    let volume: f64 = regular.iter().map(|b| b["v"].as_f64().unwrap()).sum();
+    assert_eq!(
+        day["results"][0]["v"].as_f64().unwrap(),
+        volume,
+        "the daily bar is the regular session's minutes"
+    );
+    assert_eq!(day["results"][0]["o"], regular[0]["o"]);
+    assert_eq!(day["results"][0]["c"], regular.last().unwrap()["c"]);
+}
