@@ -300,6 +300,16 @@ impl ChartService {
                 &to.to_string(),
             )
             .await?;
+        if raw.is_empty() {
+            // Massive answers an unknown ticker's aggregates with an empty OK;
+            // the snapshot tells "no bars in this range" from "no such symbol".
+            let path = format!("/v2/snapshot/locale/us/markets/stocks/tickers/{symbol}");
+            if let Err(RestError::NotFound(_)) = self.rest.get_json(&path).await {
+                return Err(ChartError::Provider(RestError::NotFound(
+                    symbol.to_string(),
+                )));
+            }
+        }
         let bars: Vec<Candle> = raw.iter().map(|b| to_candle(tf, b)).collect();
         self.db.upsert_bars(symbol.as_str(), tf.as_str(), &bars)?;
         // Extend the covered span when the new one touches it; otherwise start over.
