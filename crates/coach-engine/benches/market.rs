@@ -57,6 +57,13 @@ fn frame_to_candles(c: &mut Criterion) {
     let mut agg = CandleAggregator::new();
     let mut group = c.benchmark_group("market");
     group.throughput(Throughput::Elements(50));
+    group.bench_function("parse only (50-event frame)", |b| {
+        b.iter(|| {
+            events.clear();
+            parse_frame(&text, &mut events).unwrap();
+            std::hint::black_box(events.len())
+        })
+    });
     group.bench_function("parse + fan-out + aggregate (50-event frame)", |b| {
         b.iter(|| {
             events.clear();
