@@ -209,7 +209,18 @@ fn a_bad_settings_file_is_reported_and_defaults_are_used() {
 #[test]
 fn calendar_sessions_print_the_contract_line_for_each_session() {
     let dir = tempfile::tempdir().unwrap();
-    let out = coach(dir.path(), &["calendar", "sessions", "--from", "2024-07-01", "--to", "2024-07-05"], &[]);
+    let out = coach(
+        dir.path(),
+        &[
+            "calendar",
+            "sessions",
+            "--from",
+            "2024-07-01",
+            "--to",
+            "2024-07-05",
+        ],
+        &[],
+    );
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
@@ -219,7 +230,18 @@ fn calendar_sessions_print_the_contract_line_for_each_session() {
         r#"{"date":"2024-07-03","open":"2024-07-03T13:30:00Z","close":"2024-07-03T17:00:00Z","early_close":true}"#,
         "the exact line the issue specifies"
     );
-    let bad = coach(dir.path(), &["calendar", "sessions", "--from", "2024-13-01", "--to", "2024-07-05"], &[]);
+    let bad = coach(
+        dir.path(),
+        &[
+            "calendar",
+            "sessions",
+            "--from",
+            "2024-13-01",
+            "--to",
+            "2024-07-05",
+        ],
+        &[],
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from \"2024-13-01\" is not a date"));
 }
@@ -229,22 +251,53 @@ fn bars_print_ascending_json_lines_and_refuse_unknown_symbols() {
     let dir = tempfile::tempdir().unwrap();
     let out = coach(
         dir.path(),
-        &["bars", "SPY", "--timeframe", "1d", "--from", "2024-06-03", "--to", "2024-06-28"],
+        &[
+            "bars",
+            "SPY",
+            "--timeframe",
+            "1d",
+            "--from",
+            "2024-06-03",
+            "--to",
+            "2024-06-28",
+        ],
         &[("COACH_DEMO_START", "2024-07-10T15:00:00Z")],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 19, "June 2024 had 19 sessions");
-    let first_line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_string();
-    assert!(first_line.starts_with(r#"{"time":"#), "fields in contract order: {first_line}");
+    let first_line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        first_line.starts_with(r#"{"time":"#),
+        "fields in contract order: {first_line}"
+    );
     for r in &rows {
         for k in ["time", "open", "high", "low", "close", "volume"] {
             assert!(r.get(k).is_some(), "{k} in {r}");
         }
         assert!(r["high"].as_f64() >= r["low"].as_f64());
     }
-    assert!(rows.windows(2).all(|w| w[0]["time"].as_i64() < w[1]["time"].as_i64()), "ascending");
-    let unknown = coach(dir.path(), &["bars", "ZZZZ", "--from", "2024-06-03", "--to", "2024-06-28"], &[]);
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["time"].as_i64() < w[1]["time"].as_i64()),
+        "ascending"
+    );
+    let unknown = coach(
+        dir.path(),
+        &["bars", "ZZZZ", "--from", "2024-06-03", "--to", "2024-06-28"],
+        &[],
+    );
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown symbol ZZZZ"));
 }
