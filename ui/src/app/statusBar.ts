@@ -97,7 +97,7 @@ export function createStatusBar(initial: AppStatus): StatusBar {
           ? [h("dt", {}, "Market time"), h("dd", {}, `${clockLabel(simulatedNow(status.simulated_clock, clockReceived, Date.now()))} (simulated)`)]
           : null,
         h("dt", {}, "Since"),
-        h("dd", {}, new Date(c.since_ms).toLocaleTimeString()),
+        h("dd", {}, `${new Date(c.since_ms).toLocaleTimeString(uiLocale, { timeZone: "America/New_York" })} ET`),
         h("dt", {}, "Coach"),
         h("dd", {}, status.ai_detail ?? status.ai_label),
       ),
