@@ -348,16 +348,6 @@ fn calendar_sessions(from: &str, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Midnight New York time at the start of `d`, in unix ms.
-fn ny_midnight_ms(d: chrono::NaiveDate) -> i64 {
-    use chrono::TimeZone;
-    chrono_tz::America::New_York
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_default()
-}
-
 async fn bars(
     opts: EngineOptions,
     symbol: &str,
@@ -370,8 +360,8 @@ async fn bars(
     let q = coach_engine::market::charts::ChartQuery {
         symbol: symbol.to_string(),
         timeframe: timeframe.to_string(),
-        from_ms: Some(ny_midnight_ms(from)),
-        to_ms: Some(ny_midnight_ms(to.succ_opt().unwrap_or(to)) - 1),
+        from_ms: Some(coach_core::calendar::midnight_ny(from)),
+        to_ms: Some(coach_core::calendar::midnight_ny(to.succ_opt().unwrap_or(to)) - 1),
     };
     let data = engine.charts().load(&q).await?;
     let mut out = std::io::stdout().lock();

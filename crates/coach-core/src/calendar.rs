@@ -613,6 +613,17 @@ pub fn session_containing(t: DateTime<Utc>) -> Result<Option<Session>, CalendarE
     Ok(session(date)?.filter(|s| s.pre_open <= t && t < s.post_close))
 }
 
+/// Midnight New York time at the start of `date`, in unix milliseconds: the
+/// timestamp Massive gives a daily bar, and the start of a New York calendar day.
+pub fn midnight_ny(date: NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    chrono_tz::America::New_York
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default()
+}
+
 /// Why the exchange is closed on weekday `date`: the holiday name (e.g.
 /// "Good Friday", "Juneteenth") or the ad-hoc closure reason (e.g.
 /// "Hurricane Sandy"). `None` for sessions, weekends and dates outside

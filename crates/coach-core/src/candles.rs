@@ -161,7 +161,7 @@ impl CandleAggregator {
             None => {
                 let s = self.session_for(t)?;
                 let (open, close) = (s.open.timestamp_millis(), s.close.timestamp_millis());
-                (t >= open && t < close).then(|| (midnight_ny(s), close))
+                (t >= open && t < close).then(|| (calendar::midnight_ny(s.date), close))
             }
         }
     }
@@ -291,17 +291,6 @@ impl CandleAggregator {
             is_final: !has_partial && self.last_final_minute + MINUTE >= end,
         })
     }
-}
-
-/// Midnight New York time on the session's date, the `time` of a daily bar
-/// (as Massive stamps daily aggregates).
-pub fn midnight_ny(s: Session) -> i64 {
-    use chrono::TimeZone;
-    chrono_tz::America::New_York
-        .from_local_datetime(&s.date.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use coach_core::calendar::{self, Session};
+use coach_core::calendar::{self, midnight_ny, Session};
 
 /// A tradable symbol of the demo market.
 #[derive(Debug, Clone, Copy)]
@@ -322,15 +322,6 @@ pub fn aggregate(bars: &[Bar]) -> Option<Bar> {
         n: bars.iter().map(|b| b.n).sum(),
         extended: bars.iter().all(|b| b.extended),
     })
-}
-
-pub fn midnight_ny(date: NaiveDate) -> i64 {
-    use chrono::TimeZone;
-    chrono_tz::America::New_York
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_default()
 }
 
 fn plan_symbol(seed: u64, k: usize, spec: &SymbolSpec, sessions: &[Session]) -> Vec<DayPlan> {

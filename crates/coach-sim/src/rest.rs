@@ -15,8 +15,9 @@ use chrono_tz::America::New_York;
 use coach_core::calendar::{self, MarketPhase};
 use serde_json::{json, Value};
 
-use crate::model::{aggregate, midnight_ny, Bar, MarketModel};
+use crate::model::{aggregate, Bar, MarketModel};
 use crate::Shared;
+use coach_core::calendar::midnight_ny;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
