@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use crate::config::{AiConfig, MarketConfig};
 use crate::market::{ConnectionState, ConnectionStatus};
-use crate::secrets::{SecretBackendKind, SecretName};
+use crate::secrets::SecretBackendKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DoctorReport {
@@ -22,7 +22,8 @@ pub struct DoctorReport {
     pub ai_mode: String,
     pub secret_backend: SecretBackendKind,
     pub secret_backend_warning: Option<String>,
-    pub secrets: Vec<SecretReport>,
+    /// Whether each secret is set, and where from. Never its value.
+    pub secrets: Vec<crate::ipc::SecretInfo>,
     pub endpoints: Vec<EndpointReport>,
     pub settings_issues: Vec<crate::config::SettingsIssue>,
 }
@@ -35,17 +36,6 @@ pub struct DatabaseReport {
     pub supported_schema_version: u32,
     pub journal_mode: Option<String>,
     pub error: Option<String>,
-}
-
-/// Whether a secret is set, and where from. Never its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct SecretReport {
-    pub name: SecretName,
-    pub label: String,
-    pub env_var: String,
-    pub set: bool,
-    /// "env", "keychain" or "file" when set.
-    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

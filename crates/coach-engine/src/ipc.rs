@@ -154,7 +154,6 @@ pub fn typescript_bindings() -> String {
         SecretBackendKind::decl(&cfg),
         crate::doctor::DoctorReport::decl(&cfg),
         crate::doctor::DatabaseReport::decl(&cfg),
-        crate::doctor::SecretReport::decl(&cfg),
         crate::doctor::EndpointReport::decl(&cfg),
     ];
     let mut out = String::from(

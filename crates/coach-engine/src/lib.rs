@@ -25,7 +25,7 @@ use crate::config::{
     AiConfig, EnvOverrides, MarketConfig, MarketMode, ProviderChoice, ResolvedSecrets, Settings,
     SettingsIssue,
 };
-use crate::doctor::{DatabaseReport, DoctorReport, SecretReport};
+use crate::doctor::{DatabaseReport, DoctorReport};
 use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
 use crate::market::charts::ChartService;
 use crate::market::rest::MassiveRest;
@@ -388,16 +388,7 @@ impl Engine {
     }
 
     fn secret_infos(&self) -> Vec<SecretInfo> {
-        SecretName::ALL
-            .into_iter()
-            .map(|name| SecretInfo {
-                name,
-                label: name.label().to_string(),
-                env_var: name.env_var().to_string(),
-                set: self.secret_sources.contains_key(&name),
-                source: self.secret_sources.get(&name).map(|s| s.to_string()),
-            })
-            .collect()
+        secret_infos(&self.secret_sources)
     }
 
     /// Validates a settings patch against the current settings; all or nothing.
@@ -477,17 +468,7 @@ impl Engine {
             ai_mode: self.ai.label(),
             secret_backend: self.secrets.kind(),
             secret_backend_warning: self.secrets.warning().map(str::to_string),
-            secrets: self
-                .secret_infos()
-                .into_iter()
-                .map(|s| SecretReport {
-                    name: s.name,
-                    label: s.label,
-                    env_var: s.env_var,
-                    set: s.set,
-                    source: s.source,
-                })
-                .collect(),
+            secrets: self.secret_infos(),
             endpoints,
             settings_issues: self.settings_issues.clone(),
         }
@@ -497,6 +478,20 @@ impl Engine {
     pub fn env(&self) -> &EnvOverrides {
         &self.env
     }
+}
+
+/// Whether each secret is set and where it came from (never its value).
+fn secret_infos(sources: &BTreeMap<SecretName, &'static str>) -> Vec<SecretInfo> {
+    SecretName::ALL
+        .into_iter()
+        .map(|name| SecretInfo {
+            name,
+            label: name.label().to_string(),
+            env_var: name.env_var().to_string(),
+            set: sources.contains_key(&name),
+            source: sources.get(&name).map(|s| s.to_string()),
+        })
+        .collect()
 }
 
 /// A doctor report for when the engine could not start (e.g. a damaged
@@ -522,16 +517,7 @@ pub fn doctor_for_failed_start(opts: &EngineOptions, err: &EngineError) -> Docto
         ai_mode: ai.label(),
         secret_backend: opts.secrets.kind(),
         secret_backend_warning: opts.secrets.warning().map(str::to_string),
-        secrets: SecretName::ALL
-            .into_iter()
-            .map(|name| SecretReport {
-                name,
-                label: name.label().to_string(),
-                env_var: name.env_var().to_string(),
-                set: sources.contains_key(&name),
-                source: sources.get(&name).map(|s| s.to_string()),
-            })
-            .collect(),
+        secrets: secret_infos(&sources),
         endpoints: vec![],
         settings_issues: issues,
     }

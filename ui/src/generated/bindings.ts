@@ -100,18 +100,16 @@ export type SecretName = "massive_api_key" | "openai_api_key" | "sentry_dsn";
 
 export type SecretBackendKind = "keychain" | "file";
 
-export type DoctorReport = { version: string, data_dir: string, log_dir: string | null, database: DatabaseReport, market_mode: string, ai_mode: string, secret_backend: SecretBackendKind, secret_backend_warning: string | null, secrets: Array<SecretReport>, endpoints: Array<EndpointReport>, settings_issues: Array<SettingsIssue>, };
+export type DoctorReport = { version: string, data_dir: string, log_dir: string | null, database: DatabaseReport, market_mode: string, ai_mode: string, secret_backend: SecretBackendKind, secret_backend_warning: string | null, 
+/**
+ * Whether each secret is set, and where from. Never its value.
+ */
+secrets: Array<SecretInfo>, endpoints: Array<EndpointReport>, settings_issues: Array<SettingsIssue>, };
 
 export type DatabaseReport = { path: string, 
 /**
  * `None` when the database could not be opened (see `error`).
  */
 schema_version: number | null, supported_schema_version: number, journal_mode: string | null, error: string | null, };
-
-export type SecretReport = { name: SecretName, label: string, env_var: string, set: boolean, 
-/**
- * "env", "keychain" or "file" when set.
- */
-source: string | null, };
 
 export type EndpointReport = { name: string, url: string, ok: boolean, detail: string, latency_ms: number | null, };
