@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::link::{backoff, ConnectionState, ConnectionStatus};
 use super::rest::MassiveRest;
-use super::wire::{parse_frame, MarketEvent};
+use super::wire::{FrameParser, MarketEvent, Sym};
 use crate::clock::Clock;
 use crate::config::{MarketConfig, MarketMode};
 
@@ -103,9 +103,43 @@ struct Counters {
     backfilled_minutes: u64,
 }
 
+/// A fast hash for the few short tickers on the hot path (FxHash's mixing);
+/// the keys come from our own subscriptions, so flooding is not a concern.
+#[derive(Default, Clone, Copy)]
+struct FastHash(u64);
+
+impl std::hash::Hasher for FastHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl FastHash {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
+type TopicMap = FastMap<Symbol, FastMap<Channel, Entry>>;
+
 struct Shared {
     /// Subscribers per symbol, then per channel (looked up by the feed's `&str`).
-    topics: Mutex<HashMap<Symbol, HashMap<Channel, Entry>>>,
+    topics: Mutex<TopicMap>,
     /// What the server was last told we want (wire names).
     upstream: Mutex<BTreeSet<String>>,
     counters: Mutex<Counters>,
@@ -230,7 +264,7 @@ impl MarketHub {
     ) -> MarketHub {
         let (wake_tx, wake_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            topics: Mutex::new(HashMap::new()),
+            topics: Mutex::new(TopicMap::default()),
             upstream: Mutex::new(BTreeSet::new()),
             counters: Mutex::new(Counters::default()),
             wake: wake_tx,
@@ -246,6 +280,7 @@ impl MarketHub {
                 status: tx,
                 wake: wake_rx,
                 last_minute_end: HashMap::new(),
+                parser: FrameParser::new(),
                 last_data_ms: None,
             }
             .run(lazy),
@@ -392,7 +427,8 @@ struct Runner {
     status: watch::Sender<ConnectionStatus>,
     wake: mpsc::UnboundedReceiver<()>,
     /// Per symbol: the end of the last minute bar delivered.
-    last_minute_end: HashMap<String, i64>,
+    last_minute_end: HashMap<Sym, i64>,
+    parser: FrameParser,
     /// Market time of the last data event.
     last_data_ms: Option<i64>,
 }
@@ -521,7 +557,7 @@ impl Runner {
                         Some(Err(e)) => return SessionEnd::Dropped(format!("connection error: {e}")),
                     };
                     events.clear();
-                    match parse_frame(&text, &mut events) {
+                    match self.parser.parse(&text, &mut events) {
                         Ok(skipped) if skipped > 0 => {
                             tracing::warn!(skipped, "skipped market events with missing fields");
                             self.shared.counters.lock().unwrap_or_else(|p| p.into_inner()).skipped_events += skipped as u64;
@@ -533,6 +569,9 @@ impl Runner {
                             self.shared.counters.lock().unwrap_or_else(|p| p.into_inner()).malformed_frames += 1;
                             continue;
                         }
+                    }
+                    if events.iter().any(|ev| !matches!(ev, MarketEvent::Status { .. })) {
+                        self.note_data();
                     }
                     for ev in events.drain(..) {
                         match ev {
@@ -624,11 +663,15 @@ impl Runner {
         }
     }
 
-    async fn deliver(&mut self, ev: MarketEvent) {
+    /// Data arrived: not stale any more. Once per frame, not per event.
+    fn note_data(&mut self) {
         self.last_data_ms = Some(self.clock.now().timestamp_millis());
         if self.status.borrow().state == ConnectionState::Stale {
             self.set(self.live_state(), None, 0);
         }
+    }
+
+    async fn deliver(&mut self, ev: MarketEvent) {
         let channel = match &ev {
             MarketEvent::Trade { .. } => Channel::Trades,
             MarketEvent::Quote { .. } => Channel::Quotes,
@@ -641,7 +684,7 @@ impl Runner {
                 ..
             } => {
                 let (start, end) = (*start, *end);
-                match self.last_minute_end.get(sym.as_str()).copied() {
+                match self.last_minute_end.get(sym).copied() {
                     Some(last) if start < last => {
                         self.shared
                             .counters
@@ -656,7 +699,7 @@ impl Runner {
                     }
                     _ => {}
                 }
-                match self.last_minute_end.get_mut(sym.as_str()) {
+                match self.last_minute_end.get_mut(sym) {
                     Some(e) => *e = end,
                     None => {
                         self.last_minute_end.insert(sym.clone(), end);
@@ -710,7 +753,7 @@ impl Runner {
             self.shared.publish(
                 Channel::Minutes,
                 MarketEvent::Aggregate {
-                    sym: sym.to_string(),
+                    sym: Sym::from(sym),
                     minute: true,
                     open: b.o,
                     high: b.h,
@@ -723,7 +766,7 @@ impl Runner {
                     backfill: true,
                 },
             );
-            self.last_minute_end.insert(sym.to_string(), end);
+            self.last_minute_end.insert(Sym::from(sym), end);
             n += 1;
         }
         if n > 0 {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::charts::ChartService;
 use super::hub::{Channel, MarketHub, RecvError, Topic};
-use super::wire::MarketEvent;
+use super::wire::{MarketEvent, Sym};
 use super::ConnectionStatus;
 
 /// One item of a live stream.
@@ -60,8 +60,8 @@ impl LiveCandles {
         let mut status = hub.status();
         let timeframes = timeframes.to_vec();
         let task = tokio::spawn(async move {
-            let mut aggs: HashMap<String, CandleAggregator> = HashMap::new();
-            let mut last_sent: HashMap<(String, Timeframe), CandleUpdate> = HashMap::new();
+            let mut aggs: HashMap<Sym, CandleAggregator> = HashMap::new();
+            let mut last_sent: HashMap<(Sym, Timeframe), CandleUpdate> = HashMap::new();
             let first = status.borrow_and_update().clone();
             let _ = tx.send(LiveItem::State(first)).await;
             loop {

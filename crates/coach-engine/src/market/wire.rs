@@ -1,29 +1,40 @@
 //! Massive's WebSocket wire format: a frame is a JSON array of events, each
-//! tagged by `ev`. Parsed borrowing from the frame, into one flat shape, so a
-//! frame of many events costs one pass and no per-event allocation beyond the
-//! symbol.
+//! tagged by `ev`.
+//!
+//! Two readers share one conversion ([`convert`]): a scanner for the flat
+//! events Massive sends (one pass over the bytes, numbers read without
+//! allocation, symbols interned), and serde for everything else. The scanner
+//! gives up on anything unusual — an escape in a string, a nested value where
+//! a number belongs, a duplicate key, malformed JSON — and serde then decides,
+//! so both readers accept and reject exactly the same frames.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
+
+/// A ticker as the feed spells it, shared between events (interned).
+pub type Sym = Arc<str>;
 
 /// One market event, as the hub hands it to subscribers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MarketEvent {
     Trade {
-        sym: String,
+        sym: Sym,
         price: f64,
         size: f64,
         /// Unix ms.
         t: i64,
     },
     Quote {
-        sym: String,
+        sym: Sym,
         bid: f64,
         ask: f64,
         t: i64,
     },
     /// A second (`A`) or minute (`AM`) aggregate; `start`/`end` in unix ms.
     Aggregate {
-        sym: String,
+        sym: Sym,
         minute: bool,
         open: f64,
         high: f64,
@@ -53,8 +64,11 @@ impl MarketEvent {
     }
 }
 
+#[path = "wire_scan.rs"]
+mod scan;
+
 /// Every field any event kind uses; `s` is a size for trades and a start time for aggregates.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Wire<'a> {
     ev: &'a str,
     #[serde(default, borrow)]
@@ -146,15 +160,85 @@ impl<'de> Deserialize<'de> for NumberOrOther {
 #[error("malformed market frame ({0})")]
 pub struct FrameError(String);
 
-/// Parses one frame. Events of kinds we do not use are skipped; an event of a
-/// kind we use but with missing fields is skipped and counted in `skipped`.
+/// Shares one `Arc<str>` per ticker between events. Bounded: a feed that
+/// invents endless tickers only makes it start over.
+#[derive(Default)]
+pub struct Interner {
+    map: HashMap<Box<str>, Sym>,
+    /// Frames usually batch one ticker; the last one answers without hashing.
+    last: Option<Sym>,
+}
+
+impl Interner {
+    const MAX: usize = 20_000;
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(last) = &self.last {
+            if **last == *s {
+                return last.clone();
+            }
+        }
+        if let Some(sym) = self.map.get(s) {
+            self.last = Some(sym.clone());
+            return sym.clone();
+        }
+        if self.map.len() >= Self::MAX {
+            self.map.clear();
+        }
+        let sym: Sym = Arc::from(s);
+        self.map.insert(s.into(), sym.clone());
+        self.last = Some(sym.clone());
+        sym
+    }
+}
+
+/// Reads frames; keep one per connection so symbols stay interned.
+#[derive(Default)]
+pub struct FrameParser {
+    interner: Interner,
+}
+
+impl FrameParser {
+    pub fn new() -> FrameParser {
+        FrameParser::default()
+    }
+
+    /// Parses one frame, appending its events to `out`. Events of kinds we do
+    /// not use are ignored; an event of a kind we use but with missing or
+    /// mistyped fields is skipped and counted in the returned number. A frame
+    /// that is not a JSON array is an error and adds nothing.
+    pub fn parse(&mut self, text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, FrameError> {
+        let mark = out.len();
+        if let Some(skipped) = scan::frame(text.as_bytes(), &mut self.interner, out) {
+            return Ok(skipped);
+        }
+        out.truncate(mark);
+        parse_with_serde(text, &mut self.interner, out)
+    }
+}
+
+/// Parses one frame with a throwaway parser (tests and tools).
 pub fn parse_frame(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, FrameError> {
-    // The common case, one pass over the frame; only a frame with a bad event
-    // pays for parsing event by event.
+    FrameParser::new().parse(text, out)
+}
+
+/// The serde reader alone: the reference the scanner is tested against.
+#[doc(hidden)]
+pub fn parse_frame_serde(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, FrameError> {
+    parse_with_serde(text, &mut Interner::default(), out)
+}
+
+fn parse_with_serde(
+    text: &str,
+    interner: &mut Interner,
+    out: &mut Vec<MarketEvent>,
+) -> Result<usize, FrameError> {
+    // One pass over the frame; only a frame with a bad event pays for parsing
+    // event by event.
     if let Ok(wires) = serde_json::from_str::<Vec<Wire>>(text) {
         let mut skipped = 0;
         for w in wires {
-            skipped += convert(w, out);
+            skipped += convert(w, interner, out);
         }
         return Ok(skipped);
     }
@@ -163,7 +247,7 @@ pub fn parse_frame(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, Fram
     let mut skipped = 0;
     for r in raw {
         match serde_json::from_str::<Wire>(r.get()) {
-            Ok(w) => skipped += convert(w, out),
+            Ok(w) => skipped += convert(w, interner, out),
             Err(_) => skipped += 1,
         }
     }
@@ -171,12 +255,12 @@ pub fn parse_frame(text: &str, out: &mut Vec<MarketEvent>) -> Result<usize, Fram
 }
 
 /// Turns one wire event into a MarketEvent; returns 1 when it had to be skipped.
-fn convert(w: Wire<'_>, out: &mut Vec<MarketEvent>) -> usize {
+fn convert(w: Wire<'_>, interner: &mut Interner, out: &mut Vec<MarketEvent>) -> usize {
     {
         let ev = match w.ev {
             "T" => match (w.sym, w.p, w.s, w.t) {
                 (Some(sym), Some(price), Some(size), Some(t)) => Some(MarketEvent::Trade {
-                    sym: sym.to_string(),
+                    sym: interner.intern(sym),
                     price,
                     size,
                     t,
@@ -185,7 +269,7 @@ fn convert(w: Wire<'_>, out: &mut Vec<MarketEvent>) -> usize {
             },
             "Q" => match (w.sym, w.bp, w.ap, w.t) {
                 (Some(sym), Some(bid), Some(ask), Some(t)) => Some(MarketEvent::Quote {
-                    sym: sym.to_string(),
+                    sym: interner.intern(sym),
                     bid,
                     ask,
                     t,
@@ -203,7 +287,7 @@ fn convert(w: Wire<'_>, out: &mut Vec<MarketEvent>) -> usize {
                     Some(start),
                     Some(end),
                 ) => Some(MarketEvent::Aggregate {
-                    sym: sym.to_string(),
+                    sym: interner.intern(sym),
                     minute: w.ev == "AM",
                     open,
                     high,
@@ -288,7 +372,7 @@ mod tests {
                 vwap,
                 ..
             } => {
-                assert_eq!(sym, "GTE");
+                assert_eq!(&**sym, "GTE");
                 assert!(*minute, "AM is a minute aggregate");
                 assert_eq!(
                     *close, 0.4486,
@@ -332,5 +416,123 @@ mod tests {
                 message: "authenticated".into()
             }
         );
+    }
+
+    /// Both readers on the same text: same events, same skip count, same
+    /// verdict on malformed frames.
+    fn both(text: &str) -> (Result<usize, String>, Vec<MarketEvent>) {
+        let mut fast = Vec::new();
+        let mut slow = Vec::new();
+        let a = parse_frame(text, &mut fast).map_err(|e| e.to_string());
+        let b = parse_frame_serde(text, &mut slow).map_err(|e| e.to_string());
+        assert_eq!(a.is_ok(), b.is_ok(), "verdicts differ on {text}");
+        if let (Ok(x), Ok(y)) = (&a, &b) {
+            assert_eq!(x, y, "skip counts differ on {text}");
+        }
+        assert_eq!(fast, slow, "events differ on {text}");
+        (a, fast)
+    }
+
+    #[test]
+    fn the_scanner_reads_the_fixtures_exactly_as_serde_does() {
+        let fx = fixture_events();
+        // Stock and option events (what our sockets carry).
+        let all: Vec<serde_json::Value> = fx
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with("/stocks/") || k.starts_with("/options/"))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let frame = serde_json::Value::Array(all).to_string();
+        let (verdict, events) = both(&frame);
+        assert!(verdict.is_ok());
+        assert!(events.len() >= 4, "T, Q, A, AM at least: {}", events.len());
+        assert!(
+            scan::frame(frame.as_bytes(), &mut Interner::default(), &mut Vec::new()).is_some(),
+            "Massive's own events take the fast path, not the serde fallback"
+        );
+        // Pretty-printed (whitespace everywhere) reads the same.
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&frame).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(both(&pretty).1, events);
+    }
+
+    #[test]
+    fn the_scanner_agrees_with_serde_on_odd_and_broken_frames() {
+        let cases = [
+            "[]",
+            " [ ] ",
+            "[{}]",
+            "{}",
+            "",
+            "[",
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"s":10,"t":5},]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"s":10,"t":5}] x"#,
+            r#"[{"ev":"T","sym":"S\u0050Y","p":1.5,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":null,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":"1.5","s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"p":2.5,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"s":10,"t":5.0}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5e2,"s":10,"t":5,"c":[12,37],"x":{"y":[true,false,null]}}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":-0.000001234567890123456789,"s":10,"t":-5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":123456789012345678901234567890,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":01,"s":10,"t":5}]"#,
+            r#"[{"ev":"T","sym":"SPY","p":1.5,"s":10,"t":99999999999999999999}]"#,
+            r#"[{"ev":"AM","sym":"SPY","o":1,"h":2,"l":0.5,"c":1.5,"v":100,"s":60000,"e":120000,"vw":null}]"#,
+            r#"[{"ev":"AM","sym":"SPY","o":1,"h":2,"l":0.5,"c":true,"v":100,"s":60000,"e":120000}]"#,
+            r#"[{"ev":"status","status":"auth_failed","message":"bad \"key\""}]"#,
+            r#"[{"ev":"LULD","T":"SPY","h":1,"l":2}, {"ev":7}]"#,
+            r#"[{"ev":"Q","sym":"SPY","bp":1,"ap":2,"t":3} {"ev":"Q"}]"#,
+        ];
+        for c in cases {
+            let _ = both(c);
+        }
+    }
+
+    #[test]
+    fn the_scanner_agrees_with_serde_on_generated_frames() {
+        // Deterministic variety: prices with 0–8 decimals, big and small
+        // volumes, optional fields dropped, unused fields added.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for _ in 0..2000 {
+            let mut events = Vec::new();
+            for _ in 0..(next() % 8) {
+                let decimals = (next() % 9) as usize;
+                let price = format!("{:.*}", decimals, (next() % 100_000_000) as f64 / 1e4);
+                let kind = ["T", "Q", "A", "AM", "status", "XQ"][(next() % 6) as usize];
+                let t = 1_700_000_000_000u64 + next() % 1_000_000_000;
+                let mut fields = vec![
+                    format!(r#""ev":"{kind}""#),
+                    r#""sym":"AAPL""#.to_string(),
+                    format!(r#""p":{price}"#),
+                    format!(r#""s":{}"#, next() % 100_000),
+                    format!(r#""t":{t}"#),
+                    format!(r#""bp":{price},"ap":{price}"#),
+                    format!(r#""o":{price},"h":{price},"l":{price},"c":{price}"#),
+                    format!(r#""v":{}"#, next() % 10_000_000_000),
+                    format!(r#""vw":{price}"#),
+                    format!(r#""e":{}"#, t + 60_000),
+                    r#""av":123,"z":60,"i":[1,2,3],"x":"y""#.to_string(),
+                ];
+                if next() % 4 == 0 {
+                    let drop = (next() as usize) % fields.len();
+                    fields.remove(drop);
+                }
+                events.push(format!("{{{}}}", fields.join(",")));
+            }
+            let _ = both(&format!("[{}]", events.join(",")));
+        }
     }
 }
