@@ -67,6 +67,14 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Compare the bars stored for symbols over the last two hours with the
+    /// provider's history and correct those that differ (what the app does
+    /// every few minutes for the symbols it follows live). One JSON line per
+    /// symbol and timeframe checked.
+    Reconcile {
+        #[arg(required = true)]
+        symbols: Vec<String>,
+    },
     /// Live candle updates and connection-state changes as JSON lines.
     Stream {
         #[arg(required = true)]
@@ -189,6 +197,7 @@ async fn run(cli: Cli) -> ExitCode {
             timeframe,
             duration,
         } => stream(opts, &symbols, &timeframe, duration).await,
+        Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -375,6 +384,37 @@ async fn bars(
     Ok(())
 }
 
+async fn reconcile(opts: EngineOptions, symbols: &[String]) -> anyhow::Result<()> {
+    let symbols: Vec<coach_core::Symbol> = symbols
+        .iter()
+        .map(|s| coach_core::Symbol::parse(s))
+        .collect::<Result<_, _>>()?;
+    let engine = Engine::start(EngineOptions {
+        lazy_market: true,
+        ..opts
+    })
+    .await?;
+    let mut failed = None;
+    let mut out = std::io::stdout().lock();
+    for r in engine.reconcile_now(&symbols).await {
+        match r {
+            Ok(report) => writeln!(out, "{}", serde_json::to_string(&report)?)?,
+            Err((symbol, tf, e)) => {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"symbol": symbol.as_str(), "timeframe": tf.as_str(), "error": e.to_string()})
+                )?;
+                failed = Some(e);
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
 async fn stream(
     opts: EngineOptions,
     symbols: &[String],
@@ -393,12 +433,12 @@ async fn stream(
     let mut last_state = None;
     loop {
         let item = match deadline {
-            Some(d) => match tokio::time::timeout_at(d, live.rx.recv()).await {
+            Some(d) => match tokio::time::timeout_at(d, live.recv()).await {
                 Ok(item) => item,
                 Err(_) => break,
             },
             None => tokio::select! {
-                item = live.rx.recv() => item,
+                item = live.recv() => item,
                 _ = tokio::signal::ctrl_c() => break,
             },
         };

@@ -63,6 +63,8 @@ pub struct Settings {
     pub model: String,
     /// No data for this long while the market is open marks the feed stale.
     pub stale_after_secs: u32,
+    /// Seconds between REST reconciliation passes over live bars; 0 turns them off.
+    pub reconcile_every_secs: u32,
 }
 
 impl Default for Settings {
@@ -76,6 +78,7 @@ impl Default for Settings {
             openai_base_url: None,
             model: DEFAULT_MODEL.to_string(),
             stale_after_secs: 30,
+            reconcile_every_secs: 300,
         }
     }
 }
@@ -93,7 +96,7 @@ impl std::fmt::Display for SettingsIssue {
     }
 }
 
-pub const SETTING_KEYS: [&str; 8] = [
+pub const SETTING_KEYS: [&str; 9] = [
     "market_provider",
     "massive_feed",
     "massive_rest_url",
@@ -102,6 +105,7 @@ pub const SETTING_KEYS: [&str; 8] = [
     "openai_base_url",
     "model",
     "stale_after_secs",
+    "reconcile_every_secs",
 ];
 
 impl Settings {
@@ -171,6 +175,13 @@ impl Settings {
                     .filter(|s| (5..=3600).contains(s))
                     .ok_or("must be a whole number of seconds from 5 to 3600")?;
                 self.stale_after_secs = secs as u32;
+            }
+            "reconcile_every_secs" => {
+                let secs = value
+                    .as_u64()
+                    .filter(|s| *s == 0 || (10..=86_400).contains(s))
+                    .ok_or("must be 0 (off) or a whole number of seconds from 10 to 86400")?;
+                self.reconcile_every_secs = secs as u32;
             }
             _ => return Err("unknown setting, ignored".to_string()),
         }

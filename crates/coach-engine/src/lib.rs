@@ -27,7 +27,8 @@ use crate::config::{
 };
 use crate::doctor::{DatabaseReport, DoctorReport};
 use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
-use crate::market::charts::ChartService;
+use crate::market::charts::{ChartError, ChartService, ReconcileReport};
+use crate::market::reconcile::{reconcile_recent, ReconcileTotals, Reconciler};
 use crate::market::rest::MassiveRest;
 use crate::market::{ConnectionStatus, MarketHub};
 use crate::secrets::{Secret, SecretName, SecretStore, SecretsError};
@@ -216,6 +217,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     charts: Arc<ChartService>,
     hub: MarketHub,
+    reconciler: Option<Reconciler>,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -265,6 +267,14 @@ impl Engine {
         let rest = MassiveRest::new(&market);
         let charts = ChartService::new(rest.clone(), db.clone(), clock.clone());
         let hub = MarketHub::start(market.clone(), rest, clock.clone(), opts.lazy_market);
+        let reconciler = (!opts.lazy_market && settings.reconcile_every_secs > 0).then(|| {
+            Reconciler::start(
+                charts.clone(),
+                hub.live_symbols_source(),
+                clock.clone(),
+                std::time::Duration::from_secs(u64::from(settings.reconcile_every_secs)),
+            )
+        });
         Ok(Engine {
             data_dir: opts.data_dir,
             log_dir: opts.log_dir,
@@ -279,6 +289,7 @@ impl Engine {
             clock,
             charts,
             hub,
+            reconciler,
             sim,
         })
     }
@@ -331,6 +342,20 @@ impl Engine {
         timeframes: &[coach_core::Timeframe],
     ) -> market::live::LiveCandles {
         market::live::LiveCandles::start(&self.hub, Some(self.charts.clone()), symbols, timeframes)
+    }
+
+    /// One reconciliation pass now over `symbols` (the last two hours), as the
+    /// periodic task does for the symbols followed live.
+    pub async fn reconcile_now(
+        &self,
+        symbols: &[coach_core::Symbol],
+    ) -> Vec<Result<ReconcileReport, (coach_core::Symbol, coach_core::Timeframe, ChartError)>> {
+        reconcile_recent(&self.charts, symbols, self.clock.now().timestamp_millis()).await
+    }
+
+    /// What the periodic reconciliation has done since start (None when off).
+    pub fn reconcile_totals(&self) -> Option<ReconcileTotals> {
+        self.reconciler.as_ref().map(Reconciler::totals)
     }
 
     pub fn status(&self) -> AppStatus {

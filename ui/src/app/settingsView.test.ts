@@ -11,6 +11,7 @@ const base: Settings = {
   openai_base_url: null,
   model: "gpt-4o-mini",
   stale_after_secs: 30,
+  reconcile_every_secs: 300,
 };
 
 describe("diffSettings", () => {

@@ -44,6 +44,7 @@ export const FIELDS: Field[] = [
   { key: "openai_base_url", label: "OpenAI-compatible base URL", kind: "url", placeholder: "https://api.openai.com/v1" },
   { key: "model", label: "Model", kind: "text", placeholder: "gpt-4o-mini" },
   { key: "stale_after_secs", label: "Stale after (seconds)", kind: "number", help: "5 to 3600" },
+  { key: "reconcile_every_secs", label: "Check bars against history every (seconds)", kind: "number", help: "0 = off, or 10 to 86400" },
 ];
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */

@@ -86,7 +86,11 @@ openai_base_url: string | null, model: string,
 /**
  * No data for this long while the market is open marks the feed stale.
  */
-stale_after_secs: number, };
+stale_after_secs: number, 
+/**
+ * Seconds between REST reconciliation passes over live bars; 0 turns them off.
+ */
+reconcile_every_secs: number, };
 
 export type SettingsIssue = { key: string, message: string, };
 

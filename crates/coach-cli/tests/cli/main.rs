@@ -301,3 +301,43 @@ fn bars_print_ascending_json_lines_and_refuse_unknown_symbols() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown symbol ZZZZ"));
 }
+
+#[test]
+fn reconcile_checks_stored_bars_against_history_and_names_unknown_symbols() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("COACH_DEMO_START", "2024-07-02T15:00:00Z")];
+    let lines = |out: &Output| -> Vec<Value> {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect()
+    };
+    let first = coach(dir.path(), &["reconcile", "spy"], &env);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let r = &lines(&first)[0];
+    assert_eq!(
+        (r["symbol"].as_str(), r["timeframe"].as_str()),
+        (Some("SPY"), Some("1m"))
+    );
+    let checked = r["checked"].as_u64().unwrap();
+    assert!(checked >= 100, "two hours of minutes around the open: {r}");
+    assert_eq!(
+        r["added"].as_u64(),
+        Some(checked),
+        "an empty cache lacks them all"
+    );
+    let second = coach(dir.path(), &["reconcile", "SPY"], &env);
+    let r = &lines(&second)[0];
+    assert_eq!(r["added"], 0, "stored by the first run: {r}");
+    assert_eq!(r["corrected"], serde_json::json!([]));
+
+    let bad = coach(dir.path(), &["reconcile", "SPY", "ZZZZQ"], &env);
+    assert!(!bad.status.success(), "an unknown symbol fails the run");
+    let out = lines(&bad);
+    assert_eq!(out.len(), 2, "the good symbol is still reported");
+    assert_eq!(out[1]["error"], "unknown symbol ZZZZQ");
+}

@@ -289,28 +289,7 @@ impl ChartService {
         from: i64,
         to: i64,
     ) -> Result<Vec<Candle>, ChartError> {
-        let (mult, span) = rest_span(tf);
-        let raw = self
-            .rest
-            .aggregates(
-                symbol.as_str(),
-                mult,
-                span,
-                &from.to_string(),
-                &to.to_string(),
-            )
-            .await?;
-        if raw.is_empty() {
-            // Massive answers an unknown ticker's aggregates with an empty OK;
-            // the snapshot tells "no bars in this range" from "no such symbol".
-            let path = format!("/v2/snapshot/locale/us/markets/stocks/tickers/{symbol}");
-            if let Err(RestError::NotFound(_)) = self.rest.get_json(&path).await {
-                return Err(ChartError::Provider(RestError::NotFound(
-                    symbol.to_string(),
-                )));
-            }
-        }
-        let bars: Vec<Candle> = raw.iter().map(|b| to_candle(tf, b)).collect();
+        let bars = self.provider_bars(symbol, tf, from, to).await?;
         self.db.upsert_bars(symbol.as_str(), tf.as_str(), &bars)?;
         // Extend the covered span when the new one touches it; otherwise start over.
         let (cf, ct) = match self.db.coverage(symbol.as_str(), tf.as_str())? {
@@ -331,6 +310,43 @@ impl ChartService {
         };
         self.remember((symbol.clone(), tf), cf, ct, all);
         Ok(bars)
+    }
+
+    /// The provider's bars for a range; an unknown symbol is an error.
+    async fn provider_bars(
+        &self,
+        symbol: &Symbol,
+        tf: Timeframe,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Candle>, ChartError> {
+        let (mult, span) = rest_span(tf);
+        let raw = self
+            .rest
+            .aggregates(
+                symbol.as_str(),
+                mult,
+                span,
+                &from.to_string(),
+                &to.to_string(),
+            )
+            .await?;
+        if raw.is_empty() {
+            self.ensure_known(symbol).await?;
+        }
+        Ok(raw.iter().map(|b| to_candle(tf, b)).collect())
+    }
+
+    /// Massive answers an unknown ticker's aggregates with an empty OK; the
+    /// snapshot tells "no bars in this range" from "no such symbol".
+    async fn ensure_known(&self, symbol: &Symbol) -> Result<(), ChartError> {
+        let path = format!("/v2/snapshot/locale/us/markets/stocks/tickers/{symbol}");
+        match self.rest.get_json(&path).await {
+            Err(RestError::NotFound(_)) => Err(ChartError::Provider(RestError::NotFound(
+                symbol.to_string(),
+            ))),
+            _ => Ok(()),
+        }
     }
 
     fn remember(&self, key: SeriesKey, from: i64, to: i64, bars: Vec<Candle>) {
@@ -377,19 +393,139 @@ impl ChartService {
         tf: Timeframe,
         bar: Candle,
     ) -> Result<(), ChartError> {
-        self.db.upsert_bars(symbol.as_str(), tf.as_str(), &[bar])?;
+        self.store_bars(symbol, tf, &[bar])
+    }
+
+    /// Whether SQLite holds any bars of this series in `[from, to]`.
+    pub fn has_bars(&self, symbol: &Symbol, tf: Timeframe, from: i64, to: i64) -> bool {
+        self.db
+            .bars_between(symbol.as_str(), tf.as_str(), from, to)
+            .is_ok_and(|b| !b.is_empty())
+    }
+
+    /// Writes bars to SQLite and into the in-memory series that covers them.
+    fn store_bars(&self, symbol: &Symbol, tf: Timeframe, new: &[Candle]) -> Result<(), ChartError> {
+        if new.is_empty() {
+            return Ok(());
+        }
+        self.db.upsert_bars(symbol.as_str(), tf.as_str(), new)?;
         let mut mem = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = mem.get_mut(&(symbol.clone(), tf)) {
-            if bar.time >= s.from {
-                let mut bars = (*s.bars).clone();
+            let mut bars = (*s.bars).clone();
+            for bar in new.iter().filter(|b| b.time >= s.from) {
                 match bars.binary_search_by_key(&bar.time, |b| b.time) {
-                    Ok(i) => bars[i] = bar,
-                    Err(i) => bars.insert(i, bar),
+                    Ok(i) => bars[i] = *bar,
+                    Err(i) => bars.insert(i, *bar),
                 }
                 s.to = s.to.max(bar.time);
-                s.bars = Arc::new(bars);
             }
+            s.bars = Arc::new(bars);
         }
         Ok(())
     }
+
+    /// Integrity check of what the live path stored: the provider's completed
+    /// bars in `[from, to]` are compared with the cached ones; a cached bar that
+    /// differs is replaced and a missing one added (the provider's history is
+    /// the record; late trades can change a bar after the socket sent it).
+    /// Bars still forming at `to` are left alone.
+    pub async fn reconcile(
+        &self,
+        symbol: &Symbol,
+        tf: Timeframe,
+        from: i64,
+        to: i64,
+    ) -> Result<ReconcileReport, ChartError> {
+        if from > to {
+            return Err(ChartError::Range { from, to });
+        }
+        let len = tf.intraday_minutes().map(|m| m as i64 * 60_000);
+        let mut provider = self.provider_bars(symbol, tf, from, to).await?;
+        provider.retain(|b| b.time >= from && len.is_none_or(|len| b.time + len <= to));
+        let cached: HashMap<i64, Candle> = self
+            .db
+            .bars_between(symbol.as_str(), tf.as_str(), from, to)?
+            .into_iter()
+            .map(|b| (b.time, b))
+            .collect();
+        let mut report = ReconcileReport {
+            symbol: symbol.to_string(),
+            timeframe: tf.to_string(),
+            from_ms: from,
+            to_ms: to,
+            checked: provider.len(),
+            corrected: Vec::new(),
+            added: 0,
+        };
+        let mut changes = Vec::new();
+        for bar in &provider {
+            match cached.get(&bar.time) {
+                Some(mine) if same_bar(mine, bar) => {}
+                Some(mine) => {
+                    report.corrected.push(BarCorrection {
+                        time: bar.time,
+                        cached: (*mine).into(),
+                        provider: (*bar).into(),
+                    });
+                    changes.push(*bar);
+                }
+                None => {
+                    report.added += 1;
+                    changes.push(*bar);
+                }
+            }
+        }
+        self.store_bars(symbol, tf, &changes)?;
+        if !report.corrected.is_empty() {
+            tracing::warn!(
+                %symbol,
+                timeframe = %tf,
+                corrected = report.corrected.len(),
+                first = report.corrected[0].time,
+                "reconciliation replaced cached bars that differ from the provider's history"
+            );
+        }
+        Ok(report)
+    }
+}
+
+/// Equal as a trader would see it: prices and volume to 1e-9 relative (bars
+/// folded live from minutes and bars summed by the provider may differ in the
+/// last bit), VWAP to 1e-6 and only when both sides have one.
+fn same_bar(a: &Candle, b: &Candle) -> bool {
+    let close = |x: f64, y: f64, rel: f64| (x - y).abs() <= rel * x.abs().max(y.abs()).max(1.0);
+    a.time == b.time
+        && a.extended == b.extended
+        && close(a.open, b.open, 1e-9)
+        && close(a.high, b.high, 1e-9)
+        && close(a.low, b.low, 1e-9)
+        && close(a.close, b.close, 1e-9)
+        && close(a.volume, b.volume, 1e-9)
+        && match (a.vwap, b.vwap) {
+            (Some(x), Some(y)) => close(x, y, 1e-6),
+            _ => true,
+        }
+}
+
+/// One bar the live path stored differently from the provider's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BarCorrection {
+    pub time: i64,
+    pub cached: ChartBar,
+    pub provider: ChartBar,
+}
+
+/// What one reconciliation pass found for a symbol and timeframe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileReport {
+    pub symbol: String,
+    pub timeframe: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Completed provider bars compared.
+    pub checked: usize,
+    /// Cached bars replaced because they differed.
+    pub corrected: Vec<BarCorrection>,
+    /// Provider bars the cache did not have.
+    pub added: usize,
 }

@@ -161,6 +161,19 @@ impl Shared {
             .collect()
     }
 
+    fn live_symbols(&self) -> Vec<Symbol> {
+        let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<Symbol> = topics
+            .iter()
+            .filter(|(_, chans)| {
+                chans.contains_key(&Channel::Minutes) || chans.contains_key(&Channel::Seconds)
+            })
+            .map(|(sym, _)| sym.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Hands an event to every subscriber of its topic.
     fn publish(&self, channel: Channel, ev: MarketEvent) {
         let Some(sym) = ev.symbol() else { return };
@@ -348,6 +361,17 @@ impl MarketHub {
             MarketEvent::Status { .. } => return,
         };
         self.shared.publish(channel, ev);
+    }
+
+    /// Symbols someone follows live (second or minute aggregates).
+    pub fn live_symbols(&self) -> Vec<Symbol> {
+        self.shared.live_symbols()
+    }
+
+    /// [`MarketHub::live_symbols`] for a task that outlives this borrow.
+    pub fn live_symbols_source(&self) -> impl Fn() -> Vec<Symbol> + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || shared.live_symbols()
     }
 
     /// How many subscribers hold each topic.

@@ -5,6 +5,7 @@ pub mod charts;
 pub mod hub;
 mod link;
 pub mod live;
+pub mod reconcile;
 pub mod rest;
 pub mod wire;
 

@@ -55,7 +55,7 @@ async fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 
 /// Receives until the final 1m bar starting at `minute` arrives, collecting finals on the way.
 async fn until_final(
-    rx: &mut tokio::sync::mpsc::Receiver<LiveItem>,
+    rx: &mut coach_engine::market::live::LiveCandles,
     minute: i64,
     finals: &mut Vec<CandleUpdate>,
     states: &mut Vec<ConnectionState>,
@@ -75,7 +75,7 @@ async fn until_final(
             LiveItem::State(s) => states.push(s.state),
             LiveItem::Candle { update, .. } if update.is_final => {
                 finals.push(update);
-                if update.candle.time >= minute {
+                if update.timeframe == Timeframe::M1 && update.candle.time >= minute {
                     return;
                 }
             }
@@ -91,7 +91,7 @@ async fn a_dropped_socket_loses_no_minute_bars() {
     let clock = ManualClock::new(start);
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
-    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1, Timeframe::M5]);
     let mut status = engine.watch_connection();
     eventually(10, "the hub to go live", || {
         status.borrow_and_update().state == ConnectionState::Live
@@ -121,12 +121,12 @@ async fn a_dropped_socket_loses_no_minute_bars() {
                 .unwrap()
                 .max(clock.now()),
         );
-        until_final(&mut live.rx, minute(i), &mut finals, &mut states).await;
+        until_final(&mut live, minute(i), &mut finals, &mut states).await;
     }
 
     let got: Vec<(i64, f64, f64, f64, f64, f64)> = finals
         .iter()
-        .filter(|f| f.candle.time < minute(15))
+        .filter(|f| f.timeframe == Timeframe::M1 && f.candle.time < minute(15))
         .map(|f| {
             (
                 f.candle.time,
@@ -163,6 +163,21 @@ async fn a_dropped_socket_loses_no_minute_bars() {
         ConnectionState::Live,
         "and the recovery: {states:?}"
     );
+
+    // The integrity check agrees: every bar the live path stored, 1m and 5m,
+    // equals the provider's history.
+    let reports = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    let reports: Vec<_> = reports.into_iter().map(Result::unwrap).collect();
+    let tfs: Vec<&str> = reports.iter().map(|r| r.timeframe.as_str()).collect();
+    assert_eq!(tfs, ["1m", "5m"], "both stored timeframes were checked");
+    for r in &reports {
+        assert!(r.checked > 0, "{r:?}");
+        assert!(
+            r.corrected.is_empty(),
+            "live bars equal history: {:?}",
+            r.corrected
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,7 +241,7 @@ async fn a_malformed_frame_is_skipped_and_the_stream_goes_on() {
     clock.set(start + chrono::Duration::seconds(61));
     let (mut finals, mut states) = (Vec::new(), Vec::new());
     until_final(
-        &mut live.rx,
+        &mut live,
         start.timestamp_millis(),
         &mut finals,
         &mut states,
@@ -373,4 +388,109 @@ async fn the_latest_chart_request_wins() {
         "the older request is never delivered: {first:?}"
     );
     assert_eq!(other.unwrap().symbol, "IWM", "slots are independent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = utc("2024-07-02T15:00:00Z");
+    let clock = ManualClock::new(now);
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let spy = Symbol::parse("SPY").unwrap();
+    // The provider's record of the last two hours, read straight from its REST API.
+    let rest = coach_engine::market::rest::MassiveRest::new(engine.market_config());
+    let from = now.timestamp_millis() - coach_engine::market::reconcile::WINDOW_MS;
+    let truth = rest
+        .aggregates(
+            "SPY",
+            1,
+            "minute",
+            &from.to_string(),
+            &now.timestamp_millis().to_string(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        truth.len() > 100,
+        "pre-market and the open: {} bars",
+        truth.len()
+    );
+    // What the live path stored: three bars, one of them wrong (a late trade
+    // the socket never reflected).
+    let as_candle = |b: &coach_engine::market::rest::RestBar| coach_core::candles::Candle {
+        time: b.t,
+        open: b.o,
+        high: b.h,
+        low: b.l,
+        close: b.c,
+        volume: b.v,
+        vwap: b.vw,
+        extended: false,
+    };
+    let last = truth.len() - 1;
+    let picks = [last - 2, last - 1, last];
+    for (n, i) in picks.iter().enumerate() {
+        let mut c = as_candle(&truth[*i]);
+        c.extended = c.time < utc("2024-07-02T13:30:00Z").timestamp_millis();
+        if n == 1 {
+            c.close += 0.07;
+            c.volume -= 300.0;
+        }
+        engine
+            .charts()
+            .record_final(&spy, Timeframe::M1, c)
+            .unwrap();
+    }
+
+    let reports = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    assert_eq!(reports.len(), 1, "only 1m: no larger bars were stored");
+    let r = reports[0].as_ref().unwrap();
+    assert_eq!(r.checked, truth.len(), "every completed bar was compared");
+    assert_eq!(
+        r.added,
+        truth.len() - 3,
+        "the bars the cache lacked were added"
+    );
+    assert_eq!(r.corrected.len(), 1, "exactly the tampered bar: {r:?}");
+    let fix = &r.corrected[0];
+    assert_eq!(fix.time, truth[last - 1].t);
+    assert_eq!(fix.cached.close, truth[last - 1].c + 0.07);
+    assert_eq!(fix.provider.close, truth[last - 1].c);
+
+    // The cache now answers with the provider's bar, and a second pass finds nothing.
+    let chart = engine
+        .charts()
+        .load(&ChartQuery {
+            symbol: "SPY".into(),
+            timeframe: "1m".into(),
+            from_ms: Some(truth[last - 1].t),
+            to_ms: Some(truth[last - 1].t),
+        })
+        .await
+        .unwrap();
+    assert_eq!(chart.bars.len(), 1);
+    assert_eq!(chart.bars[0].close, truth[last - 1].c);
+    assert_eq!(chart.bars[0].volume, truth[last - 1].v);
+    let again = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    let again = again[0].as_ref().unwrap();
+    assert_eq!((again.corrected.len(), again.added), (0, 0));
+
+    // The periodic task runs the same pass over the symbols followed live.
+    let mut wrong = as_candle(&truth[last]);
+    wrong.high += 1.0;
+    engine
+        .charts()
+        .record_final(&spy, Timeframe::M1, wrong)
+        .unwrap();
+    let followed = spy.clone();
+    let task = coach_engine::market::reconcile::Reconciler::start(
+        engine.charts().clone(),
+        move || vec![followed.clone()],
+        engine.clock().clone(),
+        Duration::from_millis(50),
+    );
+    eventually(10, "a periodic pass", || task.totals().passes >= 1).await;
+    let totals = task.totals();
+    assert_eq!(totals.bars_corrected, 1, "{totals:?}");
+    assert_eq!(totals.failures, 0);
 }
