@@ -67,6 +67,16 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Indicators over bars from a CSV file (header time,open,high,low,close,volume):
+    /// one JSON object per bar, in order, `null` during warm-up.
+    Indicators {
+        /// The CSV file; time as unix seconds, unix ms or RFC 3339.
+        #[arg(long)]
+        input: PathBuf,
+        /// sma:N, ema:N, rsi:N, macd:F:S:SIG, atr:N, bbands:N:K, vwap, stoch:K:D
+        #[arg(long = "indicator", required = true, num_args = 1..)]
+        indicators: Vec<String>,
+    },
     /// Compare the bars stored for symbols over the last two hours with the
     /// provider's history and correct those that differ (what the app does
     /// every few minutes for the symbols it follows live). One JSON line per
@@ -198,6 +208,7 @@ async fn run(cli: Cli) -> ExitCode {
             duration,
         } => stream(opts, &symbols, &timeframe, duration).await,
         Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
+        Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -381,6 +392,37 @@ async fn bars(
         }
         writeln!(out, "{v}")?;
     }
+    Ok(())
+}
+
+fn indicators_csv(input: &std::path::Path, specs: &[String]) -> anyhow::Result<()> {
+    use coach_core::barcsv::{self, TimeText};
+    use coach_core::indicators::{IndicatorSet, Spec};
+    let specs: Vec<Spec> = specs.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
+    // The whole file is checked before anything is printed.
+    let bars = barcsv::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let mut set = IndicatorSet::new(&specs);
+    let keys = set.keys().to_vec();
+    let mut row = Vec::with_capacity(keys.len());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (time, bar) in &bars {
+        set.push(bar, &mut row);
+        let mut obj = serde_json::Map::with_capacity(keys.len() + 1);
+        obj.insert(
+            "time".into(),
+            match time {
+                TimeText::Number(n) => serde_json::json!(n),
+                TimeText::Text(t) => serde_json::json!(t),
+            },
+        );
+        for (k, v) in keys.iter().zip(&row) {
+            obj.insert(k.clone(), serde_json::json!(v));
+        }
+        writeln!(out, "{}", serde_json::Value::Object(obj))?;
+    }
+    out.flush()?;
     Ok(())
 }
 

@@ -3,8 +3,10 @@
 //! everything here is a function of its inputs, so it is fast to test, fuzz
 //! and benchmark.
 
+pub mod barcsv;
 pub mod calendar;
 pub mod candles;
+pub mod indicators;
 pub mod symbol;
 pub mod timeframe;
 

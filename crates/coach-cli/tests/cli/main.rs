@@ -341,3 +341,130 @@ fn reconcile_checks_stored_bars_against_history_and_names_unknown_symbols() {
     assert_eq!(out.len(), 2, "the good symbol is still reported");
     assert_eq!(out[1]["error"], "unknown symbol ZZZZQ");
 }
+
+#[test]
+fn indicators_print_one_object_per_bar_matching_talib_and_name_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../coach-core/tests/data");
+    let input = format!("{data}/spy_daily_2008_2017.csv");
+    let out = coach(
+        dir.path(),
+        &[
+            "indicators",
+            "--input",
+            &input,
+            "--indicator",
+            "rsi:14",
+            "macd:12:26:9",
+            "bbands:20:2",
+            "stoch:14:3",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reference = std::fs::read_to_string(format!("{data}/talib_spy_daily.csv")).unwrap();
+    let mut ref_lines = reference.lines();
+    let keys: Vec<&str> = ref_lines.next().unwrap().split(',').collect();
+    assert_eq!(rows.len(), 2519, "one object per input bar");
+    for (row, line) in rows.iter().zip(ref_lines) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(row["time"].to_string(), cells[0], "time echoed as given");
+        let obj = row.as_object().unwrap();
+        assert_eq!(
+            obj.len(),
+            1 + 1 + 3 + 3 + 2,
+            "time and exactly the named outputs: {row}"
+        );
+        for key in [
+            "rsi_14",
+            "macd_12_26_9",
+            "macd_signal_12_26_9",
+            "macd_hist_12_26_9",
+            "bb_upper_20_2",
+            "bb_lower_20_2",
+            "stoch_k_14_3",
+            "stoch_d_14_3",
+        ] {
+            let col = keys.iter().position(|k| *k == key).unwrap();
+            match (row[key].as_f64(), cells[col]) {
+                (None, "") => assert!(row[key].is_null()),
+                (Some(a), b) if !b.is_empty() => {
+                    let b: f64 = b.parse().unwrap();
+                    assert!(
+                        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                        "{key}: {a} vs TA-Lib {b}"
+                    );
+                }
+                (a, b) => panic!("{key}: ours {a:?}, TA-Lib {b:?}"),
+            }
+        }
+    }
+
+    // RFC 3339 times are echoed as strings; a bad row names its line and nothing is printed.
+    let csv = dir.path().join("bars.csv");
+    std::fs::write(
+        &csv,
+        "time,open,high,low,close,volume\n2024-07-02T13:30:00Z,1,2,0.5,1.5,10\n",
+    )
+    .unwrap();
+    let out = coach(
+        dir.path(),
+        &[
+            "indicators",
+            "--input",
+            csv.to_str().unwrap(),
+            "--indicator",
+            "sma:1",
+            "vwap",
+        ],
+        &[],
+    );
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        row,
+        serde_json::json!({"time": "2024-07-02T13:30:00Z", "sma_1": 1.5, "vwap": (2.0 + 0.5 + 1.5) / 3.0})
+    );
+    std::fs::write(
+        &csv,
+        "time,open,high,low,close,volume\n1,1,2,0.5,1.5,10\n2,1,2,0.5,oops,10\n",
+    )
+    .unwrap();
+    let out = coach(
+        dir.path(),
+        &[
+            "indicators",
+            "--input",
+            csv.to_str().unwrap(),
+            "--indicator",
+            "sma:1",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing half-printed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("close \"oops\""),
+        "{err}"
+    );
+    let out = coach(
+        dir.path(),
+        &[
+            "indicators",
+            "--input",
+            csv.to_str().unwrap(),
+            "--indicator",
+            "ema:0",
+        ],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ema:0"));
+}
