@@ -77,6 +77,15 @@ enum Command {
         #[arg(long = "indicator", required = true, num_args = 1..)]
         indicators: Vec<String>,
     },
+    /// Today's key levels for a symbol, highest price first.
+    Levels {
+        symbol: String,
+        /// The moment (RFC 3339); default: now on the market's clock.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare the bars stored for symbols over the last two hours with the
     /// provider's history and correct those that differ (what the app does
     /// every few minutes for the symbols it follows live). One JSON line per
@@ -209,6 +218,7 @@ async fn run(cli: Cli) -> ExitCode {
         } => stream(opts, &symbols, &timeframe, duration).await,
         Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
         Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
+        Command::Levels { symbol, at, json } => levels(opts, &symbol, at.as_deref(), json).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -391,6 +401,91 @@ async fn bars(
             v["vwap"] = serde_json::json!(vw);
         }
         writeln!(out, "{v}")?;
+    }
+    Ok(())
+}
+
+async fn levels(
+    opts: EngineOptions,
+    symbol: &str,
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let at = at
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.to_utc())
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--at {t:?} is not an RFC 3339 time such as 2024-07-02T15:00:00Z"
+                    )
+                })
+        })
+        .transpose()?;
+    let engine = Engine::start(opts).await?;
+    let r = engine.levels(symbol, at).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let levels: Vec<serde_json::Value> = r
+            .levels
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "kind": l.kind, "label": l.label, "price": l.price,
+                    "distance_pts": l.distance_pts, "distance_pct": l.distance_pct,
+                    "distance_atr": l.distance_atr, "tests": l.tests.touches,
+                    "rejections": l.tests.rejections, "breaks": l.tests.breaks,
+                    "strength": l.strength, "provenance": l.provenance,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({"symbol": r.symbol, "price": r.price, "atr": r.atr, "levels": levels});
+        writeln!(out, "{v}")?;
+        return Ok(());
+    }
+    let when = chrono::DateTime::from_timestamp_millis(r.at_ms)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::America::New_York);
+    writeln!(
+        out,
+        "{}  {:.2}  at {} ET  ATR(14d) {}",
+        r.symbol,
+        r.price,
+        when.format("%a %Y-%m-%d %H:%M"),
+        r.atr
+            .map(|a| format!("{a:.2}"))
+            .unwrap_or_else(|| "n/a".into())
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>10} {:>9} {:>8} {:>7} {:>6} {:>3}",
+        "level", "price", "pts", "%", "ATR", "tests", "str"
+    )?;
+    let mut price_shown = false;
+    for l in &r.levels {
+        if !price_shown && l.price < r.price {
+            writeln!(out, "{:<22} {:>10.2}  ← last price", "", r.price)?;
+            price_shown = true;
+        }
+        writeln!(
+            out,
+            "{:<22} {:>10.2} {:>+9.2} {:>+7.2}% {:>7} {:>6} {:>3}",
+            l.label,
+            l.price,
+            l.distance_pts,
+            l.distance_pct,
+            l.distance_atr
+                .map(|a| format!("{a:+.2}"))
+                .unwrap_or_default(),
+            format!(
+                "{}/{}r/{}b",
+                l.tests.touches, l.tests.rejections, l.tests.breaks
+            ),
+            l.strength
+        )?;
+    }
+    if !price_shown {
+        writeln!(out, "{:<22} {:>10.2}  ← last price", "", r.price)?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod barcsv;
 pub mod calendar;
 pub mod candles;
 pub mod indicators;
+pub mod levels;
 pub mod symbol;
 pub mod timeframe;
 

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod ipc;
+pub mod levels;
 pub mod market;
 pub mod secrets;
 pub mod store;

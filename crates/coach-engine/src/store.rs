@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_chart_cache.sql",
         include_str!("../../../migrations/0002_chart_cache.sql"),
     ),
+    (
+        3,
+        "0003_level_tests.sql",
+        include_str!("../../../migrations/0003_level_tests.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.
@@ -269,6 +274,50 @@ impl Db {
             "INSERT OR REPLACE INTO bar_coverage (symbol, timeframe, from_ms, to_ms, fetched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![symbol, timeframe, from, to, fetched_ms],
         )?;
+        Ok(())
+    }
+}
+
+/// One level's persisted tests: (kind, label, touches, rejections, breaks).
+pub type LevelTestRow = (String, String, u32, u32, u32);
+
+impl Db {
+    pub fn level_tests(
+        &self,
+        symbol: &str,
+        session: &str,
+    ) -> Result<Vec<LevelTestRow>, StoreError> {
+        let conn = self.write();
+        let mut stmt = conn.prepare(
+            "SELECT kind, label, touches, rejections, breaks FROM level_tests WHERE symbol = ?1 AND session = ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![symbol, session], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Replaces the stored tests of a session in one transaction.
+    pub fn save_level_tests(
+        &self,
+        symbol: &str,
+        session: &str,
+        rows: &[LevelTestRow],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO level_tests (symbol, session, kind, label, touches, rejections, breaks, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (kind, label, t, r, b) in rows {
+                stmt.execute(params![symbol, session, kind, label, t, r, b, now_ms])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 }

@@ -468,3 +468,56 @@ fn indicators_print_one_object_per_bar_matching_talib_and_name_bad_lines() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("ema:0"));
 }
+
+#[test]
+fn levels_json_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("COACH_DEMO_START", "2024-07-02T17:00:00Z")];
+    let out = coach(
+        dir.path(),
+        &["levels", "SPY", "--at", "2024-07-02T16:00:00Z", "--json"],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = stdout_json(&out);
+    let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["symbol", "price", "atr", "levels"]);
+    assert_eq!(r["symbol"], "SPY");
+    let price = r["price"].as_f64().unwrap();
+    let atr = r["atr"].as_f64().unwrap();
+    let levels = r["levels"].as_array().unwrap();
+    assert!(levels.len() > 30, "{} levels", levels.len());
+    let mut last = f64::INFINITY;
+    for l in levels {
+        for k in [
+            "kind",
+            "label",
+            "price",
+            "distance_pts",
+            "distance_pct",
+            "distance_atr",
+            "tests",
+            "strength",
+            "provenance",
+        ] {
+            assert!(l.get(k).is_some(), "{k} missing in {l}");
+        }
+        let p = l["price"].as_f64().unwrap();
+        assert!(p <= last, "sorted by price descending");
+        last = p;
+        let pts = l["distance_pts"].as_f64().unwrap();
+        assert!(
+            (pts - (p - price)).abs() < 1e-9,
+            "signed: level minus price"
+        );
+        assert!((l["distance_atr"].as_f64().unwrap() - pts / atr).abs() < 1e-9);
+        assert!(l["tests"].is_u64());
+    }
+    let bad = coach(dir.path(), &["levels", "SPY", "--at", "noon"], &env);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
+}

@@ -494,3 +494,103 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     assert_eq!(totals.bars_corrected, 1, "{totals:?}");
     assert_eq!(totals.failures, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-02T16:00:00Z")); // 12:00 New York
+    let session_tests = {
+        let engine = demo_engine(dir.path(), &clock, 600).await;
+        let r = engine.levels("spy", None).await.unwrap();
+        assert_eq!(r.symbol, "SPY");
+        assert_eq!(r.session.to_string(), "2024-07-02");
+        let pdh = r
+            .levels
+            .iter()
+            .find(|l| l.kind == "prior_day_high")
+            .unwrap();
+        let pdl = r.levels.iter().find(|l| l.kind == "prior_day_low").unwrap();
+        assert!(pdh.price > pdl.price);
+        // The prior day's figures are the demo market's July 1 bar.
+        let model = engine.demo_market().unwrap().model();
+        let july1 = model
+            .daily_bar("SPY", chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap())
+            .unwrap();
+        assert_eq!((pdh.price, pdl.price), (july1.h, july1.l));
+        let classic: Vec<f64> = ["S3", "S2", "S1", "P", "R1", "R2", "R3"]
+            .iter()
+            .map(|n| {
+                r.levels
+                    .iter()
+                    .find(|l| l.label == format!("{n} classic"))
+                    .unwrap()
+                    .price
+            })
+            .collect();
+        assert!(classic.windows(2).all(|w| w[0] < w[1]), "{classic:?}");
+        assert!(
+            r.levels.iter().any(|l| l.tests.touches > 0),
+            "price has tested something by noon"
+        );
+        // Too soon is refused, not guessed.
+        let future = engine
+            .levels("SPY", Some(utc("2024-07-02T17:00:00Z")))
+            .await;
+        assert!(future.unwrap_err().to_string().contains("in the future"));
+        assert!(
+            engine.levels("ZZZZQ", None).await.is_err(),
+            "unknown symbol"
+        );
+        r.levels
+            .iter()
+            .map(|l| (l.kind.clone(), l.label.clone(), l.tests))
+            .collect::<Vec<_>>()
+    };
+    // A record from before the restart with more tests than the bars now show
+    // (say, live ticks the minute bars smoothed over) is kept.
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let saved = engine.db().level_tests("SPY", "2024-07-02").unwrap();
+    assert_eq!(
+        saved.len(),
+        session_tests.len(),
+        "every level's tests were saved"
+    );
+    engine
+        .db()
+        .save_level_tests(
+            "SPY",
+            "2024-07-02",
+            &[("prior_day_high".into(), "PDH".into(), 42, 40, 2)],
+            0,
+        )
+        .unwrap();
+    let r = engine.levels("SPY", None).await.unwrap();
+    let pdh = r
+        .levels
+        .iter()
+        .find(|l| l.kind == "prior_day_high")
+        .unwrap();
+    assert_eq!(
+        (pdh.tests.touches, pdh.tests.rejections, pdh.tests.breaks),
+        (42, 40, 2)
+    );
+    for (kind, label, tests) in &session_tests {
+        let now = r
+            .levels
+            .iter()
+            .find(|l| &l.kind == kind && &l.label == label)
+            .unwrap();
+        assert!(now.tests.touches >= tests.touches, "{label} kept its count");
+    }
+    // A historical question is answered from the bars alone.
+    let past = engine
+        .levels("SPY", Some(utc("2024-07-02T16:00:00Z")))
+        .await
+        .unwrap();
+    let pdh = past
+        .levels
+        .iter()
+        .find(|l| l.kind == "prior_day_high")
+        .unwrap();
+    assert!(pdh.tests.touches < 42);
+}
