@@ -9,8 +9,14 @@ use coach_core::candles::Candle;
 use coach_core::levels::{self, LevelInputs, LevelTests, LevelsError, LevelsReport};
 use coach_core::Symbol;
 
-use crate::market::charts::{ChartError, ChartQuery};
-use crate::store::StoreError;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::market::charts::{ChartError, ChartQuery, ChartService};
+use crate::market::live::{LiveCandles, LiveItem};
+use crate::store::{Db, StoreError};
 use crate::Engine;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +48,73 @@ fn bar(b: &crate::market::charts::ChartBar) -> Candle {
     }
 }
 
+/// What computing levels needs; cheap to clone into a live task.
+#[derive(Clone)]
+pub struct LevelsService {
+    charts: Arc<ChartService>,
+    db: Arc<Db>,
+    clock: Arc<dyn Clock>,
+}
+
 impl Engine {
+    pub fn levels_service(&self) -> LevelsService {
+        LevelsService {
+            charts: self.charts().clone(),
+            db: self.db.clone(),
+            clock: self.clock().clone(),
+        }
+    }
+
+    /// The key levels of `symbol` at `at` (default: now on the market's clock).
+    pub async fn levels(
+        &self,
+        symbol: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<LevelsReport, LevelsFailure> {
+        self.levels_service().levels(symbol, at).await
+    }
+
+    /// Levels of `symbol` kept current: recomputed whenever a minute bar
+    /// closes (opening ranges complete, VWAP moves, tests count).
+    pub fn live_levels(&self, symbol: &Symbol) -> LiveLevels {
+        let candles = self.live_candles(std::slice::from_ref(symbol), &[coach_core::Timeframe::M1]);
+        LiveLevels::start(self.levels_service(), symbol.clone(), candles)
+    }
+}
+
+/// The latest levels of one symbol; dropping it stops the updates.
+pub struct LiveLevels {
+    pub rx: watch::Receiver<Option<Result<Arc<LevelsReport>, String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LiveLevels {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl LiveLevels {
+    fn start(service: LevelsService, symbol: Symbol, mut candles: LiveCandles) -> LiveLevels {
+        let (tx, rx) = watch::channel(None);
+        let task = tokio::spawn(async move {
+            let publish = |r: Result<LevelsReport, LevelsFailure>| {
+                tx.send_replace(Some(r.map(Arc::new).map_err(|e| e.to_string())));
+            };
+            publish(service.levels(symbol.as_str(), None).await);
+            while let Some(item) = candles.recv().await {
+                if let LiveItem::Candle { update, .. } = item {
+                    if update.is_final {
+                        publish(service.levels(symbol.as_str(), None).await);
+                    }
+                }
+            }
+        });
+        LiveLevels { rx, task }
+    }
+}
+
+impl LevelsService {
     /// The key levels of `symbol` at `at` (default: now on the market's clock).
     pub async fn levels(
         &self,
@@ -50,7 +122,7 @@ impl Engine {
         at: Option<DateTime<Utc>>,
     ) -> Result<LevelsReport, LevelsFailure> {
         let symbol = Symbol::parse(symbol)?;
-        let now = self.clock().now();
+        let now = self.clock.now();
         let live = at.is_none();
         let at = at.unwrap_or(now);
         if at > now {
@@ -63,7 +135,7 @@ impl Engine {
         let midnight = calendar::midnight_ny(session.date);
         // About 80 sessions of daily history.
         let daily = self
-            .charts()
+            .charts
             .load(&ChartQuery {
                 symbol: symbol.to_string(),
                 timeframe: "1d".into(),
@@ -81,7 +153,7 @@ impl Engine {
         daily.drain(..keep);
         let at_ms = at.timestamp_millis();
         let minutes: Vec<Candle> = if at > session.pre_open {
-            self.charts()
+            self.charts
                 .load(&ChartQuery {
                     symbol: symbol.to_string(),
                     timeframe: "1m".into(),
@@ -114,7 +186,7 @@ impl Engine {
     /// Keeps the larger of today's recount and the saved record, then saves.
     fn merge_level_tests(&self, report: &mut LevelsReport, now_ms: i64) -> Result<(), StoreError> {
         let session = report.session.to_string();
-        let saved = self.db().level_tests(&report.symbol, &session)?;
+        let saved = self.db.level_tests(&report.symbol, &session)?;
         let mut rows = Vec::with_capacity(report.levels.len());
         for lv in &mut report.levels {
             if let Some((_, _, t, r, b)) = saved
@@ -135,7 +207,7 @@ impl Engine {
                 lv.tests.breaks,
             ));
         }
-        self.db()
+        self.db
             .save_level_tests(&report.symbol, &session, &rows, now_ms)
     }
 }

@@ -594,3 +594,47 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
         .unwrap();
     assert!(pdh.tests.touches < 42);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn levels_update_live_as_the_opening_range_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2024-07-02T13:33:30Z")); // 09:33:30 New York
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let spy = Symbol::parse("SPY").unwrap();
+    let mut live = engine.live_levels(&spy);
+    let has =
+        |r: &coach_core::levels::LevelsReport, kind: &str| r.levels.iter().any(|l| l.kind == kind);
+    live.rx
+        .wait_for(|r| matches!(r, Some(Ok(_))))
+        .await
+        .unwrap();
+    let first = live.rx.borrow().clone().unwrap().unwrap();
+    assert!(
+        !has(&first, "or5_high"),
+        "the 5-minute range is not complete at 09:33"
+    );
+    assert!(has(&first, "vwap"));
+    eventually(10, "AM.SPY upstream", || {
+        engine
+            .hub()
+            .stats()
+            .upstream_topics
+            .contains(&"AM.SPY".to_string())
+    })
+    .await;
+    // 09:35:01: the 09:34 bar closes and completes the first five minutes.
+    clock.set(utc("2024-07-02T13:35:01Z"));
+    let updated = tokio::time::timeout(
+        Duration::from_secs(15),
+        live.rx
+            .wait_for(|r| matches!(r, Some(Ok(r)) if has(r, "or5_high"))),
+    )
+    .await
+    .expect("the levels were recomputed when the minute closed")
+    .unwrap()
+    .clone()
+    .unwrap()
+    .unwrap();
+    assert!(!has(&updated, "or15_high"));
+    assert!(updated.at_ms > first.at_ms);
+}
