@@ -86,6 +86,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Options math over JSON lines on stdin (one answer line per input line).
+    Options {
+        #[command(subcommand)]
+        command: OptionsCommand,
+    },
     /// Compare the bars stored for symbols over the last two hours with the
     /// provider's history and correct those that differ (what the app does
     /// every few minutes for the symbols it follows live). One JSON line per
@@ -104,6 +109,17 @@ enum Command {
         #[arg(long = "for")]
         duration: Option<f64>,
     },
+}
+
+#[derive(Subcommand)]
+enum OptionsCommand {
+    /// European BSM price and Greeks: reads
+    /// {"kind":"call"|"put","spot","strike","years","rate","dividend","vol"} per line,
+    /// writes {"price","delta","gamma","theta","vega","rho"} (theta per day, vega and rho per point).
+    Price,
+    /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
+    /// per line, writes {"iv":σ} or {"iv":null,"error":"..."}.
+    Iv,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +234,7 @@ async fn run(cli: Cli) -> ExitCode {
         } => stream(opts, &symbols, &timeframe, duration).await,
         Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
         Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
+        Command::Options { command } => options_lines(command),
         Command::Levels { symbol, at, json } => levels(opts, &symbol, at.as_deref(), json).await,
     };
     match result {
@@ -487,6 +504,80 @@ async fn levels(
     if !price_shown {
         writeln!(out, "{:<22} {:>10.2}  ← last price", "", r.price)?;
     }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct OptionLine {
+    kind: coach_core::options::OptionKind,
+    spot: f64,
+    strike: f64,
+    years: f64,
+    rate: f64,
+    dividend: f64,
+    vol: Option<f64>,
+    price: Option<f64>,
+}
+
+impl OptionLine {
+    fn contract(&self) -> coach_core::options::Contract {
+        coach_core::options::Contract {
+            kind: self.kind,
+            spot: self.spot,
+            strike: self.strike,
+            years: self.years,
+            rate: self.rate,
+            dividend: self.dividend,
+        }
+    }
+}
+
+/// Answers one line of `coach options price|iv`; a bad line is an error
+/// object, never the end of the run.
+fn option_answer(command: &OptionsCommand, line: &str) -> serde_json::Value {
+    use coach_core::options::{bsm, implied_vol};
+    let input: OptionLine = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            let e = format!("invalid input line: {e}");
+            return match command {
+                OptionsCommand::Price => serde_json::json!({"error": e}),
+                OptionsCommand::Iv => serde_json::json!({"iv": null, "error": e}),
+            };
+        }
+    };
+    match command {
+        OptionsCommand::Price => match input.vol {
+            None => serde_json::json!({"error": "missing field `vol`"}),
+            Some(vol) => match bsm(&input.contract(), vol) {
+                Ok(g) => {
+                    serde_json::json!({"price": g.price, "delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega, "rho": g.rho})
+                }
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            },
+        },
+        OptionsCommand::Iv => match input.price {
+            None => serde_json::json!({"iv": null, "error": "missing field `price`"}),
+            Some(price) => match implied_vol(&input.contract(), price) {
+                Ok(iv) => serde_json::json!({"iv": iv}),
+                Err(e) => serde_json::json!({"iv": null, "error": e.to_string()}),
+            },
+        },
+    }
+}
+
+fn options_lines(command: OptionsCommand) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        writeln!(out, "{}", option_answer(&command, &line))?;
+    }
+    out.flush()?;
     Ok(())
 }
 

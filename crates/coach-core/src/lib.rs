@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod candles;
 pub mod indicators;
 pub mod levels;
+pub mod options;
 pub mod symbol;
 pub mod timeframe;
 

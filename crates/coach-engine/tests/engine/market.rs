@@ -365,14 +365,13 @@ async fn the_latest_chart_request_wins() {
         from_ms: None,
         to_ms: None,
     };
-    let (c1, c2, c3) = (charts.clone(), charts.clone(), charts.clone());
-    let first = tokio::spawn(async move { c1.request("main", q("SPY", "1m")).await });
-    let second = tokio::spawn(async move { c2.request("main", q("QQQ", "5m")).await });
-    let other_slot = tokio::spawn(async move { c3.request("side", q("IWM", "1d")).await });
-    let (first, second, other) = (
-        first.await.unwrap(),
-        second.await.unwrap(),
-        other_slot.await.unwrap(),
+    // join! polls in order, and a request takes its generation before its
+    // first await: SPY is request 1 in "main", QQQ request 2 — deterministic,
+    // unlike spawned tasks that a loaded machine may start in either order.
+    let (first, second, other) = tokio::join!(
+        charts.request("main", q("SPY", "1m")),
+        charts.request("main", q("QQQ", "5m")),
+        charts.request("side", q("IWM", "1d")),
     );
     let second = second.expect("the newest request in a slot is answered");
     assert_eq!(
