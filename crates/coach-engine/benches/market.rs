@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use coach_core::candles::{Candle, CandleAggregator};
+use coach_core::candles::CandleAggregator;
 use coach_core::{Symbol, Timeframe};
 use coach_engine::clock::Clock;
 use coach_engine::config::{MarketConfig, MarketMode};
 use coach_engine::market::charts::{ChartQuery, ChartService};
 use coach_engine::market::rest::MassiveRest;
-use coach_engine::market::wire::{parse_frame, MarketEvent};
+use coach_engine::market::wire::parse_frame;
 use coach_engine::market::{Channel, MarketHub, Topic};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -72,28 +72,8 @@ fn frame_to_candles(c: &mut Criterion) {
                 hub.dispatch(ev);
             }
             while let Some(ev) = sub.try_recv() {
-                if let MarketEvent::Aggregate {
-                    open,
-                    high,
-                    low,
-                    close,
-                    volume,
-                    vwap,
-                    start,
-                    ..
-                } = &*ev
-                {
-                    let part = Candle {
-                        time: *start,
-                        open: *open,
-                        high: *high,
-                        low: *low,
-                        close: *close,
-                        volume: *volume,
-                        vwap: *vwap,
-                        extended: false,
-                    };
-                    let _ = agg.on_partial(*start, &part);
+                if let Some(part) = ev.candle() {
+                    let _ = agg.on_partial(part.time, &part);
                 }
             }
             std::hint::black_box(agg.current(Timeframe::M1));

@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn coach(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The real binary with a clean environment and its own data dir.
+fn coach_command(data_dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_coach"));
     cmd.args(args)
         .env_clear()
@@ -14,6 +15,11 @@ fn coach(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env("HOME", data_dir)
         .env("COACH_DATA_DIR", data_dir)
         .env("COACH_SECRET_BACKEND", "file");
+    cmd
+}
+
+fn coach(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = coach_command(data_dir, args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -524,13 +530,7 @@ fn levels_json_follows_the_contract() {
 
 fn coach_stdin(data_dir: &Path, args: &[&str], input: &str) -> Output {
     use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coach"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", data_dir)
-        .env("COACH_DATA_DIR", data_dir)
-        .env("COACH_SECRET_BACKEND", "file")
+    let mut child = coach_command(data_dir, args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

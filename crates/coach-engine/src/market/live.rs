@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use coach_core::candles::{Candle, CandleAggregator, CandleUpdate};
+use coach_core::candles::{CandleAggregator, CandleUpdate};
 use coach_core::{Symbol, Timeframe};
 use tokio::sync::Notify;
 
@@ -230,30 +230,14 @@ struct Fold {
 
 impl Fold {
     fn on_event(&mut self, ev: &MarketEvent, out: &Outlet) {
-        let MarketEvent::Aggregate {
-            sym,
-            minute,
-            open,
-            high,
-            low,
-            close,
-            volume,
-            vwap,
-            start,
-            ..
-        } = ev
+        let (
+            MarketEvent::Aggregate {
+                sym, minute, start, ..
+            },
+            Some(candle),
+        ) = (ev, ev.candle())
         else {
             return;
-        };
-        let candle = Candle {
-            time: *start,
-            open: *open,
-            high: *high,
-            low: *low,
-            close: *close,
-            volume: *volume,
-            vwap: *vwap,
-            extended: false,
         };
         let agg = self.aggs.entry(sym.clone()).or_default();
         let applied = if *minute {
@@ -317,6 +301,7 @@ impl Drop for CloseOnDrop {
 mod tests {
     use super::*;
     use crate::market::{ConnectionState, ConnectionStatus};
+    use coach_core::candles::Candle;
 
     fn bar(tf: Timeframe, minute: i64, close: f64, is_final: bool) -> LiveItem {
         LiveItem::Candle {

@@ -54,6 +54,32 @@ pub enum MarketEvent {
 }
 
 impl MarketEvent {
+    /// An aggregate as a candle (`extended` is decided by the aggregator).
+    pub fn candle(&self) -> Option<coach_core::candles::Candle> {
+        match self {
+            MarketEvent::Aggregate {
+                open,
+                high,
+                low,
+                close,
+                volume,
+                vwap,
+                start,
+                ..
+            } => Some(coach_core::candles::Candle {
+                time: *start,
+                open: *open,
+                high: *high,
+                low: *low,
+                close: *close,
+                volume: *volume,
+                vwap: *vwap,
+                extended: false,
+            }),
+            _ => None,
+        }
+    }
+
     pub fn symbol(&self) -> Option<&str> {
         match self {
             MarketEvent::Trade { sym, .. }
