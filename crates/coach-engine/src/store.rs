@@ -218,6 +218,21 @@ impl Db {
     }
 
     /// Bars of one series starting in `[from, to]`, ascending.
+    /// Whether any bar of the series lies in `[from, to]` (one index probe).
+    pub fn has_bars(
+        &self,
+        symbol: &str,
+        timeframe: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<bool, StoreError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM bars WHERE symbol = ?1 AND timeframe = ?2 AND time BETWEEN ?3 AND ?4)",
+        )?;
+        Ok(stmt.query_row(params![symbol, timeframe, from, to], |r| r.get(0))?)
+    }
+
     pub fn bars_between(
         &self,
         symbol: &str,

@@ -140,7 +140,8 @@ fn is_extended(tf: Timeframe, t: i64) -> bool {
     }
 }
 
-fn to_candle(tf: Timeframe, b: &RestBar) -> Candle {
+/// A provider bar as a candle of `tf`, flagged when outside the regular session.
+pub fn to_candle(tf: Timeframe, b: &RestBar) -> Candle {
     Candle {
         time: b.t,
         open: b.o,
@@ -399,8 +400,8 @@ impl ChartService {
     /// Whether SQLite holds any bars of this series in `[from, to]`.
     pub fn has_bars(&self, symbol: &Symbol, tf: Timeframe, from: i64, to: i64) -> bool {
         self.db
-            .bars_between(symbol.as_str(), tf.as_str(), from, to)
-            .is_ok_and(|b| !b.is_empty())
+            .has_bars(symbol.as_str(), tf.as_str(), from, to)
+            .unwrap_or(false)
     }
 
     /// Writes bars to SQLite and into the in-memory series that covers them.

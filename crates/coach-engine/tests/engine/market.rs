@@ -416,21 +416,11 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     );
     // What the live path stored: three bars, one of them wrong (a late trade
     // the socket never reflected).
-    let as_candle = |b: &coach_engine::market::rest::RestBar| coach_core::candles::Candle {
-        time: b.t,
-        open: b.o,
-        high: b.h,
-        low: b.l,
-        close: b.c,
-        volume: b.v,
-        vwap: b.vw,
-        extended: false,
-    };
+    let as_candle = |b| coach_engine::market::charts::to_candle(Timeframe::M1, b);
     let last = truth.len() - 1;
     let picks = [last - 2, last - 1, last];
     for (n, i) in picks.iter().enumerate() {
         let mut c = as_candle(&truth[*i]);
-        c.extended = c.time < utc("2024-07-02T13:30:00Z").timestamp_millis();
         if n == 1 {
             c.close += 0.07;
             c.volume -= 300.0;
