@@ -1,11 +1,14 @@
 //! Commands: ten-line adapters over the Engine. Errors cross as `IpcError {code, message}`.
 
+use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
 use coach_engine::doctor::DoctorReport;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
+use coach_engine::market::charts::{ChartData, ChartQuery};
 use coach_engine::secrets::SecretName;
 use coach_engine::store::Metric;
 use coach_engine::telemetry::next_request_id;
 use serde_json::{Map, Value};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::AppState;
@@ -127,4 +130,36 @@ pub async fn recent_metrics(
     limit: u32,
 ) -> Result<Vec<Metric>, IpcError> {
     Ok(state.engine().await?.recent_metrics(&name, limit)?)
+}
+
+/// Opens the chart of a UI slot and streams its live events into `on_event`.
+/// A newer open of the same slot answers this one with code `superseded`.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), slot = %slot, symbol = %request.symbol, timeframe = %request.timeframe), err(Debug))]
+pub async fn chart_open(
+    state: State<'_, AppState>,
+    slot: String,
+    request: ChartOpen,
+    on_event: Channel<ChartEvent>,
+) -> Result<ChartView, IpcError> {
+    let engine = state.engine().await?;
+    let sink = move |ev: ChartEvent| on_event.send(ev).is_ok();
+    Ok(engine.open_chart(&slot, request, sink).await?)
+}
+
+/// Stops a slot's stream (the chart view was closed).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), slot = %slot), err(Debug))]
+pub async fn chart_close(state: State<'_, AppState>, slot: String) -> Result<bool, IpcError> {
+    Ok(state.engine().await?.close_chart(&slot))
+}
+
+/// Bars for a range from the chart cache, with no stream (QA and the coach's cards).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn chart_bars(
+    state: State<'_, AppState>,
+    query: ChartQuery,
+) -> Result<ChartData, IpcError> {
+    Ok(state.engine().await?.charts().load(&query).await?)
 }

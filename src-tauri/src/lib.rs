@@ -61,6 +61,9 @@ pub fn run() {
             commands::report_ui_error,
             commands::record_metric,
             commands::recent_metrics,
+            commands::chart_open,
+            commands::chart_close,
+            commands::chart_bars,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -611,6 +611,8 @@ pub enum Spec {
     /// Period, and the multiplier as written (`2`, `2.5`) for the output name.
     Bbands(usize, f64, String),
     Vwap,
+    /// VWAP with its ±1σ and ±2σ bands (`vwap:bands`).
+    VwapBands,
     Stoch(usize, usize),
 }
 
@@ -688,17 +690,18 @@ impl std::str::FromStr for Spec {
                     })?;
                 Spec::Bbands(period(1)?, k, k_text.to_string())
             }
-            "vwap" => {
-                arity(1, "vwap")?;
-                Spec::Vwap
-            }
+            "vwap" => match parts.get(1).map(|p| p.to_ascii_lowercase()) {
+                None => Spec::Vwap,
+                Some(p) if p == "bands" && parts.len() == 2 => Spec::VwapBands,
+                _ => return Err(err("expected vwap or vwap:bands")),
+            },
             "stoch" => {
                 arity(3, "stoch:K:D")?;
                 Spec::Stoch(period(1)?, period(2)?)
             }
             _ => {
                 return Err(err(
-                    "unknown indicator; use sma:N, ema:N, rsi:N, macd:F:S:SIG, atr:N, bbands:N:K, vwap or stoch:K:D",
+                    "unknown indicator; use sma:N, ema:N, rsi:N, macd:F:S:SIG, atr:N, bbands:N:K, vwap, vwap:bands or stoch:K:D",
                 ))
             }
         })
@@ -724,6 +727,15 @@ impl Spec {
                 format!("bb_lower_{n}_{k}"),
             ],
             Spec::Vwap => vec!["vwap".to_string()],
+            Spec::VwapBands => [
+                "vwap",
+                "vwap_upper_1",
+                "vwap_lower_1",
+                "vwap_upper_2",
+                "vwap_lower_2",
+            ]
+            .map(String::from)
+            .to_vec(),
             Spec::Stoch(k, d) => vec![format!("stoch_k_{k}_{d}"), format!("stoch_d_{k}_{d}")],
         }
     }
@@ -737,6 +749,7 @@ impl Spec {
             Spec::Macd(f, s, g) => Running::Macd(Macd::new(f, s, g)),
             Spec::Bbands(n, k, _) => Running::Bbands(Bollinger::new(n, k)),
             Spec::Vwap => Running::Vwap(Vwap::new()),
+            Spec::VwapBands => Running::VwapBands(Vwap::new()),
             Spec::Stoch(k, d) => Running::Stoch(Stochastic::new(k, d)),
         }
     }
@@ -752,6 +765,7 @@ impl fmt::Display for Spec {
             Spec::Macd(a, b, c) => write!(f, "macd:{a}:{b}:{c}"),
             Spec::Bbands(n, _, k) => write!(f, "bbands:{n}:{k}"),
             Spec::Vwap => write!(f, "vwap"),
+            Spec::VwapBands => write!(f, "vwap:bands"),
             Spec::Stoch(k, d) => write!(f, "stoch:{k}:{d}"),
         }
     }
@@ -766,6 +780,7 @@ enum Running {
     Macd(Macd),
     Bbands(Bollinger),
     Vwap(Vwap),
+    VwapBands(Vwap),
     Stoch(Stochastic),
 }
 
@@ -775,6 +790,7 @@ enum Value {
     Macd(Option<MacdValue>),
     Bands(Option<Bands>),
     Stoch(Option<StochValue>),
+    VwapBands(Option<VwapValue>),
 }
 
 impl Value {
@@ -788,6 +804,13 @@ impl Value {
                 out.extend([v.map(|v| v.upper), v.map(|v| v.middle), v.map(|v| v.lower)])
             }
             Value::Stoch(v) => out.extend([v.map(|v| v.k), v.map(|v| v.d)]),
+            Value::VwapBands(v) => out.extend([
+                v.map(|v| v.vwap),
+                v.map(|v| v.upper_1),
+                v.map(|v| v.lower_1),
+                v.map(|v| v.upper_2),
+                v.map(|v| v.lower_2),
+            ]),
         }
     }
 }
@@ -802,6 +825,7 @@ impl Running {
             Running::Macd(i) => Value::Macd(i.push(bar)),
             Running::Bbands(i) => Value::Bands(i.push(bar)),
             Running::Vwap(i) => Value::One(i.push(bar).map(|v| v.vwap)),
+            Running::VwapBands(i) => Value::VwapBands(i.push(bar)),
             Running::Stoch(i) => Value::Stoch(i.push(bar)),
         }
     }
@@ -815,6 +839,7 @@ impl Running {
             Running::Macd(i) => Value::Macd(i.peek(bar)),
             Running::Bbands(i) => Value::Bands(i.peek(bar)),
             Running::Vwap(i) => Value::One(i.peek(bar).map(|v| v.vwap)),
+            Running::VwapBands(i) => Value::VwapBands(i.peek(bar)),
             Running::Stoch(i) => Value::Stoch(i.peek(bar)),
         }
     }

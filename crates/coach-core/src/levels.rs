@@ -24,6 +24,7 @@ pub const DAILY_LOOKBACK: usize = 80;
 /// came from it is a rejection, on the other side a break. A touch still in
 /// progress has neither.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LevelTests {
     pub touches: u32,
     pub rejections: u32,
@@ -42,6 +43,7 @@ impl LevelTests {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Level {
     /// Stable machine name: `prior_day_high`, `pivot_classic`, `or15_low`, …
     pub kind: String,
@@ -61,11 +63,14 @@ pub struct Level {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LevelsReport {
     pub symbol: String,
     /// The moment the levels describe (unix ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at_ms: i64,
     /// The session the levels are for (New York date).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub session: NaiveDate,
     pub price: f64,
     /// ATR(14) of the daily bars before today.

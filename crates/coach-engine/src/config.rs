@@ -65,6 +65,9 @@ pub struct Settings {
     pub stale_after_secs: u32,
     /// Seconds between REST reconciliation passes over live bars; 0 turns them off.
     pub reconcile_every_secs: u32,
+    /// Feature flag AI_COACH_CHART_LIVE_UPDATES: patch the chart from the
+    /// socket (on), or refresh it over REST every 15 s (off, the rollback path).
+    pub chart_live_updates: bool,
 }
 
 impl Default for Settings {
@@ -79,6 +82,7 @@ impl Default for Settings {
             model: DEFAULT_MODEL.to_string(),
             stale_after_secs: 30,
             reconcile_every_secs: 300,
+            chart_live_updates: true,
         }
     }
 }
@@ -96,7 +100,7 @@ impl std::fmt::Display for SettingsIssue {
     }
 }
 
-pub const SETTING_KEYS: [&str; 9] = [
+pub const SETTING_KEYS: [&str; 10] = [
     "market_provider",
     "massive_feed",
     "massive_rest_url",
@@ -106,6 +110,7 @@ pub const SETTING_KEYS: [&str; 9] = [
     "model",
     "stale_after_secs",
     "reconcile_every_secs",
+    "chart_live_updates",
 ];
 
 impl Settings {
@@ -183,6 +188,9 @@ impl Settings {
                     .ok_or("must be 0 (off) or a whole number of seconds from 10 to 86400")?;
                 self.reconcile_every_secs = secs as u32;
             }
+            "chart_live_updates" => {
+                self.chart_live_updates = value.as_bool().ok_or("must be true or false")?;
+            }
             _ => return Err("unknown setting, ignored".to_string()),
         }
         Ok(())
@@ -232,6 +240,8 @@ pub struct EnvOverrides {
     pub demo_start: Option<String>,
     /// COACH_DEMO_SPEED: simulated seconds per real second for that replay.
     pub demo_speed: Option<String>,
+    /// AI_COACH_CHART_LIVE_UPDATES (1/true/on or 0/false/off): wins over the setting.
+    pub chart_live_updates: Option<bool>,
 }
 
 impl EnvOverrides {
@@ -258,6 +268,19 @@ impl EnvOverrides {
             data_dir: get("COACH_DATA_DIR").map(std::path::PathBuf::from),
             demo_start: get("COACH_DEMO_START"),
             demo_speed: get("COACH_DEMO_SPEED"),
+            chart_live_updates: get("AI_COACH_CHART_LIVE_UPDATES").and_then(|v| flag(&v)),
+        }
+    }
+}
+
+/// A feature flag's value from the environment; anything else is ignored (and logged).
+fn flag(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Some(true),
+        "0" | "false" | "off" | "no" => Some(false),
+        other => {
+            tracing::warn!(value = other, "a feature flag must be on or off; ignored");
+            None
         }
     }
 }
@@ -527,5 +550,31 @@ mod tests {
     fn empty_env_values_count_as_unset() {
         let env = EnvOverrides::from_lookup(|k| (k == "MASSIVE_API_KEY").then(|| "  ".to_string()));
         assert!(env.massive_api_key.is_none());
+    }
+
+    #[test]
+    fn the_chart_live_updates_flag_reads_on_and_off_words_and_ignores_others() {
+        let read = |v: &'static str| {
+            EnvOverrides::from_lookup(move |k| {
+                (k == "AI_COACH_CHART_LIVE_UPDATES").then(|| v.to_string())
+            })
+            .chart_live_updates
+        };
+        assert_eq!(read("0"), Some(false));
+        assert_eq!(read("OFF"), Some(false));
+        assert_eq!(read("true"), Some(true));
+        assert_eq!(
+            read("maybe"),
+            None,
+            "an unreadable value leaves the setting in charge"
+        );
+        let (s, issues) = Settings::from_map(&map(json!({"chart_live_updates": "no"})));
+        assert!(
+            s.chart_live_updates,
+            "a bad stored value keeps the default (on)"
+        );
+        assert_eq!(issues[0].key, "chart_live_updates");
+        let (s, _) = Settings::from_map(&map(json!({"chart_live_updates": false})));
+        assert!(!s.chart_live_updates);
     }
 }

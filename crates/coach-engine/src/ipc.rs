@@ -155,6 +155,16 @@ pub fn typescript_bindings() -> String {
         crate::doctor::DoctorReport::decl(&cfg),
         crate::doctor::DatabaseReport::decl(&cfg),
         crate::doctor::EndpointReport::decl(&cfg),
+        crate::market::charts::ChartQuery::decl(&cfg),
+        crate::market::charts::ChartData::decl(&cfg),
+        crate::market::charts::ChartBar::decl(&cfg),
+        crate::market::charts::ChartSource::decl(&cfg),
+        crate::chart_stream::ChartOpen::decl(&cfg),
+        crate::chart_stream::ChartView::decl(&cfg),
+        crate::chart_stream::ChartEvent::decl(&cfg),
+        coach_core::levels::LevelsReport::decl(&cfg),
+        coach_core::levels::Level::decl(&cfg),
+        coach_core::levels::LevelTests::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\n",

@@ -35,19 +35,6 @@ pub enum LevelsFailure {
     Calendar(#[from] calendar::CalendarError),
 }
 
-fn bar(b: &crate::market::charts::ChartBar) -> Candle {
-    Candle {
-        time: b.time,
-        open: b.open,
-        high: b.high,
-        low: b.low,
-        close: b.close,
-        volume: b.volume,
-        vwap: b.vwap,
-        extended: b.extended,
-    }
-}
-
 /// What computing levels needs; cheap to clone into a live task.
 #[derive(Clone)]
 pub struct LevelsService {
@@ -147,7 +134,7 @@ impl LevelsService {
             .bars
             .iter()
             .filter(|b| b.time < midnight)
-            .map(bar)
+            .map(|&b| Candle::from(b))
             .collect();
         let keep = daily.len().saturating_sub(levels::DAILY_LOOKBACK);
         daily.drain(..keep);
@@ -165,7 +152,7 @@ impl LevelsService {
                 .iter()
                 // Completed minutes only.
                 .filter(|b| b.time + 60_000 <= at_ms)
-                .map(bar)
+                .map(|&b| Candle::from(b))
                 .collect()
         } else {
             Vec::new()

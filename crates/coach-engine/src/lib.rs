@@ -4,6 +4,7 @@
 //! resolve the data directory, install telemetry, then start an `Engine` and
 //! call its methods. Nothing here knows about a webview.
 
+pub mod chart_stream;
 pub mod clock;
 pub mod config;
 pub mod doctor;
@@ -219,6 +220,7 @@ pub struct Engine {
     charts: Arc<ChartService>,
     hub: MarketHub,
     reconciler: Option<Reconciler>,
+    charts_open: chart_stream::OpenCharts,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -291,8 +293,14 @@ impl Engine {
             charts,
             hub,
             reconciler,
+            charts_open: Default::default(),
             sim,
         })
+    }
+
+    /// The charts the UI has open, by slot.
+    pub fn open_charts(&self) -> &chart_stream::OpenCharts {
+        &self.charts_open
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -447,7 +455,8 @@ impl Engine {
                 m.name, m.value
             )));
         }
-        tracing::debug!(name = %m.name, value = m.value, unit = %m.unit, "metric");
+        // Info level: it reaches the log file and, with a DSN, Sentry (as a breadcrumb).
+        tracing::info!(target: "metrics", name = %m.name, value = m.value, unit = %m.unit, "metric");
         self.db.record_metric(&Metric {
             ts_ms: chrono::Utc::now().timestamp_millis(),
             name: m.name,

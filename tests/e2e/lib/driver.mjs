@@ -117,6 +117,8 @@ export class App {
       method,
       headers: { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A command that never answers fails the test instead of hanging the suite.
+      signal: AbortSignal.timeout(60000),
     });
     const json = await res.json().catch(() => ({}));
     if (!res.ok) {
@@ -179,6 +181,24 @@ export class App {
       },
       { timeout, what: `[data-testid=${id}] text to match ${pred}` },
     );
+  }
+
+  async attr(el, name) {
+    return this.cmd("GET", `/element/${el}/attribute/${name}`);
+  }
+
+  /** The chart container's data attributes (what is drawn: symbol, timeframe, counts). */
+  async chartState() {
+    return this.exec("const c = document.querySelector('[data-testid=chart]'); return c ? { ...c.dataset } : null;");
+  }
+
+  /** Calls a backend command the way the UI does and returns its answer (or {error}). */
+  async invoke(cmd, args = {}) {
+    return this.cmd("POST", "/execute/async", {
+      script:
+        "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => done({ ok: v }), (e) => done({ error: e }));",
+      args: [cmd, args],
+    });
   }
 
   async click(el) {

@@ -4,13 +4,21 @@
 import type { AppStatus } from "../generated/bindings";
 import { h, replace } from "../lib/dom";
 
-export function createChatPanel(initial: AppStatus): { element: HTMLElement; update(s: AppStatus): void } {
+export interface ChatPanel {
+  element: HTMLElement;
+  update(s: AppStatus): void;
+  /** Puts a prompt into the input (from "Ask coach about this level") and focuses it. */
+  prefill(text: string): void;
+}
+
+export function createChatPanel(initial: AppStatus): ChatPanel {
   const mode = h("span", { class: "pill", "data-testid": "chat-mode" });
   const intro = h("div", { class: "chat-message", "data-role": "assistant" });
   const input = h("textarea", {
     class: "chat-input",
-    rows: 2,
-    disabled: true,
+    rows: 3,
+    "data-testid": "chat-input",
+    "aria-label": "Message to the coach",
     "aria-describedby": "chat-unavailable",
     placeholder: "Ask the coach…",
   });
@@ -46,8 +54,17 @@ export function createChatPanel(initial: AppStatus): { element: HTMLElement; upd
       "div",
       { class: "chat-composer" },
       input,
-      h("small", { id: "chat-unavailable", class: "muted" }, "Conversations open when the coach's market tools are connected."),
+      h("small", { id: "chat-unavailable", class: "muted" }, "You can draft a question here; sending opens when the coach's conversation tools arrive."),
     ),
   );
-  return { element, update: render };
+  return {
+    element,
+    update: render,
+    prefill(text) {
+      input.value = text;
+      input.focus();
+      input.setSelectionRange(text.length, text.length);
+      input.scrollIntoView({ block: "nearest" });
+    },
+  };
 }

@@ -12,6 +12,7 @@ const base: Settings = {
   model: "gpt-4o-mini",
   stale_after_secs: 30,
   reconcile_every_secs: 300,
+  chart_live_updates: true,
 };
 
 describe("diffSettings", () => {
@@ -23,6 +24,10 @@ describe("diffSettings", () => {
   it("types numbers as numbers and leaves bad numbers for the backend to reject by name", () => {
     expect(diffSettings(base, { stale_after_secs: "45" })).toEqual({ stale_after_secs: 45 });
     expect(diffSettings(base, { stale_after_secs: "abc" })).toEqual({ stale_after_secs: "abc" });
+  });
+  it("sends the chart live-updates flag as a boolean", () => {
+    expect(diffSettings(base, { chart_live_updates: "true" })).toEqual({});
+    expect(diffSettings(base, { chart_live_updates: "false" })).toEqual({ chart_live_updates: false });
   });
   it("clears a URL with null and trims one that is set", () => {
     expect(diffSettings({ ...base, openai_base_url: "http://x" }, { openai_base_url: "  " })).toEqual({ openai_base_url: null });

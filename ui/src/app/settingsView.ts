@@ -8,6 +8,7 @@ import { h, replace } from "../lib/dom";
 
 type Field =
   | { key: keyof Settings; label: string; kind: "select"; options: [string, string][]; help?: string }
+  | { key: keyof Settings; label: string; kind: "bool"; options: [string, string][]; help?: string }
   | { key: keyof Settings; label: string; kind: "text" | "url" | "number"; placeholder?: string; help?: string };
 
 export const FIELDS: Field[] = [
@@ -45,6 +46,16 @@ export const FIELDS: Field[] = [
   { key: "model", label: "Model", kind: "text", placeholder: "gpt-4o-mini" },
   { key: "stale_after_secs", label: "Stale after (seconds)", kind: "number", help: "5 to 3600" },
   { key: "reconcile_every_secs", label: "Check bars against history every (seconds)", kind: "number", help: "0 = off, or 10 to 86400" },
+  {
+    key: "chart_live_updates",
+    label: "Chart live updates",
+    kind: "bool",
+    options: [
+      ["true", "On: the forming candle updates from the market stream"],
+      ["false", "Off: refresh the chart over REST every 15 s"],
+    ],
+    help: "AI_COACH_CHART_LIVE_UPDATES overrides this",
+  },
 ];
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */
@@ -54,7 +65,10 @@ export function diffSettings(before: Settings, form: Record<string, string>): Re
     const raw = form[f.key];
     if (raw === undefined) continue;
     const old = before[f.key];
-    if (f.kind === "number") {
+    if (f.kind === "bool") {
+      const v = raw === "true";
+      if (v !== old) patch[f.key] = v;
+    } else if (f.kind === "number") {
       const n = raw.trim() === "" ? NaN : Number(raw);
       if (n !== old) patch[f.key] = Number.isFinite(n) ? n : raw;
     } else if (f.kind === "url") {
@@ -145,11 +159,11 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
         const id = `setting-${f.key}`;
         const value = view.settings[f.key];
         let input: HTMLInputElement | HTMLSelectElement;
-        if (f.kind === "select") {
+        if (f.kind === "select" || f.kind === "bool") {
           input = h(
             "select",
             { id, name: f.key },
-            f.options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)),
+            f.options.map(([v, label]) => h("option", { value: v, selected: v === String(value) }, label)),
           );
         } else {
           input = h("input", {

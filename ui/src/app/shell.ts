@@ -10,16 +10,19 @@ import { createSystemView } from "./systemView";
 import { createSettingsView } from "./settingsView";
 import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
+import { createChartView } from "../chart/chartView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
   const statusBar = createStatusBar(initial);
   const chat = createChatPanel(initial);
+  const chartView = createChartView({ initial, onAskCoach: (prompt) => chat.prefill(prompt) });
   const system = createSystemView();
   const refreshStatus = async () => {
     try {
       const s = await ipc.getStatus();
       statusBar.update(s);
       chat.update(s);
+      chartView.update(s);
     } catch {
       /* the startup listener handles a failed restart */
     }
@@ -29,6 +32,7 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
     void system.refresh();
   });
   const tabs = createTabs([
+    { id: "chart", label: "Chart", panel: chartView.element, onShow: () => chartView.resize() },
     { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
     { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },
   ]);
@@ -48,6 +52,10 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
       statusBar.element,
     ),
   );
-  tabs.select("system");
-  await events.marketStatus((c) => statusBar.updateConnection(c));
+  tabs.select("chart");
+  await events.marketStatus((c) => {
+    statusBar.updateConnection(c);
+    chartView.updateConnection(c);
+  });
+  void chartView.show("SPY", "1m");
 }

@@ -3,6 +3,7 @@
 import type { DoctorReport } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
+import { createMetricsView } from "./metricsView";
 
 export function renderDoctor(r: DoctorReport): HTMLElement {
   const row = (label: string, value: string | Node, ok?: boolean) =>
@@ -87,10 +88,12 @@ export function renderDoctor(r: DoctorReport): HTMLElement {
 
 export function createSystemView(): { element: HTMLElement; refresh(): Promise<void> } {
   const body = h("div", { class: "system-body" }, h("p", { class: "muted" }, "Checking…"));
+  const metrics = createMetricsView();
   const button = h("button", { type: "button", class: "btn", "data-testid": "doctor-run" }, "Run checks again");
   const refresh = async () => {
     button.disabled = true;
     button.textContent = "Checking…";
+    void metrics.refresh();
     try {
       replace(body, renderDoctor(await ipc.doctor()));
     } catch (e) {
@@ -106,6 +109,7 @@ export function createSystemView(): { element: HTMLElement; refresh(): Promise<v
     { class: "panel-page" },
     h("div", { class: "page-head" }, h("h2", {}, "System check"), button),
     body,
+    metrics.element,
   );
   return { element, refresh };
 }

@@ -90,7 +90,12 @@ stale_after_secs: number,
 /**
  * Seconds between REST reconciliation passes over live bars; 0 turns them off.
  */
-reconcile_every_secs: number, };
+reconcile_every_secs: number, 
+/**
+ * Feature flag AI_COACH_CHART_LIVE_UPDATES: patch the chart from the
+ * socket (on), or refresh it over REST every 15 s (off, the rollback path).
+ */
+chart_live_updates: boolean, };
 
 export type SettingsIssue = { key: string, message: string, };
 
@@ -117,3 +122,108 @@ export type DatabaseReport = { path: string,
 schema_version: number | null, supported_schema_version: number, journal_mode: string | null, error: string | null, };
 
 export type EndpointReport = { name: string, url: string, ok: boolean, detail: string, latency_ms: number | null, };
+
+export type ChartQuery = { symbol: string, 
+/**
+ * 1m, 5m, 15m, 1h or 1d.
+ */
+timeframe: string, from_ms: number | null, to_ms: number | null, };
+
+export type ChartData = { symbol: string, timeframe: string, from_ms: number, to_ms: number, bars: Array<ChartBar>, source: ChartSource, 
+/**
+ * The request's generation within its slot (0 for slot-less loads).
+ */
+generation: number, };
+
+export type ChartBar = { 
+/**
+ * Bar start, unix milliseconds.
+ */
+time: number, open: number, high: number, low: number, close: number, volume: number, vwap: number | null, 
+/**
+ * Pre-market or after-hours.
+ */
+extended: boolean, };
+
+export type ChartSource = "memory" | "database" | "network";
+
+export type ChartOpen = { symbol: string, 
+/**
+ * 1m, 5m, 15m, 1h or 1d.
+ */
+timeframe: string, 
+/**
+ * Indicator specs (`ema:20`, `vwap:bands`, `macd:12:26:9`); empty means [`DEFAULT_INDICATORS`].
+ */
+indicators: Array<string>, };
+
+export type ChartView = { symbol: string, timeframe: string, bars: Array<ChartBar>, source: ChartSource, 
+/**
+ * The request's generation in its slot; every event of its stream carries it.
+ */
+generation: number, 
+/**
+ * Output names, in the order of each row of values.
+ */
+indicator_keys: Array<string>, 
+/**
+ * One column per key, aligned with `bars` (`null` while warming up).
+ */
+indicators: Array<Array<number | null>>, 
+/**
+ * True: the forming bar is patched from the socket. False: REST refresh every `refresh_secs`.
+ */
+live_updates: boolean, refresh_secs: number, };
+
+export type ChartEvent = { "type": "bar", generation: number, bar: ChartBar, final: boolean, indicators: Array<number | null>, 
+/**
+ * Wall-clock ms when the engine's chart stream received the update
+ * (for tick-to-chart latency).
+ */
+received_ms: number, } | { "type": "fill", generation: number, bars: Array<ChartBar>, indicators: Array<Array<number | null>>, } | { "type": "levels", generation: number, report: LevelsReport, } | { "type": "levels_failed", generation: number, message: string, } | { "type": "connection", generation: number, status: ConnectionStatus, };
+
+export type LevelsReport = { symbol: string, 
+/**
+ * The moment the levels describe (unix ms).
+ */
+at_ms: number, 
+/**
+ * The session the levels are for (New York date).
+ */
+session: string, price: number, 
+/**
+ * ATR(14) of the daily bars before today.
+ */
+atr: number | null, 
+/**
+ * Highest price first.
+ */
+levels: Array<Level>, };
+
+export type Level = { 
+/**
+ * Stable machine name: `prior_day_high`, `pivot_classic`, `or15_low`, …
+ */
+kind: string, 
+/**
+ * Short label for the chart: `PDH`, `R1 (classic)`, `OR15 low`.
+ */
+label: string, price: number, 
+/**
+ * Signed: positive when the level is above the last price.
+ */
+distance_pts: number, distance_pct: number, 
+/**
+ * In multiples of ATR(14) on daily bars; `None` without enough history.
+ */
+distance_atr: number | null, tests: LevelTests, 
+/**
+ * 1 + the number of other levels within the confluence band.
+ */
+strength: number, 
+/**
+ * The inputs and formula that produced the price.
+ */
+provenance: string, };
+
+export type LevelTests = { touches: number, rejections: number, breaks: number, };

@@ -1,10 +1,15 @@
 // The only place the UI talks to the Rust backend. Every command is typed with
 // the generated bindings; every failure becomes an IpcError {code, message}.
 
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppStatus,
+  ChartData,
+  ChartEvent,
+  ChartOpen,
+  ChartQuery,
+  ChartView,
   ConnectionStatus,
   DoctorReport,
   IpcError,
@@ -48,6 +53,14 @@ export const ipc = {
   reportUiError: (report: UiErrorReport) => call<null>("report_ui_error", { report }),
   recordMetric: (metric: MetricInput) => call<null>("record_metric", { metric }),
   recentMetrics: (name: string, limit: number) => call<Metric[]>("recent_metrics", { name, limit }),
+  /** Opens the chart of `slot`; its live events arrive through `onEvent` (possibly before this resolves). */
+  chartOpen: (slot: string, request: ChartOpen, onEvent: (e: ChartEvent) => void) => {
+    const channel = new Channel<ChartEvent>();
+    channel.onmessage = onEvent;
+    return call<ChartView>("chart_open", { slot, request, onEvent: channel });
+  },
+  chartClose: (slot: string) => call<boolean>("chart_close", { slot }),
+  chartBars: (query: ChartQuery) => call<ChartData>("chart_bars", { query }),
 };
 
 export const events = {

@@ -125,6 +125,52 @@ fn vwap_matches_an_independent_session_computation() {
     );
 }
 
+#[test]
+fn vwap_bands_are_the_two_pass_volume_weighted_deviation_of_each_session() {
+    let bars = bars("vwap_minutes.csv");
+    let ours = IndicatorSet::run(&["vwap:bands".parse().unwrap()], &bars);
+    let plain = IndicatorSet::run(&["vwap".parse().unwrap()], &bars);
+    let mut session: Vec<&Candle> = Vec::new();
+    let mut checked = 0;
+    for (i, b) in bars.iter().enumerate() {
+        // A new session starts at 09:30 New York (13:30 UTC in July).
+        if (b.time / 60_000) % 1440 == 13 * 60 + 30 {
+            session.clear();
+        }
+        if ours[i][0].is_none() {
+            assert_eq!(plain[i][0], None);
+            continue;
+        }
+        session.push(b);
+        assert_eq!(ours[i][0].map(f64::to_bits), plain[i][0].map(f64::to_bits));
+        // Two passes: the weighted mean first, then the weighted squared deviations.
+        let tp = |c: &Candle| (c.high + c.low + c.close) / 3.0;
+        let v: f64 = session.iter().map(|c| c.volume).sum();
+        let mean = session.iter().map(|c| tp(c) * c.volume).sum::<f64>() / v;
+        let var = session
+            .iter()
+            .map(|c| (tp(c) - mean).powi(2) * c.volume)
+            .sum::<f64>()
+            / v;
+        let sd = var.sqrt();
+        let row = &ours[i];
+        let want = [mean, mean + sd, mean - sd, mean + 2.0 * sd, mean - 2.0 * sd];
+        for (k, w) in want.iter().enumerate() {
+            let got = row[k].unwrap();
+            // Running sums lose a little to cancellation next to the two-pass form.
+            assert!(
+                (got - w).abs() <= 1e-6 * w.abs().max(1.0),
+                "bar {i} column {k}: {got} vs {w}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 1000,
+        "three sessions of minutes checked ({checked})"
+    );
+}
+
 /// SplitMix64: a deterministic random walk without a dependency.
 struct Rng(u64);
 impl Rng {
@@ -187,6 +233,7 @@ fn live_values_equal_batch_values_exactly_on_random_walks() {
         "bbands:20:2",
         "bbands:5:0.5",
         "vwap",
+        "vwap:bands",
         "stoch:14:3",
         "stoch:1:1",
     ]
@@ -239,6 +286,16 @@ fn specs_are_checked_and_named_as_the_cli_contract_says() {
     assert_eq!(keys("stoch:14:3"), ["stoch_k_14_3", "stoch_d_14_3"]);
     assert_eq!(keys("macd:12:26:9")[1], "macd_signal_12_26_9");
     assert_eq!(keys("vwap"), ["vwap"]);
+    assert_eq!(
+        keys("vwap:bands"),
+        [
+            "vwap",
+            "vwap_upper_1",
+            "vwap_lower_1",
+            "vwap_upper_2",
+            "vwap_lower_2"
+        ]
+    );
     for bad in [
         "sma",
         "sma:0",
@@ -248,6 +305,8 @@ fn specs_are_checked_and_named_as_the_cli_contract_says() {
         "bbands:20:-1",
         "foo:3",
         "stoch:14",
+        "vwap:1",
+        "vwap:bands:2",
     ] {
         let e = bad.parse::<Spec>().unwrap_err();
         assert_eq!(e.spec, bad, "{e}");

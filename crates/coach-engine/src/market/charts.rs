@@ -63,6 +63,21 @@ impl From<Candle> for ChartBar {
     }
 }
 
+impl From<ChartBar> for Candle {
+    fn from(b: ChartBar) -> Candle {
+        Candle {
+            time: b.time,
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+            vwap: b.vwap,
+            extended: b.extended,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartSource {

@@ -13,6 +13,7 @@ use coach_sim::{SimConfig, SimHandle};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
+mod chart;
 mod market;
 
 struct Env {

@@ -15,17 +15,32 @@ use coach_engine::secrets::SecretStore;
 use coach_engine::{Engine, EngineOptions};
 use coach_sim::{ManualClock, SimClock};
 
-fn utc(s: &str) -> DateTime<Utc> {
+pub(crate) fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
 async fn demo_engine(dir: &std::path::Path, clock: &ManualClock, stale_after: u32) -> Engine {
+    demo_engine_env(dir, clock, stale_after, &[]).await
+}
+
+/// A demo-market engine with these environment variables set.
+pub(crate) async fn demo_engine_env(
+    dir: &std::path::Path,
+    clock: &ManualClock,
+    stale_after: u32,
+    env: &[(&'static str, &'static str)],
+) -> Engine {
+    let env = env.to_vec();
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     Engine::start(EngineOptions {
         secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
         data_dir,
-        env: coach_engine::config::EnvOverrides::from_lookup(|_| None),
+        env: coach_engine::config::EnvOverrides::from_lookup(move |k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }),
         settings: serde_json::json!({"stale_after_secs": stale_after})
             .as_object()
             .cloned()
@@ -41,8 +56,21 @@ async fn demo_engine(dir: &std::path::Path, clock: &ManualClock, stale_after: u3
     .unwrap()
 }
 
+/// Waits until the hub has subscribed `topic` on the server (so time may move).
+pub(crate) async fn upstream(engine: &Engine, topic: &str) {
+    eventually(10, &format!("{topic} upstream"), || {
+        engine
+            .hub()
+            .stats()
+            .upstream_topics
+            .iter()
+            .any(|t| t == topic)
+    })
+    .await;
+}
+
 /// Polls `f` until it holds, failing after `secs` seconds.
-async fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+pub(crate) async fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while !f() {
         assert!(
@@ -98,14 +126,7 @@ async fn a_dropped_socket_loses_no_minute_bars() {
     })
     .await;
     // Let the subscription reach the server before time moves.
-    eventually(10, "AM.SPY upstream", || {
-        engine
-            .hub()
-            .stats()
-            .upstream_topics
-            .contains(&"AM.SPY".to_string())
-    })
-    .await;
+    upstream(&engine, "AM.SPY").await;
 
     let mut finals = Vec::new();
     let mut states = Vec::new();
@@ -225,14 +246,7 @@ async fn a_malformed_frame_is_skipped_and_the_stream_goes_on() {
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
     let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
-    eventually(10, "AM.SPY upstream", || {
-        engine
-            .hub()
-            .stats()
-            .upstream_topics
-            .contains(&"AM.SPY".to_string())
-    })
-    .await;
+    upstream(&engine, "AM.SPY").await;
     engine.demo_market().unwrap().send_malformed_frame();
     eventually(10, "the bad frame to be counted", || {
         engine.hub().stats().malformed_frames == 1
@@ -603,14 +617,7 @@ async fn levels_update_live_as_the_opening_range_completes() {
         "the 5-minute range is not complete at 09:33"
     );
     assert!(has(&first, "vwap"));
-    eventually(10, "AM.SPY upstream", || {
-        engine
-            .hub()
-            .stats()
-            .upstream_topics
-            .contains(&"AM.SPY".to_string())
-    })
-    .await;
+    upstream(&engine, "AM.SPY").await;
     // 09:35:01: the 09:34 bar closes and completes the first five minutes.
     clock.set(utc("2024-07-02T13:35:01Z"));
     let updated = tokio::time::timeout(

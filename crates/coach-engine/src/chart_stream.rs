@@ -1,0 +1,517 @@
+//! The live chart: one open chart per UI slot.
+//!
+//! Opening a chart loads its bars through the chart cache (latest request
+//! wins per slot), computes the indicators over them with the same
+//! [`IndicatorSet`] the coach uses, and then streams [`ChartEvent`]s: the
+//! forming bar patched from the socket with its indicator values, bars missed
+//! in between filled from history, key levels as they change, connection
+//! changes. With live updates off (the `AI_COACH_CHART_LIVE_UPDATES` rollback
+//! path) the stream refreshes over REST every [`REST_REFRESH`] instead.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use coach_core::candles::Candle;
+use coach_core::indicators::{IndicatorSet, Spec};
+use coach_core::levels::LevelsReport;
+use coach_core::{Symbol, Timeframe};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::levels::LevelsService;
+use crate::market::charts::{ChartBar, ChartError, ChartQuery, ChartService, ChartSource};
+use crate::market::live::LiveItem;
+use crate::market::ConnectionStatus;
+use crate::Engine;
+
+/// What the chart draws unless asked otherwise: EMA 20, SMA 50, VWAP with
+/// bands, Bollinger 20/2, RSI 14, MACD 12/26/9.
+pub const DEFAULT_INDICATORS: [&str; 6] = [
+    "ema:20",
+    "sma:50",
+    "vwap:bands",
+    "bbands:20:2",
+    "rsi:14",
+    "macd:12:26:9",
+];
+
+/// How often the chart refreshes over REST when live updates are off.
+pub const REST_REFRESH: Duration = Duration::from_secs(15);
+
+/// The chart a UI slot asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartOpen {
+    pub symbol: String,
+    /// 1m, 5m, 15m, 1h or 1d.
+    pub timeframe: String,
+    /// Indicator specs (`ema:20`, `vwap:bands`, `macd:12:26:9`); empty means [`DEFAULT_INDICATORS`].
+    pub indicators: Vec<String>,
+}
+
+/// The first answer: the bars and every indicator's values over them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartView {
+    pub symbol: String,
+    pub timeframe: String,
+    pub bars: Vec<ChartBar>,
+    pub source: ChartSource,
+    /// The request's generation in its slot; every event of its stream carries it.
+    #[ts(type = "number")]
+    pub generation: u64,
+    /// Output names, in the order of each row of values.
+    pub indicator_keys: Vec<String>,
+    /// One column per key, aligned with `bars` (`null` while warming up).
+    pub indicators: Vec<Vec<Option<f64>>>,
+    /// True: the forming bar is patched from the socket. False: REST refresh every `refresh_secs`.
+    pub live_updates: bool,
+    pub refresh_secs: u32,
+}
+
+/// What an open chart's stream sends after the first answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChartEvent {
+    /// The forming bar changed (or closed, `final`); `indicators` is its row.
+    Bar {
+        #[ts(type = "number")]
+        generation: u64,
+        bar: ChartBar,
+        #[serde(rename = "final")]
+        is_final: bool,
+        indicators: Vec<Option<f64>>,
+        /// Wall-clock ms when the engine's chart stream received the update
+        /// (for tick-to-chart latency).
+        received_ms: f64,
+    },
+    /// Completed bars the stream had not shown (a gap filled from history, or
+    /// a REST refresh), oldest first, with their indicator rows.
+    Fill {
+        #[ts(type = "number")]
+        generation: u64,
+        bars: Vec<ChartBar>,
+        indicators: Vec<Vec<Option<f64>>>,
+    },
+    Levels {
+        #[ts(type = "number")]
+        generation: u64,
+        report: LevelsReport,
+    },
+    LevelsFailed {
+        #[ts(type = "number")]
+        generation: u64,
+        message: String,
+    },
+    Connection {
+        #[ts(type = "number")]
+        generation: u64,
+        status: ConnectionStatus,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartOpenError {
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error("{0}")]
+    Indicator(#[from] coach_core::indicators::SpecError),
+}
+
+impl ChartOpenError {
+    /// The small, stable code the UI branches on: `superseded` (a newer
+    /// request replaced this one: ignore it), `not_found`, `invalid_input`,
+    /// `unavailable` (the provider or the network; retrying may help),
+    /// `database`.
+    pub fn code(&self) -> &'static str {
+        use crate::market::rest::RestError;
+        match self {
+            ChartOpenError::Indicator(_) => "invalid_input",
+            ChartOpenError::Chart(e) => match e {
+                ChartError::Superseded => "superseded",
+                ChartError::Symbol(_) | ChartError::Timeframe(_) | ChartError::Range { .. } => {
+                    "invalid_input"
+                }
+                ChartError::Provider(RestError::NotFound(_)) => "not_found",
+                ChartError::Provider(_) => "unavailable",
+                ChartError::Store(_) => "database",
+            },
+        }
+    }
+}
+
+impl From<ChartOpenError> for crate::ipc::IpcError {
+    fn from(e: ChartOpenError) -> Self {
+        crate::ipc::IpcError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ChartError> for crate::ipc::IpcError {
+    fn from(e: ChartError) -> Self {
+        ChartOpenError::Chart(e).into()
+    }
+}
+
+/// Where an event goes; returns false once nobody listens (the stream then ends).
+pub trait ChartSink: Fn(ChartEvent) -> bool + Send + Sync + 'static {}
+impl<F: Fn(ChartEvent) -> bool + Send + Sync + 'static> ChartSink for F {}
+
+/// The open charts, by slot: a newer chart in a slot stops the older stream.
+pub struct OpenCharts {
+    slots: Mutex<HashMap<String, (u64, tokio::task::JoinHandle<()>)>>,
+    rest_refresh: Mutex<Duration>,
+}
+
+impl Default for OpenCharts {
+    fn default() -> Self {
+        OpenCharts {
+            slots: Mutex::default(),
+            rest_refresh: Mutex::new(REST_REFRESH),
+        }
+    }
+}
+
+impl OpenCharts {
+    /// The REST refresh period for charts opened from now on with live updates off
+    /// ([`REST_REFRESH`] unless a test shortens it).
+    pub fn set_rest_refresh(&self, every: Duration) {
+        *self.rest_refresh.lock().unwrap_or_else(|p| p.into_inner()) = every;
+    }
+
+    fn rest_refresh(&self) -> Duration {
+        *self.rest_refresh.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Installs the stream of generation `generation` unless a newer one is already there.
+    fn install(&self, slot: &str, generation: u64, task: tokio::task::JoinHandle<()>) {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        match slots.get(slot) {
+            Some((g, _)) if *g > generation => task.abort(),
+            _ => {
+                if let Some((_, old)) = slots.insert(slot.to_string(), (generation, task)) {
+                    old.abort();
+                }
+            }
+        }
+    }
+
+    fn close(&self, slot: &str) -> bool {
+        let removed = self
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(slot);
+        if let Some((_, task)) = &removed {
+            task.abort();
+        }
+        removed.is_some()
+    }
+
+    /// Slots with a running stream.
+    pub fn open_slots(&self) -> Vec<String> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<String> = slots
+            .iter()
+            .filter(|(_, (_, t))| !t.is_finished())
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for OpenCharts {
+    fn drop(&mut self) {
+        for (_, (_, task)) in self
+            .slots
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+        {
+            task.abort();
+        }
+    }
+}
+
+fn now_ms_f64() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+impl Engine {
+    /// Whether charts patch the forming bar from the socket (the
+    /// `AI_COACH_CHART_LIVE_UPDATES` flag: the environment wins over the setting).
+    pub fn chart_live_updates(&self) -> bool {
+        self.env()
+            .chart_live_updates
+            .unwrap_or(self.settings().chart_live_updates)
+    }
+
+    /// Opens (or replaces) the chart in `slot` and starts its stream into `sink`.
+    /// A newer open of the same slot makes this one fail with `Superseded`.
+    pub async fn open_chart(
+        &self,
+        slot: &str,
+        req: ChartOpen,
+        sink: impl ChartSink,
+    ) -> Result<ChartView, ChartOpenError> {
+        let names: Vec<&str> = if req.indicators.is_empty() {
+            DEFAULT_INDICATORS.to_vec()
+        } else {
+            req.indicators.iter().map(String::as_str).collect()
+        };
+        let specs = names
+            .iter()
+            .map(|s| s.parse::<Spec>())
+            .collect::<Result<Vec<Spec>, _>>()?;
+        let data = self
+            .charts()
+            .request(
+                slot,
+                ChartQuery {
+                    symbol: req.symbol,
+                    timeframe: req.timeframe,
+                    from_ms: None,
+                    to_ms: None,
+                },
+            )
+            .await?;
+        let symbol = Symbol::parse(&data.symbol).map_err(ChartError::from)?;
+        let tf: Timeframe = data.timeframe.parse().map_err(ChartError::from)?;
+        let mut set = IndicatorSet::new(&specs);
+        let keys = set.keys().to_vec();
+        let mut columns: Vec<Vec<Option<f64>>> =
+            vec![Vec::with_capacity(data.bars.len()); keys.len()];
+        let mut row = Vec::with_capacity(keys.len());
+        for b in &data.bars {
+            set.push(&Candle::from(*b), &mut row);
+            for (c, v) in columns.iter_mut().zip(&row) {
+                c.push(*v);
+            }
+        }
+        let live_updates = self.chart_live_updates();
+        let stream = Stream {
+            generation: data.generation,
+            symbol: symbol.clone(),
+            tf,
+            set,
+            last_time: data.bars.last().map(|b| b.time),
+            charts: self.charts().clone(),
+            sink: Box::new(sink),
+        };
+        let levels = self.levels_service();
+        let refresh = self.open_charts().rest_refresh();
+        let task = if live_updates {
+            let candles = self.live_candles(std::slice::from_ref(&symbol), &[tf]);
+            let live_levels = self.live_levels(&symbol);
+            tokio::spawn(stream.live(candles, live_levels))
+        } else {
+            let status = self.watch_connection();
+            tokio::spawn(stream.polled(levels, status, refresh))
+        };
+        self.open_charts().install(slot, data.generation, task);
+        Ok(ChartView {
+            symbol: data.symbol,
+            timeframe: data.timeframe,
+            bars: data.bars,
+            source: data.source,
+            generation: data.generation,
+            indicator_keys: keys,
+            indicators: columns,
+            live_updates,
+            refresh_secs: refresh.as_secs().max(1) as u32,
+        })
+    }
+
+    /// Stops the stream of `slot`; false when none was open.
+    pub fn close_chart(&self, slot: &str) -> bool {
+        self.open_charts().close(slot)
+    }
+}
+
+/// One chart's stream state.
+struct Stream {
+    generation: u64,
+    symbol: Symbol,
+    tf: Timeframe,
+    /// Committed over every completed bar the chart has.
+    set: IndicatorSet,
+    /// The newest completed bar the chart has.
+    last_time: Option<i64>,
+    charts: Arc<ChartService>,
+    sink: Box<dyn Fn(ChartEvent) -> bool + Send + Sync>,
+}
+
+impl Stream {
+    fn send(&self, ev: ChartEvent) -> bool {
+        (self.sink)(ev)
+    }
+
+    fn send_levels(&self, r: Option<Result<Arc<LevelsReport>, String>>) -> bool {
+        match r {
+            None => true,
+            Some(Ok(report)) => self.send(ChartEvent::Levels {
+                generation: self.generation,
+                report: (*report).clone(),
+            }),
+            Some(Err(message)) => self.send(ChartEvent::LevelsFailed {
+                generation: self.generation,
+                message,
+            }),
+        }
+    }
+
+    /// Completed bars after the last one the chart has and before `before`,
+    /// from the chart cache, committed and sent as a fill.
+    async fn fill(&mut self, before: Option<i64>) -> bool {
+        let Some(last) = self.last_time else {
+            return true;
+        };
+        let to = before.map(|t| t - 1);
+        if to.is_some_and(|to| to <= last) {
+            return true;
+        }
+        let q = ChartQuery {
+            symbol: self.symbol.to_string(),
+            timeframe: self.tf.to_string(),
+            from_ms: Some(last + 1),
+            to_ms: to,
+        };
+        let bars = match self.charts.load(&q).await {
+            Ok(d) => d.bars,
+            Err(e) => {
+                tracing::warn!(error = %e, symbol = %self.symbol, "could not fill the chart from history; the next refresh retries");
+                return true;
+            }
+        };
+        let bars: Vec<ChartBar> = bars
+            .into_iter()
+            .filter(|b| b.time > last && before.is_none_or(|t| b.time < t))
+            .collect();
+        if bars.is_empty() {
+            return true;
+        }
+        let mut rows = Vec::with_capacity(bars.len());
+        let mut row = Vec::new();
+        for b in &bars {
+            self.set.push(&Candle::from(*b), &mut row);
+            rows.push(row.clone());
+        }
+        self.last_time = bars.last().map(|b| b.time);
+        self.send(ChartEvent::Fill {
+            generation: self.generation,
+            bars,
+            indicators: rows,
+        })
+    }
+
+    /// The forming (or just closed) bar from the socket.
+    async fn on_update(&mut self, c: Candle, is_final: bool, received_ms: f64) -> bool {
+        if self.last_time.is_some_and(|t| c.time <= t) {
+            return true; // the chart has this completed bar already
+        }
+        // More than one bar period since the last completed bar: something in
+        // between may be missing (nights and holidays come back empty).
+        let period = self
+            .tf
+            .intraday_minutes()
+            .map_or(86_400_000, |m| i64::from(m) * 60_000);
+        if self.last_time.is_some_and(|t| c.time - t > period) && !self.fill(Some(c.time)).await {
+            return false;
+        }
+        let mut row = Vec::new();
+        if is_final {
+            self.set.push(&c, &mut row);
+            self.last_time = Some(c.time);
+        } else {
+            self.set.peek(&c, &mut row);
+        }
+        self.send(ChartEvent::Bar {
+            generation: self.generation,
+            bar: c.into(),
+            is_final,
+            indicators: row,
+            received_ms,
+        })
+    }
+
+    async fn live(
+        mut self,
+        mut candles: crate::market::live::LiveCandles,
+        mut levels: crate::levels::LiveLevels,
+    ) {
+        loop {
+            tokio::select! {
+                item = candles.recv() => {
+                    let received_ms = now_ms_f64();
+                    let ok = match item {
+                        None => return,
+                        Some(LiveItem::State(status)) => self.send(ChartEvent::Connection {
+                            generation: self.generation,
+                            status,
+                        }),
+                        Some(LiveItem::Candle { update, .. }) if update.timeframe == self.tf => {
+                            self.on_update(update.candle, update.is_final, received_ms).await
+                        }
+                        Some(LiveItem::Candle { .. }) => true,
+                    };
+                    if !ok {
+                        return;
+                    }
+                }
+                changed = levels.rx.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let r = levels.rx.borrow_and_update().clone();
+                    if !self.send_levels(r) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn polled(
+        mut self,
+        levels: LevelsService,
+        mut status: tokio::sync::watch::Receiver<ConnectionStatus>,
+        every: Duration,
+    ) {
+        let mut tick = tokio::time::interval(every);
+        let first = status.borrow_and_update().clone();
+        if !self.send(ChartEvent::Connection {
+            generation: self.generation,
+            status: first,
+        }) {
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let r = levels
+                        .levels(self.symbol.as_str(), None)
+                        .await
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
+                    if !self.fill(None).await || !self.send_levels(Some(r)) {
+                        return;
+                    }
+                }
+                changed = status.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let s = status.borrow_and_update().clone();
+                    if !self.send(ChartEvent::Connection { generation: self.generation, status: s }) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

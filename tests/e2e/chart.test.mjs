@@ -1,0 +1,214 @@
+// The live chart on the demo market, through the real app: the forming candle
+// moves without a refetch, rapid switching ends on the last choice, levels are
+// clickable and feed the coach, a dropped feed is flagged and recovers with no
+// missing bars, and the phone layout's level sheet works.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, freshHome, waitFor } from "./lib/driver.mjs";
+
+const START = "2024-07-02T14:00:00Z"; // 10:00 New York: regular session
+const SPEED = "5"; // simulated seconds per real second, so minutes close within the test
+
+async function chartReady(app, symbol, timeframe, timeout = 20000) {
+  return waitFor(
+    async () => {
+      const s = await app.chartState();
+      return s && s.state === "ready" && s.symbol === symbol && s.timeframe === timeframe && Number(s.bars) > 0 ? s : null;
+    },
+    { timeout, what: `the chart to show ${symbol} ${timeframe}` },
+  );
+}
+
+describe("the live chart", () => {
+  let app;
+  let home;
+  before(async () => {
+    home = freshHome();
+    // Stale after 10 market seconds (2 s at this speed) so the fault journey sees it quickly.
+    mkdirSync(home.data, { recursive: true });
+    writeFileSync(join(home.data, "settings.json"), JSON.stringify({ stale_after_secs: 10 }));
+    app = await App.launch({ home, env: { COACH_DEMO_START: START, COACH_DEMO_SPEED: SPEED } });
+  });
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("1. opens on candles and patches the active candle without a refetch", async () => {
+    const first = await chartReady(app, "SPY", "1m");
+    assert.ok(Number(first.bars) > 500, `days of minute bars are drawn (${first.bars})`);
+    const loads = first.loads;
+    const moved = await waitFor(
+      async () => {
+        const s = await app.chartState();
+        return Number(s.updates) >= 3 && (s.lastClose !== first.lastClose || s.lastTime !== first.lastTime) ? s : null;
+      },
+      { timeout: 20000, what: "live updates to move the last candle" },
+    );
+    assert.equal(moved.loads, loads, "the candle moved from the socket, not from a new chart load");
+    assert.ok(Number(moved.lastTime) >= Number(first.lastTime));
+    await waitFor(async () => (await app.findAll("[data-testid=level-label]")).length > 3, { what: "level labels on the chart" });
+    assert.equal(await app.textOf("source-badge"), "Demo");
+    assert.equal(await app.textOf("live-badge"), "Live");
+    await app.screenshot("chart-01-live-desktop");
+  });
+
+  it("2. ends on the last of a dozen rapid switches, title and data agreeing", async () => {
+    const steps = [
+      ["QQQ", null], [null, "5m"], ["AAPL", null], [null, "15m"], ["NVDA", "1h"], [null, "1d"],
+      ["TSLA", null], [null, "1m"], ["MSFT", "5m"], ["IWM", null], [null, "1h"], ["QQQ", "15m"],
+    ];
+    const elapsed = await app.cmd("POST", "/execute/async", {
+      script: `
+        const done = arguments[arguments.length - 1];
+        const steps = arguments[0];
+        const input = document.querySelector('[data-testid=symbol-input]');
+        const t0 = performance.now();
+        let i = 0;
+        const next = () => {
+          if (i === steps.length) return done(performance.now() - t0);
+          const [sym, tf] = steps[i++];
+          if (sym) { input.value = sym; input.form.requestSubmit(); }
+          if (tf) document.querySelector('[data-testid=timeframe-' + tf + ']').click();
+          setTimeout(next, 90);
+        };
+        next();`,
+      args: [steps],
+    });
+    assert.ok(elapsed < 2000, `12 switches took ${elapsed.toFixed(0)} ms`);
+    const s = await chartReady(app, "QQQ", "15m");
+    // Give any superseded answer time to arrive; it must not replace the last choice.
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await app.chartState();
+    assert.equal(after.symbol, "QQQ");
+    assert.equal(after.timeframe, "15m");
+    const title = await app.textOf("chart-title");
+    assert.match(title, /^QQQ\s*15m/, `the title names what is drawn: ${title}`);
+    assert.equal(await app.attr(await app.byTestId("timeframe-15m"), "aria-pressed"), "true");
+    // The bars drawn are QQQ's 15-minute bars, as the chart cache has them.
+    const drawn = await app.exec("return window.__coachQa.chart()");
+    const truth = await app.invoke("chart_bars", { query: { symbol: "QQQ", timeframe: "15m", from_ms: drawn.times[0], to_ms: null } });
+    assert.ok(truth.ok, JSON.stringify(truth.error));
+    const byTime = new Map(truth.ok.bars.map((b) => [b.time, b.close]));
+    const completed = drawn.times.slice(0, -1);
+    assert.ok(completed.length > 20);
+    for (const [i, t] of completed.entries()) {
+      assert.equal(byTime.get(t), drawn.closes[i], `bar ${new Date(t).toISOString()} matches QQQ 15m history`);
+    }
+    assert.equal(await app.exec("return document.querySelector('[data-testid=chart-error]').hidden"), true);
+    await app.screenshot("chart-02-after-rapid-switching");
+  });
+
+  it("3. a clicked level label is selected, detailed, and can be sent to the coach", async () => {
+    await app.click(await app.byTestId("timeframe-1m"));
+    await app.clear(await app.byTestId("symbol-input"));
+    await app.type(await app.byTestId("symbol-input"), "SPY\uE007");
+    await chartReady(app, "SPY", "1m");
+    await waitFor(async () => (await app.findAll("[data-testid=level-label]")).length > 3, { what: "level labels" });
+    const labels = await app.findAll("[data-testid=level-label]");
+    const label = labels[Math.floor(labels.length / 2)];
+    const price = await app.attr(label, "data-price");
+    const kind = await app.attr(label, "data-kind");
+    await app.click(label);
+    const detail = await app.waitForTestId("level-detail");
+    const text = await app.text(detail);
+    assert.ok(text.includes(price), `the detail shows the level's price ${price}: ${text}`);
+    assert.match(text, /Distance/);
+    assert.match(text, /Strength/);
+    const row = await app.find(`[data-testid=level-row][aria-selected=true]`);
+    assert.equal(await app.attr(row, "data-price"), price, "the list selects the same level");
+    assert.equal(await app.attr(row, "data-kind"), kind);
+    assert.equal(
+      await app.exec("return document.querySelector('[data-testid=level-label].selected')?.dataset.price"),
+      price,
+      "the label is highlighted",
+    );
+    await app.screenshot("chart-03-level-selected");
+    await app.click(await app.byTestId("ask-coach-level"));
+    const prompt = await app.exec("return document.querySelector('[data-testid=chat-input]').value");
+    assert.ok(prompt.startsWith("SPY "), prompt);
+    assert.ok(prompt.includes(price), `the prompt names the price: ${prompt}`);
+    assert.equal(await app.exec("return document.activeElement.dataset.testid"), "chat-input");
+    // Keyboard: the list moves with the arrows and Enter selects.
+    await app.exec("document.querySelector('[data-testid=level-list]').focus()");
+    await app.cmd("POST", "/actions", {
+      actions: [{ type: "key", id: "kb", actions: ["\uE015", "\uE015", "\uE007"].flatMap((k) => [{ type: "keyDown", value: k }, { type: "keyUp", value: k }]) }],
+    });
+    const selected = await app.exec("return [...document.querySelectorAll('[data-testid=level-row]')].findIndex((r) => r.getAttribute('aria-selected') === 'true')");
+    assert.ok(selected >= 0, "Enter selected the active row");
+  });
+
+  it("4. a dropped feed shows the stale badge, which clears on recovery with no missing bars", async () => {
+    const rest = await app.invoke("doctor");
+    const url = rest.ok.endpoints.find((e) => e.name === "Market REST").url.replace(/\/v1\/.*$/, "");
+    await app.exec(`
+      window.__staleLog = [];
+      const b = document.querySelector('[data-testid=stale-badge]');
+      new MutationObserver(() => window.__staleLog.push({ shown: !b.hidden, text: b.textContent, at: Date.now() }))
+        .observe(b, { attributes: true, childList: true, characterData: true, subtree: true });`);
+    const before = await app.exec("return window.__coachQa.chart()");
+    // The feed goes silent for 40 market seconds (stale after 10), then the socket drops.
+    let r = await fetch(`${url}/_sim/faults/stall?seconds=40`, { method: "POST" });
+    assert.ok(r.ok);
+    await app.waitForText("stale-badge", (t) => t.startsWith("Stale"), 20000);
+    await app.screenshot("chart-04-stale");
+    r = await fetch(`${url}/_sim/faults/drop`, { method: "POST" });
+    assert.ok(r.ok);
+    await waitFor(async () => (await app.exec("return document.querySelector('[data-testid=stale-badge]').hidden")) === true, {
+      timeout: 30000,
+      what: "the stale badge to clear",
+    });
+    assert.equal(await app.textOf("live-badge"), "Live");
+    const log = await app.exec("return window.__staleLog");
+    assert.ok(log.some((e) => e.shown && e.text.startsWith("Stale")), JSON.stringify(log));
+    // Two more minutes close after recovery; then every minute since before the fault is drawn, as history has it.
+    const t0 = before.times[before.times.length - 1];
+    const drawn = await waitFor(
+      async () => {
+        const c = await app.exec("return window.__coachQa.chart()");
+        return c.times[c.times.length - 1] >= t0 + 120_000 ? c : null;
+      },
+      { timeout: 40000, what: "the chart to move on after recovery" },
+    );
+    const truth = await app.invoke("chart_bars", { query: { symbol: "SPY", timeframe: "1m", from_ms: t0 - 120_000, to_ms: null } });
+    const completed = drawn.times.map((t, i) => [t, drawn.closes[i]]).filter(([t]) => t >= t0 - 120_000).slice(0, -1);
+    const want = truth.ok.bars.filter((b) => b.time <= completed[completed.length - 1][0]).map((b) => [b.time, b.close]);
+    assert.deepEqual(completed, want, "no minute is missing or different after the outage");
+    await app.screenshot("chart-05-recovered");
+  });
+
+  it("5. at phone width the level list is a bottom sheet and selecting from it works", async () => {
+    await app.setWindowSize(400, 820);
+    await waitFor(async () => (await app.exec("return window.innerWidth")) <= 480, { what: "a phone-width viewport" });
+    await app.click(await app.waitForTestId("level-sheet-open"));
+    const sheet = await app.waitForTestId("level-sheet");
+    const rows = await app.findAll("[data-testid=level-sheet] [data-testid=level-row]");
+    assert.ok(rows.length > 5, `the sheet lists the levels (${rows.length})`);
+    await app.screenshot("chart-06-phone-sheet");
+    const price = await app.attr(rows[1], "data-price");
+    await app.click(rows[1]);
+    const detail = await app.find("[data-testid=level-sheet] [data-testid=level-detail]");
+    assert.ok((await app.text(detail)).includes(price));
+    assert.ok(await app.cmd("GET", `/element/${sheet}/displayed`));
+    await app.screenshot("chart-07-phone-selected");
+  });
+});
+
+describe("with AI_COACH_CHART_LIVE_UPDATES off", () => {
+  let app;
+  before(async () => {
+    app = await App.launch({ env: { COACH_DEMO_START: START, COACH_DEMO_SPEED: SPEED, AI_COACH_CHART_LIVE_UPDATES: "0" } });
+  });
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("refreshes over REST and says so", async () => {
+    await chartReady(app, "SPY", "1m");
+    assert.equal(await app.waitForText("live-badge", (t) => t.startsWith("REST refresh")), "REST refresh · 15 s");
+    const first = await app.chartState();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await app.chartState()).updates, first.updates, "no socket patches with the flag off");
+  });
+});
