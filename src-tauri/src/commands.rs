@@ -122,6 +122,16 @@ pub async fn record_metric(
     Ok(state.engine().await?.record_metric(metric)?)
 }
 
+/// A batch of measurements (the chart's per-tick latencies are flushed this way).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), n = metrics.len()), err(Debug))]
+pub async fn record_metrics(
+    state: State<'_, AppState>,
+    metrics: Vec<MetricInput>,
+) -> Result<(), IpcError> {
+    Ok(state.engine().await?.record_metrics(metrics)?)
+}
+
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn recent_metrics(

@@ -60,6 +60,7 @@ pub fn run() {
             commands::move_database_aside,
             commands::report_ui_error,
             commands::record_metric,
+            commands::record_metrics,
             commands::recent_metrics,
             commands::chart_open,
             commands::chart_close,

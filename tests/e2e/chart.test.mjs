@@ -21,6 +21,24 @@ async function chartReady(app, symbol, timeframe, timeout = 20000) {
   );
 }
 
+/** The demo market's base URL (its fault endpoints live there), from the System check. */
+async function demoMarketUrl(app) {
+  const doc = await app.invoke("doctor");
+  return doc.ok.endpoints.find((e) => e.name === "Market REST").url.replace(/\/v1\/.*$/, "");
+}
+
+/** Starts logging every change of a test id's element into window[name] (hidden state and text). */
+async function watch(app, testId, name) {
+  await app.exec(
+    `window[arguments[1]] = [];
+     const el = document.querySelector('[data-testid=' + arguments[0] + ']');
+     new MutationObserver(() => window[arguments[1]].push({ shown: !el.hidden, text: el.textContent }))
+       .observe(el, { attributes: true, childList: true, characterData: true, subtree: true });`,
+    testId,
+    name,
+  );
+}
+
 describe("the live chart", () => {
   let app;
   let home;
@@ -110,6 +128,16 @@ describe("the live chart", () => {
     const label = labels[Math.floor(labels.length / 2)];
     const price = await app.attr(label, "data-price");
     const kind = await app.attr(label, "data-kind");
+    // Hover shows the level's detail next to its label.
+    await app.cmd("POST", "/actions", {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", origin: { "element-6066-11e4-a52e-4f735466cecf": label }, x: 0, y: 0 }] }],
+    });
+    const tip = await waitFor(async () => {
+      const t = await app.exec("const t = document.querySelector('.level-tooltip'); return t && !t.hidden ? t.innerText : null");
+      return t;
+    }, { what: "the hover detail" });
+    assert.ok(tip.includes(price), `hover shows the price: ${tip}`);
+    await app.screenshot("chart-03a-level-hover");
     await app.click(label);
     const detail = await app.waitForTestId("level-detail");
     const text = await app.text(detail);
@@ -140,13 +168,8 @@ describe("the live chart", () => {
   });
 
   it("4. a dropped feed shows the stale badge, which clears on recovery with no missing bars", async () => {
-    const rest = await app.invoke("doctor");
-    const url = rest.ok.endpoints.find((e) => e.name === "Market REST").url.replace(/\/v1\/.*$/, "");
-    await app.exec(`
-      window.__staleLog = [];
-      const b = document.querySelector('[data-testid=stale-badge]');
-      new MutationObserver(() => window.__staleLog.push({ shown: !b.hidden, text: b.textContent, at: Date.now() }))
-        .observe(b, { attributes: true, childList: true, characterData: true, subtree: true });`);
+    const url = await demoMarketUrl(app);
+    await watch(app, "stale-badge", "__staleLog");
     const before = await app.exec("return window.__coachQa.chart()");
     // The feed goes silent for 40 market seconds (stale after 10), then the socket drops.
     let r = await fetch(`${url}/_sim/faults/stall?seconds=40`, { method: "POST" });
@@ -178,13 +201,41 @@ describe("the live chart", () => {
     await app.screenshot("chart-05-recovered");
   });
 
+  it("6. a failing provider shows its retries, then a clear failure with a Retry that recovers", async () => {
+    const url = await demoMarketUrl(app);
+    await watch(app, "chart-refresh", "__refreshLog");
+    // Every REST answer is a 429 for a while: the client's own retries give up, then the chart's.
+    assert.ok((await fetch(`${url}/_sim/faults/rest-429?n=1000`, { method: "POST" })).ok);
+    await app.click(await app.byTestId("timeframe-1h"));
+    await app.clear(await app.byTestId("symbol-input"));
+    await app.type(await app.byTestId("symbol-input"), "GOOGL\uE007");
+    const error = await app.waitForTestId("chart-error", 60000);
+    assert.match(await app.text(error), /Couldn't load GOOGL 1h: .*429/);
+    const log = (await app.exec("return window.__refreshLog")).map((e) => (e.shown ? e.text : ""));
+    assert.ok(log.includes("Retrying (1/3)…") && log.includes("Retrying (3/3)…"), JSON.stringify(log));
+    const s = await app.chartState();
+    assert.equal(s.symbol, "SPY", "the chart that was drawn stays drawn (no blank screen)");
+    assert.ok(Number(s.bars) > 0);
+    await app.screenshot("chart-08-load-failed");
+    assert.ok((await fetch(`${url}/_sim/faults/rest-429?n=0`, { method: "POST" })).ok);
+    await app.click(await app.byTestId("chart-retry"));
+    await chartReady(app, "GOOGL", "1h", 30000);
+    assert.equal(await app.exec("return document.querySelector('[data-testid=chart-error]').hidden"), true);
+  });
+
   it("5. at phone width the level list is a bottom sheet and selecting from it works", async () => {
     await app.setWindowSize(400, 820);
     await waitFor(async () => (await app.exec("return window.innerWidth")) <= 480, { what: "a phone-width viewport" });
     await app.click(await app.waitForTestId("level-sheet-open"));
     const sheet = await app.waitForTestId("level-sheet");
-    const rows = await app.findAll("[data-testid=level-sheet] [data-testid=level-row]");
-    assert.ok(rows.length > 5, `the sheet lists the levels (${rows.length})`);
+    // The levels of the chart on screen (recomputed after the last switch) fill the sheet.
+    const rows = await waitFor(
+      async () => {
+        const r = await app.findAll("[data-testid=level-sheet] [data-testid=level-row]");
+        return r.length > 5 ? r : null;
+      },
+      { what: "level rows in the sheet" },
+    );
     await app.screenshot("chart-06-phone-sheet");
     const price = await app.attr(rows[1], "data-price");
     await app.click(rows[1]);

@@ -36,6 +36,10 @@ pub const DEFAULT_INDICATORS: [&str; 6] = [
     "macd:12:26:9",
 ];
 
+/// The most bars a chart is opened with: the newest ones, their indicator
+/// values computed over all the history loaded (so warm-up is exact).
+pub const MAX_VIEW_BARS: usize = 1200;
+
 /// How often the chart refreshes over REST when live updates are off.
 pub const REST_REFRESH: Duration = Duration::from_secs(15);
 
@@ -63,6 +67,8 @@ pub struct ChartView {
     pub indicator_keys: Vec<String>,
     /// One column per key, aligned with `bars` (`null` while warming up).
     pub indicators: Vec<Vec<Option<f64>>>,
+    /// Older bars that were loaded to warm the indicators up but not sent.
+    pub older_bars: u32,
     /// True: the forming bar is patched from the socket. False: REST refresh every `refresh_secs`.
     pub live_updates: bool,
     pub refresh_secs: u32,
@@ -293,13 +299,20 @@ impl Engine {
                 c.push(*v);
             }
         }
+        // Only the newest bars cross to the UI; the indicators saw them all.
+        let older = data.bars.len().saturating_sub(MAX_VIEW_BARS);
+        let mut bars = data.bars;
+        bars.drain(..older);
+        for c in &mut columns {
+            c.drain(..older);
+        }
         let live_updates = self.chart_live_updates();
         let stream = Stream {
             generation: data.generation,
             symbol: symbol.clone(),
             tf,
             set,
-            last_time: data.bars.last().map(|b| b.time),
+            last_time: bars.last().map(|b| b.time),
             charts: self.charts().clone(),
             sink: Box::new(sink),
         };
@@ -317,11 +330,12 @@ impl Engine {
         Ok(ChartView {
             symbol: data.symbol,
             timeframe: data.timeframe,
-            bars: data.bars,
+            bars,
             source: data.source,
             generation: data.generation,
             indicator_keys: keys,
             indicators: columns,
+            older_bars: older as u32,
             live_updates,
             refresh_secs: refresh.as_secs().max(1) as u32,
         })
@@ -379,7 +393,8 @@ impl Stream {
             symbol: self.symbol.to_string(),
             timeframe: self.tf.to_string(),
             from_ms: Some(last + 1),
-            to_ms: to,
+            // An explicit end (clamped to now) asks for exactly that range, never a cached tail.
+            to_ms: Some(to.unwrap_or(i64::MAX)),
         };
         let bars = match self.charts.load(&q).await {
             Ok(d) => d.bars,

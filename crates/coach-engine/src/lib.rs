@@ -449,21 +449,36 @@ impl Engine {
     }
 
     pub fn record_metric(&self, m: MetricInput) -> Result<(), EngineError> {
-        if m.name.trim().is_empty() || !m.value.is_finite() {
+        self.record_metrics(vec![m])
+    }
+
+    /// Records measurements from the UI; one bad one refuses the batch (nothing saved).
+    pub fn record_metrics(&self, ms: Vec<MetricInput>) -> Result<(), EngineError> {
+        if let Some(m) = ms
+            .iter()
+            .find(|m| m.name.trim().is_empty() || !m.value.is_finite())
+        {
             return Err(EngineError::InvalidInput(format!(
                 "a metric needs a name and a finite value (got {:?} = {})",
                 m.name, m.value
             )));
         }
-        // Info level: it reaches the log file and, with a DSN, Sentry (as a breadcrumb).
-        tracing::info!(target: "metrics", name = %m.name, value = m.value, unit = %m.unit, "metric");
-        self.db.record_metric(&Metric {
-            ts_ms: chrono::Utc::now().timestamp_millis(),
-            name: m.name,
-            value: m.value,
-            unit: m.unit,
-            attrs: serde_json::json!({}),
-        })?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let rows: Vec<Metric> = ms
+            .into_iter()
+            .map(|m| {
+                // Info level: it reaches the log file and, with a DSN, Sentry (as a breadcrumb).
+                tracing::info!(target: "metrics", name = %m.name, value = m.value, unit = %m.unit, "metric");
+                Metric {
+                    ts_ms: now,
+                    name: m.name,
+                    value: m.value,
+                    unit: m.unit,
+                    attrs: serde_json::json!({}),
+                }
+            })
+            .collect();
+        self.db.record_metrics(&rows)?;
         Ok(())
     }
 

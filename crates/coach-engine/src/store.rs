@@ -148,10 +148,28 @@ impl Db {
     }
 
     pub fn record_metric(&self, m: &Metric) -> Result<(), StoreError> {
-        self.write().execute(
-            "INSERT INTO metrics (ts_ms, name, value, unit, attrs) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![m.ts_ms, m.name, m.value, m.unit, m.attrs.to_string()],
-        )?;
+        self.record_metrics(std::slice::from_ref(m))
+    }
+
+    /// Several measurements in one transaction (all or none).
+    pub fn record_metrics(&self, ms: &[Metric]) -> Result<(), StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO metrics (ts_ms, name, value, unit, attrs) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for m in ms {
+                stmt.execute(params![
+                    m.ts_ms,
+                    m.name,
+                    m.value,
+                    m.unit,
+                    m.attrs.to_string()
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -10,6 +10,8 @@ export const CHART_METRICS: [string, string][] = [
   ["chart.visible_ms.cold", "Chart visible, cold (from the network)"],
   ["chart.visible_ms.cached", "Chart visible, from cache"],
   ["chart.switch_ms", "Symbol/timeframe switch"],
+  ["chart.ipc_ms", "· of which engine + IPC"],
+  ["chart.render_ms", "· of which building the series"],
   ["chart.tick_to_chart_ms", "Tick to chart"],
 ];
 

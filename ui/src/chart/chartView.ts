@@ -148,6 +148,20 @@ function record(name: string, value: number): void {
   });
 }
 
+// Per-tick latencies are batched: one IPC call every few seconds instead of one per tick.
+const tickBuffer: { name: string; value: number; unit: string }[] = [];
+let tickFlush: number | undefined;
+function recordTick(value: number): void {
+  if (!Number.isFinite(value)) return;
+  tickBuffer.push({ name: "chart.tick_to_chart_ms", value, unit: "ms" });
+  tickFlush ??= window.setTimeout(() => {
+    tickFlush = undefined;
+    ipc.recordMetrics(tickBuffer.splice(0)).catch(() => {
+      /* metrics are best effort */
+    });
+  }, 3000);
+}
+
 function afterPaint(): Promise<void> {
   return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
 }
@@ -249,14 +263,18 @@ export function createChartView(opts: {
   const sheetOpen = h("button", { type: "button", class: "btn sheet-open", "data-testid": "level-sheet-open", "aria-haspopup": "dialog" }, "Levels");
 
   // ---- chart area
-  const title = h("h2", { class: "chart-title", "data-testid": "chart-title" });
+  const titleSymbol = h("span", { class: "chart-symbol" });
+  const titleTf = h("span", { class: "chart-tf" });
+  const titleLast = h("span", { class: "chart-last num" });
+  const titleChg = h("span", { class: "chart-chg num" });
+  const title = h("h2", { class: "chart-title", "data-testid": "chart-title" }, titleSymbol, titleTf, titleLast, titleChg);
   const legend = h("div", { class: "chart-legend", "data-testid": "chart-legend", "aria-hidden": "true" });
   const container = h("div", { class: "chart", "data-testid": "chart", "data-state": "loading", role: "img", "aria-label": "Price chart" });
   const labels = h("div", { class: "level-labels" });
   const tooltip = h("div", { class: "level-tooltip", role: "tooltip", hidden: true });
   const empty = h("div", { class: "chart-empty", "data-testid": "chart-empty" }, "Loading chart…");
   const errorBox = h("div", { class: "chart-error", "data-testid": "chart-error", role: "alert", hidden: true });
-  const chartArea = h("div", { class: "chart-area" }, h("div", { class: "chart-head" }, title, legend), container, labels, tooltip, empty, errorBox);
+  const chartArea = h("div", { class: "chart-area" }, h("div", { class: "chart-head" }, title, legend), errorBox, container, labels, tooltip, empty);
 
   const panel = createLevelPanel({
     onSelect: (l) => {
@@ -498,6 +516,13 @@ export function createChartView(opts: {
   }
 
   const labelEls = new Map<string, HTMLButtonElement>();
+  // The chart's offset in its area changes only with layout (an error bar, a resize).
+  let topCache: number | null = null;
+  const containerTop = () => (topCache ??= container.offsetTop);
+  new ResizeObserver(() => {
+    topCache = null;
+    scheduleLabels();
+  }).observe(chartArea);
   let labelsDirty = false;
   function scheduleLabels(): void {
     if (labelsDirty) return;
@@ -546,7 +571,7 @@ export function createChartView(opts: {
       }
     }
     labels.style.right = `${scaleWidth + 4}px`;
-    const head = container.offsetTop;
+    const head = containerTop();
     // Label elements are kept per level and moved in place, so a pointer on one
     // (hover, a click in progress, a test's reference) survives live updates.
     const keep = new Set<string>();
@@ -572,13 +597,18 @@ export function createChartView(opts: {
       // At phone width the label is the name only; the price is in the list and the detail.
       const text = phone.matches ? `${off}${l.label}` : `${off}${l.label} ${l.price.toFixed(2)}`;
       if (b.textContent !== text) b.textContent = text;
-      b.className = `level-label${id === selected ? " selected" : ""}${off ? " offscreen" : ""}`;
-      b.style.top = `${head + y - LABEL_HEIGHT / 2}px`;
-      b.style.borderColor = FAMILY_COLOUR[levelFamily(l.kind)];
-      b.dataset.id = id;
-      b.dataset.kind = l.kind;
-      b.dataset.price = l.price.toFixed(2);
-      b.setAttribute("aria-label", `${l.label} ${l.price.toFixed(2)}, ${distanceText(l)}. Select`);
+      const cls = `level-label${id === selected ? " selected" : ""}${off ? " offscreen" : ""}`;
+      if (b.className !== cls) b.className = cls;
+      const top = `${head + y - LABEL_HEIGHT / 2}px`;
+      if (b.style.top !== top) b.style.top = top;
+      if (b.dataset.id !== id) {
+        b.style.borderColor = FAMILY_COLOUR[levelFamily(l.kind)];
+        b.dataset.id = id;
+        b.dataset.kind = l.kind;
+        b.dataset.price = l.price.toFixed(2);
+      }
+      const aria = `${l.label} ${l.price.toFixed(2)}, ${distanceText(l)}. Select`;
+      if (b.getAttribute("aria-label") !== aria) b.setAttribute("aria-label", aria);
       b.setAttribute("aria-pressed", String(id === selected));
     });
     for (const [id, el] of labelEls) {
@@ -588,8 +618,14 @@ export function createChartView(opts: {
       }
     }
     // Keep the newest candles clear of the labels: leave that much room right of the last bar.
-    let widest = 0;
-    for (const el of labels.children) widest = Math.max(widest, (el as HTMLElement).offsetWidth);
+    // (Widths are measured only when the labels' texts change: a read forces layout.)
+    const texts = [...labelEls.values()].map((el) => el.textContent).join("|");
+    if (texts !== measuredTexts) {
+      measuredTexts = texts;
+      measuredWidest = 0;
+      for (const el of labelEls.values()) measuredWidest = Math.max(measuredWidest, el.offsetWidth);
+    }
+    const widest = measuredWidest;
     const room = widest ? widest + 14 : 24;
     if (Math.abs(room - rightRoom) > 4) {
       rightRoom = room;
@@ -597,6 +633,8 @@ export function createChartView(opts: {
     }
   }
   let rightRoom = 0;
+  let measuredTexts = "";
+  let measuredWidest = 0;
 
   function showTooltip(l: Level, y: number): void {
     replace(
@@ -646,15 +684,14 @@ export function createChartView(opts: {
     container.dataset.generation = String(view?.generation ?? 0);
     container.setAttribute("aria-label", view ? `${view.symbol} ${view.timeframe} candlestick chart${last ? `, last ${last.close.toFixed(2)}` : ""}` : "Price chart");
     const prevClose = bars.length > 1 ? bars[bars.length - 2]!.close : undefined;
-    replace(
-      title,
-      h("span", { class: "chart-symbol" }, view?.symbol ?? symbol),
-      h("span", { class: "chart-tf" }, view?.timeframe ?? timeframe),
-      last ? h("span", { class: "chart-last num" }, last.close.toFixed(2)) : null,
-      last && prevClose !== undefined
-        ? h("span", { class: `chart-chg num ${last.close >= prevClose ? "up" : "down"}` }, `${last.close >= prevClose ? "+" : "−"}${Math.abs(last.close - prevClose).toFixed(2)}`)
-        : null,
-    );
+    titleSymbol.textContent = view?.symbol ?? symbol;
+    titleTf.textContent = view?.timeframe ?? timeframe;
+    titleLast.textContent = last ? last.close.toFixed(2) : "";
+    if (last && prevClose !== undefined) {
+      const up = last.close >= prevClose;
+      titleChg.textContent = `${up ? "+" : "−"}${Math.abs(last.close - prevClose).toFixed(2)}`;
+      titleChg.className = `chart-chg num ${up ? "up" : "down"}`;
+    } else titleChg.textContent = "";
     if (!crosshairOn) renderLegend(last);
     sheetOpen.textContent = report ? `Levels (${report.levels.length})` : "Levels";
   }
@@ -682,6 +719,7 @@ export function createChartView(opts: {
 
   function showError(e: IpcError, retry: () => void): void {
     const hasChart = bars.length > 0;
+    topCache = null;
     errorBox.hidden = false;
     errorBox.classList.toggle("inline", hasChart);
     replace(
@@ -705,7 +743,9 @@ export function createChartView(opts: {
     symbolError.textContent = "";
     symbolInput.removeAttribute("aria-invalid");
     errorBox.hidden = true;
+    topCache = null;
     container.dataset.state = "loading";
+    container.dataset.painted = "false";
     container.dataset.pendingSymbol = nextSymbol;
     container.dataset.pendingTimeframe = tf;
     if (!bars.length) {
@@ -723,6 +763,7 @@ export function createChartView(opts: {
         else handle(ev);
       };
       let next: ChartViewData;
+      const asked = nowMs();
       try {
         next = await ipc.chartOpen(SLOT, { symbol: nextSymbol, timeframe: tf, indicators: [] }, onEvent);
       } catch (err) {
@@ -748,6 +789,7 @@ export function createChartView(opts: {
         return;
       }
       if (my !== request) return;
+      const answered = nowMs();
       view = next;
       bars = next.bars;
       columns = new Map(next.indicator_keys.map((k, i) => [k, next.indicators[i] ?? []]));
@@ -764,11 +806,16 @@ export function createChartView(opts: {
       renderMeta();
       renderBadges();
       setRefresh(null);
+      const drawn = nowMs();
       ready = true;
       for (const ev of queued) handle(ev);
       await afterPaint();
       if (my !== request) return;
       const visible = nowMs() - started;
+      container.dataset.painted = "true";
+      // Where the time went: the engine and IPC, building the series, the browser painting.
+      record("chart.ipc_ms", answered - asked);
+      record("chart.render_ms", drawn - answered);
       record(next.source === "network" ? "chart.visible_ms.cold" : "chart.visible_ms.cached", visible);
       if (userAction) record("chart.switch_ms", visible);
       if (!firstVisibleRecorded) {
@@ -785,7 +832,7 @@ export function createChartView(opts: {
       case "bar": {
         applyBar(ev.bar, ev.indicators, view.indicator_keys);
         updates++;
-        record("chart.tick_to_chart_ms", nowMs() - ev.received_ms);
+        recordTick(nowMs() - ev.received_ms);
         renderMeta();
         scheduleLabels();
         break;

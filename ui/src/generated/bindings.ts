@@ -171,6 +171,10 @@ indicator_keys: Array<string>,
  */
 indicators: Array<Array<number | null>>, 
 /**
+ * Older bars that were loaded to warm the indicators up but not sent.
+ */
+older_bars: number, 
+/**
  * True: the forming bar is patched from the socket. False: REST refresh every `refresh_secs`.
  */
 live_updates: boolean, refresh_secs: number, };

@@ -52,6 +52,7 @@ export const ipc = {
   moveDatabaseAside: () => call<Startup>("move_database_aside"),
   reportUiError: (report: UiErrorReport) => call<null>("report_ui_error", { report }),
   recordMetric: (metric: MetricInput) => call<null>("record_metric", { metric }),
+  recordMetrics: (metrics: MetricInput[]) => call<null>("record_metrics", { metrics }),
   recentMetrics: (name: string, limit: number) => call<Metric[]>("recent_metrics", { name, limit }),
   /** Opens the chart of `slot`; its live events arrive through `onEvent` (possibly before this resolves). */
   chartOpen: (slot: string, request: ChartOpen, onEvent: (e: ChartEvent) => void) => {

@@ -117,6 +117,10 @@ pub enum ChartError {
     Superseded,
 }
 
+/// A request "up to now" is answered from cache when the cached span ends at
+/// most this long ago (the rest comes from a background refresh and the live stream).
+pub const RECENT_TAIL_MS: i64 = 10 * 60_000;
+
 /// How far back a chart looks when the request does not say.
 pub fn default_lookback_ms(tf: Timeframe) -> i64 {
     let day = 86_400_000;
@@ -234,12 +238,17 @@ impl ChartService {
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
             .cloned();
-        if let Some(s) = cached.filter(|s| s.from <= from && s.to >= to) {
+        // "Up to now" is answered from a span that ends in the last few minutes;
+        // the tail is fetched in the background and the live stream fills it.
+        let covers = |cf: i64, ct: i64| {
+            cf <= from && (ct >= to || (q.to_ms.is_none() && to - ct <= RECENT_TAIL_MS))
+        };
+        if let Some(s) = cached.filter(|s| covers(s.from, s.to)) {
             self.refresh_if_recent(&symbol, tf, to, s.to);
             return Ok(data(&s.bars, ChartSource::Memory));
         }
         if let Some((cf, ct)) = self.db.coverage(symbol.as_str(), tf.as_str())? {
-            if cf <= from && ct >= to {
+            if covers(cf, ct) {
                 let bars = self.db.bars_between(symbol.as_str(), tf.as_str(), cf, ct)?;
                 let out = data(&bars, ChartSource::Database);
                 self.remember(key, cf, ct, bars);

@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use coach_core::candles::Candle;
 use coach_core::indicators::IndicatorSet;
-use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartOpenError, DEFAULT_INDICATORS};
-use coach_engine::market::charts::{ChartBar, ChartError};
+use coach_core::Timeframe;
+use coach_engine::chart_stream::{
+    ChartEvent, ChartOpen, ChartOpenError, DEFAULT_INDICATORS, MAX_VIEW_BARS,
+};
+use coach_engine::market::charts::{default_lookback_ms, ChartBar, ChartError, ChartQuery};
 use coach_sim::ManualClock;
 use tokio::sync::mpsc;
 
@@ -60,7 +63,14 @@ struct Seen {
 }
 
 impl Seen {
-    fn check(&mut self, ev: ChartEvent, view: &coach_engine::chart_stream::ChartView, last: i64) {
+    /// `history`: every bar loaded for the chart (the view shows the newest of them).
+    fn check(
+        &mut self,
+        ev: ChartEvent,
+        view: &coach_engine::chart_stream::ChartView,
+        history: &[ChartBar],
+        last: i64,
+    ) {
         match ev {
             ChartEvent::Bar {
                 generation,
@@ -72,7 +82,7 @@ impl Seen {
                 assert_eq!(generation, view.generation);
                 assert!(received_ms > 1.7e12, "a wall-clock stamp for tick-to-chart");
                 assert!(bar.time > last);
-                let mut history = view.bars.clone();
+                let mut history = history.to_vec();
                 history.extend(&self.finals);
                 history.push(bar);
                 let want = batch(&history).pop().unwrap();
@@ -111,11 +121,27 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
         ("SPY", "1m")
     );
     assert!(view.live_updates, "live updates are on by default");
+    // All the history the chart loaded: the view carries the newest bars, with
+    // indicator values computed over all of it.
+    let history = engine
+        .charts()
+        .load(&ChartQuery {
+            symbol: "SPY".into(),
+            timeframe: "1m".into(),
+            from_ms: None,
+            to_ms: None,
+        })
+        .await
+        .unwrap()
+        .bars;
     assert!(
-        view.bars.len() > 1000,
+        history.len() > MAX_VIEW_BARS,
         "three days of minutes: {}",
-        view.bars.len()
+        history.len()
     );
+    assert_eq!(view.bars.len(), MAX_VIEW_BARS);
+    assert_eq!(view.older_bars as usize, history.len() - MAX_VIEW_BARS);
+    assert_eq!(view.bars[..], history[history.len() - MAX_VIEW_BARS..]);
     let last = *view.bars.last().unwrap();
     assert_eq!(
         last.time,
@@ -127,7 +153,8 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
         14,
         "1 + 1 + 5 + 3 + 1 + 3 columns"
     );
-    let rows = batch(&view.bars);
+    let rows = batch(&history);
+    let rows = &rows[history.len() - MAX_VIEW_BARS..];
     for (k, column) in view.indicators.iter().enumerate() {
         assert_eq!(column.len(), view.bars.len());
         let want: Vec<Option<f64>> = rows.iter().map(|r| r[k]).collect();
@@ -155,7 +182,7 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
     for step in 1..=30 {
         clock.set(start + chrono::Duration::seconds(step * 4));
         while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(150), rx.recv()).await {
-            seen.check(ev, &view, last.time);
+            seen.check(ev, &view, &history, last.time);
         }
     }
     while seen
@@ -164,7 +191,7 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
         .is_none_or(|b| b.time < last.time + 120_000)
     {
         let ev = next_event(&mut rx, "the second minute to close").await;
-        seen.check(ev, &view, last.time);
+        seen.check(ev, &view, &history, last.time);
     }
     let Seen {
         partials,
@@ -268,7 +295,19 @@ async fn with_live_updates_off_the_chart_refreshes_over_rest() {
         [last + 60_000, last + 120_000, last + 180_000],
         "the three completed minutes"
     );
-    let mut history = view.bars.clone();
+    let mut history = engine
+        .charts()
+        .load(&ChartQuery {
+            symbol: "SPY".into(),
+            timeframe: "1m".into(),
+            // The same start as the chart's open (the clock had not moved then).
+            from_ms: Some(start.timestamp_millis() - default_lookback_ms(Timeframe::M1)),
+            to_ms: Some(last),
+        })
+        .await
+        .unwrap()
+        .bars;
+    assert_eq!(history.last(), view.bars.last());
     history.extend(&bars);
     let want = batch(&history);
     assert_eq!(bits(&rows[2]), bits(&want[want.len() - 1]));

@@ -309,6 +309,30 @@ async fn metrics_go_to_the_database_and_bad_ones_are_refused() {
         unit: "ms".into(),
     });
     assert!(bad.is_err(), "NaN is not a measurement");
+    let m = |v: f64| MetricInput {
+        name: "chart.tick_to_chart_ms".into(),
+        value: v,
+        unit: "ms".into(),
+    };
+    engine.record_metrics(vec![m(1.5), m(2.5), m(3.5)]).unwrap();
+    assert_eq!(
+        engine
+            .recent_metrics("chart.tick_to_chart_ms", 10)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(engine
+        .record_metrics(vec![m(4.5), m(f64::INFINITY)])
+        .is_err());
+    assert_eq!(
+        engine
+            .recent_metrics("chart.tick_to_chart_ms", 10)
+            .unwrap()
+            .len(),
+        3,
+        "a batch with a bad measurement saves none of it"
+    );
 }
 
 #[tokio::test]

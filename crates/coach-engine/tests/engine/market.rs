@@ -350,6 +350,28 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
         assert_eq!(second.bars, first.bars);
     }
     let engine = demo_engine(dir.path(), &clock, 600).await;
+    // A chart "up to now" is served from a span that ended minutes ago (the live
+    // stream and a background refresh bring the tail), but not from an old one.
+    let now_q = ChartQuery {
+        symbol: "AAPL".into(),
+        timeframe: "5m".into(),
+        from_ms: None,
+        to_ms: None,
+    };
+    assert_eq!(
+        engine.charts().load(&now_q).await.unwrap().source,
+        ChartSource::Network
+    );
+    clock.advance(chrono::Duration::minutes(3));
+    assert_eq!(
+        engine.charts().load(&now_q).await.unwrap().source,
+        ChartSource::Memory
+    );
+    clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(
+        engine.charts().load(&now_q).await.unwrap().source,
+        ChartSource::Network
+    );
     let third = engine.charts().load(&q).await.unwrap();
     assert_eq!(
         third.source,
