@@ -27,6 +27,25 @@ async function demoMarketUrl(app) {
   return doc.ok.endpoints.find((e) => e.name === "Market REST").url.replace(/\/v1\/.*$/, "");
 }
 
+/** The provider's own bars (the demo market's REST, not the app's cache) as [time, o, h, l, c, v]. */
+async function providerBars(app, symbol, multiplier, timespan, from, to) {
+  const url = await demoMarketUrl(app);
+  const res = await fetch(`${url}/v2/aggs/ticker/${symbol}/range/${multiplier}/${timespan}/${from}/${to}?limit=50000&sort=asc`);
+  assert.ok(res.ok, `provider answered ${res.status}`);
+  const body = await res.json();
+  return (body.results ?? []).map((b) => [b.t, b.o, b.h, b.l, b.c, b.v]);
+}
+
+/** Every completed bar drawn equals the provider's bar at that time (open, high, low, close, volume). */
+function assertSameBars(drawn, provider, what) {
+  const byTime = new Map(provider.map((b) => [b[0], b]));
+  for (const bar of drawn) {
+    const want = byTime.get(bar[0]);
+    assert.ok(want, `${what}: the provider has a bar at ${new Date(bar[0]).toISOString()}`);
+    assert.deepEqual(bar, want, `${what}: the bar at ${new Date(bar[0]).toISOString()} (time, o, h, l, c, v)`);
+  }
+}
+
 /** Starts logging every change of a test id's element into window[name] (hidden state and text). */
 async function watch(app, testId, name) {
   await app.exec(
@@ -104,16 +123,12 @@ describe("the live chart", () => {
     const title = await app.textOf("chart-title");
     assert.match(title, /^QQQ\s*15m/, `the title names what is drawn: ${title}`);
     assert.equal(await app.attr(await app.byTestId("timeframe-15m"), "aria-pressed"), "true");
-    // The bars drawn are QQQ's 15-minute bars, as the chart cache has them.
+    // The bars drawn are QQQ's 15-minute bars, as the provider has them.
     const drawn = await app.exec("return window.__coachQa.chart()");
-    const truth = await app.invoke("chart_bars", { query: { symbol: "QQQ", timeframe: "15m", from_ms: drawn.times[0], to_ms: null } });
-    assert.ok(truth.ok, JSON.stringify(truth.error));
-    const byTime = new Map(truth.ok.bars.map((b) => [b.time, b.close]));
-    const completed = drawn.times.slice(0, -1);
+    const completed = drawn.ohlcv.slice(0, -1);
     assert.ok(completed.length > 20);
-    for (const [i, t] of completed.entries()) {
-      assert.equal(byTime.get(t), drawn.closes[i], `bar ${new Date(t).toISOString()} matches QQQ 15m history`);
-    }
+    const provider = await providerBars(app, "QQQ", 15, "minute", drawn.times[0], drawn.times[drawn.times.length - 1]);
+    assertSameBars(completed, provider, "QQQ 15m");
     assert.equal(await app.exec("return document.querySelector('[data-testid=chart-error]').hidden"), true);
     await app.screenshot("chart-02-after-rapid-switching");
   });
@@ -194,10 +209,15 @@ describe("the live chart", () => {
       },
       { timeout: 40000, what: "the chart to move on after recovery" },
     );
-    const truth = await app.invoke("chart_bars", { query: { symbol: "SPY", timeframe: "1m", from_ms: t0 - 120_000, to_ms: null } });
-    const completed = drawn.times.map((t, i) => [t, drawn.closes[i]]).filter(([t]) => t >= t0 - 120_000).slice(0, -1);
-    const want = truth.ok.bars.filter((b) => b.time <= completed[completed.length - 1][0]).map((b) => [b.time, b.close]);
-    assert.deepEqual(completed, want, "no minute is missing or different after the outage");
+    const completed = drawn.ohlcv.filter(([t]) => t >= t0 - 120_000).slice(0, -1);
+    const last = completed[completed.length - 1][0];
+    const provider = await providerBars(app, "SPY", 1, "minute", t0 - 120_000, last);
+    assert.deepEqual(
+      completed.map((b) => b[0]),
+      provider.map((b) => b[0]),
+      "no minute is missing after the outage",
+    );
+    assertSameBars(completed, provider, "SPY 1m after the outage");
     await app.screenshot("chart-05-recovered");
   });
 
@@ -259,7 +279,18 @@ describe("with AI_COACH_CHART_LIVE_UPDATES off", () => {
     await chartReady(app, "SPY", "1m");
     assert.equal(await app.waitForText("live-badge", (t) => t.startsWith("REST refresh")), "REST refresh · 15 s");
     const first = await app.chartState();
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.equal((await app.chartState()).updates, first.updates, "no socket patches with the flag off");
+    // At 5× a minute closes every 12 s; the 15 s REST refresh brings it as a fill.
+    const refreshed = await waitFor(
+      async () => {
+        const c = await app.chartState();
+        return Number(c.fills) > Number(first.fills) && Number(c.lastTime) > Number(first.lastTime) ? c : null;
+      },
+      { timeout: 45000, what: "a REST refresh with a new bar" },
+    );
+    assert.equal(refreshed.updates, first.updates, "no socket patches with the flag off");
+    assert.equal(refreshed.loads, first.loads, "the refresh adds bars; it does not reload the chart");
+    const drawn = await app.exec("return window.__coachQa.chart()");
+    const provider = await providerBars(app, "SPY", 1, "minute", drawn.times[0], drawn.times[drawn.times.length - 1]);
+    assertSameBars(drawn.ohlcv.slice(-5), provider, "SPY 1m refreshed over REST");
   });
 });

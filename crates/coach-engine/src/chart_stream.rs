@@ -140,6 +140,7 @@ impl ChartOpenError {
                 ChartError::Provider(RestError::NotFound(_)) => "not_found",
                 ChartError::Provider(_) => "unavailable",
                 ChartError::Store(_) => "database",
+                ChartError::Crashed(_) => "internal",
             },
         }
     }
@@ -241,6 +242,12 @@ impl Drop for OpenCharts {
     }
 }
 
+/// One bar's length (a day for daily bars).
+fn period_ms(tf: Timeframe) -> i64 {
+    tf.intraday_minutes()
+        .map_or(86_400_000, |m| i64::from(m) * 60_000)
+}
+
 fn now_ms_f64() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -293,8 +300,18 @@ impl Engine {
         let mut columns: Vec<Vec<Option<f64>>> =
             vec![Vec::with_capacity(data.bars.len()); keys.len()];
         let mut row = Vec::with_capacity(keys.len());
+        // A provider may include the bar still forming: it is shown, but only
+        // peeked, so the live updates that follow can still change it.
+        let period = period_ms(tf);
+        let now = self.charts().now_ms();
+        let mut last_time = None;
         for b in &data.bars {
-            set.push(&Candle::from(*b), &mut row);
+            if b.time + period > now {
+                set.peek(&Candle::from(*b), &mut row);
+            } else {
+                set.push(&Candle::from(*b), &mut row);
+                last_time = Some(b.time);
+            }
             for (c, v) in columns.iter_mut().zip(&row) {
                 c.push(*v);
             }
@@ -312,7 +329,8 @@ impl Engine {
             symbol: symbol.clone(),
             tf,
             set,
-            last_time: bars.last().map(|b| b.time),
+            last_time,
+            fill_checked: None,
             charts: self.charts().clone(),
             sink: Box::new(sink),
         };
@@ -356,6 +374,8 @@ struct Stream {
     set: IndicatorSet,
     /// The newest completed bar the chart has.
     last_time: Option<i64>,
+    /// The bar time a gap before which was already looked up (once per bar, not per tick).
+    fill_checked: Option<i64>,
     charts: Arc<ChartService>,
     sink: Box<dyn Fn(ChartEvent) -> bool + Send + Sync>,
 }
@@ -412,11 +432,17 @@ impl Stream {
         }
         let mut rows = Vec::with_capacity(bars.len());
         let mut row = Vec::new();
+        let (period, now) = (period_ms(self.tf), self.charts.now_ms());
         for b in &bars {
-            self.set.push(&Candle::from(*b), &mut row);
+            if b.time + period > now {
+                // Still forming (a REST refresh can return it): shown, not committed.
+                self.set.peek(&Candle::from(*b), &mut row);
+            } else {
+                self.set.push(&Candle::from(*b), &mut row);
+                self.last_time = Some(b.time);
+            }
             rows.push(row.clone());
         }
-        self.last_time = bars.last().map(|b| b.time);
         self.send(ChartEvent::Fill {
             generation: self.generation,
             bars,
@@ -431,12 +457,15 @@ impl Stream {
         }
         // More than one bar period since the last completed bar: something in
         // between may be missing (nights and holidays come back empty).
-        let period = self
-            .tf
-            .intraday_minutes()
-            .map_or(86_400_000, |m| i64::from(m) * 60_000);
-        if self.last_time.is_some_and(|t| c.time - t > period) && !self.fill(Some(c.time)).await {
-            return false;
+        if self
+            .last_time
+            .is_some_and(|t| c.time - t > period_ms(self.tf))
+            && self.fill_checked != Some(c.time)
+        {
+            self.fill_checked = Some(c.time);
+            if !self.fill(Some(c.time)).await {
+                return false;
+            }
         }
         let mut row = Vec::new();
         if is_final {
@@ -459,6 +488,7 @@ impl Stream {
         mut candles: crate::market::live::LiveCandles,
         mut levels: crate::levels::LiveLevels,
     ) {
+        let mut levels_open = true;
         loop {
             tokio::select! {
                 item = candles.recv() => {
@@ -478,9 +508,11 @@ impl Stream {
                         return;
                     }
                 }
-                changed = levels.rx.changed() => {
+                changed = levels.rx.changed(), if levels_open => {
                     if changed.is_err() {
-                        return;
+                        // Levels stopped; the prices go on.
+                        levels_open = false;
+                        continue;
                     }
                     let r = levels.rx.borrow_and_update().clone();
                     if !self.send_levels(r) {

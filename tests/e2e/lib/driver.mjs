@@ -3,7 +3,7 @@
 // polls a condition until a deadline.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -41,6 +41,26 @@ export async function waitFor(fn, { timeout = 15000, interval = 100, what = "con
     }
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** Pids of running processes whose executable is `exe`. */
+function processesOf(exe) {
+  let target;
+  try {
+    target = realpathSync(exe);
+  } catch {
+    return [];
+  }
+  const pids = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readlinkSync(`/proc/${d}/exe`) === target) pids.push(Number(d));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
 }
 
 /** A fresh, hermetic home for one app run: data, config and cache dirs in a temp folder. */
@@ -243,5 +263,17 @@ export class App {
     }
     this.driver.kill();
     await new Promise((r) => (this.driver.exitCode !== null ? r() : this.driver.once("exit", r)));
+    // The app normally exits with its session. One that does not (it would keep
+    // the test runner's pipes open) is stopped: tests run one app at a time.
+    for (let i = 0; i < 50 && processesOf(APP).length; i++) await new Promise((r) => setTimeout(r, 100));
+    const left = processesOf(APP);
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    if (left.length) console.error(`the app (pid ${left.join(", ")}) did not exit 5 s after its session ended; killed`);
   }
 }

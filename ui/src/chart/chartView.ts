@@ -46,7 +46,9 @@ import { FAMILY_COLOUR, askCoachPrompt, distanceText, levelFamily, levelId, test
 
 declare global {
   interface Window {
-    __coachQa?: { chart?: () => { symbol: string | null; timeframe: string | null; times: number[]; closes: number[]; levels: number } };
+    __coachQa?: {
+      chart?: () => { symbol: string | null; timeframe: string | null; times: number[]; closes: number[]; ohlcv: number[][]; levels: number };
+    };
   }
 }
 
@@ -183,6 +185,8 @@ export function createChartView(opts: {
   let report: LevelsReport | null = null;
   let selected: string | null = null;
   let request = 0;
+  /** The request whose chart is on screen (its stream's events are applied). */
+  let shownRequest = 0;
   let loads = 0;
   let updates = 0;
   let fills = 0;
@@ -461,10 +465,11 @@ export function createChartView(opts: {
   }
 
   /** Applies one bar (new, or the last one changing) and its indicator row. */
-  function applyBar(b: ChartBar, row: (number | null)[], keys: string[]): void {
+  /** Returns true when the bar went in before the last one (the caller redraws once). */
+  function applyBar(b: ChartBar, row: (number | null)[], keys: string[], redraw = true): boolean {
     const last = bars[bars.length - 1];
     if (last && b.time < last.time) {
-      // An older bar (a fill after a gap): put it in place and redraw once.
+      // An older bar (a fill after a gap): put it in place; the series are redrawn.
       const i = bars.findIndex((x) => x.time >= b.time);
       if (bars[i]?.time === b.time) bars[i] = b;
       else bars.splice(i, 0, b);
@@ -474,8 +479,8 @@ export function createChartView(opts: {
         if (bars.length > col.length) col.splice(i, 0, row[j] ?? null);
         else col[i] = row[j] ?? null;
       });
-      setAll();
-      return;
+      if (redraw) setAll();
+      return true;
     }
     const same = last?.time === b.time;
     if (same) bars[bars.length - 1] = b;
@@ -494,6 +499,7 @@ export function createChartView(opts: {
       const v = valueFor(key, b, row[keys.indexOf(key)]);
       s.update(pointOf(time, v, key.startsWith("macd_hist") ? histColour(v) : undefined));
     }
+    return false;
   }
 
   // ---- levels on the chart: every level is a line; labelled ones are drawn bright.
@@ -550,7 +556,9 @@ export function createChartView(opts: {
     );
     const wants = r.levels.map((l) => {
       const y = candles.priceToCoordinate(l.price);
-      return y === null || y < 0 || y > paneHeight ? (l.price > r.price ? -1 : paneHeight + 1) : y;
+      if (y === null) return l.price > r.price ? -1 : paneHeight + 1;
+      // Beyond the pane: pin to the edge the line is past (what is on screen decides, not the price).
+      return y < 0 ? -1 : y > paneHeight ? paneHeight + 1 : y;
     });
     const ys = layoutLabels(
       r.levels.map((l, i) => {
@@ -732,17 +740,23 @@ export function createChartView(opts: {
   }
 
   // ---- loading: latest request wins
-  async function show(nextSymbol: string, tf: TimeframeId, userAction = false): Promise<void> {
+  /**
+   * Opens `nextSymbol` `tf`. `quiet` re-opens what is already drawn (after a
+   * newer request failed, so the engine's stream matches the screen again)
+   * without touching the input or the error shown.
+   */
+  async function show(nextSymbol: string, tf: TimeframeId, userAction = false, quiet = false): Promise<void> {
     const started = nowMs();
     const my = ++request;
-    const prev = { symbol, timeframe };
     symbol = nextSymbol;
     timeframe = tf;
-    symbolInput.value = nextSymbol;
     for (const [k, b] of tfButtons) b.setAttribute("aria-pressed", String(k === tf));
-    symbolError.textContent = "";
-    symbolInput.removeAttribute("aria-invalid");
-    errorBox.hidden = true;
+    if (!quiet) {
+      symbolInput.value = nextSymbol;
+      symbolError.textContent = "";
+      symbolInput.removeAttribute("aria-invalid");
+      errorBox.hidden = true;
+    }
     topCache = null;
     container.dataset.state = "loading";
     container.dataset.painted = "false";
@@ -757,10 +771,11 @@ export function createChartView(opts: {
       setRefresh(attempt === 0 ? `Loading ${nextSymbol} ${tf}…` : `Retrying (${attempt}/${RETRIES})…`);
       const queued: ChartEvent[] = [];
       let ready = false;
+      // Events of the chart on screen are applied even while a newer request is
+      // in flight; a newer request's events wait until its chart is drawn.
       const onEvent = (ev: ChartEvent) => {
-        if (my !== request) return;
-        if (!ready) queued.push(ev);
-        else handle(ev);
+        if (my === shownRequest) handle(ev);
+        else if (my === request && !ready) queued.push(ev);
       };
       let next: ChartViewData;
       const asked = nowMs();
@@ -769,27 +784,37 @@ export function createChartView(opts: {
       } catch (err) {
         const e = err as IpcError;
         if (my !== request || e.code === "superseded") return;
+        if (quiet) {
+          // Re-opening what is on screen failed too: leave the screen (and its error) as it is.
+          setRefresh(null);
+          container.dataset.state = "ready";
+          return;
+        }
         if (e.code === "unavailable" && attempt < RETRIES) {
           await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
           continue;
         }
         setRefresh(null);
+        const drawnView = view;
         if (e.code === "not_found" || e.code === "invalid_input") {
           // The chart that was there stays; the input says what was wrong.
           symbolError.textContent = e.message;
           symbolInput.setAttribute("aria-invalid", "true");
-          symbol = prev.symbol;
-          timeframe = prev.timeframe;
-          for (const [k, b] of tfButtons) b.setAttribute("aria-pressed", String(k === timeframe));
-          container.dataset.state = bars.length ? "ready" : "error";
-          if (!bars.length) showError(e, () => void show(nextSymbol, tf, true));
-          return;
+          if (!drawnView) showError(e, () => void show(nextSymbol, tf, true));
+        } else {
+          showError(e, () => void show(nextSymbol, tf, true));
         }
-        showError(e, () => void show(nextSymbol, tf, true));
+        if (drawnView) {
+          // The engine may have switched the slot's stream to a request the UI
+          // dropped: open what is on screen again (a cache hit) so it stays live.
+          container.dataset.state = "ready";
+          void show(drawnView.symbol, drawnView.timeframe as TimeframeId, false, true);
+        }
         return;
       }
       if (my !== request) return;
       const answered = nowMs();
+      shownRequest = my;
       view = next;
       bars = next.bars;
       columns = new Map(next.indicator_keys.map((k, i) => [k, next.indicators[i] ?? []]));
@@ -838,7 +863,9 @@ export function createChartView(opts: {
         break;
       }
       case "fill": {
-        ev.bars.forEach((b, i) => applyBar(b, ev.indicators[i] ?? [], view!.indicator_keys));
+        let older = false;
+        ev.bars.forEach((b, i) => (older = applyBar(b, ev.indicators[i] ?? [], view!.indicator_keys, false) || older));
+        if (older) setAll();
         fills++;
         renderMeta();
         scheduleLabels();
@@ -853,7 +880,10 @@ export function createChartView(opts: {
         break;
       }
       case "levels_failed": {
+        report = null;
+        selected = null;
         panel.setReport(null, `Levels unavailable: ${ev.message}`);
+        drawLevels();
         break;
       }
       case "connection": {
@@ -874,6 +904,7 @@ export function createChartView(opts: {
       timeframe: view?.timeframe ?? null,
       times: bars.map((b) => b.time),
       closes: bars.map((b) => b.close),
+      ohlcv: bars.map((b) => [b.time, b.open, b.high, b.low, b.close, b.volume]),
       levels: report?.levels.length ?? 0,
     }),
   };

@@ -32,7 +32,9 @@ export function createLevelPanel(opts: {
     "aria-labelledby": "levels-heading",
     "data-testid": "level-list",
   });
-  const detail = h("section", { class: "level-detail", "data-testid": "level-detail", "aria-live": "polite", hidden: true });
+  const detail = h("section", { class: "level-detail", "data-testid": "level-detail", hidden: true });
+  // Selection changes are announced once (the detail re-renders with every recompute).
+  const announce = h("p", { class: "sr-only", "aria-live": "polite" });
 
   const rowId = (i: number) => `level-opt-${i}`;
 
@@ -103,6 +105,8 @@ export function createLevelPanel(opts: {
 
   function choose(id: string | null): void {
     selectedId = id;
+    const l = rows.find((r) => levelId(r) === id);
+    announce.textContent = l ? `Selected ${l.label} at ${l.price.toFixed(2)}, ${distanceText(l)}` : "Selection cleared";
     renderList();
     renderDetail();
     opts.onSelect(rows.find((r) => levelId(r) === id) ?? null);
@@ -125,7 +129,7 @@ export function createLevelPanel(opts: {
     }
   });
 
-  const element = h("div", { class: "level-panel", "data-testid": "level-panel" }, h("header", { class: "panel-head" }, heading, meta), list, detail);
+  const element = h("div", { class: "level-panel", "data-testid": "level-panel" }, h("header", { class: "panel-head" }, heading, meta), list, detail, announce);
 
   return {
     element,

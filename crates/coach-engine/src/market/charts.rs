@@ -115,6 +115,8 @@ pub enum ChartError {
     Store(#[from] StoreError),
     #[error("a newer chart request replaced this one")]
     Superseded,
+    #[error("the chart could not be loaded (internal error: {0})")]
+    Crashed(String),
 }
 
 /// A request "up to now" is answered from cache when the cached span ends at
@@ -199,6 +201,11 @@ impl ChartService {
             memory: Mutex::new(HashMap::new()),
             slots: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Now on the market's clock (unix ms).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     /// Resolves a query's symbol, timeframe and range.
@@ -290,7 +297,11 @@ impl ChartService {
         }
         let result = match task.await {
             Ok(r) => r,
-            Err(_) => return Err(ChartError::Superseded),
+            Err(e) if e.is_cancelled() => return Err(ChartError::Superseded),
+            Err(e) => {
+                tracing::error!(error = %e, "a chart load crashed");
+                return Err(ChartError::Crashed(e.to_string()));
+            }
         };
         let current = self
             .slots
@@ -437,12 +448,19 @@ impl ChartService {
         let mut mem = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = mem.get_mut(&(symbol.clone(), tf)) {
             let mut bars = (*s.bars).clone();
+            // The span only grows over bars that join it: a live bar after a hole
+            // must not mark the hole as fetched.
+            let joins = tf
+                .intraday_minutes()
+                .map_or(86_400_000 * 4, |m| i64::from(m) * 60_000);
             for bar in new.iter().filter(|b| b.time >= s.from) {
                 match bars.binary_search_by_key(&bar.time, |b| b.time) {
                     Ok(i) => bars[i] = *bar,
                     Err(i) => bars.insert(i, *bar),
                 }
-                s.to = s.to.max(bar.time);
+                if bar.time <= s.to + joins {
+                    s.to = s.to.max(bar.time);
+                }
             }
             s.bars = Arc::new(bars);
         }

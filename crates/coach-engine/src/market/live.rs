@@ -149,6 +149,7 @@ impl LiveCandles {
         let mut sub = hub.subscribe_all(topics);
         let mut status = hub.status();
         let timeframes = timeframes.to_vec();
+        let seed_symbols = symbols.to_vec();
         let task = tokio::spawn(async move {
             let _closes = CloseOnDrop(tx.clone());
             let mut fold = Fold {
@@ -156,9 +157,13 @@ impl LiveCandles {
                 timeframes,
                 aggs: HashMap::new(),
                 last_sent: HashMap::new(),
+                untrusted_before: HashMap::new(),
             };
             let first = status.borrow_and_update().clone();
             tx.push(LiveItem::State(first));
+            // Bars already under way (today's bar, this hour's) need the minutes
+            // before the subscription; events wait in the subscription meanwhile.
+            fold.seed(&seed_symbols).await;
             loop {
                 tokio::select! {
                     changed = status.changed() => {
@@ -226,9 +231,52 @@ struct Fold {
     timeframes: Vec<Timeframe>,
     aggs: HashMap<Sym, CandleAggregator>,
     last_sent: HashMap<(Sym, Timeframe), CandleUpdate>,
+    /// Symbols whose seeding failed: bars that began before this time were
+    /// built from part of their minutes and are not stored as history.
+    untrusted_before: HashMap<Sym, i64>,
 }
 
 impl Fold {
+    /// Folds today's completed minute bars (from the chart cache, REST when
+    /// needed) into each symbol's aggregator, so the first live bar of a
+    /// larger timeframe starts from its true open, high, low and volume.
+    async fn seed(&mut self, symbols: &[Symbol]) {
+        let Some(charts) = self.charts.clone() else {
+            return;
+        };
+        let now = charts.now_ms();
+        let Some(today) = chrono::DateTime::from_timestamp_millis(now)
+            .map(|t| t.with_timezone(&chrono_tz::America::New_York).date_naive())
+        else {
+            return;
+        };
+        for symbol in symbols {
+            let sym: Sym = Arc::from(symbol.as_str());
+            let q = super::charts::ChartQuery {
+                symbol: symbol.to_string(),
+                timeframe: "1m".into(),
+                from_ms: Some(coach_core::calendar::midnight_ny(today)),
+                to_ms: Some(now),
+            };
+            match charts.load(&q).await {
+                Ok(d) => {
+                    let agg = self.aggs.entry(sym).or_default();
+                    for b in d.bars.iter().filter(|b| b.time + 60_000 <= now) {
+                        let _ = agg.on_minute_bar(&(*b).into());
+                    }
+                    // Seeded bars are history, not news: nothing is sent for them.
+                    for tf in Timeframe::ALL {
+                        agg.take_closed(tf);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, %symbol, "could not load today's minutes; the first live bar of larger timeframes starts at the subscription");
+                    self.untrusted_before.insert(sym, now);
+                }
+            }
+        }
+    }
+
     fn on_event(&mut self, ev: &MarketEvent, out: &Outlet) {
         let (
             MarketEvent::Aggregate {
@@ -274,7 +322,12 @@ impl Fold {
                     continue;
                 }
                 self.last_sent.insert(key, update);
-                if update.is_final {
+                let trusted = *tf == Timeframe::M1
+                    || self
+                        .untrusted_before
+                        .get(sym)
+                        .is_none_or(|t| update.candle.time >= *t);
+                if update.is_final && trusted {
                     if let Some(charts) = &self.charts {
                         let _ = charts.record_final(&symbol, *tf, update.candle);
                     }

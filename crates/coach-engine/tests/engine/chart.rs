@@ -312,3 +312,74 @@ async fn with_live_updates_off_the_chart_refreshes_over_rest() {
     let want = batch(&history);
     assert_eq!(bits(&rows[2]), bits(&want[want.len() - 1]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chart_opened_mid_bar_closes_that_bar_with_all_its_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc("2024-07-02T14:07:30Z"); // 10:07:30 New York, inside the 10:00 15-minute bar
+    let clock = ManualClock::new(start);
+    let engine = demo_engine_env(dir.path(), &clock, 600, &[]).await;
+    let (tx, mut rx) = sink();
+    let view = engine
+        .open_chart("main", open("SPY", "15m"), tx)
+        .await
+        .unwrap();
+    let bar_start = utc("2024-07-02T14:00:00Z").timestamp_millis();
+    assert!(
+        view.bars.iter().all(|b| b.time < bar_start),
+        "completed bars only"
+    );
+    upstream(&engine, "AM.SPY").await;
+    // Time moves past the bar's end, a few seconds at a time.
+    let mut closed = None;
+    for step in 1..=60 {
+        clock.set(start + chrono::Duration::seconds(step * 8));
+        while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+            if let ChartEvent::Bar {
+                bar,
+                is_final: true,
+                ..
+            } = ev
+            {
+                if bar.time == bar_start {
+                    closed = Some(bar);
+                }
+            }
+        }
+        if closed.is_some() {
+            break;
+        }
+    }
+    let got = closed.expect("the 10:00 bar closed");
+    // The truth: the demo market's own minutes 10:00–10:14, aggregated here.
+    let minutes: Vec<_> = engine
+        .demo_market()
+        .unwrap()
+        .model()
+        .minute_bars("SPY", start.date_naive())
+        .unwrap()
+        .iter()
+        .filter(|b| b.t >= bar_start && b.t < bar_start + 15 * 60_000)
+        .cloned()
+        .collect();
+    assert_eq!(minutes.len(), 15);
+    assert_eq!(
+        got.open, minutes[0].o,
+        "the open is 10:00's, not the first trade after the chart opened"
+    );
+    assert_eq!(got.close, minutes[14].c);
+    assert_eq!(
+        got.high,
+        minutes.iter().map(|b| b.h).fold(f64::MIN, f64::max)
+    );
+    assert_eq!(
+        got.low,
+        minutes.iter().map(|b| b.l).fold(f64::MAX, f64::min)
+    );
+    let volume: f64 = minutes.iter().map(|b| b.v).sum();
+    assert!(
+        (got.volume - volume).abs() < 1e-6,
+        "{} vs {volume}",
+        got.volume
+    );
+}
