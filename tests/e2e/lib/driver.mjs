@@ -81,6 +81,8 @@ export class App {
   /** Starts tauri-driver and a session on the app with `env` added to a clean environment. */
   static async launch({ home = freshHome(), env = {} } = {}) {
     const port = await freePort();
+    // Its own native WebDriver port too (the default 4445 would be shared by two runs at once).
+    const nativePort = await freePort();
     const childEnv = {
       PATH: process.env.PATH,
       HOME: home.home,
@@ -99,7 +101,10 @@ export class App {
     };
     for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
     const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
-    const driver = spawn(driverBin, ["--port", String(port)], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let driverLog = "";
     driver.stdout.on("data", (d) => (driverLog += d));
     driver.stderr.on("data", (d) => (driverLog += d));
@@ -111,15 +116,20 @@ export class App {
       driver.kill();
       throw new Error(`${e.message}\n${driverLog}`);
     });
-    const res = await fetch(`${base}/session`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ capabilities: { alwaysMatch: { "tauri:options": { application: APP } } } }),
-    });
-    const body = await res.json();
-    if (!res.ok || !body.value?.sessionId) {
+    let body;
+    try {
+      const res = await fetch(`${base}/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ capabilities: { alwaysMatch: { "tauri:options": { application: APP } } } }),
+        signal: AbortSignal.timeout(60000),
+      });
+      body = await res.json();
+      if (!res.ok || !body.value?.sessionId) throw new Error(JSON.stringify(body));
+    } catch (e) {
+      // A driver left running would keep the test runner waiting on its pipes.
       driver.kill();
-      throw new Error(`could not start a session: ${JSON.stringify(body)}\n${driverLog}`);
+      throw new Error(`could not start a session: ${e.message}\n${driverLog}`);
     }
     return new App(base, body.value.sessionId, driver, home, () => driverLog);
   }
