@@ -235,6 +235,10 @@ describe("the live chart", () => {
     assert.ok(log.includes("Retrying (1/3)…") && log.includes("Retrying (3/3)…"), JSON.stringify(log));
     const s = await app.chartState();
     assert.equal(s.symbol, "SPY", "the chart that was drawn stays drawn (no blank screen)");
+    // The controls describe what is drawn again (the failed request keeps its error and Retry).
+    await waitFor(async () => (await app.attr(await app.byTestId(`timeframe-${s.timeframe}`), "aria-pressed")) === "true", {
+      what: "the drawn chart's timeframe to be the pressed one",
+    });
     assert.ok(Number(s.bars) > 0);
     await app.screenshot("chart-08-load-failed");
     assert.ok((await fetch(`${url}/_sim/faults/rest-429?n=0`, { method: "POST" })).ok);

@@ -815,12 +815,16 @@ export function createChartView(opts: {
       if (my !== request) return;
       const answered = nowMs();
       shownRequest = my;
+      // Levels belong to the symbol, not the timeframe: they stay until the new stream's arrive.
+      const sameSymbol = view?.symbol === next.symbol;
       view = next;
       bars = next.bars;
       columns = new Map(next.indicator_keys.map((k, i) => [k, next.indicators[i] ?? []]));
-      report = null;
-      selected = null;
-      panel.setReport(null, "Computing levels…");
+      if (!sameSymbol) {
+        report = null;
+        selected = null;
+        panel.setReport(null, "Computing levels…");
+      }
       loads++;
       setAll();
       drawLevels();
@@ -880,10 +884,15 @@ export function createChartView(opts: {
         break;
       }
       case "levels_failed": {
-        report = null;
-        selected = null;
-        panel.setReport(null, `Levels unavailable: ${ev.message}`);
-        drawLevels();
+        if (report && report.symbol === view.symbol) {
+          // The last levels of this symbol stay (list and lines agree), marked as not refreshed.
+          panel.setReport(report, `Not refreshed: ${ev.message}`);
+        } else {
+          report = null;
+          selected = null;
+          panel.setReport(null, `Levels unavailable: ${ev.message}`);
+          drawLevels();
+        }
         break;
       }
       case "connection": {
