@@ -9,6 +9,7 @@ pub mod candles;
 pub mod indicators;
 pub mod levels;
 pub mod options;
+pub mod strategy;
 pub mod symbol;
 pub mod timeframe;
 
