@@ -261,6 +261,18 @@ describe("the live chart", () => {
       { what: "level rows in the sheet" },
     );
     await app.screenshot("chart-06-phone-sheet");
+    // The sheet slides up (180 ms); click once it has settled with the row on screen.
+    let lastTop = null;
+    await waitFor(
+      async () => {
+        const r = await app.rect(rows[1]);
+        const vh = await app.exec("return window.innerHeight");
+        const settled = lastTop === r.y && r.y + r.height <= vh;
+        lastTop = r.y;
+        return settled;
+      },
+      { what: "the sheet to settle with the row on screen" },
+    );
     const price = await app.attr(rows[1], "data-price");
     await app.click(rows[1]);
     const detail = await app.find("[data-testid=level-sheet] [data-testid=level-detail]");

@@ -337,9 +337,18 @@ impl Engine {
         let levels = self.levels_service();
         let refresh = self.open_charts().rest_refresh();
         let task = if live_updates {
-            let candles = self.live_candles(std::slice::from_ref(&symbol), &[tf]);
-            let live_levels = self.live_levels(&symbol);
-            tokio::spawn(stream.live(candles, live_levels))
+            // One stream for the chart and its levels: the chart's timeframe, and the
+            // minute closes that trigger a levels recomputation.
+            let tfs: &[Timeframe] = if tf == Timeframe::M1 {
+                &[Timeframe::M1]
+            } else {
+                &[tf, Timeframe::M1]
+            };
+            let candles = self.live_candles(std::slice::from_ref(&symbol), tfs);
+            let closes = Arc::new(tokio::sync::Notify::new());
+            let live_levels =
+                crate::levels::LiveLevels::on_minute_closes(levels, symbol.clone(), closes.clone());
+            tokio::spawn(stream.live(candles, live_levels, closes))
         } else {
             let status = self.watch_connection();
             tokio::spawn(stream.polled(levels, status, refresh))
@@ -487,6 +496,7 @@ impl Stream {
         mut self,
         mut candles: crate::market::live::LiveCandles,
         mut levels: crate::levels::LiveLevels,
+        minute_closed: Arc<tokio::sync::Notify>,
     ) {
         let mut levels_open = true;
         loop {
@@ -499,10 +509,16 @@ impl Stream {
                             generation: self.generation,
                             status,
                         }),
-                        Some(LiveItem::Candle { update, .. }) if update.timeframe == self.tf => {
-                            self.on_update(update.candle, update.is_final, received_ms).await
+                        Some(LiveItem::Candle { update, .. }) => {
+                            if update.is_final && update.timeframe == Timeframe::M1 {
+                                minute_closed.notify_one();
+                            }
+                            if update.timeframe == self.tf {
+                                self.on_update(update.candle, update.is_final, received_ms).await
+                            } else {
+                                true
+                            }
                         }
-                        Some(LiveItem::Candle { .. }) => true,
                     };
                     if !ok {
                         return;

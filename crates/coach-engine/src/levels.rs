@@ -11,7 +11,7 @@ use coach_core::Symbol;
 
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::market::charts::{ChartError, ChartQuery, ChartService};
@@ -72,32 +72,54 @@ impl Engine {
 /// The latest levels of one symbol; dropping it stops the updates.
 pub struct LiveLevels {
     pub rx: watch::Receiver<Option<Result<Arc<LevelsReport>, String>>>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for LiveLevels {
     fn drop(&mut self) {
-        self.task.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
     }
 }
 
 impl LiveLevels {
+    /// Levels recomputed after each minute bar `candles` closes.
     fn start(service: LevelsService, symbol: Symbol, mut candles: LiveCandles) -> LiveLevels {
-        let (tx, rx) = watch::channel(None);
-        let task = tokio::spawn(async move {
-            let publish = |r: Result<LevelsReport, LevelsFailure>| {
-                tx.send_replace(Some(r.map(Arc::new).map_err(|e| e.to_string())));
-            };
-            publish(service.levels(symbol.as_str(), None).await);
+        let closes = Arc::new(Notify::new());
+        let mut live = LiveLevels::on_minute_closes(service, symbol, closes.clone());
+        live.tasks.push(tokio::spawn(async move {
             while let Some(item) = candles.recv().await {
                 if let LiveItem::Candle { update, .. } = item {
-                    if update.is_final {
-                        publish(service.levels(symbol.as_str(), None).await);
+                    if update.is_final && update.timeframe == coach_core::Timeframe::M1 {
+                        closes.notify_one();
                     }
                 }
             }
+        }));
+        live
+    }
+
+    /// Levels computed now and again each time `closes` is notified (a minute
+    /// bar closed) — for a stream that already follows the symbol's minutes.
+    /// Closes that come during a computation make one more, not one each.
+    pub fn on_minute_closes(
+        service: LevelsService,
+        symbol: Symbol,
+        closes: Arc<Notify>,
+    ) -> LiveLevels {
+        let (tx, rx) = watch::channel(None);
+        let task = tokio::spawn(async move {
+            loop {
+                let r = service.levels(symbol.as_str(), None).await;
+                tx.send_replace(Some(r.map(Arc::new).map_err(|e| e.to_string())));
+                closes.notified().await;
+            }
         });
-        LiveLevels { rx, task }
+        LiveLevels {
+            rx,
+            tasks: vec![task],
+        }
     }
 }
 
