@@ -70,4 +70,7 @@ build_ui() {
 build_app() {
   log "building the app (debug; a cold build takes 3-6 minutes on 2 cores)"
   cargo build -p ai-coach --features custom-protocol
+  # The end-to-end suite also runs `coach` (to import a long session) and the
+  # scripted OpenAI-compatible server the app's coach talks to.
+  cargo build -p coach-cli -p coach-llm-sim
 }

@@ -1,6 +1,7 @@
 //! Commands: ten-line adapters over the Engine. Errors cross as `IpcError {code, message}`.
 
 use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
+use coach_engine::chat::{ChatEvent, ChatRequest, SearchHit, SessionDetail, SessionSummary};
 use coach_engine::doctor::DoctorReport;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
 use coach_engine::market::charts::{ChartData, ChartQuery};
@@ -172,4 +173,78 @@ pub async fn chart_bars(
     query: ChartQuery,
 ) -> Result<ChartData, IpcError> {
     Ok(state.engine().await?.charts().load(&query).await?)
+}
+
+/// Asks the coach; every ChatEvent goes through `on_event`, the last one is returned.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), session = ?request.session_id), err(Debug))]
+pub async fn chat_send(
+    state: State<'_, AppState>,
+    request: ChatRequest,
+    on_event: Channel<ChatEvent>,
+) -> Result<ChatEvent, IpcError> {
+    let engine = state.engine().await?;
+    let sink = move |ev: ChatEvent| on_event.send(ev).is_ok();
+    Ok(engine.chat(request, sink).await?)
+}
+
+/// Continues an interrupted or stopped answer in the same message.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), message_id), err(Debug))]
+pub async fn chat_continue(
+    state: State<'_, AppState>,
+    message_id: i64,
+    on_event: Channel<ChatEvent>,
+) -> Result<ChatEvent, IpcError> {
+    let engine = state.engine().await?;
+    let sink = move |ev: ChatEvent| on_event.send(ev).is_ok();
+    Ok(engine.chat_continue(message_id, sink).await?)
+}
+
+/// Stops the answer streaming in a session (false when none is).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), session_id), err(Debug))]
+pub async fn chat_cancel(state: State<'_, AppState>, session_id: i64) -> Result<bool, IpcError> {
+    Ok(state.engine().await?.chat_cancel(session_id))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn chat_sessions(
+    state: State<'_, AppState>,
+    limit: u32,
+) -> Result<Vec<SessionSummary>, IpcError> {
+    Ok(state.engine().await?.chat_sessions(limit)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn chat_session(state: State<'_, AppState>, id: i64) -> Result<SessionDetail, IpcError> {
+    Ok(state.engine().await?.chat_session(id)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn chat_rename(
+    state: State<'_, AppState>,
+    id: i64,
+    title: String,
+) -> Result<(), IpcError> {
+    Ok(state.engine().await?.chat_rename(id, &title)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn chat_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine().await?.chat_delete(id)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn chat_search(
+    state: State<'_, AppState>,
+    text: String,
+    limit: u32,
+) -> Result<Vec<SearchHit>, IpcError> {
+    Ok(state.engine().await?.chat_search(&text, limit)?)
 }

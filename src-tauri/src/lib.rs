@@ -65,6 +65,14 @@ pub fn run() {
             commands::chart_open,
             commands::chart_close,
             commands::chart_bars,
+            commands::chat_send,
+            commands::chat_continue,
+            commands::chat_cancel,
+            commands::chat_sessions,
+            commands::chat_session,
+            commands::chat_rename,
+            commands::chat_delete,
+            commands::chat_search,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

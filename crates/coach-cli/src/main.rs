@@ -12,6 +12,8 @@ use coach_engine::doctor::DoctorReport;
 use coach_engine::secrets::SecretStore;
 use coach_engine::{Engine, EngineOptions};
 
+mod chat;
+
 #[derive(Parser)]
 #[command(
     name = "coach",
@@ -99,6 +101,21 @@ enum Command {
         #[arg(required = true)]
         symbols: Vec<String>,
     },
+    /// Ask the coach. Streams a readable transcript, or with --json one ChatEvent
+    /// per line: status, token, tool_call, tool_result, card, grounding, done / error.
+    Chat {
+        prompt: String,
+        /// Continue this session (default: a new one).
+        #[arg(long)]
+        session: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The coach's saved conversations.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Live candle updates and connection-state changes as JSON lines.
     Stream {
         #[arg(required = true)]
@@ -120,6 +137,38 @@ enum OptionsCommand {
     /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
     /// per line, writes {"iv":σ} or {"iv":null,"error":"..."}.
     Iv,
+}
+
+#[derive(Subcommand)]
+enum SessionsCommand {
+    /// Sessions, most recent first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One session with every message, tool call and card.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search across all sessions (every word must appear; the last may be a prefix).
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a session.
+    Rename { id: i64, title: String },
+    /// Delete a session and its messages.
+    Delete { id: i64 },
+    /// Import sessions from a file of JSON lines, each as `sessions show --json`
+    /// prints one (all or nothing; a bad line is named). Prints the new ids.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +285,16 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
         Command::Options { command } => options_lines(command),
         Command::Levels { symbol, at, json } => levels(opts, &symbol, at.as_deref(), json).await,
+        Command::Chat {
+            prompt,
+            session,
+            json,
+        } => match chat::chat(opts, prompt, session, json).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
+        Command::Sessions { command } => chat::sessions(opts, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -68,6 +68,11 @@ pub struct Settings {
     /// Feature flag AI_COACH_CHART_LIVE_UPDATES: patch the chart from the
     /// socket (on), or refresh it over REST every 15 s (off, the rollback path).
     pub chart_live_updates: bool,
+    /// Tool results and cards stream as each tool finishes (off: they arrive
+    /// with the end of the answer). Env AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS wins.
+    pub stream_progressive_functions: bool,
+    /// How long the chat waits for the model's first byte, and between chunks.
+    pub chat_timeout_secs: u32,
 }
 
 impl Default for Settings {
@@ -83,6 +88,8 @@ impl Default for Settings {
             stale_after_secs: 30,
             reconcile_every_secs: 300,
             chart_live_updates: true,
+            stream_progressive_functions: true,
+            chat_timeout_secs: 60,
         }
     }
 }
@@ -100,7 +107,7 @@ impl std::fmt::Display for SettingsIssue {
     }
 }
 
-pub const SETTING_KEYS: [&str; 10] = [
+pub const SETTING_KEYS: [&str; 12] = [
     "market_provider",
     "massive_feed",
     "massive_rest_url",
@@ -111,6 +118,8 @@ pub const SETTING_KEYS: [&str; 10] = [
     "stale_after_secs",
     "reconcile_every_secs",
     "chart_live_updates",
+    "stream_progressive_functions",
+    "chat_timeout_secs",
 ];
 
 impl Settings {
@@ -191,6 +200,17 @@ impl Settings {
             "chart_live_updates" => {
                 self.chart_live_updates = value.as_bool().ok_or("must be true or false")?;
             }
+            "stream_progressive_functions" => {
+                self.stream_progressive_functions =
+                    value.as_bool().ok_or("must be true or false")?;
+            }
+            "chat_timeout_secs" => {
+                let secs = value
+                    .as_u64()
+                    .filter(|s| (5..=600).contains(s))
+                    .ok_or("must be a whole number of seconds from 5 to 600")?;
+                self.chat_timeout_secs = secs as u32;
+            }
             _ => return Err("unknown setting, ignored".to_string()),
         }
         Ok(())
@@ -242,6 +262,10 @@ pub struct EnvOverrides {
     pub demo_speed: Option<String>,
     /// AI_COACH_CHART_LIVE_UPDATES (1/true/on or 0/false/off): wins over the setting.
     pub chart_live_updates: Option<bool>,
+    /// AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS
+    pub stream_progressive_functions: Option<bool>,
+    /// COACH_CHAT_TIMEOUT_SECS
+    pub chat_timeout_secs: Option<u32>,
 }
 
 impl EnvOverrides {
@@ -269,6 +293,11 @@ impl EnvOverrides {
             demo_start: get("COACH_DEMO_START"),
             demo_speed: get("COACH_DEMO_SPEED"),
             chart_live_updates: get("AI_COACH_CHART_LIVE_UPDATES").and_then(|v| flag(&v)),
+            stream_progressive_functions: get("AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS")
+                .and_then(|v| flag(&v)),
+            chat_timeout_secs: get("COACH_CHAT_TIMEOUT_SECS")
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|s| (1..=600).contains(s)),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! call its methods. Nothing here knows about a webview.
 
 pub mod chart_stream;
+pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod doctor;
@@ -221,6 +222,8 @@ pub struct Engine {
     hub: MarketHub,
     reconciler: Option<Reconciler>,
     charts_open: chart_stream::OpenCharts,
+    rest: MassiveRest,
+    chats: chat::ActiveChats,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -269,7 +272,20 @@ impl Engine {
         );
         let rest = MassiveRest::new(&market);
         let charts = ChartService::new(rest.clone(), db.clone(), clock.clone());
-        let hub = MarketHub::start(market.clone(), rest, clock.clone(), opts.lazy_market);
+        let hub = MarketHub::start(
+            market.clone(),
+            rest.clone(),
+            clock.clone(),
+            opts.lazy_market,
+        );
+        match db.chat_close_orphans(chrono::Utc::now().timestamp_millis()) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                messages = n,
+                "answers left streaming by an earlier run are marked interrupted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not close answers left streaming"),
+        }
         let reconciler = (!opts.lazy_market && settings.reconcile_every_secs > 0).then(|| {
             Reconciler::start(
                 charts.clone(),
@@ -294,6 +310,8 @@ impl Engine {
             hub,
             reconciler,
             charts_open: Default::default(),
+            rest,
+            chats: Default::default(),
             sim,
         })
     }
@@ -332,6 +350,11 @@ impl Engine {
     /// The one shared market connection.
     pub fn hub(&self) -> &MarketHub {
         &self.hub
+    }
+
+    /// The market's REST API (Massive or the demo market).
+    pub fn rest(&self) -> &MassiveRest {
+        &self.rest
     }
 
     /// The chart cache.

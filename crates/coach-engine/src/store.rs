@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_level_tests.sql",
         include_str!("../../../migrations/0003_level_tests.sql"),
     ),
+    (
+        4,
+        "0004_chat.sql",
+        include_str!("../../../migrations/0004_chat.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.

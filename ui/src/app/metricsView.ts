@@ -1,4 +1,4 @@
-// The dev metrics view: recent p50/p95 of the chart's timings on this device,
+// The dev metrics view: recent p50/p95 of the chart's and the coach's timings on this device,
 // from the local metrics table (the same rows the log and Sentry receive).
 
 import { ipc } from "../ipc";
@@ -13,6 +13,8 @@ export const CHART_METRICS: [string, string][] = [
   ["chart.ipc_ms", "· of which engine + IPC"],
   ["chart.render_ms", "· of which building the series"],
   ["chart.tick_to_chart_ms", "Tick to chart"],
+  ["chat.ttft_ms", "Coach: time to first token"],
+  ["chat.tool_ms", "Coach: tool call"],
 ];
 
 const fmt = (v: number | null) => (v === null ? "–" : v < 10 ? v.toFixed(2) : v.toFixed(0));
@@ -46,7 +48,7 @@ export function createMetricsView(): { element: HTMLElement; refresh(): Promise<
   const element = h(
     "section",
     { class: "card", "data-testid": "metrics-view" },
-    h("h3", {}, "Chart performance (last 500 of each, this device)"),
+    h("h3", {}, "Chart and coach performance (last 500 of each, this device)"),
     body,
   );
   return { element, refresh };

@@ -13,6 +13,8 @@ const base: Settings = {
   stale_after_secs: 30,
   reconcile_every_secs: 300,
   chart_live_updates: true,
+  stream_progressive_functions: true,
+  chat_timeout_secs: 60,
 };
 
 describe("diffSettings", () => {

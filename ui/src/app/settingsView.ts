@@ -56,6 +56,17 @@ export const FIELDS: Field[] = [
     ],
     help: "AI_COACH_CHART_LIVE_UPDATES overrides this",
   },
+  {
+    key: "stream_progressive_functions",
+    label: "Coach tool results",
+    kind: "bool",
+    options: [
+      ["true", "As each tool finishes (progressive)"],
+      ["false", "With the end of the answer"],
+    ],
+    help: "AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS overrides this",
+  },
+  { key: "chat_timeout_secs", label: "Coach timeout (seconds)", kind: "number", help: "How long to wait for the model's first byte and between chunks: 5 to 600 (COACH_CHAT_TIMEOUT_SECS overrides)" },
 ];
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */

@@ -10,11 +10,12 @@ import { createSystemView } from "./systemView";
 import { createSettingsView } from "./settingsView";
 import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
-import { createChartView } from "../chart/chartView";
+import { createChartView, TIMEFRAMES, type TimeframeId } from "../chart/chartView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
   const statusBar = createStatusBar(initial);
-  const chat = createChatPanel(initial);
+  let openChart: (symbol: string, timeframe: string) => void = () => {};
+  const chat = createChatPanel(initial, { onOpenChart: (s, tf) => openChart(s, tf) });
   const chartView = createChartView({ initial, onAskCoach: (prompt) => chat.prefill(prompt) });
   const system = createSystemView();
   const refreshStatus = async () => {
@@ -53,6 +54,11 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
     ),
   );
   tabs.select("chart");
+  openChart = (symbol, timeframe) => {
+    tabs.select("chart");
+    const tf = (TIMEFRAMES as readonly string[]).includes(timeframe) ? (timeframe as TimeframeId) : "5m";
+    void chartView.show(symbol, tf, true);
+  };
   await events.marketStatus((c) => {
     statusBar.updateConnection(c);
     chartView.updateConnection(c);

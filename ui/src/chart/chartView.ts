@@ -48,6 +48,7 @@ declare global {
   interface Window {
     __coachQa?: {
       chart?: () => { symbol: string | null; timeframe: string | null; times: number[]; closes: number[]; ohlcv: number[][]; levels: number };
+      chat?: () => { sessionId: number | null; messages: number; rendered: number; streaming: boolean };
     };
   }
 }

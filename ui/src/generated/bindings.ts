@@ -95,7 +95,16 @@ reconcile_every_secs: number,
  * Feature flag AI_COACH_CHART_LIVE_UPDATES: patch the chart from the
  * socket (on), or refresh it over REST every 15 s (off, the rollback path).
  */
-chart_live_updates: boolean, };
+chart_live_updates: boolean, 
+/**
+ * Tool results and cards stream as each tool finishes (off: they arrive
+ * with the end of the answer). Env AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS wins.
+ */
+stream_progressive_functions: boolean, 
+/**
+ * How long the chat waits for the model's first byte, and between chunks.
+ */
+chat_timeout_secs: number, };
 
 export type SettingsIssue = { key: string, message: string, };
 
@@ -231,3 +240,103 @@ strength: number,
 provenance: string, };
 
 export type LevelTests = { touches: number, rejections: number, breaks: number, };
+
+export type ChatRequest = { 
+/**
+ * Continue this session; none starts a new one.
+ */
+session_id: number | null, prompt: string, };
+
+export type ChatEvent = { "type": "started", session_id: number, user_message_id: number | null, message_id: number, 
+/**
+ * The model's name, or "Offline coach".
+ */
+mode: string, } | { "type": "status", phase: Phase, 
+/**
+ * The tool being called (phase `calling`).
+ */
+tool: string | null, 
+/**
+ * For people: "Thinking…", "Calling get_key_levels…".
+ */
+label: string, } | { "type": "token", text: string, } | { "type": "tool_call", id: string, name: string, 
+/**
+ * The parsed arguments; the raw text when they are not valid JSON.
+ */
+arguments: unknown, } | { "type": "tool_result", id: string, name: string, ok: boolean, 
+/**
+ * What the model was given (an `{"error": …}` object when `ok` is false).
+ */
+result: unknown, 
+/**
+ * How long the tool took, milliseconds.
+ */
+ms: number, } | { "type": "card" } & Card | { "type": "grounding", checked: number, unverified: Array<Unverified>, } | { "type": "done", session_id: number, message_id: number, 
+/**
+ * `complete` or `cancelled`.
+ */
+status: MessageStatus, 
+/**
+ * Time to first token, milliseconds (none when no text came).
+ */
+ttft_ms: number | null, usage: Usage | null, 
+/**
+ * Model requests made (tool rounds + the answer).
+ */
+rounds: number, } | { "type": "error", message: string, 
+/**
+ * Whether text that had already arrived was saved (as interrupted).
+ */
+partial_saved: boolean, session_id: number | null, message_id: number | null, };
+
+export type Phase = "thinking" | "calling" | "analyzing" | "writing";
+
+export type MessageStatus = "streaming" | "complete" | "interrupted" | "cancelled";
+
+export type Card = { 
+/**
+ * `quote`, `key_levels`, `indicators`, `chart`, `market_status`, `position`.
+ */
+card_type: string, title: string, symbol: string | null, timeframe: string | null, 
+/**
+ * The tool call that produced it.
+ */
+tool_call_id: string, 
+/**
+ * The numbers shown (the same the model was given).
+ */
+data: unknown, };
+
+export type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number, };
+
+export type Unverified = { 
+/**
+ * As written in the answer, e.g. `$512.40` or `3.5%`.
+ */
+text: string, value: number, };
+
+export type ToolRecord = { id: string, name: string, arguments: unknown, 
+/**
+ * The raw argument text the model sent.
+ */
+raw_arguments: string, result: unknown, ok: boolean | null, ms: number | null, 
+/**
+ * Which model request asked for it (0 = the first).
+ */
+round: number, };
+
+export type Role = "user" | "assistant";
+
+export type ChatMessage = { id: number, session_id: number, seq: number, role: Role, content: string, status: MessageStatus, tools: Array<ToolRecord>, cards: Array<Card>, unverified: Array<Unverified>, 
+/**
+ * Model, ttft_ms, usage, error text.
+ */
+meta: unknown, created_ms: number, updated_ms: number, };
+
+export type SessionSummary = { id: number, title: string, created_ms: number, updated_ms: number, message_count: number, };
+
+export type SessionDetail = { session: SessionSummary, messages: Array<ChatMessage>, };
+
+export type SnippetPart = { text: string, hit: boolean, };
+
+export type SearchHit = { session_id: number, session_title: string, message_id: number, role: Role, snippet: Array<SnippetPart>, updated_ms: number, };

@@ -10,11 +10,16 @@ import type {
   ChartOpen,
   ChartQuery,
   ChartView,
+  ChatEvent,
+  ChatRequest,
   ConnectionStatus,
   DoctorReport,
   IpcError,
   Metric,
   MetricInput,
+  SearchHit,
+  SessionDetail,
+  SessionSummary,
   SecretName,
   SettingsView,
   Startup,
@@ -62,6 +67,23 @@ export const ipc = {
   },
   chartClose: (slot: string) => call<boolean>("chart_close", { slot }),
   chartBars: (query: ChartQuery) => call<ChartData>("chart_bars", { query }),
+  /** Asks the coach; events stream through `onEvent`; resolves with the last one (done or error). */
+  chatSend: (request: ChatRequest, onEvent: (e: ChatEvent) => void) => {
+    const channel = new Channel<ChatEvent>();
+    channel.onmessage = onEvent;
+    return call<ChatEvent>("chat_send", { request, onEvent: channel });
+  },
+  chatContinue: (messageId: number, onEvent: (e: ChatEvent) => void) => {
+    const channel = new Channel<ChatEvent>();
+    channel.onmessage = onEvent;
+    return call<ChatEvent>("chat_continue", { messageId, onEvent: channel });
+  },
+  chatCancel: (sessionId: number) => call<boolean>("chat_cancel", { sessionId }),
+  chatSessions: (limit: number) => call<SessionSummary[]>("chat_sessions", { limit }),
+  chatSession: (id: number) => call<SessionDetail>("chat_session", { id }),
+  chatRename: (id: number, title: string) => call<null>("chat_rename", { id, title }),
+  chatDelete: (id: number) => call<null>("chat_delete", { id }),
+  chatSearch: (text: string, limit: number) => call<SearchHit[]>("chat_search", { text, limit }),
 };
 
 export const events = {

@@ -636,3 +636,248 @@ fn options_price_and_iv_answer_line_by_line_and_survive_bad_lines() {
         .unwrap()
         .starts_with("no implied volatility"));
 }
+
+// ---------------------------------------------------------------------------
+// coach chat / coach sessions
+// ---------------------------------------------------------------------------
+
+const DEMO_NOW: (&str, &str) = ("COACH_DEMO_START", "2024-07-02T15:00:00Z");
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("every line is JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+fn types(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l["type"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+#[test]
+fn chat_json_offline_prints_one_event_per_line_in_the_contract_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach(
+        dir.path(),
+        &["chat", "levels for SPY", "--json"],
+        &[DEMO_NOW],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    let t = types(&lines);
+    assert_eq!(t.first().map(String::as_str), Some("started"));
+    assert_eq!(t.last().map(String::as_str), Some("done"));
+    let call = &lines[t.iter().position(|x| x == "tool_call").unwrap()];
+    assert_eq!(call["name"], "get_key_levels");
+    assert_eq!(
+        call["arguments"],
+        serde_json::json!({"symbol": "SPY"}),
+        "arguments are an object"
+    );
+    assert!(call["id"].is_string());
+    let result = &lines[t.iter().position(|x| x == "tool_result").unwrap()];
+    assert_eq!(result["id"], call["id"], "the result names its call");
+    assert!(result["result"]["price"].is_number());
+    let card = &lines[t.iter().position(|x| x == "card").unwrap()];
+    assert_eq!(card["card_type"], "key_levels");
+    let status = &lines[t.iter().position(|x| x == "status").unwrap()];
+    assert_eq!(status["phase"], "thinking");
+    let done = lines.last().unwrap();
+    assert!(
+        done["session_id"].is_i64() && done["message_id"].is_i64() && done["ttft_ms"].is_number(),
+        "{done}"
+    );
+    let text: String = lines
+        .iter()
+        .filter(|l| l["type"] == "token")
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(text.contains("no language model is in use"), "{text}");
+}
+
+/// Runs `coach` off the async runtime (the scripted model server runs on it),
+/// pointed at that server, on the demo market at DEMO_NOW.
+async fn coach_with_model(dir: &Path, sim: &coach_llm_sim::LlmSim, args: &[&str]) -> Output {
+    let base = sim.base_url();
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        coach(
+            &dir,
+            &args,
+            &[
+                DEMO_NOW,
+                ("OPENAI_BASE_URL", &base),
+                ("COACH_MODEL", "sim-model"),
+            ],
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// `coach` off the async runtime, with no extra environment.
+async fn coach_blocking(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        coach(&dir, &args, &[])
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_with_a_model_then_sessions_list_show_and_search() {
+    let sim = coach_llm_sim::LlmSim::start(vec![], 0).await.unwrap();
+    sim.set_auto_delay(std::time::Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach_with_model(
+        dir.path(),
+        &sim,
+        &["chat", "key levels for SPY please", "--json"],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    let t = types(&lines);
+    assert_eq!(
+        lines[0]["mode"], "sim-model",
+        "the model's name is the mode"
+    );
+    let first_token = t.iter().position(|x| x == "token").unwrap();
+    assert!(t.iter().position(|x| x == "tool_result").unwrap() < first_token);
+    assert!(t.iter().position(|x| x == "card").unwrap() < first_token);
+    let session = lines.last().unwrap()["session_id"].as_i64().unwrap();
+
+    let out = coach_blocking(dir.path(), &["sessions", "list", "--json"]).await;
+    let list = json_lines(&out);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], session);
+    assert_eq!(list[0]["title"], "SPY key levels");
+    assert_eq!(list[0]["message_count"], 2);
+
+    let id = session.to_string();
+    let out = coach_blocking(dir.path(), &["sessions", "show", &id, "--json"]).await;
+    let detail = stdout_json(&out);
+    let answer = &detail["messages"][1];
+    assert_eq!(answer["role"], "assistant");
+    assert_eq!(answer["status"], "complete");
+    assert_eq!(
+        answer["cards"][0]["card_type"], "key_levels",
+        "cards are kept with the message"
+    );
+    assert_eq!(answer["tools"][0]["name"], "get_key_levels");
+
+    let out = coach_blocking(
+        dir.path(),
+        &["sessions", "search", "nearest resist", "--json"],
+    )
+    .await;
+    let hits = json_lines(&out);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["hit"] == true));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_json_ends_with_an_error_line_and_exit_1_when_the_stream_breaks() {
+    let sim = coach_llm_sim::LlmSim::start(
+        vec![
+            coach_llm_sim::Reply::text("SPY is testing the opening range high right", 8)
+                .dropping_after(4),
+        ],
+        0,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach_with_model(dir.path(), &sim, &["chat", "SPY?", "--json"]).await;
+    assert_eq!(out.status.code(), Some(1), "a failed answer exits 1");
+    let lines = json_lines(&out);
+    let last = lines.last().unwrap();
+    assert_eq!(last["type"], "error");
+    assert_eq!(last["partial_saved"], true, "{last}");
+    assert!(last["message"].as_str().unwrap().contains("broke off"));
+}
+
+#[test]
+fn sessions_import_is_all_or_nothing_and_round_trips_what_show_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach(
+        dir.path(),
+        &["chat", "levels for SPY", "--json"],
+        &[DEMO_NOW],
+    );
+    assert!(out.status.success());
+    let shown = coach(dir.path(), &["sessions", "show", "1", "--json"], &[]);
+    let original = stdout_json(&shown);
+    let file = dir.path().join("sessions.jsonl");
+    let line = String::from_utf8_lossy(&shown.stdout).trim().to_string();
+    std::fs::write(&file, format!("{line}\n{{\"session\": 1}}\n")).unwrap();
+    let bad = coach(
+        dir.path(),
+        &["sessions", "import", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("line 2"), "the bad line is named: {err}");
+    let list = coach(dir.path(), &["sessions", "list", "--json"], &[]);
+    assert_eq!(json_lines(&list).len(), 1, "nothing was imported");
+
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let good = coach(
+        dir.path(),
+        &["sessions", "import", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&good.stdout).trim(), "2");
+    let copy = stdout_json(&coach(
+        dir.path(),
+        &["sessions", "show", "2", "--json"],
+        &[],
+    ));
+    for (a, b) in original["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(copy["messages"].as_array().unwrap())
+    {
+        for k in [
+            "role",
+            "content",
+            "status",
+            "tools",
+            "cards",
+            "unverified",
+            "meta",
+        ] {
+            assert_eq!(a[k], b[k], "{k} survives the round trip");
+        }
+    }
+    assert_eq!(copy["session"]["title"], original["session"]["title"]);
+}

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
 mod chart;
+mod chat;
 mod market;
 
 struct Env {

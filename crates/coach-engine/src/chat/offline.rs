@@ -1,0 +1,477 @@
+//! The offline coach: a deterministic intent router that maps common requests
+//! to the same tools the model uses, and answers in plain templated language
+//! over their results. No language model is involved, and every answer says so.
+
+use serde_json::{json, Value};
+
+/// A tool to call, decided from the words of the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedCall {
+    pub name: &'static str,
+    pub arguments: Value,
+}
+
+/// Words that look like tickers but are not.
+const NOT_TICKERS: &[&str] = &[
+    "A", "I", "AM", "AN", "AND", "ARE", "AT", "BE", "BY", "CAN", "DO", "FOR", "GET", "HI", "HOW",
+    "IN", "IS", "IT", "ME", "MY", "NOW", "OF", "ON", "OR", "SHOW", "THE", "TO", "UP", "WHAT",
+    "WITH", "RSI", "MACD", "SMA", "EMA", "ATR", "VWAP", "OK", "PM", "ET", "US", "DAY", "OPEN",
+    "NEXT", "THIS", "LAST", "ANY", "ALL", "PUT", "PUTS", "CALL", "CALLS", "ME", "PLEASE", "LEVEL",
+    "CHART", "QUOTE", "PRICE", "WEEK", "HOUR", "MIN", "MINUTE", "DAILY", "TODAY", "IV",
+];
+
+/// The ticker in `text`: `$spy`, an upper-case word, or a known demo symbol
+/// in any case.
+pub fn symbol_in(text: &str) -> Option<String> {
+    let known: Vec<&str> = coach_sim::SYMBOLS.iter().map(|s| s.symbol).collect();
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '$' || c == '.'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for w in &words {
+        if let Some(t) = w.strip_prefix('$') {
+            if !t.is_empty()
+                && t.len() <= 6
+                && t.chars().all(|c| c.is_ascii_alphabetic() || c == '.')
+            {
+                return Some(t.to_ascii_uppercase());
+            }
+        }
+    }
+    for w in &words {
+        let up = w.to_ascii_uppercase();
+        if known.contains(&up.as_str()) && !NOT_TICKERS.contains(&up.as_str()) {
+            return Some(up);
+        }
+    }
+    words
+        .iter()
+        .find(|w| {
+            (1..=5).contains(&w.len())
+                && w.chars().all(|c| c.is_ascii_uppercase())
+                && !NOT_TICKERS.contains(w)
+        })
+        .map(|w| w.to_string())
+}
+
+/// A timeframe named in `text` ("5m", "5 min", "hourly", "daily").
+pub fn timeframe_in(text: &str) -> Option<&'static str> {
+    let t = text.to_ascii_lowercase();
+    let compact: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    for (needles, tf) in [
+        (&["15m", "15min", "fifteenminute"][..], "15m"),
+        (&["5m", "5min", "fiveminute"][..], "5m"),
+        (&["1m", "1min", "oneminute"][..], "1m"),
+        (&["1h", "60m", "hourly", "1hour", "onehour"][..], "1h"),
+        (&["1d", "daily", "1day"][..], "1d"),
+    ] {
+        for n in needles {
+            let mut from = 0;
+            while let Some(p) = compact[from..].find(n) {
+                let at = from + p;
+                let before_ok = at == 0 || !compact.as_bytes()[at - 1].is_ascii_digit();
+                if before_ok {
+                    return Some(tf);
+                }
+                from = at + 1;
+            }
+        }
+    }
+    None
+}
+
+fn has_any(t: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| t.contains(w))
+}
+
+/// What the request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Calls(Vec<PlannedCall>),
+    /// A symbol is needed and none was named.
+    NeedSymbol(&'static str),
+    /// Options chains are not in this build yet.
+    OptionsUnavailable(Option<String>),
+    Help,
+}
+
+pub fn plan(prompt: &str) -> Plan {
+    let t = prompt.to_ascii_lowercase();
+    let symbol = symbol_in(prompt);
+    let tf = timeframe_in(prompt);
+    let mut calls = Vec::new();
+    let sym = |what: &'static str| -> Result<Value, Plan> {
+        symbol
+            .as_ref()
+            .map(|s| json!(s))
+            .ok_or(Plan::NeedSymbol(what))
+    };
+    let wants_status = has_any(
+        &t,
+        &[
+            "market open",
+            "market closed",
+            "market status",
+            "is the market",
+            "market hours",
+            "when does the market",
+            "when will the market",
+        ],
+    );
+    if wants_status {
+        calls.push(PlannedCall {
+            name: "get_market_status",
+            arguments: json!({}),
+        });
+    }
+    if has_any(
+        &t,
+        &[
+            "option",
+            "chain",
+            "expiration",
+            "expiry",
+            " calls",
+            " puts",
+            "strike",
+        ],
+    ) {
+        return Plan::OptionsUnavailable(symbol);
+    }
+    let wants_levels = has_any(&t, &["level", "support", "resistance", "pivot"]);
+    let wants_ind = has_any(
+        &t,
+        &[
+            "rsi",
+            "macd",
+            "sma",
+            "ema",
+            "moving average",
+            "atr",
+            "bollinger",
+            "indicator",
+            "vwap",
+            "overbought",
+            "oversold",
+        ],
+    );
+    let wants_chart =
+        has_any(&t, &["show", "chart", "open ", "pull up", "display"]) && !wants_status;
+    let wants_quote = has_any(
+        &t,
+        &[
+            "price",
+            "quote",
+            "trading at",
+            "how is",
+            "how's",
+            "doing",
+            "last",
+        ],
+    );
+    let step = |name: &'static str,
+                what: &'static str,
+                extra: Option<&str>|
+     -> Result<PlannedCall, Plan> {
+        let mut args = json!({"symbol": sym(what)?});
+        if let Some(tf) = extra {
+            args["timeframe"] = json!(tf);
+        }
+        Ok(PlannedCall {
+            name,
+            arguments: args,
+        })
+    };
+    let mut push = |r: Result<PlannedCall, Plan>| -> Option<Plan> {
+        match r {
+            Ok(c) => {
+                calls.push(c);
+                None
+            }
+            Err(p) => Some(p),
+        }
+    };
+    if wants_chart {
+        if let Some(p) = push(step("show_chart", "a chart", Some(tf.unwrap_or("5m")))) {
+            return p;
+        }
+    }
+    if wants_levels {
+        if let Some(p) = push(step("get_key_levels", "key levels", None)) {
+            return p;
+        }
+    }
+    if wants_ind {
+        if let Some(p) = push(step(
+            "get_indicators",
+            "indicators",
+            Some(tf.unwrap_or("1d")),
+        )) {
+            return p;
+        }
+    }
+    let nothing_yet = !(wants_chart || wants_levels || wants_ind || wants_status);
+    if wants_quote || (nothing_yet && symbol.is_some()) {
+        if let Some(p) = push(step("get_quote", "a quote", None)) {
+            return p;
+        }
+    }
+    if calls.is_empty() {
+        Plan::Help
+    } else {
+        Plan::Calls(calls)
+    }
+}
+
+pub const FOOTER: &str = "\n\n_Offline coach: no language model is in use. This answer is a template over numbers the app computed._";
+
+pub fn help_text() -> String {
+    "I'm the offline coach, so I understand a few kinds of request. Try:\n\n\
+     - **levels for SPY**: today's key support and resistance\n\
+     - **show NVDA 5m**: open a chart\n\
+     - **what is RSI on QQQ**: the indicator snapshot (add 5m or 1h for intraday)\n\
+     - **SPY price**: a quote\n\
+     - **is the market open?**: the session and its hours"
+        .to_string()
+}
+
+fn f2(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) => format!("{x:.2}"),
+        None => "n/a".into(),
+    }
+}
+
+fn signed(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x >= 0.0 => format!("+{x:.2}"),
+        Some(x) => format!("{x:.2}"),
+        None => "n/a".into(),
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The sentence(s) for one tool result.
+pub fn describe(name: &str, r: &Value) -> String {
+    if let Some(e) = r.get("error").and_then(Value::as_str) {
+        return format!("I could not run {name}: {e}.");
+    }
+    let s = r.get("symbol").and_then(Value::as_str).unwrap_or("");
+    match name {
+        "get_quote" => {
+            let change = r["change"].as_f64();
+            let dir = match change {
+                Some(c) if c > 0.0 => "up",
+                Some(c) if c < 0.0 => "down",
+                _ => "unchanged",
+            };
+            let mut out = format!("**{s}** last traded at **{}**", f2(&r["price"]));
+            if let Some(c) = change {
+                out += &format!(
+                    ", {dir} {:.2} ({:.2}%) from the previous close of {}",
+                    c.abs(),
+                    r["change_pct"].as_f64().unwrap_or(0.0).abs(),
+                    f2(&r["previous_close"])
+                );
+            }
+            out += ".";
+            if r["day_high"].is_number() {
+                out += &format!(
+                    " Today: open {}, high {}, low {}",
+                    f2(&r["day_open"]),
+                    f2(&r["day_high"]),
+                    f2(&r["day_low"])
+                );
+                if let Some(v) = r["day_volume"].as_f64() {
+                    out += &format!(", volume {}", thousands(v));
+                }
+                out += ".";
+            }
+            out += &format!(
+                " ({}, as of {})",
+                r["source"].as_str().unwrap_or(""),
+                r["as_of"].as_str().unwrap_or("")
+            );
+            out
+        }
+        "get_key_levels" => {
+            let line = |l: &Value| {
+                format!(
+                    "- {} **{}** ({} away, {}%; tested {} time(s) today)",
+                    l["label"].as_str().unwrap_or(""),
+                    f2(&l["price"]),
+                    signed(&l["distance"]),
+                    signed(&l["distance_pct"]),
+                    l["touches_today"].as_u64().unwrap_or(0)
+                )
+            };
+            let list = |k: &str| -> String {
+                let v = r[k].as_array().cloned().unwrap_or_default();
+                if v.is_empty() {
+                    "- none".into()
+                } else {
+                    v.iter().take(3).map(line).collect::<Vec<_>>().join("\n")
+                }
+            };
+            format!(
+                "**{s}** is at **{}** ({}). Nearest resistance:\n{}\n\nNearest support:\n{}",
+                f2(&r["price"]),
+                r["as_of"].as_str().unwrap_or(""),
+                list("resistance_nearest_first"),
+                list("support_nearest_first")
+            )
+        }
+        "get_indicators" => {
+            let v = &r["values"];
+            let mut out = format!(
+                "**{s}** on the {} timeframe, last completed bar {} (close {}):",
+                r["timeframe"].as_str().unwrap_or(""),
+                r["bar"].as_str().unwrap_or(""),
+                f2(&r["close"])
+            );
+            if let Some(rsi) = v["rsi_14"].as_f64() {
+                let zone = r["rsi_zone"].as_str().unwrap_or("");
+                out += &format!("\n- RSI(14) **{rsi:.1}** ({zone})");
+            }
+            if v["macd_12_26_9"].is_number() {
+                out += &format!(
+                    "\n- MACD {:.3}, signal {:.3}, histogram {:.3}",
+                    v["macd_12_26_9"].as_f64().unwrap_or(0.0),
+                    v["macd_signal_12_26_9"].as_f64().unwrap_or(0.0),
+                    v["macd_hist_12_26_9"].as_f64().unwrap_or(0.0)
+                );
+            }
+            for (k, label) in [
+                ("sma_20", "SMA(20)"),
+                ("sma_50", "SMA(50)"),
+                ("ema_20", "EMA(20)"),
+                ("atr_14", "ATR(14)"),
+            ] {
+                if v[k].is_number() {
+                    out += &format!("\n- {label} {}", f2(&v[k]));
+                }
+            }
+            out
+        }
+        "show_chart" => format!(
+            "Opened the **{s} {}** chart. The last bar ({}) closed at **{}** (high {}, low {}).",
+            r["timeframe"].as_str().unwrap_or(""),
+            r["last_bar"].as_str().unwrap_or(""),
+            f2(&r["last_close"]),
+            f2(&r["last_high"]),
+            f2(&r["last_low"])
+        ),
+        "get_market_status" => {
+            let phase = r["phase"].as_str().unwrap_or("");
+            let mut out = match phase {
+                "regular" => format!(
+                    "The market is **open** (regular session) and closes at {}",
+                    r["today_close"].as_str().unwrap_or("")
+                ),
+                "pre_market" => {
+                    "It is **pre-market**; the regular session has not opened yet".to_string()
+                }
+                "after_hours" => {
+                    "It is **after hours**; the regular session has closed".to_string()
+                }
+                _ => "The market is **closed**".to_string(),
+            };
+            if let Some(m) = r["minutes_to_close"].as_i64() {
+                out += &format!(", {m} minutes from now");
+            }
+            out += &format!(
+                ". Next open: {}. (Now: {}.)",
+                r["next_open"].as_str().unwrap_or(""),
+                r["now"].as_str().unwrap_or("")
+            );
+            out
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(p: &Plan) -> Vec<&'static str> {
+        match p {
+            Plan::Calls(c) => c.iter().map(|c| c.name).collect(),
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn common_requests_route_to_tools() {
+        assert_eq!(names(&plan("levels for SPY")), vec!["get_key_levels"]);
+        assert_eq!(
+            names(&plan("levels for spy")),
+            vec!["get_key_levels"],
+            "a known symbol in lower case"
+        );
+        let p = plan("show NVDA 5m");
+        assert_eq!(
+            p,
+            Plan::Calls(vec![PlannedCall {
+                name: "show_chart",
+                arguments: json!({"symbol": "NVDA", "timeframe": "5m"})
+            }])
+        );
+        let p = plan("what is RSI on QQQ");
+        assert_eq!(
+            p,
+            Plan::Calls(vec![PlannedCall {
+                name: "get_indicators",
+                arguments: json!({"symbol": "QQQ", "timeframe": "1d"})
+            }])
+        );
+        assert_eq!(
+            names(&plan("is the market open?")),
+            vec!["get_market_status"]
+        );
+        assert_eq!(
+            names(&plan("$tsla")),
+            vec!["get_quote"],
+            "a bare ticker is a quote"
+        );
+        assert_eq!(
+            names(&plan("SPY levels and RSI on the 15 min")),
+            vec!["get_key_levels", "get_indicators"]
+        );
+        assert_eq!(
+            plan("SPY options for Friday"),
+            Plan::OptionsUnavailable(Some("SPY".into()))
+        );
+        assert_eq!(plan("what are the levels?"), Plan::NeedSymbol("key levels"));
+        assert_eq!(plan("hello there"), Plan::Help);
+    }
+
+    #[test]
+    fn timeframes_are_read_in_several_spellings() {
+        assert_eq!(timeframe_in("SPY 15 min chart"), Some("15m"));
+        assert_eq!(timeframe_in("hourly"), Some("1h"));
+        assert_eq!(timeframe_in("5-minute"), Some("5m"));
+        assert_eq!(timeframe_in("NVDA 5m"), Some("5m"));
+        assert_eq!(
+            timeframe_in("the 15m"),
+            Some("15m"),
+            "15m is not read as 5m"
+        );
+        assert_eq!(timeframe_in("levels"), None);
+    }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { ChatEvent, ChatMessage } from "../generated/bindings";
+import { applyEvent, argsSummary, fromStored, pendingAnswer } from "./model";
+
+const card = { card_type: "quote", title: "SPY quote", symbol: "SPY", timeframe: "5m", tool_call_id: "c1", data: { price: 512.4 } };
+
+const events: ChatEvent[] = [
+  { type: "started", session_id: 1, user_message_id: 1, message_id: 2, mode: "Offline coach" },
+  { type: "status", phase: "thinking", tool: null, label: "Thinking…" },
+  { type: "tool_call", id: "c1", name: "get_quote", arguments: { symbol: "SPY" } },
+  { type: "status", phase: "calling", tool: "get_quote", label: "Calling get_quote…" },
+  { type: "tool_result", id: "c1", name: "get_quote", ok: true, result: { price: 512.4 }, ms: 12 },
+  { type: "card", ...card },
+  { type: "status", phase: "writing", tool: null, label: "Writing…" },
+  { type: "token", text: "SPY at " },
+  { type: "token", text: "512.40 or 999.99" },
+  { type: "grounding", checked: 2, unverified: [{ text: "999.99", value: 999.99 }] },
+  { type: "done", session_id: 1, message_id: 2, status: "complete", ttft_ms: 20, usage: null, rounds: 1 },
+];
+
+describe("message model", () => {
+  it("builds the live answer from events, and a restored message gives the same view", () => {
+    const live = pendingAnswer("live");
+    for (const e of events) applyEvent(live, e);
+    expect(live.content).toBe("SPY at 512.40 or 999.99");
+    expect(live.chips).toEqual([{ id: "c1", name: "get_quote", arguments: { symbol: "SPY" }, status: "ok", ms: 12, error: null, result: { price: 512.4 } }]);
+    expect(live.cards).toEqual([card]);
+    expect(live.unverified).toEqual(["999.99"]);
+    expect(live.phase).toBeNull();
+    const stored: ChatMessage = {
+      id: 2, session_id: 1, seq: 2, role: "assistant", content: live.content, status: "complete",
+      tools: [{ id: "c1", name: "get_quote", arguments: { symbol: "SPY" }, raw_arguments: '{"symbol":"SPY"}', result: { price: 512.4 }, ok: true, ms: 12, round: 0 }],
+      cards: [card], unverified: [{ text: "999.99", value: 999.99 }], meta: {}, created_ms: 0, updated_ms: 0,
+    };
+    const restored = fromStored(stored);
+    expect({ ...restored, key: "" }).toEqual({ ...live, key: "" });
+  });
+
+  it("an error keeps the text, marks the answer interrupted and ends running chips", () => {
+    const v = pendingAnswer("x");
+    applyEvent(v, { type: "tool_call", id: "a", name: "get_key_levels", arguments: {} });
+    applyEvent(v, { type: "token", text: "Half" });
+    applyEvent(v, { type: "error", message: "the model stream broke off", partial_saved: true, session_id: 1, message_id: 9 });
+    expect(v.status).toBe("interrupted");
+    expect(v.content).toBe("Half");
+    expect(v.id).toBe(9);
+    expect(v.chips[0]!.status).toBe("error");
+  });
+
+  it("summarises arguments for a chip", () => {
+    expect(argsSummary({ symbol: "spy", timeframe: "5m" })).toBe("SPY · 5m");
+    expect(argsSummary({ legs: [{}, {}] })).toBe("2 legs");
+    expect(argsSummary('{"symbol": "SPY"')).toBe('{"symbol": "SPY"');
+  });
+});
