@@ -880,4 +880,15 @@ fn sessions_import_is_all_or_nothing_and_round_trips_what_show_prints() {
         }
     }
     assert_eq!(copy["session"]["title"], original["session"]["title"]);
+
+    let renamed = coach(dir.path(), &["sessions", "rename", "2", "My copy"], &[]);
+    assert!(renamed.status.success());
+    let deleted = coach(dir.path(), &["sessions", "delete", "1"], &[]);
+    assert!(deleted.status.success());
+    let list = json_lines(&coach(dir.path(), &["sessions", "list", "--json"], &[]));
+    assert_eq!(list.len(), 1, "one deleted, one left");
+    assert_eq!(list[0]["title"], "My copy");
+    let missing = coach(dir.path(), &["sessions", "show", "1"], &[]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no chat session 1"));
 }

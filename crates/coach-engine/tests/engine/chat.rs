@@ -676,6 +676,19 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
             break s;
         }
     };
+    // Written as it streams: the stored message already holds some of the text.
+    let mid = loop {
+        let m = engine.chat_session(session).unwrap().messages[1].clone();
+        if !m.content.is_empty() {
+            break m;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(mid.status, MessageStatus::Streaming);
+    assert!(
+        text(&events.lock().unwrap()).starts_with(&mid.content),
+        "the stored text is a prefix of what was shown"
+    );
     assert!(engine.chat_cancel(session));
     let last = task.await.unwrap().unwrap();
     assert!(
