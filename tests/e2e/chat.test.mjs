@@ -181,6 +181,25 @@ describe("the coach with a model", () => {
     assert.ok(finished.text.endsWith("And that is the close."), finished.text.slice(-60));
   });
 
+    it("3b. a page reload while an answer streams keeps following it, and Stop still works", async () => {
+    await script(model.url, [{ text: "Reading the tape slowly, word by word, ".repeat(20), pieces: 200, delay_ms: 50 }]);
+    await ask(app, "read the tape slowly");
+    await waitFor(async () => ((await lastAnswer(app))?.text.length ?? 0) > 30, { what: "some text to stream" });
+    await app.cmd("POST", "/refresh", {});
+    // The reopened session shows the answer still streaming, with Stop.
+    await answerWith(app, "streaming");
+    await waitFor(() => app.exec("return !document.querySelector('[data-testid=chat-stop]').hidden;"), { what: "Stop after the reload" });
+    const grown = await waitFor(async () => {
+      const a = await lastAnswer(app);
+      return a && a.text.length > 120 ? a : null;
+    }, { what: "the answer to keep growing after the reload" });
+    assert.equal(grown.status, "streaming");
+    await app.click(await app.byTestId("chat-stop"));
+    const stopped = await answerWith(app, "cancelled");
+    assert.ok(stopped.continue, "stopped after the reload, with Continue");
+    assert.ok(await app.exec("return document.querySelector('[data-testid=chat-stop]').hidden;"), "Stop is gone");
+  });
+
   it("4. a stream that breaks mid-answer keeps the partial text, marked interrupted", async () => {
     await script(model.url, [{ text: "SPY is holding the opening range high and buyers keep defending it", pieces: 12, delay_ms: 30, drop_after: 6 }]);
     await ask(app, "is SPY holding?");

@@ -136,9 +136,21 @@ pub async fn chat(
     tokio::pin!(task);
     let last = tokio::select! {
         r = &mut task => r?,
-        _ = tokio::signal::ctrl_c() => {
-            engine.chat_cancel(current.load(Ordering::SeqCst));
-            task.await?
+                _ = tokio::signal::ctrl_c() => {
+            // Stop the answer; before `started` the session is not known yet, so wait for it.
+            let stopper = async {
+                loop {
+                    let id = current.load(Ordering::SeqCst);
+                    if id >= 0 && engine.chat_cancel(id) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            };
+            tokio::select! {
+                r = &mut task => r?,
+                _ = stopper => task.await?,
+            }
         }
     }?;
     Ok(!matches!(last, ChatEvent::Error { .. }))

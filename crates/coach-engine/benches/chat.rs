@@ -19,7 +19,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 async fn engine(dir: &std::path::Path, base_url: String) -> Engine {
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
-    let env = vec![
+    let env = [
         ("OPENAI_BASE_URL".to_string(), base_url),
         ("OPENAI_API_KEY".to_string(), "sk-bench".to_string()),
         ("COACH_MODEL".to_string(), "sim-model".to_string()),

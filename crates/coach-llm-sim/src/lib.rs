@@ -100,6 +100,8 @@ pub struct Quirks {
     pub reuse_index: bool,
     /// `finish_reason: ""` instead of null while streaming, and at the end.
     pub empty_finish_reason: bool,
+    /// No ids at all: calls are told apart by index only.
+    pub no_ids: bool,
 }
 
 impl Reply {
@@ -151,10 +153,11 @@ impl Reply {
         )];
         for (i, c) in calls.iter().enumerate() {
             let index = if q.reuse_index { 0 } else { i };
-            ev.push(chunk(
-                json!({"tool_calls": [{"index": index, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}}]}),
-                none.clone(),
-            ));
+            let mut tc = json!({"index": index, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}});
+            if q.no_ids {
+                tc.as_object_mut().map(|o| o.remove("id"));
+            }
+            ev.push(chunk(json!({"tool_calls": [tc]}), none.clone()));
         }
         let split: Vec<Vec<String>> = calls
             .iter()

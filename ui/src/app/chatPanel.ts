@@ -209,6 +209,7 @@ export function createChatPanel(
     list.refresh(view.key);
   };
 
+    let resetAfterStream = false;
   const finish = (view: MessageView) => {
     if (view.status === "streaming") view.status = "interrupted";
     streaming = null;
@@ -216,7 +217,43 @@ export function createChatPanel(
     setPhase(null);
     setBusy(false);
     list.refresh(view.key);
+    // The session was deleted while it answered: start afresh.
+    if (resetAfterStream) {
+      resetAfterStream = false;
+      newChat();
+    }
   };
+
+  /** An answer still streaming in the engine (started before a reload): show it and follow it. */
+  async function follow(id: number): Promise<void> {
+    const last = messages[messages.length - 1];
+    if (!last || last.status !== "streaming") return;
+    streaming = last;
+    streamingSession = id;
+    setBusy(true);
+    setPhase({ phase: "writing", label: "Still answering (started before the reload)…" });
+    while (sessionId === id && streaming) {
+      await new Promise((r) => setTimeout(r, 700));
+      if (sessionId !== id) return;
+      let d;
+      try {
+        d = await ipc.chatSession(id);
+      } catch {
+        break;
+      }
+      messages = d.messages.map(fromStored);
+      const now = messages[messages.length - 1];
+      streaming = now ?? null;
+      setItems();
+      if (!now || now.status !== "streaming") break;
+    }
+    if (streaming) finish(streaming);
+    else {
+      streamingSession = null;
+      setPhase(null);
+      setBusy(false);
+    }
+  }
 
   async function send(): Promise<void> {
     const prompt = input.value.trim();
@@ -278,10 +315,11 @@ export function createChatPanel(
       messages = d.messages.map(fromStored);
       localStorage.setItem(LAST_SESSION_KEY, String(id));
       element.dataset.sessionId = String(id);
-      setItems();
+            setItems();
       list.scrollToBottom();
       closeDrawer();
       markCurrent();
+      void follow(id);
     } catch (e) {
       composerError.textContent = (e as IpcError).message;
       if (localStorage.getItem(LAST_SESSION_KEY) === String(id)) localStorage.removeItem(LAST_SESSION_KEY);
@@ -348,9 +386,12 @@ export function createChatPanel(
         }, 4000);
         return;
       }
-      try {
+            try {
         await ipc.chatDelete(s.id);
-        if (sessionId === s.id) newChat();
+        if (sessionId === s.id) {
+          if (streaming) resetAfterStream = true;
+          else newChat();
+        }
       } catch (e) {
         composerError.textContent = (e as IpcError).message;
       }

@@ -25,6 +25,7 @@ describe("renderMarkdown", () => {
     const out = html("Target 123.45, support 1123.45 and **123.45**.", ["123.45"]);
     expect(out.match(/<mark/g)?.length).toBe(2);
     expect(out).toContain("support 1123.45");
+    expect(html("OR15 high on the 15m, 15 minutes in", ["15"]).match(/<mark/g)?.length).toBe(1);
   });
 
   it("keeps an unfinished stream readable", () => {

@@ -18,14 +18,17 @@ function markUnverified(text: string, unverified: readonly string[]): Inline[] {
     let best = -1;
     let needle = "";
     for (const n of needles) {
-      const at = text.indexOf(n, i);
-      if (at >= 0 && (best < 0 || at < best || (at === best && n.length > needle.length))) {
-        // A match inside a longer number ("12.5" in "112.50") is not this number.
+      // The first occurrence that stands alone: not inside a label or another
+      // number ("OR15", "15m", "112.50").
+      for (let at = text.indexOf(n, i); at >= 0; at = text.indexOf(n, at + 1)) {
         const before = at > 0 ? text[at - 1]! : " ";
         const after = text[at + n.length] ?? " ";
-        if (/[0-9.]/.test(before) || /[0-9]/.test(after)) continue;
-        best = at;
-        needle = n;
+        if (/[A-Za-z0-9._]/.test(before) || /[A-Za-z0-9]/.test(after)) continue;
+        if (best < 0 || at < best || (at === best && n.length > needle.length)) {
+          best = at;
+          needle = n;
+        }
+        break;
       }
     }
     if (best < 0) {

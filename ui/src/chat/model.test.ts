@@ -47,6 +47,19 @@ describe("message model", () => {
     expect(v.chips[0]!.status).toBe("error");
   });
 
+  it("stopping during a tool ends its chip as a reload would show it", () => {
+    const v = pendingAnswer("s");
+    applyEvent(v, { type: "tool_call", id: "t", name: "get_quote", arguments: { symbol: "SPY" } });
+    applyEvent(v, { type: "done", session_id: 1, message_id: 4, status: "cancelled", ttft_ms: null, usage: null, rounds: 1 });
+    expect(v.chips[0]!.status).toBe("error");
+    const restored = fromStored({
+      id: 4, session_id: 1, seq: 2, role: "assistant", content: "", status: "cancelled",
+      tools: [{ id: "t", name: "get_quote", arguments: { symbol: "SPY" }, raw_arguments: "", result: null, ok: null, ms: null, round: 0 }],
+      cards: [], unverified: [], meta: {}, created_ms: 0, updated_ms: 0,
+    });
+    expect(restored.chips).toEqual(v.chips);
+  });
+
   it("summarises arguments for a chip", () => {
     expect(argsSummary({ symbol: "spy", timeframe: "5m" })).toBe("SPY · 5m");
     expect(argsSummary({ legs: [{}, {}] })).toBe("2 legs");

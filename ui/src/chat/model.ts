@@ -118,10 +118,12 @@ export function applyEvent(v: MessageView, ev: ChatEvent): MessageView {
     case "grounding":
       v.unverified = ev.unverified.map((u) => u.text);
       break;
-    case "done":
+        case "done":
       v.id = ev.message_id;
       v.status = ev.status;
       v.phase = null;
+      // A call still running when the answer was stopped never finished (as a reload shows it).
+      for (const c of v.chips) if (c.status === "running") Object.assign(c, { status: "error", error: "did not finish" });
       break;
     case "error":
       if (ev.message_id !== null) v.id = ev.message_id;

@@ -136,8 +136,15 @@ export function createVirtualList<T>(opts: {
 
   return {
     element,
-    setItems(next) {
+        setItems(next) {
       const wasBottom = follow || atBottom();
+      // A new object under a known key (a reloaded message) is drawn again.
+      const before = new Map(items.map((it) => [opts.keyOf(it), it]));
+      for (const it of next) {
+        const k = opts.keyOf(it);
+        const old = before.get(k);
+        if (old !== undefined && old !== it) dirty.add(k);
+      }
       items = next;
       follow = wasBottom;
       schedule();

@@ -676,6 +676,45 @@ fn chat_json_offline_prints_one_event_per_line_in_the_contract_shape() {
     let t = types(&lines);
     assert_eq!(t.first().map(String::as_str), Some("started"));
     assert_eq!(t.last().map(String::as_str), Some("done"));
+    // Every event has exactly the documented fields (docs/chat.md).
+    for l in &lines {
+        let mut keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        let want: &[&str] = match l["type"].as_str().unwrap() {
+            "started" => &[
+                "message_id",
+                "mode",
+                "session_id",
+                "type",
+                "user_message_id",
+            ],
+            "status" => &["label", "phase", "tool", "type"],
+            "token" => &["text", "type"],
+            "tool_call" => &["arguments", "id", "name", "type"],
+            "tool_result" => &["id", "ms", "name", "ok", "result", "type"],
+            "card" => &[
+                "card_type",
+                "data",
+                "symbol",
+                "timeframe",
+                "title",
+                "tool_call_id",
+                "type",
+            ],
+            "grounding" => &["checked", "type", "unverified"],
+            "done" => &[
+                "message_id",
+                "rounds",
+                "session_id",
+                "status",
+                "ttft_ms",
+                "type",
+                "usage",
+            ],
+            other => panic!("unexpected event type {other}"),
+        };
+        assert_eq!(keys, want, "fields of {l}");
+    }
     let call = &lines[t.iter().position(|x| x == "tool_call").unwrap()];
     assert_eq!(call["name"], "get_key_levels");
     assert_eq!(

@@ -18,22 +18,88 @@ use super::types::Unverified;
 pub struct Written {
     pub text: String,
     pub value: f64,
-    pub decimals: u32,
+    /// The place value of the last digit written: 0.01 for `512.40`, 100,000
+    /// for `68.8M` — a source matches when it rounds to the number at that place.
+    pub unit: f64,
     pub percent: bool,
 }
 
-/// Numbers in `text`, skipping those glued to letters (tickers, labels).
+fn digits_at(b: &[u8], i: usize, min: usize, max: usize) -> Option<usize> {
+    let n = b[i.min(b.len())..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    (n >= min && n <= max).then_some(i + n)
+}
+
+/// Byte spans of dates and times (`2024-07-02`, `7/2/2024`, `10:30`, `10:30:05`),
+/// which are not quoted numbers.
+fn date_time_spans(b: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let fresh = b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_digit());
+        if !fresh {
+            i += 1;
+            continue;
+        }
+        let sep = |p: usize, c: u8| b.get(p) == Some(&c);
+        let end_ok = |e: usize| !b.get(e).is_some_and(u8::is_ascii_digit);
+        let mut found = None;
+        // YYYY-MM-DD
+        if let Some(e) = digits_at(b, i, 4, 4).filter(|&e| sep(e, b'-')) {
+            if let Some(e) = digits_at(b, e + 1, 2, 2).filter(|&e| sep(e, b'-')) {
+                found = digits_at(b, e + 1, 2, 2).filter(|&e| end_ok(e));
+            }
+        }
+        // M/D/YYYY
+        if found.is_none() {
+            if let Some(e) = digits_at(b, i, 1, 2).filter(|&e| sep(e, b'/')) {
+                if let Some(e) = digits_at(b, e + 1, 1, 2).filter(|&e| sep(e, b'/')) {
+                    found = digits_at(b, e + 1, 2, 4).filter(|&e| end_ok(e));
+                }
+            }
+        }
+        // H:MM or H:MM:SS
+        if found.is_none() {
+            if let Some(e) = digits_at(b, i, 1, 2).filter(|&e| sep(e, b':')) {
+                if let Some(e) = digits_at(b, e + 1, 2, 2) {
+                    found = match digits_at(b, e + 1, 2, 2).filter(|_| sep(e, b':')) {
+                        Some(e2) if end_ok(e2) => Some(e2),
+                        _ => Some(e).filter(|&e| end_ok(e)),
+                    };
+                }
+            }
+        }
+        match found {
+            Some(e) => {
+                spans.push((i, e));
+                i = e;
+            }
+            None => i += 1,
+        }
+    }
+    spans
+}
+
+/// Numbers in `text`, skipping those glued to letters (tickers, labels),
+/// dates and times, and list markers.
 pub fn numbers_in(text: &str) -> Vec<Written> {
     let b = text.as_bytes();
+    let skip = date_time_spans(b);
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if let Some(&(_, e)) = skip.iter().find(|(s, _)| *s == i) {
+            i = e;
+            continue;
+        }
         if !b[i].is_ascii_digit() {
             i += 1;
             continue;
         }
         let glued_before = i > 0 && (b[i - 1].is_ascii_alphabetic() || b[i - 1] == b'_');
-        let start_digits = i;
+        let start = i;
         let mut j = i;
         let mut int_part = String::new();
         // Digits with thousands separators: 1,234,567
@@ -42,7 +108,6 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
                 int_part.push(b[j] as char);
                 j += 1;
             } else if b[j] == b','
-                && j + 3 < b.len() + 1
                 && b.get(j + 1..j + 4)
                     .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
                 && !b.get(j + 4).is_some_and(u8::is_ascii_digit)
@@ -52,7 +117,6 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
                 break;
             }
         }
-        let mut decimals = 0;
         let mut frac = String::new();
         if j + 1 < b.len() && b[j] == b'.' && b[j + 1].is_ascii_digit() {
             j += 1;
@@ -60,11 +124,11 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
                 frac.push(b[j] as char);
                 j += 1;
             }
-            decimals = frac.len() as u32;
         }
         let mut value: f64 = format!("{int_part}.{}", if frac.is_empty() { "0" } else { &frac })
             .parse()
             .unwrap_or(0.0);
+        let mut unit = 10f64.powi(-(frac.len() as i32));
         let mut end = j;
         let mut percent = false;
         let mut scale = 1.0;
@@ -86,34 +150,24 @@ pub fn numbers_in(text: &str) -> Vec<Written> {
             && scale == 1.0
             && end < b.len()
             && (b[end].is_ascii_alphabetic() || b[end] == b'_');
-        // A time (10:30) or a date (2024-07-02) is not a quoted number.
-        let clock_or_date = (end < b.len()
-            && matches!(b[end], b':' | b'-' | b'/')
-            && b.get(end + 1).is_some_and(u8::is_ascii_digit))
-            || (start_digits > 0
-                && matches!(b[start_digits - 1], b':' | b'-' | b'/')
-                && start_digits >= 2
-                && b[start_digits - 2].is_ascii_digit());
         // "1." or "2)" opening a line is a list marker.
-        let line_start = text[..start_digits].rfind('\n').map_or(0, |p| p + 1);
-        let list_marker = text[line_start..start_digits].trim().is_empty()
+        let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+        let list_marker = text[line_start..start].trim().is_empty()
             && frac.is_empty()
             && (b.get(j) == Some(&b'.') || b.get(j) == Some(&b')'))
             && b.get(j + 1).is_none_or(|c| c.is_ascii_whitespace());
-        if !(glued_before || glued_after || clock_or_date || list_marker) {
+        if !(glued_before || glued_after || list_marker) {
             value *= scale;
-            let mut s = start_digits;
-            if s > 0 && b[s - 1] == b'$' {
-                s -= 1;
-            }
+            unit *= scale;
+            let s = if start > 0 && b[start - 1] == b'$' {
+                start - 1
+            } else {
+                start
+            };
             out.push(Written {
                 text: text[s..end].to_string(),
                 value,
-                decimals: if scale > 1.0 {
-                    decimals + scale.log10() as u32
-                } else {
-                    decimals
-                },
+                unit,
                 percent,
             });
         }
@@ -162,19 +216,17 @@ fn loose_numbers(s: &str) -> Vec<f64> {
     out
 }
 
-fn rounds_to(source: f64, written: f64, decimals: u32) -> bool {
-    let unit = 10f64.powi(-(decimals.min(12) as i32));
+fn rounds_to(source: f64, written: f64, unit: f64) -> bool {
     (source.abs() - written).abs() <= unit / 2.0 + written.abs() * 1e-12 + 1e-12
 }
 
 /// Whether `w` is backed by one of `sources`.
 pub fn is_backed(w: &Written, sources: &[f64]) -> bool {
-    if w.decimals == 0 && w.value <= 10.0 && !w.percent {
+    if w.unit == 1.0 && w.value <= 10.0 && !w.percent {
         return true;
     }
     sources.iter().any(|&s| {
-        rounds_to(s, w.value, w.decimals)
-            || (w.percent && rounds_to(s * 100.0, w.value, w.decimals))
+        rounds_to(s, w.value, w.unit) || (w.percent && rounds_to(s * 100.0, w.value, w.unit))
     })
 }
 
@@ -242,6 +294,21 @@ mod tests {
             bad.iter().map(|u| u.text.as_str()).collect::<Vec<_>>(),
             vec!["514.20", "512.5"],
             "514.20 is nowhere; 512.4031 does not round to 512.5"
+        );
+    }
+
+    #[test]
+    fn scaled_numbers_match_at_their_written_precision() {
+        let result = json!({"day_volume": 68840127.0});
+        let (_, bad) = check(
+            "Volume 68.8M today, or 68,840,127 shares; not 69.5M.",
+            &[&result],
+            "",
+        );
+        assert_eq!(
+            bad.iter().map(|u| u.text.as_str()).collect::<Vec<_>>(),
+            vec!["69.5M"],
+            "68.8M rounds from 68,840,127; 69.5M does not"
         );
     }
 

@@ -92,17 +92,26 @@ pub struct AssembledCall {
 #[derive(Debug, Default)]
 pub struct CallAssembler {
     calls: Vec<AssembledCall>,
+    /// Made-up ids (for servers that send none) start with this.
+    prefix: String,
 }
 
 impl CallAssembler {
+    /// `prefix` makes made-up ids unique across rounds (`r2_call_1`).
+    pub fn new(prefix: &str) -> CallAssembler {
+        CallAssembler {
+            calls: Vec::new(),
+            prefix: prefix.to_string(),
+        }
+    }
+
     pub fn push(&mut self, d: &ToolCallDelta) {
         let id = d.id.as_deref().filter(|s| !s.is_empty());
-        let pos = match id {
-            Some(id) => self.calls.iter().position(|c| c.id == id),
-            None => d
-                .index
-                .and_then(|i| self.calls.iter().rposition(|c| c.index == Some(i)))
-                .or_else(|| self.calls.len().checked_sub(1)),
+        let pos = match (id, d.index) {
+            (Some(id), _) => self.calls.iter().position(|c| c.id == id),
+            // No id: a new index is a new call.
+            (None, Some(i)) => self.calls.iter().rposition(|c| c.index == Some(i)),
+            (None, None) => self.calls.len().checked_sub(1),
         };
         let pos = match pos {
             Some(p) => p,
@@ -110,7 +119,7 @@ impl CallAssembler {
                 self.calls.push(AssembledCall {
                     id: id
                         .map(str::to_string)
-                        .unwrap_or_else(|| format!("call_{}", self.calls.len() + 1)),
+                        .unwrap_or_else(|| format!("{}call_{}", self.prefix, self.calls.len() + 1)),
                     index: d.index,
                     name: String::new(),
                     arguments: String::new(),
@@ -242,7 +251,11 @@ impl LlmClient {
                 Err(_) => Some((Err(LlmError::Timeout(timeout.as_secs())), None)),
                 Ok(None) => None,
                 Ok(Some(Ok(c))) => Some((Ok(c), Some(inner))),
-                Ok(Some(Err(e))) => Some((Err(map_err(e)), None)),
+                // A frame that does not parse is reported and the stream goes on.
+                Ok(Some(Err(e))) => match map_err(e) {
+                    bad @ LlmError::BadChunk(_) => Some((Err(bad), Some(inner))),
+                    other => Some((Err(other), None)),
+                },
             }
         });
         Ok(Box::pin(s))
@@ -271,7 +284,7 @@ mod tests {
 
     #[test]
     fn fragments_assemble_by_index_as_openai_sends_them() {
-        let mut a = CallAssembler::default();
+        let mut a = CallAssembler::new("");
         a.push(&delta(Some(0), Some("call_a"), Some("get_quote"), ""));
         a.push(&delta(Some(1), Some("call_b"), Some("get_key_levels"), ""));
         a.push(&delta(Some(0), None, None, "{\"sym"));
@@ -288,7 +301,7 @@ mod tests {
 
     #[test]
     fn calls_keyed_by_id_with_a_reused_index_stay_apart() {
-        let mut a = CallAssembler::default();
+        let mut a = CallAssembler::new("");
         a.push(&delta(
             Some(0),
             Some("x1"),
@@ -306,6 +319,29 @@ mod tests {
         assert_eq!(calls.len(), 2, "a new id is a new call even at index 0");
         assert_eq!(calls[0].name, "get_quote", "a repeated name is not doubled");
         assert_eq!(calls[0].arguments, r#"{"symbol":"SPY"}"#);
+        assert_eq!(calls[1].arguments, r#"{"symbol":"QQQ"}"#);
+    }
+
+    #[test]
+    fn calls_without_ids_are_told_apart_by_index() {
+        let mut a = CallAssembler::new("r1_");
+        a.push(&delta(
+            Some(0),
+            None,
+            Some("get_quote"),
+            "{\"symbol\":\"SPY\"}",
+        ));
+        a.push(&delta(
+            Some(1),
+            None,
+            Some("get_key_levels"),
+            "{\"symbol\":",
+        ));
+        a.push(&delta(Some(1), None, None, "\"QQQ\"}"));
+        let calls = a.finish();
+        assert_eq!(calls.len(), 2, "index 1 is a second call: {calls:?}");
+        assert_eq!(calls[0].id, "r1_call_1", "made-up ids carry the round");
+        assert_eq!(calls[1].name, "get_key_levels");
         assert_eq!(calls[1].arguments, r#"{"symbol":"QQQ"}"#);
     }
 

@@ -53,15 +53,33 @@ pub struct ActiveChats {
     by_session: Mutex<HashMap<i64, watch::Sender<bool>>>,
 }
 
+/// A session's answer in progress; dropping it (also on a panic) frees the session.
+struct Claim<'a> {
+    chats: &'a ActiveChats,
+    session: i64,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.chats.release(self.session);
+    }
+}
+
 impl ActiveChats {
-    fn claim(&self, session: i64) -> Option<watch::Receiver<bool>> {
+    fn claim(&self, session: i64) -> Option<(Claim<'_>, watch::Receiver<bool>)> {
         let mut m = self.by_session.lock().unwrap_or_else(|p| p.into_inner());
         if m.contains_key(&session) {
             return None;
         }
         let (tx, rx) = watch::channel(false);
         m.insert(session, tx);
-        Some(rx)
+        Some((
+            Claim {
+                chats: self,
+                session,
+            },
+            rx,
+        ))
     }
 
     fn release(&self, session: i64) {
@@ -131,6 +149,10 @@ struct Turn {
     /// Tool results and cards held back until the end (progressive flag off).
     held: Vec<ChatEvent>,
     progressive: bool,
+    /// Tools before this index ran in an earlier turn (a continued answer).
+    tools_base: usize,
+    /// The first round number of this turn.
+    round_base: u32,
 }
 
 impl Turn {
@@ -401,14 +423,11 @@ impl Engine {
                 vec![],
             ),
         };
-        let Some(cancel) = self.chats.claim(session_id) else {
+        let Some((_claim, cancel)) = self.chats.claim(session_id) else {
             return Err(ChatError::Busy(session_id).into());
         };
-        let res = self
-            .chat_turn(session_id, prompt, history, None, cancel, &sink)
-            .await;
-        self.chats.release(session_id);
-        res
+        self.chat_turn(session_id, prompt, history, None, cancel, &sink)
+            .await
     }
 
     /// Continues an interrupted or stopped answer where it broke off: the new
@@ -419,6 +438,14 @@ impl Engine {
         sink: impl ChatSink,
     ) -> Result<ChatEvent, EngineError> {
         let db = self.db();
+        let session_id = db
+            .chat_message(message_id)?
+            .ok_or(ChatError::NoMessage(message_id))?
+            .session_id;
+        let Some((_claim, cancel)) = self.chats.claim(session_id) else {
+            return Err(ChatError::Busy(session_id).into());
+        };
+        // Read again now that nothing else can append to it.
         let msg = db
             .chat_message(message_id)?
             .ok_or(ChatError::NoMessage(message_id))?;
@@ -444,15 +471,9 @@ impl Engine {
             .find(|m| m.role == Role::User)
             .map(|m| m.content.clone())
             .unwrap_or_default();
-        let Some(cancel) = self.chats.claim(msg.session_id) else {
-            return Err(ChatError::Busy(msg.session_id).into());
-        };
         let history = session.messages[..pos].to_vec();
-        let res = self
-            .chat_turn(msg.session_id, prompt, history, Some(msg), cancel, &sink)
-            .await;
-        self.chats.release(session.session.id);
-        res
+        self.chat_turn(msg.session_id, prompt, history, Some(msg), cancel, &sink)
+            .await
     }
 
     async fn chat_turn(
@@ -508,7 +529,11 @@ impl Engine {
             last_persist: Instant::now(),
             held: vec![],
             progressive: self.stream_progressive_functions(),
+            tools_base: 0,
+            round_base: 0,
         };
+        turn.tools_base = turn.tools.len();
+        turn.round_base = turn.tools.iter().map(|t| t.round + 1).max().unwrap_or(0);
         self.persist(&turn, MessageStatus::Streaming);
         sink(ChatEvent::Started {
             session_id,
@@ -525,8 +550,8 @@ impl Engine {
                         messages.extend(history_messages(&history));
                         match &resume {
                             None => messages.push(json!({"role": "user", "content": prompt})),
+                            // The question is the last of `history`; then what was said.
                             Some(m) => {
-                                messages.push(json!({"role": "user", "content": prompt}));
                                 messages.extend(history_messages(std::slice::from_ref(m)));
                                 messages.push(json!({"role": "user", "content": "Continue your previous answer exactly where it stopped. Do not repeat what you already wrote."}));
                             }
@@ -548,11 +573,13 @@ impl Engine {
         }
         let results: Vec<Value> = turn.tools.iter().filter_map(|t| t.result.clone()).collect();
         let refs: Vec<&Value> = results.iter().collect();
+        // The user's words, and the date and time the system prompt gave the model.
+        let system = system_prompt(self);
         let history_user: String = history
             .iter()
             .filter(|m| m.role == Role::User)
             .map(|m| m.content.as_str())
-            .chain(std::iter::once(prompt.as_str()))
+            .chain([prompt.as_str(), system.as_str()])
             .collect::<Vec<_>>()
             .join("\n");
         // Earlier answers' tool results back numbers quoted again.
@@ -659,7 +686,7 @@ impl Engine {
                 attrs: json!({"mode": turn.meta["mode"], "session": turn.session_id}),
             });
         }
-        for t in &turn.tools {
+        for t in &turn.tools[turn.tools_base.min(turn.tools.len())..] {
             if let Some(ms) = t.ms {
                 rows.push(Metric {
                     ts_ms: now,
@@ -784,6 +811,7 @@ impl Engine {
         let defs = tools::definitions();
         for round in 0..=MAX_TOOL_ROUNDS {
             turn.rounds += 1;
+            let round_no = turn.round_base + round;
             sink(status(
                 if round == 0 {
                     Phase::Thinking
@@ -797,7 +825,14 @@ impl Engine {
             let (text, calls) = loop {
                 attempt += 1;
                 match self
-                    .model_round(client, &messages, allow_tools.then_some(&defs), turn, sink)
+                    .model_round(
+                        client,
+                        &messages,
+                        allow_tools.then_some(&defs),
+                        round_no,
+                        turn,
+                        sink,
+                    )
                     .await
                 {
                     Ok(r) => break r,
@@ -820,9 +855,28 @@ impl Engine {
             if calls.is_empty() {
                 return Ending::Complete;
             }
+            if !allow_tools {
+                // Offered no tools and still asked for some: what it wrote is the answer.
+                tracing::warn!(target: "chat", calls = calls.len(), "the model asked for tools after the last tool round; ignored");
+                return if turn.content.trim().is_empty() {
+                    Ending::Failed(format!(
+                        "the model asked for more tools after {MAX_TOOL_ROUNDS} rounds and gave no answer"
+                    ))
+                } else {
+                    Ending::Complete
+                };
+            }
+            // Ids must be unique in the conversation (some servers reuse them every round).
             let calls: Vec<(String, String, String)> = calls
                 .into_iter()
-                .map(|c| (c.id, c.name, c.arguments))
+                .map(|c| {
+                    let id = if turn.tools.iter().any(|t| t.id == c.id) {
+                        format!("{}_r{round_no}", c.id)
+                    } else {
+                        c.id
+                    };
+                    (id, c.name, c.arguments)
+                })
                 .collect();
             messages.push(json!({
                 "role": "assistant",
@@ -831,7 +885,7 @@ impl Engine {
                     "id": id, "type": "function", "function": {"name": name, "arguments": args}
                 })).collect::<Vec<_>>(),
             }));
-            let results = self.run_tools(calls, round, turn, sink).await;
+            let results = self.run_tools(calls, round_no, turn, sink).await;
             for (id, r) in results {
                 messages
                     .push(json!({"role": "tool", "tool_call_id": id, "content": r.to_string()}));
@@ -847,6 +901,7 @@ impl Engine {
         client: &LlmClient,
         messages: &[Value],
         tools: Option<&Value>,
+        round: u32,
         turn: &mut Turn,
         sink: DynSink<'_>,
     ) -> Result<(String, Vec<llm::AssembledCall>), (LlmError, bool)> {
@@ -855,7 +910,7 @@ impl Engine {
             .await
             .map_err(|e| (e, false))?;
         let mut text = String::new();
-        let mut calls = CallAssembler::default();
+        let mut calls = CallAssembler::new(&format!("r{round}_"));
         let mut writing = false;
         while let Some(item) = stream.next().await {
             let chunk = match item {
@@ -909,39 +964,38 @@ impl Engine {
                 )
             }
             offline::Plan::Calls(calls) => {
-                let round = 0;
-                let (reused, fresh): (Vec<_>, Vec<_>) = if resuming {
-                    (turn.tools.clone(), vec![])
-                } else {
-                    (vec![], calls.clone())
-                };
-                let ids: Vec<(String, String, String)> = fresh
+                // A continued answer reuses the calls that finished; the rest run now.
+                turn.tools.retain(|t| t.result.is_some());
+                turn.tools_base = turn.tools.len();
+                let mut results: Vec<Option<(String, Value)>> = calls
                     .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
+                    .map(|c| {
+                        turn.tools
+                            .iter()
+                            .find(|t| t.name == c.name && t.arguments == c.arguments)
+                            .map(|t| (t.name.clone(), t.result.clone().unwrap_or(Value::Null)))
+                    })
+                    .collect();
+                let missing: Vec<usize> =
+                    (0..calls.len()).filter(|&i| results[i].is_none()).collect();
+                let ids: Vec<(String, String, String)> = missing
+                    .iter()
+                    .map(|&i| {
                         (
-                            format!("offline_{}_{}", turn.message_id, i + 1),
-                            c.name.to_string(),
-                            c.arguments.to_string(),
+                            format!("offline_{}_{}", turn.message_id, turn.tools.len() + i + 1),
+                            calls[i].name.to_string(),
+                            calls[i].arguments.to_string(),
                         )
                     })
                     .collect();
-                let results: Vec<(String, Value)> = if resuming {
-                    reused
-                        .iter()
-                        .map(|t| (t.name.clone(), t.result.clone().unwrap_or(Value::Null)))
-                        .collect()
-                } else {
-                    let names: Vec<String> = ids.iter().map(|c| c.1.clone()).collect();
-                    let r = self.run_tools(ids, round, turn, sink).await;
-                    names
-                        .into_iter()
-                        .zip(r.into_iter().map(|(_, v)| v))
-                        .collect()
-                };
+                let ran = self.run_tools(ids, turn.round_base, turn, sink).await;
+                for (&i, (_, v)) in missing.iter().zip(ran) {
+                    results[i] = Some((calls[i].name.to_string(), v));
+                }
                 sink(status(Phase::Analyzing, None));
                 let parts: Vec<String> = results
                     .iter()
+                    .flatten()
                     .map(|(name, r)| offline::describe(name, r))
                     .filter(|s| !s.is_empty())
                     .collect();

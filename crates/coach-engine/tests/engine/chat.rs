@@ -417,6 +417,7 @@ async fn a_server_that_reuses_the_index_and_sends_empty_finish_reasons_is_unders
             Quirks {
                 reuse_index: true,
                 empty_finish_reason: true,
+                no_ids: false,
             },
         )],
         &[],
@@ -638,15 +639,11 @@ async fn a_slow_first_token_is_waited_for_within_the_timeout_and_a_silent_server
     );
 }
 
-#[tokio::test]
-async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
-    let (_sim, _dir, engine) = scripted(
-        vec![Reply::text(&"word ".repeat(200), 200)
-            .delayed(Duration::ZERO, Duration::from_millis(20))],
-        &[],
-    )
-    .await;
-    let engine = Arc::new(engine);
+type Answer = tokio::task::JoinHandle<Result<ChatEvent, coach_engine::EngineError>>;
+
+/// Starts a slow answer in the background; returns it, its events, and its
+/// session once `min_tokens` tokens have arrived.
+async fn answer_in_background(engine: &Arc<Engine>, min_tokens: usize) -> (Answer, Events, i64) {
     let (events, sink) = recorder();
     let e2 = engine.clone();
     let task = tokio::spawn(async move {
@@ -660,22 +657,33 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
         .await
     });
     let session = loop {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         let evs = events.lock().unwrap().clone();
         let started = evs.iter().find_map(|e| match e {
             ChatEvent::Started { session_id, .. } => Some(*session_id),
             _ => None,
         });
-        if let (Some(s), true) = (
-            started,
-            evs.iter()
-                .filter(|e| matches!(e, ChatEvent::Token { .. }))
-                .count()
-                >= 5,
-        ) {
+        let tokens = evs
+            .iter()
+            .filter(|e| matches!(e, ChatEvent::Token { .. }))
+            .count();
+        if let (Some(s), true) = (started, tokens >= min_tokens) {
             break s;
         }
     };
+    (task, events, session)
+}
+
+#[tokio::test]
+async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
+    let (_sim, _dir, engine) = scripted(
+        vec![Reply::text(&"word ".repeat(200), 200)
+            .delayed(Duration::ZERO, Duration::from_millis(20))],
+        &[],
+    )
+    .await;
+    let engine = Arc::new(engine);
+    let (task, events, session) = answer_in_background(&engine, 5).await;
     // Written as it streams: the stored message already holds some of the text.
     let mid = loop {
         let m = engine.chat_session(session).unwrap().messages[1].clone();
@@ -738,7 +746,7 @@ async fn with_the_progressive_flag_off_results_and_cards_arrive_with_the_end() {
 
 #[tokio::test]
 async fn the_tool_loop_is_bounded_and_the_last_request_offers_no_tools() {
-    let calls: Vec<Reply> = (0..MAX_TOOL_ROUNDS + 2)
+    let mut replies: Vec<Reply> = (0..MAX_TOOL_ROUNDS)
         .map(|i| {
             Reply::tool_calls(
                 &[Call::new(&format!("r{i}"), "get_market_status", "{}")],
@@ -747,8 +755,14 @@ async fn the_tool_loop_is_bounded_and_the_last_request_offers_no_tools() {
             )
         })
         .collect();
-    let (sim, _dir, engine) = scripted(calls, &[]).await;
-    let (_, last) = ask(&engine, None, "loop forever").await;
+    replies.push(Reply::text("The market is open.", 3));
+    let (sim, _dir, engine) = scripted(replies, &[]).await;
+    let (evs, last) = ask(&engine, None, "loop forever").await;
+    assert_eq!(
+        text(&evs),
+        "The market is open.",
+        "the last request answers in text"
+    );
     let reqs = sim.requests();
     assert_eq!(
         reqs.len() as u32,
@@ -845,4 +859,149 @@ async fn bad_requests_are_refused_by_name() {
     let (_, sink) = recorder();
     let e = engine.chat_continue(12345, sink).await.unwrap_err();
     assert!(e.to_string().contains("no message 12345"), "{e}");
+}
+
+#[tokio::test]
+async fn a_frame_that_does_not_parse_is_skipped_and_the_answer_goes_on() {
+    let mut events = match Reply::text("SPY is holding the level.", 5) {
+        Reply::Sse { events, .. } => events,
+        _ => unreachable!("text is a stream"),
+    };
+    events.insert(3, "{not json".to_string());
+    let reply = Reply::Sse {
+        events,
+        first_delay: Duration::ZERO,
+        delay: Duration::ZERO,
+        drop_after: None,
+    };
+    let (_sim, _dir, engine) = scripted(vec![reply], &[]).await;
+    let (evs, last) = ask(&engine, None, "SPY?").await;
+    assert_complete(&last);
+    assert_eq!(
+        text(&evs),
+        "SPY is holding the level.",
+        "every good fragment arrives; the bad one is skipped"
+    );
+}
+
+#[tokio::test]
+async fn parallel_calls_without_ids_are_told_apart_by_index() {
+    let (_sim, _dir, engine) = scripted(
+        vec![Reply::tool_calls(
+            &[
+                Call::new("", "get_quote", r#"{"symbol":"SPY"}"#),
+                Call::new("", "get_key_levels", r#"{"symbol":"QQQ"}"#),
+            ],
+            4,
+            Quirks {
+                no_ids: true,
+                ..Quirks::default()
+            },
+        )],
+        &[],
+    )
+    .await;
+    let (evs, last) = ask(&engine, None, "SPY and QQQ").await;
+    assert_complete(&last);
+    let results = tool_results(&evs);
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| r.0.as_str())
+            .collect::<Vec<_>>()
+            .len(),
+        2
+    );
+    assert!(results.iter().all(|r| r.1), "both ran: {results:?}");
+    let ids: Vec<String> = evs
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::ToolCall { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, vec!["r0_call_1", "r0_call_2"], "made-up ids, unique");
+}
+
+#[tokio::test]
+async fn a_model_that_only_asks_for_tools_ends_in_an_error_not_a_blank_answer() {
+    let calls: Vec<Reply> = (0..MAX_TOOL_ROUNDS + 1)
+        .map(|_| {
+            Reply::tool_calls(
+                &[Call::new("same_id", "get_market_status", "{}")],
+                1,
+                Quirks::default(),
+            )
+        })
+        .collect();
+    let (_sim, _dir, engine) = scripted(calls, &[]).await;
+    let (evs, last) = ask(&engine, None, "loop").await;
+    match &last {
+        ChatEvent::Error {
+            message,
+            partial_saved,
+            ..
+        } => {
+            assert!(message.contains("gave no answer"), "{message}");
+            assert!(!partial_saved);
+        }
+        other => panic!("{other:?}"),
+    }
+    let ids: Vec<String> = evs
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::ToolCall { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "a reused id gets a round suffix: {ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_answer() {
+    let (_sim, _dir, engine) = scripted(
+        vec![Reply::text(&"slow ".repeat(100), 100)
+            .delayed(Duration::ZERO, Duration::from_millis(20))],
+        &[],
+    )
+    .await;
+    let engine = Arc::new(engine);
+    let (task, _events, session) = answer_in_background(&engine, 0).await;
+    let (_, sink) = recorder();
+    let busy = engine
+        .chat(
+            ChatRequest {
+                session_id: Some(session),
+                prompt: "and now?".into(),
+            },
+            sink,
+        )
+        .await
+        .unwrap_err();
+    assert!(busy.to_string().contains("already streaming"), "{busy}");
+    engine.chat_delete(session).unwrap();
+    let last = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("deleting stops the answer")
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            last,
+            ChatEvent::Done {
+                status: MessageStatus::Cancelled,
+                ..
+            }
+        ),
+        "{last:?}"
+    );
+    assert!(engine.chat_session(session).is_err(), "the session is gone");
+    assert!(engine.chat_sessions(10).unwrap().is_empty());
 }
