@@ -113,7 +113,9 @@ describe("the live chart", () => {
         next();`,
       args: [steps],
     });
-    assert.ok(elapsed < 2000, `12 switches took ${elapsed.toFixed(0)} ms`);
+    // The pace of this script, not a speed target of the app: 90 ms apart means the
+    // loads overlap. A busy CI webview delays the timers, so allow for it.
+    assert.ok(elapsed < 6000, `the 12 switches were issued in quick succession (${elapsed.toFixed(0)} ms)`);
     const s = await chartReady(app, "QQQ", "15m");
     // Give any superseded answer time to arrive; it must not replace the last choice.
     await new Promise((r) => setTimeout(r, 1500));

@@ -134,9 +134,20 @@ enum OptionsCommand {
     /// {"kind":"call"|"put","spot","strike","years","rate","dividend","vol"} per line,
     /// writes {"price","delta","gamma","theta","vega","rho"} (theta per day, vega and rho per point).
     Price,
-    /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
+        /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
     /// per line, writes {"iv":σ} or {"iv":null,"error":"..."}.
     Iv,
+    /// One expiration's chain from the market (default: the nearest): calls and puts
+    /// by strike with bid/ask/mid/last/volume/OI, IV and Greeks (computed when the
+    /// provider sends none), the expected move.
+    Chain {
+        symbol: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        expiration: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -283,7 +294,20 @@ async fn run(cli: Cli) -> ExitCode {
         } => stream(opts, &symbols, &timeframe, duration).await,
         Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
         Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
-        Command::Options { command } => options_lines(command),
+                Command::Options {
+            command:
+                OptionsCommand::Chain {
+                    symbol,
+                    expiration,
+                    json,
+                },
+        } => options_chain(opts, &symbol, expiration.as_deref(), json).await,
+        Command::Options {
+            command: OptionsCommand::Price,
+        } => options_lines(LineKind::Price),
+        Command::Options {
+            command: OptionsCommand::Iv,
+        } => options_lines(LineKind::Iv),
         Command::Levels { symbol, at, json } => levels(opts, &symbol, at.as_deref(), json).await,
         Command::Chat {
             prompt,
@@ -593,20 +617,27 @@ impl OptionLine {
 
 /// Answers one line of `coach options price|iv`; a bad line is an error
 /// object, never the end of the run.
-fn option_answer(command: &OptionsCommand, line: &str) -> serde_json::Value {
+/// The line-by-line option commands.
+#[derive(Clone, Copy)]
+enum LineKind {
+    Price,
+    Iv,
+}
+
+fn option_answer(command: &LineKind, line: &str) -> serde_json::Value {
     use coach_core::options::{bsm, implied_vol};
     let input: OptionLine = match serde_json::from_str(line) {
         Ok(v) => v,
         Err(e) => {
             let e = format!("invalid input line: {e}");
             return match command {
-                OptionsCommand::Price => serde_json::json!({"error": e}),
-                OptionsCommand::Iv => serde_json::json!({"iv": null, "error": e}),
+                LineKind::Price => serde_json::json!({"error": e}),
+                LineKind::Iv => serde_json::json!({"iv": null, "error": e}),
             };
         }
     };
     match command {
-        OptionsCommand::Price => match input.vol {
+        LineKind::Price => match input.vol {
             None => serde_json::json!({"error": "missing field `vol`"}),
             Some(vol) => match bsm(&input.contract(), vol) {
                 Ok(g) => {
@@ -615,7 +646,7 @@ fn option_answer(command: &OptionsCommand, line: &str) -> serde_json::Value {
                 Err(e) => serde_json::json!({"error": e.to_string()}),
             },
         },
-        OptionsCommand::Iv => match input.price {
+        LineKind::Iv => match input.price {
             None => serde_json::json!({"iv": null, "error": "missing field `price`"}),
             Some(price) => match implied_vol(&input.contract(), price) {
                 Ok(iv) => serde_json::json!({"iv": iv}),
@@ -625,7 +656,65 @@ fn option_answer(command: &OptionsCommand, line: &str) -> serde_json::Value {
     }
 }
 
-fn options_lines(command: OptionsCommand) -> anyhow::Result<()> {
+async fn options_chain(
+    opts: EngineOptions,
+    symbol: &str,
+    expiration: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let exp = expiration
+        .map(|d| parse_day(d, "--expiration"))
+        .transpose()?;
+    let engine = Engine::start(opts).await?;
+    let c = engine.options_chain(symbol, exp).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&c)?)?;
+        return Ok(());
+    }
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let px = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
+    let dl = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:+.2}"));
+    writeln!(
+        out,
+        "{} options expiring {} · spot {:.2} · {} contracts ({} with IV/Greeks computed here)",
+        c.symbol, c.expiration, c.spot, c.contracts, c.computed
+    )?;
+    if let Some(m) = &c.expected_move {
+        writeln!(
+            out,
+            "expected move ±{:.2} ({:.2}%) from the {} straddle: {:.2} – {:.2}",
+            m.straddle,
+            m.fraction * 100.0,
+            m.strike,
+            m.low,
+            m.high
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>8} {:>8} {:>7} {:>6} │ {:>8} │ {:>8} {:>8} {:>7} {:>6}",
+        "call bid", "ask", "IV", "Δ", "strike", "put bid", "ask", "IV", "Δ"
+    )?;
+    for r in &c.rows {
+        let side = |q: &Option<coach_engine::options_chain::OptionQuote>| match q {
+            Some(q) => (px(q.bid), px(q.ask), pct(q.iv), dl(q.delta)),
+            None => ("".into(), "".into(), "".into(), "".into()),
+        };
+        let (cb, ca, civ, cd) = side(&r.call);
+        let (pb, pa, piv, pd) = side(&r.put);
+        let atm = if c.atm_strike == Some(r.strike) { "*" } else { " " };
+        writeln!(
+            out,
+            "{cb:>8} {ca:>8} {civ:>7} {cd:>6} │ {:>7.2}{atm} │ {pb:>8} {pa:>8} {piv:>7} {pd:>6}",
+            r.strike
+        )?;
+    }
+    writeln!(out, "expirations: {}", c.expirations.join(" "))?;
+    Ok(())
+}
+
+fn options_lines(command: LineKind) -> anyhow::Result<()> {
     use std::io::BufRead;
     let stdin = std::io::stdin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

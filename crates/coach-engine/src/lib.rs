@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod ipc;
 pub mod levels;
 pub mod market;
+pub mod options_chain;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

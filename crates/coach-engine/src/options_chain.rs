@@ -1,0 +1,502 @@
+//! Options chains from the provider (Massive's option-chain snapshot, or the
+//! demo market speaking it): expirations, one expiration's calls and puts by
+//! strike with bid/ask/mid/last/volume/open interest, implied volatility and
+//! Greeks — computed here with the core's BSM and IV solver when the provider
+//! sends none (`greeks: {}` happens) — moneyness, and the expected move from
+//! the at-the-money straddle.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::America::New_York;
+use coach_core::options::{bsm, implied_vol, Contract, OptionKind};
+use coach_core::{calendar, Symbol};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::market::rest::RestError;
+use crate::Engine;
+
+/// The risk-free rate used where the provider gives no IV or Greeks (a
+/// continuously compounded annual rate; the dividend yield is taken as 0).
+pub const DEFAULT_RATE: f64 = 0.045;
+/// Pages of 250 contracts followed at most for one expiration.
+const MAX_PAGES: usize = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error(transparent)]
+    Symbol(#[from] coach_core::SymbolError),
+    #[error(transparent)]
+    Provider(#[from] RestError),
+    #[error("{symbol} has no listed options")]
+    NoOptions { symbol: String },
+    #[error("{symbol} has no expiration on {date}; the nearest are {nearest}")]
+    NoSuchExpiration {
+        symbol: String,
+        date: NaiveDate,
+        nearest: String,
+    },
+    #[error("the provider sent no price for {symbol}")]
+    NoSpot { symbol: String },
+}
+
+/// One contract's market and model numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OptionQuote {
+    /// OCC ticker, e.g. `O:SPY240705C00550000`.
+    pub ticker: String,
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    /// (bid + ask) / 2 when both are quoted.
+    pub mid: Option<f64>,
+    pub last: Option<f64>,
+    pub volume: Option<f64>,
+    pub open_interest: Option<f64>,
+    /// Annualised, 0.25 = 25 %.
+    pub iv: Option<f64>,
+    pub delta: Option<f64>,
+    pub gamma: Option<f64>,
+    /// Per calendar day.
+    pub theta: Option<f64>,
+    /// Per volatility point.
+    pub vega: Option<f64>,
+    /// IV and Greeks were computed here because the provider sent none.
+    pub computed: bool,
+    pub in_the_money: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChainRow {
+    pub strike: f64,
+    pub call: Option<OptionQuote>,
+    pub put: Option<OptionQuote>,
+}
+
+/// The market's one-standard-deviation-ish move to expiration, priced by the
+/// at-the-money straddle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ExpectedMove {
+    pub strike: f64,
+    /// Call mid + put mid at `strike`.
+    pub straddle: f64,
+    /// `straddle / spot`, as a fraction.
+    pub fraction: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OptionsChain {
+    pub symbol: String,
+    /// YYYY-MM-DD.
+    pub expiration: String,
+    /// Every listed expiration, nearest first.
+    pub expirations: Vec<String>,
+    pub spot: f64,
+    #[ts(type = "number")]
+    pub as_of_ms: i64,
+    /// Years to the expiration's closing bell.
+    pub years: f64,
+    pub rate: f64,
+    /// The strike nearest the spot.
+    pub atm_strike: Option<f64>,
+    pub expected_move: Option<ExpectedMove>,
+    /// Ascending by strike.
+    pub rows: Vec<ChainRow>,
+    /// How many contracts had IV/Greeks computed here.
+    pub computed: u32,
+    pub contracts: u32,
+}
+
+/// Years from `now` to the closing bell of `expiration` (at least a minute).
+pub fn years_to_expiry(now: DateTime<Utc>, expiration: NaiveDate) -> f64 {
+    let close = calendar::session(expiration)
+        .ok()
+        .flatten()
+        .map(|s| s.close)
+        .unwrap_or_else(|| {
+            calendar::midnight_ny(expiration + chrono::Duration::days(1))
+                .checked_sub(8 * 3_600_000)
+                .and_then(DateTime::<Utc>::from_timestamp_millis)
+                .unwrap_or(now)
+        });
+    ((close - now).num_milliseconds() as f64 / (365.0 * 86_400_000.0)).max(1.0 / (365.0 * 1440.0))
+}
+
+fn num(v: &Value, path: &[&str]) -> Option<f64> {
+    let mut v = v;
+    for p in path {
+        v = v.get(p)?;
+    }
+    v.as_f64().filter(|x| x.is_finite())
+}
+
+/// Fills IV and Greeks from the market price when the provider sent none.
+/// Returns whether it computed them.
+pub fn complete_quote(q: &mut OptionQuote, kind: OptionKind, spot: f64, strike: f64, years: f64, rate: f64) -> bool {
+    let has_greeks = q.delta.is_some() && q.gamma.is_some() && q.theta.is_some() && q.vega.is_some();
+    if q.iv.is_some() && has_greeks {
+        return false;
+    }
+    let price = q
+        .mid
+        .filter(|m| *m > 0.0)
+        .or(q.last.filter(|l| *l > 0.0));
+    let Some(price) = price else {
+        return false;
+    };
+    let c = Contract {
+        kind,
+        spot,
+        strike,
+        years,
+        rate,
+        dividend: 0.0,
+    };
+    let iv = match q.iv {
+        Some(iv) => iv,
+        None => match implied_vol(&c, price) {
+            Ok(iv) => iv,
+            Err(_) => return false,
+        },
+    };
+    let Ok(g) = bsm(&c, iv) else {
+        return false;
+    };
+    q.iv = Some(iv);
+    q.delta = Some(g.delta);
+    q.gamma = Some(g.gamma);
+    q.theta = Some(g.theta);
+    q.vega = Some(g.vega);
+    q.computed = true;
+    true
+}
+
+/// Greeks of every quote again at a new spot (same IVs): what a chain needs
+/// when the underlying moves.
+pub fn reprice(chain: &mut OptionsChain, spot: f64) {
+    chain.spot = spot;
+    for row in &mut chain.rows {
+        for (q, kind) in [(&mut row.call, OptionKind::Call), (&mut row.put, OptionKind::Put)] {
+            let Some(q) = q.as_mut() else { continue };
+            q.in_the_money = match kind {
+                OptionKind::Call => row.strike < spot,
+                OptionKind::Put => row.strike > spot,
+            };
+            let Some(iv) = q.iv else { continue };
+            let c = Contract {
+                kind,
+                spot,
+                strike: row.strike,
+                years: chain.years,
+                rate: chain.rate,
+                dividend: 0.0,
+            };
+            if let Ok(g) = bsm(&c, iv) {
+                q.delta = Some(g.delta);
+                q.gamma = Some(g.gamma);
+                q.theta = Some(g.theta);
+                q.vega = Some(g.vega);
+            }
+        }
+    }
+    finish(chain);
+}
+
+/// ATM strike and expected move.
+fn finish(chain: &mut OptionsChain) {
+    let spot = chain.spot;
+    chain.atm_strike = chain
+        .rows
+        .iter()
+        .map(|r| r.strike)
+        .min_by(|a, b| (a - spot).abs().total_cmp(&(b - spot).abs()));
+    // The straddle at the nearest strike that has both mids.
+    chain.expected_move = chain
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let c = r.call.as_ref()?.mid?;
+            let p = r.put.as_ref()?.mid?;
+            Some((r.strike, c + p))
+        })
+        .min_by(|a, b| (a.0 - spot).abs().total_cmp(&(b.0 - spot).abs()))
+        .map(|(strike, straddle)| ExpectedMove {
+            strike,
+            straddle,
+            fraction: straddle / spot,
+            low: spot - straddle,
+            high: spot + straddle,
+        });
+}
+
+/// Builds the chain from the provider's snapshot results for one expiration.
+pub fn build_chain(
+    symbol: &str,
+    expiration: NaiveDate,
+    expirations: Vec<String>,
+    results: &[Value],
+    now: DateTime<Utc>,
+    rate: f64,
+) -> Result<OptionsChain, ChainError> {
+    let spot = results
+        .iter()
+        .find_map(|r| num(r, &["underlying_asset", "price"]))
+        .ok_or_else(|| ChainError::NoSpot {
+            symbol: symbol.to_string(),
+        })?;
+    let years = years_to_expiry(now, expiration);
+    let mut by_strike: BTreeMap<i64, ChainRow> = BTreeMap::new();
+    let mut computed = 0;
+    let mut contracts = 0;
+    for r in results {
+        let d = &r["details"];
+        let Some(strike) = num(d, &["strike_price"]) else { continue };
+        let kind = match d["contract_type"].as_str() {
+            Some("call") => OptionKind::Call,
+            Some("put") => OptionKind::Put,
+            _ => continue,
+        };
+        if d["expiration_date"].as_str() != Some(&expiration.to_string()) {
+            continue;
+        }
+        let bid = num(r, &["last_quote", "bid"]);
+        let ask = num(r, &["last_quote", "ask"]);
+        let mid = match (bid, ask) {
+            (Some(b), Some(a)) if a >= b && a > 0.0 => Some((a + b) / 2.0),
+            _ => num(r, &["last_quote", "midpoint"]),
+        };
+        let g = &r["greeks"];
+        let mut q = OptionQuote {
+            ticker: d["ticker"].as_str().unwrap_or_default().to_string(),
+            bid,
+            ask,
+            mid,
+            last: num(r, &["last_trade", "price"]).or(num(r, &["day", "close"])),
+            volume: num(r, &["day", "volume"]),
+            open_interest: num(r, &["open_interest"]),
+            iv: num(r, &["implied_volatility"]).filter(|v| *v > 0.0),
+            delta: num(g, &["delta"]),
+            gamma: num(g, &["gamma"]),
+            theta: num(g, &["theta"]),
+            vega: num(g, &["vega"]),
+            computed: false,
+            in_the_money: match kind {
+                OptionKind::Call => strike < spot,
+                OptionKind::Put => strike > spot,
+            },
+        };
+        if complete_quote(&mut q, kind, spot, strike, years, rate) {
+            computed += 1;
+        }
+        contracts += 1;
+        let key = (strike * 1000.0).round() as i64;
+        let row = by_strike.entry(key).or_insert(ChainRow {
+            strike,
+            call: None,
+            put: None,
+        });
+        match kind {
+            OptionKind::Call => row.call = Some(q),
+            OptionKind::Put => row.put = Some(q),
+        }
+    }
+    let mut chain = OptionsChain {
+        symbol: symbol.to_string(),
+        expiration: expiration.to_string(),
+        expirations,
+        spot,
+        as_of_ms: now.timestamp_millis(),
+        years,
+        rate,
+        atm_strike: None,
+        expected_move: None,
+        rows: by_strike.into_values().collect(),
+        computed,
+        contracts,
+    };
+    finish(&mut chain);
+    Ok(chain)
+}
+
+impl Engine {
+    /// Listed expirations of `symbol` from today on, nearest first.
+    pub async fn option_expirations(&self, symbol: &str) -> Result<Vec<NaiveDate>, ChainError> {
+        let sym = Symbol::parse(symbol)?;
+        let today = self.clock().now().with_timezone(&New_York).date_naive();
+        let mut url = format!(
+            "/v3/reference/options/contracts?underlying_ticker={sym}&expired=false&expiration_date.gte={today}&order=asc&sort=expiration_date&limit=1000"
+        );
+        let mut dates = std::collections::BTreeSet::new();
+        for _ in 0..MAX_PAGES {
+            let page = self.rest().get_json(&url).await?;
+            for r in page["results"].as_array().into_iter().flatten() {
+                if let Some(d) = r["expiration_date"]
+                    .as_str()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                {
+                    if d >= today {
+                        dates.insert(d);
+                    }
+                }
+            }
+            match page["next_url"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        if dates.is_empty() {
+            return Err(ChainError::NoOptions {
+                symbol: sym.to_string(),
+            });
+        }
+        Ok(dates.into_iter().collect())
+    }
+
+    /// The chain of `symbol` for `expiration` (default: the nearest).
+    pub async fn options_chain(
+        &self,
+        symbol: &str,
+        expiration: Option<NaiveDate>,
+    ) -> Result<OptionsChain, ChainError> {
+        let sym = Symbol::parse(symbol)?;
+        let dates = self.option_expirations(sym.as_str()).await?;
+        let exp = match expiration {
+            None => dates[0],
+            Some(d) if dates.contains(&d) => d,
+            Some(d) => {
+                let mut near: Vec<NaiveDate> = dates.clone();
+                near.sort_by_key(|x| (*x - d).num_days().abs());
+                return Err(ChainError::NoSuchExpiration {
+                    symbol: sym.to_string(),
+                    date: d,
+                    nearest: near
+                        .iter()
+                        .take(3)
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        };
+        let mut url = format!("/v3/snapshot/options/{sym}?expiration_date={exp}&limit=250");
+        let mut results = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let page = self.rest().get_json(&url).await?;
+            results.extend(page["results"].as_array().cloned().unwrap_or_default());
+            match page["next_url"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        build_chain(
+            sym.as_str(),
+            exp,
+            dates.iter().map(|d| d.to_string()).collect(),
+            &results,
+            self.clock().now(),
+            DEFAULT_RATE,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixture(name: &str) -> Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/massive")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn massive_fixtures_parse_and_missing_greeks_are_computed() {
+        for name in [
+            "snapshot_options_chain_AAPL.json",
+            "snapshot_options_chain_AAPL_empty_greeks_with_next_url.json",
+        ] {
+            let f = fixture(name);
+            let results = f["results"].as_array().unwrap().clone();
+            let exp = results[0]["details"]["expiration_date"].as_str().unwrap();
+            let exp = NaiveDate::parse_from_str(exp, "%Y-%m-%d").unwrap();
+            let now = calendar::midnight_ny(exp - chrono::Duration::days(30));
+            let now = DateTime::<Utc>::from_timestamp_millis(now).unwrap();
+            let chain = build_chain("AAPL", exp, vec![exp.to_string()], &results, now, DEFAULT_RATE);
+            let chain = match chain {
+                Ok(c) => c,
+                // A fixture without the underlying's price says so by name.
+                Err(ChainError::NoSpot { symbol }) => {
+                    assert_eq!(symbol, "AAPL");
+                    continue;
+                }
+                Err(e) => panic!("{name}: {e}"),
+            };
+            assert!(chain.contracts > 0, "{name}");
+            for row in &chain.rows {
+                for q in [&row.call, &row.put].into_iter().flatten() {
+                    if q.computed {
+                        assert!(q.iv.is_some() && q.delta.is_some(), "{name}: computed means filled");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn computed_greeks_invert_the_price_and_the_expected_move_is_the_straddle() {
+        let now = DateTime::parse_from_rfc3339("2024-07-02T15:00:00Z").unwrap().to_utc();
+        let exp = NaiveDate::from_ymd_opt(2024, 7, 19).unwrap();
+        let years = years_to_expiry(now, exp);
+        let spot = 100.0;
+        let mk = |kind: &str, strike: f64, vol: f64, with_greeks: bool| {
+            let k = if kind == "call" { OptionKind::Call } else { OptionKind::Put };
+            let c = Contract { kind: k, spot, strike, years, rate: DEFAULT_RATE, dividend: 0.0 };
+            let g = bsm(&c, vol).unwrap();
+            let greeks = if with_greeks {
+                json!({"delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega})
+            } else {
+                json!({})
+            };
+            let mut v = json!({
+                "details": {"contract_type": kind, "strike_price": strike, "expiration_date": "2024-07-19", "ticker": format!("O:X{kind}{strike}")},
+                "last_quote": {"bid": g.price - 0.01, "ask": g.price + 0.01},
+                "greeks": greeks,
+                "underlying_asset": {"price": spot},
+                "open_interest": 10,
+            });
+            if with_greeks {
+                v["implied_volatility"] = json!(vol);
+            }
+            v
+        };
+        let results = vec![
+            mk("call", 100.0, 0.3, false),
+            mk("put", 100.0, 0.3, true),
+            mk("call", 105.0, 0.28, true),
+            mk("put", 95.0, 0.33, false),
+        ];
+        let chain = build_chain("X", exp, vec![], &results, now, DEFAULT_RATE).unwrap();
+        assert_eq!(chain.computed, 2, "two contracts came without Greeks");
+        let call100 = chain.rows.iter().find(|r| r.strike == 100.0).unwrap().call.clone().unwrap();
+        assert!(call100.computed);
+        assert!((call100.iv.unwrap() - 0.3).abs() < 1e-9, "the IV solved from the mid is the vol that priced it: {:?}", call100.iv);
+        let put100 = chain.rows.iter().find(|r| r.strike == 100.0).unwrap().put.clone().unwrap();
+        let em = chain.expected_move.clone().unwrap();
+        assert_eq!(em.strike, 100.0);
+        assert!((em.straddle - (call100.mid.unwrap() + put100.mid.unwrap())).abs() < 1e-12);
+        assert!((em.high - (spot + em.straddle)).abs() < 1e-12);
+        assert!(chain.rows.iter().find(|r| r.strike == 95.0).unwrap().put.as_ref().unwrap().in_the_money == false);
+        // The underlying moves: Greeks follow, IVs stay.
+        let mut moved = chain.clone();
+        reprice(&mut moved, 104.0);
+        let c = moved.rows.iter().find(|r| r.strike == 100.0).unwrap().call.clone().unwrap();
+        assert_eq!(c.iv, call100.iv);
+        assert!(c.delta.unwrap() > call100.delta.unwrap(), "a call's delta rises with the spot");
+        assert!(c.in_the_money);
+    }
+}
