@@ -255,8 +255,13 @@ describe("the offline coach", () => {
     await ask(app, "levels for SPY");
     const levels = await answerWith(app, "complete");
     assert.deepEqual(levels.cards, ["key_levels"]);
-    await app.exec("document.querySelector('[data-testid=card][data-card-type=key_levels]').click();");
+        await app.exec("document.querySelector('[data-testid=card][data-card-type=key_levels]').click();");
     await waitFor(async () => (await app.chartState())?.symbol === "SPY", { what: "the card to open SPY in the chart" });
+    await ask(app, "SPY options for Friday");
+    const options = await answerWith(app, "complete");
+    assert.deepEqual(options.cards, ["options_chain"]);
+    assert.match(options.text, /expiring 2024-07-05/, "Friday's expiration");
+    assert.equal(options.unverified, 0, "every number comes from the chain");
     await app.screenshot("chat-offline-desktop");
   });
 

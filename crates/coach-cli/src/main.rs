@@ -134,7 +134,7 @@ enum OptionsCommand {
     /// {"kind":"call"|"put","spot","strike","years","rate","dividend","vol"} per line,
     /// writes {"price","delta","gamma","theta","vega","rho"} (theta per day, vega and rho per point).
     Price,
-        /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
+    /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
     /// per line, writes {"iv":σ} or {"iv":null,"error":"..."}.
     Iv,
     /// One expiration's chain from the market (default: the nearest): calls and puts
@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> ExitCode {
         } => stream(opts, &symbols, &timeframe, duration).await,
         Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
         Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
-                Command::Options {
+        Command::Options {
             command:
                 OptionsCommand::Chain {
                     symbol,
@@ -703,7 +703,11 @@ async fn options_chain(
         };
         let (cb, ca, civ, cd) = side(&r.call);
         let (pb, pa, piv, pd) = side(&r.put);
-        let atm = if c.atm_strike == Some(r.strike) { "*" } else { " " };
+        let atm = if c.atm_strike == Some(r.strike) {
+            "*"
+        } else {
+            " "
+        };
         writeln!(
             out,
             "{cb:>8} {ca:>8} {civ:>7} {cd:>6} │ {:>7.2}{atm} │ {pb:>8} {pa:>8} {piv:>7} {pd:>6}",

@@ -135,15 +135,20 @@ fn num(v: &Value, path: &[&str]) -> Option<f64> {
 
 /// Fills IV and Greeks from the market price when the provider sent none.
 /// Returns whether it computed them.
-pub fn complete_quote(q: &mut OptionQuote, kind: OptionKind, spot: f64, strike: f64, years: f64, rate: f64) -> bool {
-    let has_greeks = q.delta.is_some() && q.gamma.is_some() && q.theta.is_some() && q.vega.is_some();
+pub fn complete_quote(
+    q: &mut OptionQuote,
+    kind: OptionKind,
+    spot: f64,
+    strike: f64,
+    years: f64,
+    rate: f64,
+) -> bool {
+    let has_greeks =
+        q.delta.is_some() && q.gamma.is_some() && q.theta.is_some() && q.vega.is_some();
     if q.iv.is_some() && has_greeks {
         return false;
     }
-    let price = q
-        .mid
-        .filter(|m| *m > 0.0)
-        .or(q.last.filter(|l| *l > 0.0));
+    let price = q.mid.filter(|m| *m > 0.0).or(q.last.filter(|l| *l > 0.0));
     let Some(price) = price else {
         return false;
     };
@@ -179,7 +184,10 @@ pub fn complete_quote(q: &mut OptionQuote, kind: OptionKind, spot: f64, strike: 
 pub fn reprice(chain: &mut OptionsChain, spot: f64) {
     chain.spot = spot;
     for row in &mut chain.rows {
-        for (q, kind) in [(&mut row.call, OptionKind::Call), (&mut row.put, OptionKind::Put)] {
+        for (q, kind) in [
+            (&mut row.call, OptionKind::Call),
+            (&mut row.put, OptionKind::Put),
+        ] {
             let Some(q) = q.as_mut() else { continue };
             q.in_the_money = match kind {
                 OptionKind::Call => row.strike < spot,
@@ -253,7 +261,9 @@ pub fn build_chain(
     let mut contracts = 0;
     for r in results {
         let d = &r["details"];
-        let Some(strike) = num(d, &["strike_price"]) else { continue };
+        let Some(strike) = num(d, &["strike_price"]) else {
+            continue;
+        };
         let kind = match d["contract_type"].as_str() {
             Some("call") => OptionKind::Call,
             Some("put") => OptionKind::Put,
@@ -426,7 +436,14 @@ mod tests {
             let exp = NaiveDate::parse_from_str(exp, "%Y-%m-%d").unwrap();
             let now = calendar::midnight_ny(exp - chrono::Duration::days(30));
             let now = DateTime::<Utc>::from_timestamp_millis(now).unwrap();
-            let chain = build_chain("AAPL", exp, vec![exp.to_string()], &results, now, DEFAULT_RATE);
+            let chain = build_chain(
+                "AAPL",
+                exp,
+                vec![exp.to_string()],
+                &results,
+                now,
+                DEFAULT_RATE,
+            );
             let chain = match chain {
                 Ok(c) => c,
                 // A fixture without the underlying's price says so by name.
@@ -440,7 +457,10 @@ mod tests {
             for row in &chain.rows {
                 for q in [&row.call, &row.put].into_iter().flatten() {
                     if q.computed {
-                        assert!(q.iv.is_some() && q.delta.is_some(), "{name}: computed means filled");
+                        assert!(
+                            q.iv.is_some() && q.delta.is_some(),
+                            "{name}: computed means filled"
+                        );
                     }
                 }
             }
@@ -449,13 +469,26 @@ mod tests {
 
     #[test]
     fn computed_greeks_invert_the_price_and_the_expected_move_is_the_straddle() {
-        let now = DateTime::parse_from_rfc3339("2024-07-02T15:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2024-07-02T15:00:00Z")
+            .unwrap()
+            .to_utc();
         let exp = NaiveDate::from_ymd_opt(2024, 7, 19).unwrap();
         let years = years_to_expiry(now, exp);
         let spot = 100.0;
         let mk = |kind: &str, strike: f64, vol: f64, with_greeks: bool| {
-            let k = if kind == "call" { OptionKind::Call } else { OptionKind::Put };
-            let c = Contract { kind: k, spot, strike, years, rate: DEFAULT_RATE, dividend: 0.0 };
+            let k = if kind == "call" {
+                OptionKind::Call
+            } else {
+                OptionKind::Put
+            };
+            let c = Contract {
+                kind: k,
+                spot,
+                strike,
+                years,
+                rate: DEFAULT_RATE,
+                dividend: 0.0,
+            };
             let g = bsm(&c, vol).unwrap();
             let greeks = if with_greeks {
                 json!({"delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega})
@@ -482,21 +515,60 @@ mod tests {
         ];
         let chain = build_chain("X", exp, vec![], &results, now, DEFAULT_RATE).unwrap();
         assert_eq!(chain.computed, 2, "two contracts came without Greeks");
-        let call100 = chain.rows.iter().find(|r| r.strike == 100.0).unwrap().call.clone().unwrap();
+        let call100 = chain
+            .rows
+            .iter()
+            .find(|r| r.strike == 100.0)
+            .unwrap()
+            .call
+            .clone()
+            .unwrap();
         assert!(call100.computed);
-        assert!((call100.iv.unwrap() - 0.3).abs() < 1e-9, "the IV solved from the mid is the vol that priced it: {:?}", call100.iv);
-        let put100 = chain.rows.iter().find(|r| r.strike == 100.0).unwrap().put.clone().unwrap();
+        assert!(
+            (call100.iv.unwrap() - 0.3).abs() < 1e-9,
+            "the IV solved from the mid is the vol that priced it: {:?}",
+            call100.iv
+        );
+        let put100 = chain
+            .rows
+            .iter()
+            .find(|r| r.strike == 100.0)
+            .unwrap()
+            .put
+            .clone()
+            .unwrap();
         let em = chain.expected_move.clone().unwrap();
         assert_eq!(em.strike, 100.0);
         assert!((em.straddle - (call100.mid.unwrap() + put100.mid.unwrap())).abs() < 1e-12);
         assert!((em.high - (spot + em.straddle)).abs() < 1e-12);
-        assert!(chain.rows.iter().find(|r| r.strike == 95.0).unwrap().put.as_ref().unwrap().in_the_money == false);
+        assert!(
+            chain
+                .rows
+                .iter()
+                .find(|r| r.strike == 95.0)
+                .unwrap()
+                .put
+                .as_ref()
+                .unwrap()
+                .in_the_money
+                == false
+        );
         // The underlying moves: Greeks follow, IVs stay.
         let mut moved = chain.clone();
         reprice(&mut moved, 104.0);
-        let c = moved.rows.iter().find(|r| r.strike == 100.0).unwrap().call.clone().unwrap();
+        let c = moved
+            .rows
+            .iter()
+            .find(|r| r.strike == 100.0)
+            .unwrap()
+            .call
+            .clone()
+            .unwrap();
         assert_eq!(c.iv, call100.iv);
-        assert!(c.delta.unwrap() > call100.delta.unwrap(), "a call's delta rises with the spot");
+        assert!(
+            c.delta.unwrap() > call100.delta.unwrap(),
+            "a call's delta rises with the spot"
+        );
         assert!(c.in_the_money);
     }
 }

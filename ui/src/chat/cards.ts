@@ -77,6 +77,40 @@ function body(card: Card): HTMLElement[] {
         row("Now", str(d.now)),
         row("Next open", str(d.next_open)),
       ];
+        case "options_chain": {
+      const m = (d.expected_move ?? null) as Obj | null;
+      const side = (q: unknown) => {
+        const o = q as Obj | null;
+        return o ? `${fmt(o.bid)}/${fmt(o.ask)}` : "—";
+      };
+            // Three strikes on each side of the money.
+      const all = (d.near_the_money as Obj[] | undefined) ?? [];
+      const atm = Math.max(0, all.findIndex((r) => num(r.strike) === num(d.atm_strike)));
+      const rows = all.slice(Math.max(0, atm - 3), atm + 4);
+      return [
+        h("div", { class: "card-big" }, h("span", { class: "num" }, m ? `±${fmt(m.straddle)}` : "—"), h("span", { class: "muted" }, m ? `expected move ±${fmt(m.pct)}% · ${fmt(m.low)} – ${fmt(m.high)}` : "")),
+        row("Spot / ATM IV", `${fmt(d.spot)} / ${num(d.atm_iv_pct) === null ? "—" : `${fmt(d.atm_iv_pct, 1)}%`}`),
+        row("Expires", `${str(d.expiration)} (${num(d.days_to_expiry) ?? "?"} d)`),
+        h(
+          "table",
+          { class: "mini-chain" },
+          h("thead", {}, h("tr", {}, h("th", {}, "call bid/ask"), h("th", {}, "strike"), h("th", {}, "put bid/ask"))),
+          h(
+            "tbody",
+            {},
+            rows.map((r) =>
+              h(
+                "tr",
+                { class: num(r.strike) === num(d.atm_strike) ? "atm" : "" },
+                h("td", { class: "num" }, side(r.call)),
+                h("td", { class: "num strike" }, fmt(r.strike)),
+                h("td", { class: "num" }, side(r.put)),
+              ),
+            ),
+          ),
+        ),
+      ];
+    }
     case "position": {
       const ext = (v: unknown) => (typeof v === "string" ? v : fmt((v as Obj | null)?.value));
       return [

@@ -188,6 +188,7 @@ pub fn title_for(prompt: &str, tools: &[ToolRecord]) -> String {
         "show_chart" => "chart",
         "get_key_levels" => "key levels",
         "get_indicators" => "indicators",
+        "get_options_chain" => "options",
         "analyze_position" => "position",
         _ => "",
     };
@@ -955,13 +956,6 @@ impl Engine {
             offline::Plan::Help => offline::help_text(),
             offline::Plan::NeedSymbol(what) => {
                 format!("Which symbol? For {what}, name a ticker, for example \"{what} for SPY\".")
-            }
-            offline::Plan::OptionsUnavailable(sym) => {
-                format!(
-                    "Options chains are not available in this version of the app yet, so I cannot show {} options. I can show levels, a chart, indicators or a quote{}.",
-                    sym.as_deref().unwrap_or("the"),
-                    sym.as_deref().map(|s| format!(" for {s}")).unwrap_or_default()
-                )
             }
             offline::Plan::Calls(calls) => {
                 // A continued answer reuses the calls that finished; the rest run now.

@@ -84,6 +84,30 @@ pub fn timeframe_in(text: &str) -> Option<&'static str> {
     None
 }
 
+/// An expiration named in lower-case `t`: a date, a weekday, today/tomorrow/0dte.
+fn expiration_in(t: &str) -> Option<String> {
+    for w in t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        if chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").is_ok() {
+            return Some(w.to_string());
+        }
+        if [
+            "today",
+            "tomorrow",
+            "0dte",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+        ]
+        .contains(&w)
+        {
+            return Some(w.to_string());
+        }
+    }
+    None
+}
+
 fn has_any(t: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.contains(w))
 }
@@ -94,8 +118,7 @@ pub enum Plan {
     Calls(Vec<PlannedCall>),
     /// A symbol is needed and none was named.
     NeedSymbol(&'static str),
-    /// Options chains are not in this build yet.
-    OptionsUnavailable(Option<String>),
+
     Help,
 }
 
@@ -138,9 +161,21 @@ pub fn plan(prompt: &str) -> Plan {
             " calls",
             " puts",
             "strike",
+            "straddle",
+            "expected move",
         ],
     ) {
-        return Plan::OptionsUnavailable(symbol);
+        let Some(sym) = &symbol else {
+            return Plan::NeedSymbol("options");
+        };
+        let mut args = json!({ "symbol": sym });
+        if let Some(e) = expiration_in(&t) {
+            args["expiration"] = json!(e);
+        }
+        return Plan::Calls(vec![PlannedCall {
+            name: "get_options_chain",
+            arguments: args,
+        }]);
     }
     let wants_levels = has_any(&t, &["level", "support", "resistance", "pivot"]);
     let wants_ind = has_any(
@@ -376,6 +411,63 @@ pub fn describe(name: &str, r: &Value) -> String {
             f2(&r["last_high"]),
             f2(&r["last_low"])
         ),
+        "get_options_chain" => {
+            let mut out = format!(
+                "**{s}** options expiring **{}** ({} day(s) away), spot {}",
+                r["expiration"].as_str().unwrap_or(""),
+                r["days_to_expiry"].as_i64().unwrap_or(0),
+                f2(&r["spot"])
+            );
+            if let (Some(req), Some(exp)) =
+                (r["requested_expiration"].as_str(), r["expiration"].as_str())
+            {
+                if req != exp {
+                    out += &format!(" (nothing expires on {req}; this is the next expiration)");
+                }
+            }
+            out += ".";
+            let m = &r["expected_move"];
+            if m.is_object() {
+                out += &format!(
+                    " The {} straddle costs **{}**: an expected move of ±{}% ({} – {}).",
+                    f2(&m["straddle_strike"]),
+                    f2(&m["straddle"]),
+                    f2(&m["pct"]),
+                    f2(&m["low"]),
+                    f2(&m["high"])
+                );
+            }
+            if let Some(iv) = r["atm_iv_pct"].as_f64() {
+                out += &format!(" At-the-money IV {iv:.1}%.");
+            }
+            out += "\n\nNear the money (bid/ask, IV, delta):";
+            let q = |v: &Value| {
+                if v.is_object() {
+                    format!(
+                        "{}/{} IV {}% Δ {}",
+                        f2(&v["bid"]),
+                        f2(&v["ask"]),
+                        v["iv_pct"]
+                            .as_f64()
+                            .map_or("n/a".into(), |x| format!("{x:.1}")),
+                        v["delta"]
+                            .as_f64()
+                            .map_or("n/a".into(), |x| format!("{x:.2}"))
+                    )
+                } else {
+                    "none".into()
+                }
+            };
+            for row in r["near_the_money"].as_array().into_iter().flatten() {
+                out += &format!(
+                    "\n- **{}** call {} · put {}",
+                    f2(&row["strike"]),
+                    q(&row["call"]),
+                    q(&row["put"])
+                );
+            }
+            out
+        }
         "get_market_status" => {
             let phase = r["phase"].as_str().unwrap_or("");
             let mut out = match phase {
@@ -455,7 +547,17 @@ mod tests {
         );
         assert_eq!(
             plan("SPY options for Friday"),
-            Plan::OptionsUnavailable(Some("SPY".into()))
+            Plan::Calls(vec![PlannedCall {
+                name: "get_options_chain",
+                arguments: json!({"symbol": "SPY", "expiration": "friday"})
+            }])
+        );
+        assert_eq!(
+            plan("QQQ expected move 2024-07-19"),
+            Plan::Calls(vec![PlannedCall {
+                name: "get_options_chain",
+                arguments: json!({"symbol": "QQQ", "expiration": "2024-07-19"})
+            }])
         );
         assert_eq!(plan("what are the levels?"), Plan::NeedSymbol("key levels"));
         assert_eq!(plan("hello there"), Plan::Help);

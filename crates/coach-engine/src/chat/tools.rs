@@ -31,6 +31,8 @@ pub fn definitions() -> Value {
           json!({"type": "object", "properties": {"symbol": symbol}, "required": ["symbol"]})),
         f("get_indicators", "The latest technical indicators (RSI 14, MACD 12/26/9, SMA 20/50, EMA 20, ATR 14, Bollinger 20/2, VWAP) for a symbol at a timeframe (default 1d), as of the last completed bar.",
           json!({"type": "object", "properties": {"symbol": symbol, "timeframe": timeframe}, "required": ["symbol"]})),
+                f("get_options_chain", "One expiration of a symbol's options chain near the money: bid/ask, IV and delta for calls and puts around the spot, the at-the-money straddle and the expected move to expiration, and the listed expirations. The expiration may be a date (YYYY-MM-DD), a weekday name (the next one) or today/tomorrow; an unlisted date takes the first listed expiration after it. Default: the nearest.",
+          json!({"type": "object", "properties": {"symbol": symbol, "expiration": {"type": "string"}}, "required": ["symbol"]})),
         f("analyze_position", "P&L at expiry of an options/stock position with one expiration: breakevens, max gain and max loss (or unbounded), net debit. Quantities are signed: + bought, - sold.",
           json!({"type": "object", "properties": {"legs": {"type": "array", "items": {"type": "object", "properties": {
               "kind": {"type": "string", "enum": ["call", "put", "stock"]},
@@ -42,12 +44,13 @@ pub fn definitions() -> Value {
 }
 
 /// The names of every tool.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "get_quote",
     "get_market_status",
     "show_chart",
     "get_key_levels",
     "get_indicators",
+    "get_options_chain",
     "analyze_position",
 ];
 
@@ -140,6 +143,7 @@ pub async fn run(engine: &Engine, call_id: &str, name: &str, args: &Value) -> To
         "show_chart" => show_chart(engine, call_id, args).await,
         "get_key_levels" => key_levels(engine, call_id, args).await,
         "get_indicators" => indicators(engine, call_id, args).await,
+        "get_options_chain" => options_chain(engine, call_id, args).await,
         "analyze_position" => analyze_position(call_id, args),
         other => Err(format!(
             "there is no tool called {other:?}; the tools are {}",
@@ -509,6 +513,127 @@ fn analyze_position(call_id: &str, args: &Value) -> Result<ToolOutput, String> {
             "Position at expiry".into(),
             None,
             None,
+            call_id,
+            &result,
+        ),
+        result,
+    })
+}
+
+/// A requested expiration: a date, a weekday name (the next such day, today
+/// included), "today" or "tomorrow".
+pub fn expiration_arg(text: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike;
+    let t = text.trim().to_ascii_lowercase();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    match t.as_str() {
+        "today" | "0dte" => return Ok(today),
+        "tomorrow" => return Ok(today + chrono::Duration::days(1)),
+        _ => {}
+    }
+    let days = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let want = days
+        .iter()
+        .position(|d| d.starts_with(&t) && t.len() >= 3)
+        .ok_or_else(|| {
+            format!("\"{text}\" is not an expiration: use YYYY-MM-DD, a weekday, today or tomorrow")
+        })?;
+    let ahead = (want as i64 - today.weekday().num_days_from_monday() as i64).rem_euclid(7);
+    Ok(today + chrono::Duration::days(ahead))
+}
+
+/// Strikes on each side of the money sent to the model.
+const CHAIN_STRIKES_EACH_SIDE: usize = 5;
+
+async fn options_chain(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+    let sym = symbol_arg(args)?;
+    let today = engine.clock().now().with_timezone(&New_York).date_naive();
+    let wanted = match args.get("expiration").and_then(Value::as_str) {
+        None => None,
+        Some(t) => Some(expiration_arg(t, today)?),
+    };
+    // An unlisted date takes the first listed expiration on or after it.
+    let listed = engine
+        .option_expirations(sym.as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+    let exp = match wanted {
+        None => listed[0],
+        Some(w) => *listed
+            .iter()
+            .find(|d| **d >= w)
+            .ok_or_else(|| format!("{sym} has no expiration on or after {w}"))?,
+    };
+    let chain = engine
+        .options_chain(sym.as_str(), Some(exp))
+        .await
+        .map_err(|e| e.to_string())?;
+    let side = |q: &Option<crate::options_chain::OptionQuote>| {
+        q.as_ref().map(|q| {
+            json!({
+                "bid": q.bid.map(price), "ask": q.ask.map(price), "mid": q.mid.map(price),
+                "iv_pct": q.iv.map(|v| round(v * 100.0, 1)), "delta": q.delta.map(|d| round(d, 2)),
+                "volume": q.volume, "open_interest": q.open_interest,
+            })
+        })
+    };
+    let atm = chain
+        .rows
+        .iter()
+        .position(|r| Some(r.strike) == chain.atm_strike)
+        .unwrap_or(0);
+    let lo = atm.saturating_sub(CHAIN_STRIKES_EACH_SIDE);
+    let hi = (atm + CHAIN_STRIKES_EACH_SIDE + 1).min(chain.rows.len());
+    let near: Vec<Value> = chain.rows[lo..hi]
+        .iter()
+        .map(|r| json!({"strike": price(r.strike), "call": side(&r.call), "put": side(&r.put)}))
+        .collect();
+    let atm_iv = chain.rows.get(atm).and_then(|r| {
+        let ivs: Vec<f64> = [&r.call, &r.put]
+            .into_iter()
+            .flatten()
+            .filter_map(|q| q.iv)
+            .collect();
+        (!ivs.is_empty()).then(|| ivs.iter().sum::<f64>() / ivs.len() as f64)
+    });
+    let result = json!({
+        "symbol": chain.symbol,
+        "expiration": chain.expiration,
+        "requested_expiration": wanted.map(|w| w.to_string()),
+        "days_to_expiry": (exp - today).num_days(),
+        "spot": price(chain.spot),
+        "atm_strike": chain.atm_strike.map(price),
+        "atm_iv_pct": atm_iv.map(|v| round(v * 100.0, 1)),
+        "expected_move": chain.expected_move.as_ref().map(|m| json!({
+            "straddle_strike": price(m.strike),
+            "straddle": price(m.straddle),
+            "pct": round(m.fraction * 100.0, 2),
+            "low": price(m.low),
+            "high": price(m.high),
+        })),
+        "near_the_money": near,
+        "contracts": chain.contracts,
+        "iv_greeks_computed_locally": chain.computed,
+        "expirations": chain.expirations.iter().take(8).collect::<Vec<_>>(),
+        "assumptions": "European BSM, risk-free rate 4.5%, no dividend yield where IV/Greeks were computed locally",
+    });
+    Ok(ToolOutput {
+        ok: true,
+        card: card(
+            "options_chain",
+            format!("{sym} options · {}", chain.expiration),
+            Some(&sym),
+            Some(Timeframe::D1),
             call_id,
             &result,
         ),

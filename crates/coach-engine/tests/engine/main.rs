@@ -16,6 +16,7 @@ use tokio::sync::watch;
 mod chart;
 mod chat;
 mod market;
+mod options;
 
 struct Env {
     dir: tempfile::TempDir,

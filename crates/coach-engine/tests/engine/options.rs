@@ -1,0 +1,182 @@
+//! Options chains from the demo market (Massive's snapshot shape) through the
+//! engine: expirations, one expiration's chain, IV/Greeks computed where the
+//! provider sent none, the expected move, and the coach's options tool.
+
+use coach_core::options::{bsm, Contract, OptionKind};
+use coach_engine::chat::{ChatEvent, ChatRequest};
+use coach_engine::options_chain::{years_to_expiry, ChainError, DEFAULT_RATE};
+use coach_sim::ManualClock;
+
+use crate::market::{demo_engine_env, utc};
+
+/// Tuesday 2024-07-02, 11:00 New York.
+const NOW: &str = "2024-07-02T15:00:00Z";
+
+#[tokio::test]
+async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc(NOW));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let exps = engine.option_expirations("SPY").await.unwrap();
+    assert_eq!(
+        exps[0].to_string(),
+        "2024-07-05",
+        "the nearest is Friday's weekly"
+    );
+    assert!(exps.windows(2).all(|w| w[0] < w[1]), "ascending and unique");
+
+    let chain = engine.options_chain("SPY", None).await.unwrap();
+    assert_eq!(chain.expiration, "2024-07-05");
+    assert!(
+        chain.rows.len() > 50,
+        "a full chain ({} strikes)",
+        chain.rows.len()
+    );
+    assert!(chain.rows.windows(2).all(|w| w[0].strike < w[1].strike));
+    assert_eq!(
+        chain.contracts as usize,
+        chain.rows.len() * 2,
+        "a call and a put at every strike"
+    );
+    assert!(
+        chain.computed > 0,
+        "the demo market leaves some Greeks out, as Massive does"
+    );
+    let years = years_to_expiry(utc(NOW), "2024-07-05".parse().unwrap());
+    assert!((chain.years - years).abs() < 1e-12);
+    for row in &chain.rows {
+        for (q, kind) in [(&row.call, OptionKind::Call), (&row.put, OptionKind::Put)] {
+            let q = q.as_ref().unwrap();
+            let c = Contract {
+                kind,
+                spot: chain.spot,
+                strike: row.strike,
+                years: chain.years,
+                rate: DEFAULT_RATE,
+                dividend: 0.0,
+            };
+            if q.iv.is_none() {
+                // Only a price the model cannot reach has no IV: a cent-rounded
+                // deep in-the-money mid at or under the discounted intrinsic value.
+                let (lower, _) = c.bounds();
+                let mid = q.mid.unwrap();
+                assert!(
+                    mid <= lower + 0.005,
+                    "{}: mid {mid} is above the lower bound {lower}, so it has an IV",
+                    q.ticker
+                );
+                assert!(q.delta.is_none() && !q.computed);
+                continue;
+            }
+            assert!(
+                q.delta.is_some() && q.gamma.is_some(),
+                "{}: IV comes with Greeks",
+                q.ticker
+            );
+            assert_eq!(
+                q.in_the_money,
+                match kind {
+                    OptionKind::Call => row.strike < chain.spot,
+                    OptionKind::Put => row.strike > chain.spot,
+                }
+            );
+            if q.computed {
+                // Computed from the mid: BSM at that IV gives the mid back.
+
+                let g = bsm(&c, q.iv.unwrap()).unwrap();
+                let mid = q.mid.unwrap();
+                assert!(
+                    (g.price - mid).abs() <= 1e-9 * mid.max(1.0),
+                    "{}: {} vs mid {mid}",
+                    q.ticker,
+                    g.price
+                );
+                assert!((g.delta - q.delta.unwrap()).abs() < 1e-12);
+            }
+        }
+    }
+    let m = chain.expected_move.clone().unwrap();
+    let atm = chain.rows.iter().find(|r| r.strike == m.strike).unwrap();
+    let straddle = atm.call.as_ref().unwrap().mid.unwrap() + atm.put.as_ref().unwrap().mid.unwrap();
+    assert!(
+        (m.straddle - straddle).abs() < 1e-12,
+        "the expected move is the ATM straddle"
+    );
+    assert!(
+        (m.strike - chain.spot).abs() <= 2.5,
+        "the straddle is at the money ({} vs {})",
+        m.strike,
+        chain.spot
+    );
+
+    match engine
+        .options_chain("SPY", Some("2024-07-06".parse().unwrap()))
+        .await
+    {
+        Err(ChainError::NoSuchExpiration { nearest, .. }) => {
+            assert!(
+                nearest.starts_with("2024-07-05"),
+                "names the nearest: {nearest}"
+            )
+        }
+        other => panic!("a Saturday is not an expiration: {other:?}"),
+    }
+    assert!(engine.options_chain("NOPE", None).await.is_err());
+}
+
+#[tokio::test]
+async fn the_offline_coach_answers_options_for_friday_from_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc(NOW));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let e = events.clone();
+    let last = engine
+        .chat(
+            ChatRequest {
+                session_id: None,
+                prompt: "SPY options for Friday".into(),
+            },
+            move |ev| {
+                e.lock().unwrap().push(ev);
+                true
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(last, ChatEvent::Done { .. }), "{last:?}");
+    let evs = events.lock().unwrap().clone();
+    let result = evs
+        .iter()
+        .find_map(|e| match e {
+            ChatEvent::ToolResult {
+                name,
+                result,
+                ok: true,
+                ..
+            } if name == "get_options_chain" => Some(result.clone()),
+            _ => None,
+        })
+        .expect("the chain tool ran");
+    assert_eq!(result["expiration"], "2024-07-05", "Friday's expiration");
+    assert_eq!(result["days_to_expiry"], 3);
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, ChatEvent::Card(c) if c.card_type == "options_chain")));
+    let unverified = evs.iter().find_map(|e| match e {
+        ChatEvent::Grounding {
+            unverified,
+            checked,
+        } => Some((unverified.clone(), *checked)),
+        _ => None,
+    });
+    let (unverified, checked) = unverified.unwrap();
+    assert!(
+        checked > 30,
+        "the answer quotes the chain ({checked} numbers)"
+    );
+    assert!(
+        unverified.is_empty(),
+        "every number from the chain: {unverified:?}"
+    );
+}
