@@ -56,12 +56,15 @@ fn chain() -> OptionsChain {
 fn bench(c: &mut Criterion) {
     let mut ch = chain();
     let mut spot = 500.0;
-    c.bench_function("options chain: 5,000 contracts repriced on a spot move", |b| {
-        b.iter(|| {
-            spot = if spot > 500.0 { 499.5 } else { 500.5 };
-            reprice(&mut ch, spot);
-        })
-    });
+    c.bench_function(
+        "options chain: 5,000 contracts repriced on a spot move",
+        |b| {
+            b.iter(|| {
+                spot = if spot > 500.0 { 499.5 } else { 500.5 };
+                reprice(&mut ch, spot);
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

@@ -458,7 +458,13 @@ pub fn describe(name: &str, r: &Value) -> String {
                     "none".into()
                 }
             };
-            for row in r["near_the_money"].as_array().into_iter().flatten() {
+            // The two strikes on each side of the money (the card shows more).
+            let rows = r["near_the_money"].as_array().cloned().unwrap_or_default();
+            let atm = rows
+                .iter()
+                .position(|row| row["strike"] == r["atm_strike"])
+                .unwrap_or(rows.len() / 2);
+            for row in &rows[atm.saturating_sub(2)..(atm + 3).min(rows.len())] {
                 out += &format!(
                     "\n- **{}** call {} · put {}",
                     f2(&row["strike"]),
