@@ -541,17 +541,10 @@ mod tests {
         assert_eq!(em.strike, 100.0);
         assert!((em.straddle - (call100.mid.unwrap() + put100.mid.unwrap())).abs() < 1e-12);
         assert!((em.high - (spot + em.straddle)).abs() < 1e-12);
+        let put95 = chain.rows.iter().find(|r| r.strike == 95.0).unwrap();
         assert!(
-            chain
-                .rows
-                .iter()
-                .find(|r| r.strike == 95.0)
-                .unwrap()
-                .put
-                .as_ref()
-                .unwrap()
-                .in_the_money
-                == false
+            !put95.put.as_ref().unwrap().in_the_money,
+            "a 95 put is out of the money at 100"
         );
         // The underlying moves: Greeks follow, IVs stay.
         let mut moved = chain.clone();
