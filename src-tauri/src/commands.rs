@@ -2,9 +2,11 @@
 
 use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
 use coach_engine::chat::{ChatEvent, ChatRequest, SearchHit, SessionDetail, SessionSummary};
+use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
 use coach_engine::market::charts::{ChartData, ChartQuery};
+use coach_engine::options_chain::{OptionsChain, TermPoint};
 use coach_engine::secrets::SecretName;
 use coach_engine::store::Metric;
 use coach_engine::telemetry::next_request_id;
@@ -247,4 +249,38 @@ pub async fn chat_search(
     limit: u32,
 ) -> Result<Vec<SearchHit>, IpcError> {
     Ok(state.engine().await?.chat_search(&text, limit)?)
+}
+
+/// One expiration's options chain (default: the nearest), IV/Greeks completed.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), symbol = %symbol), err(Debug))]
+pub async fn options_chain(
+    state: State<'_, AppState>,
+    symbol: String,
+    expiration: Option<String>,
+) -> Result<OptionsChain, IpcError> {
+    let exp = match expiration.as_deref() {
+        None | Some("") => None,
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| IpcError {
+                code: "invalid_input".into(),
+                message: format!("{d:?} is not a date (YYYY-MM-DD)"),
+            })?,
+        ),
+    };
+    Ok(state.engine().await?.options_chain(&symbol, exp).await?)
+}
+
+/// ATM implied volatility of the first expirations.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), symbol = %symbol), err(Debug))]
+pub async fn options_term_structure(
+    state: State<'_, AppState>,
+    symbol: String,
+) -> Result<Vec<TermPoint>, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .options_term_structure(&symbol, 10)
+        .await?)
 }

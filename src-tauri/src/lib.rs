@@ -73,6 +73,8 @@ pub fn run() {
             commands::chat_rename,
             commands::chat_delete,
             commands::chat_search,
+            commands::options_chain,
+            commands::options_term_structure,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

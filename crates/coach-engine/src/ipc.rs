@@ -179,6 +179,11 @@ pub fn typescript_bindings() -> String {
         crate::chat::SessionDetail::decl(&cfg),
         crate::chat::SnippetPart::decl(&cfg),
         crate::chat::SearchHit::decl(&cfg),
+        crate::options_chain::OptionsChain::decl(&cfg),
+        crate::options_chain::ChainRow::decl(&cfg),
+        crate::options_chain::OptionQuote::decl(&cfg),
+        crate::options_chain::ExpectedMove::decl(&cfg),
+        crate::options_chain::TermPoint::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\n",

@@ -42,6 +42,38 @@ pub enum ChainError {
     NoSpot { symbol: String },
 }
 
+impl ChainError {
+    /// The small, stable code the UI branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChainError::Symbol(_) | ChainError::NoSuchExpiration { .. } => "invalid_input",
+            ChainError::NoOptions { .. } => "not_found",
+            ChainError::Provider(RestError::NotFound(_)) => "not_found",
+            ChainError::Provider(_) | ChainError::NoSpot { .. } => "unavailable",
+        }
+    }
+}
+
+impl From<ChainError> for crate::ipc::IpcError {
+    fn from(e: ChainError) -> Self {
+        crate::ipc::IpcError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// At-the-money implied volatility of one expiration (the term structure).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TermPoint {
+    pub expiration: String,
+    #[ts(type = "number")]
+    pub days: i64,
+    pub atm_strike: Option<f64>,
+    /// The mean of the ATM call's and put's IV.
+    pub atm_iv: Option<f64>,
+}
+
 /// One contract's market and model numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct OptionQuote {
@@ -363,6 +395,70 @@ impl Engine {
             });
         }
         Ok(dates.into_iter().collect())
+    }
+
+    /// ATM implied volatility for each of the first `max` expirations: only the
+    /// strikes within 3 % of the spot are fetched, all expirations at once.
+    pub async fn options_term_structure(
+        &self,
+        symbol: &str,
+        max: usize,
+    ) -> Result<Vec<TermPoint>, ChainError> {
+        let sym = Symbol::parse(symbol)?;
+        let dates = self.option_expirations(sym.as_str()).await?;
+        let snap = self
+            .rest()
+            .get_json(&format!(
+                "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
+            ))
+            .await?;
+        let spot = num(&snap, &["ticker", "lastTrade", "p"])
+            .or(num(&snap, &["ticker", "day", "c"]))
+            .ok_or_else(|| ChainError::NoSpot {
+                symbol: sym.to_string(),
+            })?;
+        let now = self.clock().now();
+        let today = now.with_timezone(&New_York).date_naive();
+        let sym = &sym;
+        let fetches = dates.iter().take(max).map(|&d| {
+            let url = format!(
+                "/v3/snapshot/options/{sym}?expiration_date={d}&strike_price.gte={:.2}&strike_price.lte={:.2}&limit=250",
+                spot * 0.97,
+                spot * 1.03
+            );
+            async move {
+                let page = self.rest().get_json(&url).await?;
+                let results = page["results"].as_array().cloned().unwrap_or_default();
+                let point = match build_chain(sym.as_str(), d, vec![], &results, now, DEFAULT_RATE) {
+                    Ok(c) => {
+                        let atm = c.rows.iter().find(|r| Some(r.strike) == c.atm_strike);
+                        let ivs: Vec<f64> = atm
+                            .into_iter()
+                            .flat_map(|r| [&r.call, &r.put])
+                            .flatten()
+                            .filter_map(|q| q.iv)
+                            .collect();
+                        TermPoint {
+                            expiration: d.to_string(),
+                            days: (d - today).num_days(),
+                            atm_strike: c.atm_strike,
+                            atm_iv: (!ivs.is_empty()).then(|| ivs.iter().sum::<f64>() / ivs.len() as f64),
+                        }
+                    }
+                    Err(_) => TermPoint {
+                        expiration: d.to_string(),
+                        days: (d - today).num_days(),
+                        atm_strike: None,
+                        atm_iv: None,
+                    },
+                };
+                Ok::<TermPoint, ChainError>(point)
+            }
+        });
+        futures_util::future::join_all(fetches)
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// The chain of `symbol` for `expiration` (default: the nearest).

@@ -11,12 +11,20 @@ import { createSettingsView } from "./settingsView";
 import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
 import { createChartView, TIMEFRAMES, type TimeframeId } from "../chart/chartView";
+import { createOptionsView } from "../options/optionsView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
   const statusBar = createStatusBar(initial);
   let openChart: (symbol: string, timeframe: string) => void = () => {};
   const chat = createChatPanel(initial, { onOpenChart: (s, tf) => openChart(s, tf) });
-  const chartView = createChartView({ initial, onAskCoach: (prompt) => chat.prefill(prompt) });
+    let optionsAt: (symbol: string, price: number) => void = () => {};
+  const chartView = createChartView({
+    initial,
+    onAskCoach: (prompt) => chat.prefill(prompt),
+    onOptionsAtStrike: (s, p) => optionsAt(s, p),
+  });
+  const options = createOptionsView();
+  let optionsLoaded = false;
   const system = createSystemView();
   const refreshStatus = async () => {
     try {
@@ -33,7 +41,18 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
     void system.refresh();
   });
   const tabs = createTabs([
-    { id: "chart", label: "Chart", panel: chartView.element, onShow: () => chartView.resize() },
+        { id: "chart", label: "Chart", panel: chartView.element, onShow: () => chartView.resize() },
+    {
+      id: "options",
+      label: "Options",
+      panel: options.element,
+      onShow: () => {
+        if (!optionsLoaded) {
+          optionsLoaded = true;
+          void options.show(chartView.symbol ?? "SPY");
+        }
+      },
+    },
     { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
     { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },
   ]);
@@ -54,6 +73,11 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
     ),
   );
   tabs.select("chart");
+    optionsAt = (symbol, price) => {
+    optionsLoaded = true;
+    tabs.select("options");
+    void options.show(symbol, null, price);
+  };
   openChart = (symbol, timeframe) => {
     tabs.select("chart");
     const tf = (TIMEFRAMES as readonly string[]).includes(timeframe) ? (timeframe as TimeframeId) : "5m";

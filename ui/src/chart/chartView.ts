@@ -115,8 +115,10 @@ export interface ChartViewApi {
   show(symbol: string, timeframe: TimeframeId, userAction?: boolean): Promise<void>;
   update(status: AppStatus): void;
   updateConnection(c: ConnectionStatus): void;
-  /** Re-measures after the tab becomes visible. */
+    /** Re-measures after the tab becomes visible. */
   resize(): void;
+  /** The symbol drawn (or being loaded). */
+  readonly symbol: string;
 }
 
 /** Is this connection state one the chart must flag? */
@@ -170,8 +172,9 @@ function afterPaint(): Promise<void> {
 }
 
 export function createChartView(opts: {
-  initial: AppStatus;
+    initial: AppStatus;
   onAskCoach: (prompt: string) => void;
+  onOptionsAtStrike?: (symbol: string, price: number) => void;
 }): ChartViewApi {
   let status = opts.initial;
   let connection = status.connection;
@@ -286,7 +289,8 @@ export function createChartView(opts: {
       selected = l ? levelId(l) : null;
       drawLevels();
     },
-    onAskCoach: (r, l) => opts.onAskCoach(askCoachPrompt(r, l)),
+        onAskCoach: (r, l) => opts.onAskCoach(askCoachPrompt(r, l)),
+    onOptions: opts.onOptionsAtStrike ? (r, l) => opts.onOptionsAtStrike!(r.symbol, l.price) : undefined,
   });
   const side = h("aside", { class: "level-side", "aria-label": "Key levels" }, panel.element);
   const sheetBody = h("div", { class: "level-sheet-body" });
@@ -919,9 +923,12 @@ export function createChartView(opts: {
     }),
   };
 
-  return {
+    return {
     element,
     show,
+    get symbol() {
+      return symbol;
+    },
     update(next) {
       status = next;
       connection = next.connection;

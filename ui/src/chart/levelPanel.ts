@@ -16,7 +16,9 @@ export interface LevelPanel {
 
 export function createLevelPanel(opts: {
   onSelect: (l: Level | null) => void;
-  onAskCoach: (report: LevelsReport, l: Level) => void;
+    onAskCoach: (report: LevelsReport, l: Level) => void;
+  /** "Options at this strike": the chain of the report's symbol around the level's price. */
+  onOptions?: (report: LevelsReport, l: Level) => void;
 }): LevelPanel {
   let report: LevelsReport | null = null;
   let rows: Level[] = [];
@@ -98,7 +100,10 @@ export function createLevelPanel(opts: {
       h(
         "div",
         { class: "level-actions" },
-        h("button", { type: "button", class: "btn", "data-testid": "ask-coach-level", onclick: () => opts.onAskCoach(r, l) }, "Ask coach about this level"),
+                h("button", { type: "button", class: "btn", "data-testid": "ask-coach-level", onclick: () => opts.onAskCoach(r, l) }, "Ask coach about this level"),
+        opts.onOptions
+          ? h("button", { type: "button", class: "btn", "data-testid": "options-at-level", onclick: () => opts.onOptions!(r, l) }, "Options at this strike")
+          : null,
       ),
     );
   }

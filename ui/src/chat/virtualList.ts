@@ -48,8 +48,10 @@ export interface VirtualList<T> {
   refresh(key: string): void;
   scrollToBottom(): void;
   atBottom(): boolean;
-  /** How many items are in the DOM now (for QA). */
+    /** How many items are in the DOM now (for QA). */
   renderedCount(): number;
+  /** Scrolls so the item with this key is in the middle of the view. */
+  scrollToKey(key: string): void;
 }
 
 export function createVirtualList<T>(opts: {
@@ -72,12 +74,35 @@ export function createVirtualList<T>(opts: {
   const dirty = new Set<string>();
   let frame = 0;
   let follow = true;
-  let passes = 0;
+    let passes = 0;
+  let pendingKey: string | null = null;
+
+  /** Scrolls so `key` is in the middle of the view (the list must be laid out). */
+  function centre(key: string): void {
+    let y = 0;
+    for (const it of items) {
+      const k = opts.keyOf(it);
+      const hgt = heights.get(k) ?? estimate;
+      if (k === key) {
+        element.scrollTop = Math.max(0, y + hgt / 2 - element.clientHeight / 2);
+        return;
+      }
+      y += hgt;
+    }
+  }
 
   const atBottom = () => element.scrollHeight - element.scrollTop - element.clientHeight < 24;
 
-  function layout(): void {
+    function layout(): void {
     frame = 0;
+    if (pendingKey !== null) {
+      // Size the spacers for the whole list first so the scroll position can be set.
+      const total = items.reduce((sum, it) => sum + (heights.get(opts.keyOf(it)) ?? estimate), 0);
+      topPad.style.height = "0px";
+      bottomPad.style.height = `${total}px`;
+      centre(pendingKey);
+      pendingKey = null;
+    }
     const keys = items.map(opts.keyOf);
     const hs = keys.map((k) => heights.get(k) ?? estimate);
     const r = visibleRange(hs, element.scrollTop, element.clientHeight || 600, overscan);
@@ -158,7 +183,13 @@ export function createVirtualList<T>(opts: {
       follow = true;
       schedule();
     },
-    atBottom,
+        atBottom,
     renderedCount: () => host.children.length,
+        scrollToKey(key) {
+      // Applied at the next layout, once the spacers give the list its height.
+      follow = false;
+      pendingKey = key;
+      schedule();
+    },
   };
 }

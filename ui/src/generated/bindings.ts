@@ -340,3 +340,73 @@ export type SessionDetail = { session: SessionSummary, messages: Array<ChatMessa
 export type SnippetPart = { text: string, hit: boolean, };
 
 export type SearchHit = { session_id: number, session_title: string, message_id: number, role: Role, snippet: Array<SnippetPart>, updated_ms: number, };
+
+export type OptionsChain = { symbol: string, 
+/**
+ * YYYY-MM-DD.
+ */
+expiration: string, 
+/**
+ * Every listed expiration, nearest first.
+ */
+expirations: Array<string>, spot: number, as_of_ms: number, 
+/**
+ * Years to the expiration's closing bell.
+ */
+years: number, rate: number, 
+/**
+ * The strike nearest the spot.
+ */
+atm_strike: number | null, expected_move: ExpectedMove | null, 
+/**
+ * Ascending by strike.
+ */
+rows: Array<ChainRow>, 
+/**
+ * How many contracts had IV/Greeks computed here.
+ */
+computed: number, contracts: number, };
+
+export type ChainRow = { strike: number, call: OptionQuote | null, put: OptionQuote | null, };
+
+export type OptionQuote = { 
+/**
+ * OCC ticker, e.g. `O:SPY240705C00550000`.
+ */
+ticker: string, bid: number | null, ask: number | null, 
+/**
+ * (bid + ask) / 2 when both are quoted.
+ */
+mid: number | null, last: number | null, volume: number | null, open_interest: number | null, 
+/**
+ * Annualised, 0.25 = 25 %.
+ */
+iv: number | null, delta: number | null, gamma: number | null, 
+/**
+ * Per calendar day.
+ */
+theta: number | null, 
+/**
+ * Per volatility point.
+ */
+vega: number | null, 
+/**
+ * IV and Greeks were computed here because the provider sent none.
+ */
+computed: boolean, in_the_money: boolean, };
+
+export type ExpectedMove = { strike: number, 
+/**
+ * Call mid + put mid at `strike`.
+ */
+straddle: number, 
+/**
+ * `straddle / spot`, as a fraction.
+ */
+fraction: number, low: number, high: number, };
+
+export type TermPoint = { expiration: string, days: number, atm_strike: number | null, 
+/**
+ * The mean of the ATM call's and put's IV.
+ */
+atm_iv: number | null, };

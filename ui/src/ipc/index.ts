@@ -17,6 +17,8 @@ import type {
   IpcError,
   Metric,
   MetricInput,
+  OptionsChain,
+  TermPoint,
   SearchHit,
   SessionDetail,
   SessionSummary,
@@ -84,6 +86,8 @@ export const ipc = {
   chatRename: (id: number, title: string) => call<null>("chat_rename", { id, title }),
   chatDelete: (id: number) => call<null>("chat_delete", { id }),
   chatSearch: (text: string, limit: number) => call<SearchHit[]>("chat_search", { text, limit }),
+  optionsChain: (symbol: string, expiration: string | null) => call<OptionsChain>("options_chain", { symbol, expiration }),
+  optionsTermStructure: (symbol: string) => call<TermPoint[]>("options_term_structure", { symbol }),
 };
 
 export const events = {

@@ -122,6 +122,32 @@ async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move(
         other => panic!("a Saturday is not an expiration: {other:?}"),
     }
     assert!(engine.options_chain("NOPE", None).await.is_err());
+
+    let term = engine.options_term_structure("SPY", 6).await.unwrap();
+    assert_eq!(term.len(), 6);
+    assert_eq!(term[0].expiration, "2024-07-05");
+    assert_eq!(
+        term[0].atm_iv.map(|v| (v * 1e9).round()),
+        {
+            let atm = chain
+                .rows
+                .iter()
+                .find(|r| Some(r.strike) == chain.atm_strike)
+                .unwrap();
+            let ivs: Vec<f64> = [&atm.call, &atm.put]
+                .into_iter()
+                .flatten()
+                .filter_map(|q| q.iv)
+                .collect();
+            Some((ivs.iter().sum::<f64>() / ivs.len() as f64 * 1e9).round())
+        },
+        "the front point is the chain's own ATM IV"
+    );
+    assert!(term.windows(2).all(|w| w[0].days < w[1].days));
+    assert!(
+        term[0].atm_iv.unwrap() > term[5].atm_iv.unwrap(),
+        "the demo market's front month is richer: {term:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,102 @@
+// The options chain through the real app on the demo market: the Options tab
+// shows the nearest expiration with the money centred, the range slider and
+// the expiration picker change what is shown, the numbers are the engine's,
+// and "Options at this strike" from a chart level lands on that strike.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { App, freshHome, waitFor } from "./lib/driver.mjs";
+
+const START = "2024-07-02T15:00:00Z"; // Tuesday 11:00 New York
+
+async function ready(app, what) {
+  return waitFor(
+    async () => {
+      const d = await app.exec("const v = document.querySelector('[data-testid=options-view]'); return v ? { ...v.dataset } : null;");
+      return d && d.state === "ready" ? d : null;
+    },
+    { what, timeout: 20000 },
+  );
+}
+
+/** Drawn rows: strike, ATM flag, the call's bid cell, and which sides are shaded in the money. */
+async function rows(app) {
+  return app.exec(`return [...document.querySelectorAll('[data-testid=options-row]')].map((r) => ({
+    strike: Number(r.dataset.strike), atm: r.dataset.atm === 'true', focus: r.classList.contains('focus'),
+    callBid: r.querySelector('.side.call .oc')?.textContent, callItm: r.querySelector('.side.call').classList.contains('itm'),
+    putItm: r.querySelector('.side.put').classList.contains('itm') }));`);
+}
+
+describe("the options chain", () => {
+  let app;
+  before(async () => {
+    app = await App.launch({ home: freshHome(), env: { COACH_DEMO_START: START } });
+  });
+  after(async () => {
+    await app?.quit();
+  });
+
+  it("1. opens on the nearest expiration with the money in view, shaded by moneyness, numbers from the engine", async () => {
+    await app.click(await app.waitForTestId("tab-options"));
+    const d = await ready(app, "the chain to load");
+    assert.equal(d.symbol, "SPY");
+    assert.equal(d.expiration, "2024-07-05", "Friday's weekly is the nearest");
+    const options = await app.exec("return [...document.querySelectorAll('[data-testid=options-expiration] option')].map((o) => o.value);");
+    assert.equal(options[0], "2024-07-05");
+    assert.ok(options.length > 6, `weeklies and monthlies are listed (${options.length})`);
+    const drawn = await waitFor(async () => {
+      const r = await rows(app);
+      return r.some((x) => x.atm) ? r : null;
+    }, { what: "the ATM row in view" });
+    assert.equal(Number(d.rows), 31, "±15 strikes around the money by default");
+    assert.ok(drawn.every((r, i) => i === 0 || r.strike > drawn[i - 1].strike), "ascending strikes");
+    const engine = (await app.invoke("options_chain", { symbol: "SPY", expiration: null })).ok;
+    for (const r of drawn) {
+      assert.equal(r.callItm, r.strike < engine.spot, `${r.strike}: calls below the spot are in the money`);
+      assert.equal(r.putItm, r.strike > engine.spot, `${r.strike}: puts above the spot are in the money`);
+      const row = engine.rows.find((x) => x.strike === r.strike);
+      assert.equal(r.callBid, row.call.bid.toFixed(2), `${r.strike}: the call bid is the engine's`);
+    }
+    assert.equal(drawn.find((r) => r.atm).strike, engine.atm_strike);
+    const move = await app.textOf("options-expected-move");
+    assert.ok(move.includes(engine.expected_move.straddle.toFixed(2)), `the expected move is the straddle: ${move}`);
+    await waitFor(() => app.exec("return !!document.querySelector('[data-testid=options-term] path.line');"), { what: "the term structure chart" });
+    assert.ok(await app.exec("return document.querySelectorAll('[data-testid=options-smile] path.line').length === 2;"), "calls and puts on the smile");
+    await app.screenshot("options-desktop");
+  });
+
+  it("2. the strike range and the expiration picker change the chain", async () => {
+    await app.exec("const r = document.querySelector('[data-testid=options-range]'); r.value = '3'; r.dispatchEvent(new Event('input'));");
+    await waitFor(async () => (await app.exec("return document.querySelector('[data-testid=options-view]').dataset.rows;")) === "7", { what: "±3 strikes" });
+    const second = await app.exec("return document.querySelectorAll('[data-testid=options-expiration] option')[1].value;");
+    await app.exec("const s = document.querySelector('[data-testid=options-expiration]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", second);
+    await waitFor(async () => (await app.exec("return document.querySelector('[data-testid=options-view]').dataset.expiration;")) === second, { what: `the ${second} chain` });
+    const d = await ready(app, "the second expiration");
+    assert.equal(d.expiration, second);
+  });
+
+  it("3. 'Options at this strike' on a chart level lands on that strike", async () => {
+    await app.click(await app.byTestId("tab-chart"));
+    await waitFor(async () => (await app.findAll("[data-testid=level-row]")).length > 3, { what: "the level list" });
+    const level = await app.exec("const r = document.querySelectorAll('[data-testid=level-row]')[2]; r.click(); return Number(r.dataset.price);");
+    await app.click(await app.waitForTestId("options-at-level"));
+    await ready(app, "the chain at the level");
+    const focused = await waitFor(async () => (await rows(app)).find((r) => r.focus) ?? null, { what: "the focused strike row" });
+    const engine = (await app.invoke("options_chain", { symbol: "SPY", expiration: null })).ok;
+    const nearest = engine.rows.reduce((b, r) => (Math.abs(r.strike - level) < Math.abs(b - level) ? r.strike : b), engine.rows[0].strike);
+    assert.equal(focused.strike, nearest, `the strike nearest the level ${level}`);
+    assert.equal(await app.exec("return document.querySelector('[role=tab][aria-selected=true]').textContent;"), "Options");
+    await app.screenshot("options-at-level");
+  });
+
+  it("4. the phone layout keeps bid, ask, IV and delta per side", async () => {
+    await app.setWindowSize(400, 820);
+    const widths = await waitFor(
+      () => app.exec("const r = document.querySelector('[data-testid=options-row]'); return r ? [...r.querySelectorAll('.oc')].filter((c) => c.offsetWidth > 0).length : 0;"),
+      { what: "rows at phone width" },
+    );
+    assert.equal(widths, 8, "four numbers per side");
+    const rect = await app.rect(await app.byTestId("options-chain"));
+    assert.ok(rect.width <= 400, `the chain fits (${rect.width})`);
+    await app.screenshot("options-phone");
+  });
+});
