@@ -13,6 +13,7 @@ use coach_engine::secrets::SecretStore;
 use coach_engine::{Engine, EngineOptions};
 
 mod chat;
+mod options;
 
 #[derive(Parser)]
 #[command(
@@ -137,6 +138,15 @@ enum OptionsCommand {
     /// Implied volatility: reads {"kind","spot","strike","years","rate","dividend","price"}
     /// per line, writes {"iv":σ} or {"iv":null,"error":"..."}.
     Iv,
+    /// Analyse a position (one expiration, plus stock) from a JSON file: max gain/loss,
+    /// exact breakevens, Greeks, probability of profit, P&L now, at expiry and at dates.
+    /// Schema: docs/options.md ("coach options analyze").
+    Analyze {
+        #[arg(long)]
+        positions: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// One expiration's chain from the market (default: the nearest): calls and puts
     /// by strike with bid/ask/mid/last/volume/OI, IV and Greeks (computed when the
     /// provider sends none), the expected move.
@@ -302,6 +312,9 @@ async fn run(cli: Cli) -> ExitCode {
                     json,
                 },
         } => options_chain(opts, &symbol, expiration.as_deref(), json).await,
+        Command::Options {
+            command: OptionsCommand::Analyze { positions, json },
+        } => options::analyze(&positions, json),
         Command::Options {
             command: OptionsCommand::Price,
         } => options_lines(LineKind::Price),

@@ -931,3 +931,115 @@ fn sessions_import_is_all_or_nothing_and_round_trips_what_show_prints() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no chat session 1"));
 }
+
+// ---------------------------------------------------------------------------
+// coach options chain / analyze
+// ---------------------------------------------------------------------------
+
+#[test]
+fn options_chain_json_is_the_nearest_expiration_with_complete_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach(
+        dir.path(),
+        &["options", "chain", "SPY", "--json"],
+        &[DEMO_NOW],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = stdout_json(&out);
+    assert_eq!(c["expiration"], "2024-07-05");
+    let rows = c["rows"].as_array().unwrap();
+    assert!(rows.len() > 50);
+    assert!(rows
+        .iter()
+        .all(|r| r["call"].is_object() && r["put"].is_object()));
+    assert!(c["expected_move"]["straddle"].as_f64().unwrap() > 0.0);
+    let bad = coach(
+        dir.path(),
+        &["options", "chain", "SPY", "--expiration", "2024-07-06"],
+        &[DEMO_NOW],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no expiration on 2024-07-06"));
+}
+
+#[test]
+fn options_analyze_gives_the_condors_numbers_and_refuses_mixed_expiries_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("condor.json");
+    let leg = |kind: &str, strike: f64, q: f64, px: f64, exp: &str| serde_json::json!({"kind": kind, "strike": strike, "expiry": exp, "quantity": q, "entry_price": px, "iv": 0.25});
+    let exp = "2024-07-19";
+    let pos = serde_json::json!({
+        "spot": 100.0, "rate": 0.04, "as_of": "2024-07-02T15:00:00Z", "dates": ["2024-07-10"],
+        "legs": [leg("put", 90.0, 1.0, 0.5, exp), leg("put", 95.0, -1.0, 1.5, exp),
+                 leg("call", 105.0, -1.0, 1.5, exp), leg("call", 110.0, 1.0, 0.5, exp)]
+    });
+    std::fs::write(&file, pos.to_string()).unwrap();
+    let out = coach(
+        dir.path(),
+        &[
+            "options",
+            "analyze",
+            "--positions",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = stdout_json(&out);
+    assert_eq!(
+        a["breakevens"],
+        serde_json::json!([93.0, 107.0]),
+        "2.00 credit on 5-wide wings"
+    );
+    assert_eq!(a["max_gain"]["value"], 200.0);
+    assert_eq!(a["max_loss"]["value"], -300.0);
+    assert_eq!(a["net_debit"], -200.0);
+    let pop = a["probability_of_profit"].as_f64().unwrap();
+    assert!(pop > 0.5 && pop < 1.0, "{pop}");
+    assert!(
+        a["greeks"]["theta"].as_f64().unwrap() > 0.0,
+        "short premium earns theta"
+    );
+    let curve = a["pnl_at_expiry"].as_array().unwrap();
+    assert_eq!(curve.len(), 41);
+    let mid = &curve[20];
+    assert_eq!(mid["price"], 100.0);
+    assert_eq!(
+        mid["pnl"], 200.0,
+        "at the spot the condor keeps its credit at expiry"
+    );
+    assert_eq!(a["pnl_at_dates"][0]["points"].as_array().unwrap().len(), 41);
+
+    let mixed = serde_json::json!({"spot": 100.0, "legs": [leg("call", 100.0, 1.0, 2.0, "2024-07-19"), leg("call", 100.0, -1.0, 1.0, "2024-07-12")]});
+    std::fs::write(&file, mixed.to_string()).unwrap();
+    let out = coach(
+        dir.path(),
+        &["options", "analyze", "--positions", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("different dates (2024-07-12, 2024-07-19)")
+    );
+    std::fs::write(&file, r#"{"spot": 100, "legs": [{"kind": "call", "strike": 100, "expiry": "2024-07-19", "quantity": 1, "entry_price": 2}]}"#).unwrap();
+    let out = coach(
+        dir.path(),
+        &["options", "analyze", "--positions", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("leg 1: an option needs its implied volatility"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

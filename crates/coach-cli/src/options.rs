@@ -1,0 +1,233 @@
+//! `coach options analyze --positions FILE.json`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context};
+use coach_core::analysis::{analyze as run, AnalysisInput, AnalysisLeg};
+use coach_core::strategy::{Extreme, Leg, LegKind};
+use coach_engine::chrono::{DateTime, NaiveDate, Utc};
+use coach_engine::options_chain::{years_to_expiry, DEFAULT_RATE};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PositionFile {
+    spot: f64,
+    #[serde(default)]
+    symbol: Option<String>,
+    #[serde(default)]
+    rate: Option<f64>,
+    #[serde(default)]
+    dividend: Option<f64>,
+    /// Implied volatility for option legs that give none.
+    #[serde(default)]
+    vol: Option<f64>,
+    /// Valuation time (RFC 3339); default now.
+    #[serde(default)]
+    as_of: Option<String>,
+    /// P&L curves at these dates' closing bells too.
+    #[serde(default)]
+    dates: Vec<NaiveDate>,
+    legs: Vec<LegFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegFile {
+    kind: LegKind,
+    #[serde(default)]
+    strike: Option<f64>,
+    #[serde(default)]
+    expiry: Option<NaiveDate>,
+    quantity: f64,
+    entry_price: f64,
+    #[serde(default)]
+    iv: Option<f64>,
+    #[serde(default)]
+    multiplier: Option<f64>,
+}
+
+fn extreme(e: &Extreme) -> Value {
+    match e {
+        Extreme::Finite { value, at } => json!({"value": value, "at_price": at}),
+        Extreme::Unbounded => json!("unbounded"),
+    }
+}
+
+pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+    let p: PositionFile =
+        serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let now: DateTime<Utc> = match &p.as_of {
+        None => Utc::now(),
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .map_err(|_| anyhow!("as_of {t:?} is not an RFC 3339 time"))?
+            .to_utc(),
+    };
+    let expiries: std::collections::BTreeSet<NaiveDate> = p
+        .legs
+        .iter()
+        .filter(|l| l.kind != LegKind::Stock)
+        .filter_map(|l| l.expiry)
+        .collect();
+    if expiries.len() > 1 {
+        let list: Vec<String> = expiries.iter().map(|d| d.to_string()).collect();
+        bail!(
+            "the legs expire on different dates ({}): calendars and diagonals are not analysed yet",
+            list.join(", ")
+        );
+    }
+    let mut legs = Vec::new();
+    for (i, l) in p.legs.iter().enumerate() {
+        let n = i + 1;
+        if l.kind != LegKind::Stock && l.expiry.is_none() {
+            bail!("leg {n}: an option needs its expiry (YYYY-MM-DD)");
+        }
+        legs.push(AnalysisLeg {
+            leg: Leg {
+                kind: l.kind,
+                strike: match l.kind {
+                    LegKind::Stock => 0.0,
+                    _ => l
+                        .strike
+                        .ok_or_else(|| anyhow!("leg {n}: an option needs a strike"))?,
+                },
+                quantity: l.quantity,
+                entry_price: l.entry_price,
+                multiplier: l.multiplier.unwrap_or(if l.kind == LegKind::Stock {
+                    1.0
+                } else {
+                    100.0
+                }),
+            },
+            iv: l.iv.or(p.vol),
+        });
+    }
+    let expiry = expiries.iter().next().copied();
+    let years = expiry.map(|e| years_to_expiry(now, e)).unwrap_or(0.0);
+    let input = AnalysisInput {
+        spot: p.spot,
+        years,
+        rate: p.rate.unwrap_or(DEFAULT_RATE),
+        dividend: p.dividend.unwrap_or(0.0),
+        legs,
+    };
+    let a = run(&input, None)?;
+    // A price grid of ±3 standard deviations (±30 % when there is no vol).
+    let spread = a
+        .pop_vol
+        .map(|v| 3.0 * v * years.max(1.0 / 365.0).sqrt())
+        .unwrap_or(0.3);
+    let (lo, hi) = ((p.spot * (1.0 - spread)).max(0.0), p.spot * (1.0 + spread));
+    let grid: Vec<f64> = (0..=40).map(|i| lo + (hi - lo) * i as f64 / 40.0).collect();
+    let curve = |elapsed: f64| -> Vec<Value> {
+        grid.iter()
+            .map(|&s| json!({"price": s, "pnl": input.pnl(s, elapsed)}))
+            .collect()
+    };
+    let mut at_dates = Vec::new();
+    for d in &p.dates {
+        let elapsed = years - expiry.map(|_| years_to_expiry(now, *d)).unwrap_or(0.0);
+        if !(0.0..=years).contains(&elapsed) {
+            bail!("date {d} is not between now and the expiry");
+        }
+        at_dates.push(json!({"date": d, "points": curve(elapsed)}));
+    }
+    let g = |x: &coach_core::analysis::PositionGreeks| json!({"delta": x.delta, "gamma": x.gamma, "theta": x.theta, "vega": x.vega});
+    let out = json!({
+        "symbol": p.symbol,
+        "spot": p.spot,
+        "expiry": expiry,
+        "years": years,
+        "net_debit": a.profile.net_debit,
+        "max_gain": extreme(&a.profile.max_gain),
+        "max_loss": extreme(&a.profile.max_loss),
+        "breakevens": a.profile.breakevens,
+        "pnl_now": a.pnl_now,
+        "greeks": g(&a.greeks),
+        "legs": a.leg_greeks.iter().map(g).collect::<Vec<_>>(),
+        "probability_of_profit": a.probability_of_profit,
+        "pop_vol": a.pop_vol,
+        "assumptions": "BSM with each leg's IV, European exercise, continuous rate and dividend yield; probability of profit: lognormal price at expiry with drift rate − dividend and the legs' mean IV (weighted by |quantity|)",
+        "pnl_at_expiry": curve(years),
+        "pnl_at_dates": at_dates,
+    });
+    let mut stdout = std::io::stdout().lock();
+    if as_json {
+        writeln!(stdout, "{out}")?;
+        return Ok(());
+    }
+    let money = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        v => format!(
+            "{:.2} at {:.2}",
+            v["value"].as_f64().unwrap_or(0.0),
+            v["at_price"].as_f64().unwrap_or(0.0)
+        ),
+    };
+    writeln!(
+        stdout,
+        "{} position, spot {:.2}{}",
+        p.symbol.as_deref().unwrap_or("The"),
+        p.spot,
+        expiry
+            .map(|e| format!(", expiring {e}"))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        stdout,
+        "net debit {:.2} · P&L now {:.2}",
+        a.profile.net_debit, a.pnl_now
+    )?;
+    writeln!(
+        stdout,
+        "max gain {} · max loss {}",
+        money(&out["max_gain"]),
+        money(&out["max_loss"])
+    )?;
+    let be: Vec<String> = a
+        .profile
+        .breakevens
+        .iter()
+        .map(|b| format!("{b:.2}"))
+        .collect();
+    writeln!(
+        stdout,
+        "breakevens {}",
+        if be.is_empty() {
+            "none".into()
+        } else {
+            be.join(", ")
+        }
+    )?;
+    writeln!(
+        stdout,
+        "Greeks: delta {:.2} · gamma {:.4} · theta {:.2}/day · vega {:.2}/vol pt",
+        a.greeks.delta, a.greeks.gamma, a.greeks.theta, a.greeks.vega
+    )?;
+    if let (Some(pop), Some(v)) = (a.probability_of_profit, a.pop_vol) {
+        writeln!(
+            stdout,
+            "probability of profit {:.1}% (lognormal, vol {:.1}%)",
+            pop * 100.0,
+            v * 100.0
+        )?;
+    }
+    writeln!(stdout, "P&L at expiry:")?;
+    for pt in out["pnl_at_expiry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .step_by(5)
+    {
+        writeln!(
+            stdout,
+            "  {:>10.2}  {:>12.2}",
+            pt["price"].as_f64().unwrap_or(0.0),
+            pt["pnl"].as_f64().unwrap_or(0.0)
+        )?;
+    }
+    Ok(())
+}
