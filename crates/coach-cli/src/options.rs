@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context};
 use coach_core::analysis::{analyze as run, AnalysisInput, AnalysisLeg};
 use coach_core::strategy::{Extreme, Leg, LegKind};
 use coach_engine::chrono::{DateTime, NaiveDate, Utc};
-use coach_engine::options_chain::{years_to_expiry, DEFAULT_RATE};
+use coach_engine::options_chain::{expiry_close, years_to_expiry, DEFAULT_RATE};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -106,6 +106,26 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         });
     }
     let expiry = expiries.iter().next().copied();
+    if let Some(e) = expiry {
+        if expiry_close(e).is_some_and(|c| c <= now) {
+            bail!("the options expired on {e}, before the valuation time {now}");
+        }
+    }
+    // Percentages written as numbers (19 for 19 %) are refused, not taken as 1,900 %.
+    let fraction = |what: String, v: Option<f64>, max: f64| -> anyhow::Result<()> {
+        match v {
+            Some(x) if !(x.is_finite() && x >= 0.0 && x <= max) => bail!(
+                "{what} {x} is out of range: write it as a fraction (0.19 for 19 %), at most {max}"
+            ),
+            _ => Ok(()),
+        }
+    };
+    fraction("rate".into(), p.rate, 1.0)?;
+    fraction("dividend".into(), p.dividend, 1.0)?;
+    fraction("vol".into(), p.vol, 5.0)?;
+    for (i, l) in p.legs.iter().enumerate() {
+        fraction(format!("leg {}: iv", i + 1), l.iv, 5.0)?;
+    }
     let years = expiry.map(|e| years_to_expiry(now, e)).unwrap_or(0.0);
     let input = AnalysisInput {
         spot: p.spot,
@@ -129,9 +149,11 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
     };
     let mut at_dates = Vec::new();
     for d in &p.dates {
-        let elapsed = years - expiry.map(|_| years_to_expiry(now, *d)).unwrap_or(0.0);
+        // Time from now to that date's close; P&L is valued with the rest left.
+        let close = expiry_close(*d).unwrap_or(now);
+        let elapsed = (close - now).num_milliseconds() as f64 / (365.0 * 86_400_000.0);
         if !(0.0..=years).contains(&elapsed) {
-            bail!("date {d} is not between now and the expiry");
+            bail!("date {d} is not between the valuation time and the expiry");
         }
         at_dates.push(json!({"date": d, "points": curve(elapsed)}));
     }

@@ -20,6 +20,7 @@ fn quote(strike: f64, iv: f64) -> OptionQuote {
         theta: None,
         vega: None,
         computed: false,
+        price_source: None,
         in_the_money: false,
     }
 }
@@ -50,6 +51,7 @@ fn chain() -> OptionsChain {
         rows,
         computed: 0,
         contracts: 5000,
+        adjusted_skipped: 0,
     }
 }
 

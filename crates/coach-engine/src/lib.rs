@@ -225,6 +225,7 @@ pub struct Engine {
     charts_open: chart_stream::OpenCharts,
     rest: MassiveRest,
     chats: chat::ActiveChats,
+    expirations: options_chain::ExpirationsCache,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -313,6 +314,7 @@ impl Engine {
             charts_open: Default::default(),
             rest,
             chats: Default::default(),
+            expirations: Default::default(),
             sim,
         })
     }
@@ -356,6 +358,11 @@ impl Engine {
     /// The market's REST API (Massive or the demo market).
     pub fn rest(&self) -> &MassiveRest {
         &self.rest
+    }
+
+    /// Option expirations fetched today, by symbol.
+    pub fn expirations_cache(&self) -> &options_chain::ExpirationsCache {
+        &self.expirations
     }
 
     /// The chart cache.

@@ -40,13 +40,17 @@ pub enum ChainError {
     },
     #[error("the provider sent no price for {symbol}")]
     NoSpot { symbol: String },
+    #[error("{symbol}'s {date} options have expired")]
+    Expired { symbol: String, date: NaiveDate },
 }
 
 impl ChainError {
     /// The small, stable code the UI branches on.
     pub fn code(&self) -> &'static str {
         match self {
-            ChainError::Symbol(_) | ChainError::NoSuchExpiration { .. } => "invalid_input",
+            ChainError::Symbol(_)
+            | ChainError::NoSuchExpiration { .. }
+            | ChainError::Expired { .. } => "invalid_input",
             ChainError::NoOptions { .. } => "not_found",
             ChainError::Provider(RestError::NotFound(_)) => "not_found",
             ChainError::Provider(_) | ChainError::NoSpot { .. } => "unavailable",
@@ -96,6 +100,8 @@ pub struct OptionQuote {
     pub vega: Option<f64>,
     /// IV and Greeks were computed here because the provider sent none.
     pub computed: bool,
+    /// The price they were computed from: `mid` (bid/ask) or `last` (the last trade).
+    pub price_source: Option<String>,
     pub in_the_money: bool,
 }
 
@@ -106,8 +112,8 @@ pub struct ChainRow {
     pub put: Option<OptionQuote>,
 }
 
-/// The market's one-standard-deviation-ish move to expiration, priced by the
-/// at-the-money straddle.
+/// The move to expiration the market prices, from the at-the-money straddle
+/// (about 0.8 standard deviations of the price at expiry under a normal model).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ExpectedMove {
     pub strike: f64,
@@ -140,20 +146,50 @@ pub struct OptionsChain {
     /// How many contracts had IV/Greeks computed here.
     pub computed: u32,
     pub contracts: u32,
+    /// Adjusted contracts (not 100 shares) left out.
+    pub adjusted_skipped: u32,
 }
 
-/// Years from `now` to the closing bell of `expiration` (at least a minute).
-pub fn years_to_expiry(now: DateTime<Utc>, expiration: NaiveDate) -> f64 {
-    let close = calendar::session(expiration)
+/// The closing bell of `expiration` (16:00 New York, or the early close);
+/// for a date that is not a session, 16:00 New York that day.
+pub fn expiry_close(expiration: NaiveDate) -> Option<DateTime<Utc>> {
+    calendar::session(expiration)
         .ok()
         .flatten()
         .map(|s| s.close)
-        .unwrap_or_else(|| {
+        .or_else(|| {
             calendar::midnight_ny(expiration + chrono::Duration::days(1))
                 .checked_sub(8 * 3_600_000)
                 .and_then(DateTime::<Utc>::from_timestamp_millis)
-                .unwrap_or(now)
-        });
+        })
+}
+
+/// Expirations by symbol, fetched once a day (listing them pages through every contract).
+#[derive(Default)]
+pub struct ExpirationsCache {
+    by_symbol: std::sync::Mutex<std::collections::HashMap<String, (NaiveDate, Vec<NaiveDate>)>>,
+}
+
+impl ExpirationsCache {
+    fn get(&self, sym: &Symbol, today: NaiveDate) -> Option<Vec<NaiveDate>> {
+        let m = self.by_symbol.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(sym.as_str())
+            .filter(|(d, _)| *d == today)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, sym: &Symbol, today: NaiveDate, dates: Vec<NaiveDate>) {
+        self.by_symbol
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(sym.to_string(), (today, dates));
+    }
+}
+
+/// Years from `now` to the closing bell of `expiration` (at least a minute;
+/// expired expirations are refused before this is used).
+pub fn years_to_expiry(now: DateTime<Utc>, expiration: NaiveDate) -> f64 {
+    let close = expiry_close(expiration).unwrap_or(now);
     ((close - now).num_milliseconds() as f64 / (365.0 * 86_400_000.0)).max(1.0 / (365.0 * 1440.0))
 }
 
@@ -180,9 +216,10 @@ pub fn complete_quote(
     if q.iv.is_some() && has_greeks {
         return false;
     }
-    let price = q.mid.filter(|m| *m > 0.0).or(q.last.filter(|l| *l > 0.0));
-    let Some(price) = price else {
-        return false;
+    let (price, source) = match (q.mid.filter(|m| *m > 0.0), q.last.filter(|l| *l > 0.0)) {
+        (Some(m), _) => (m, "mid"),
+        (None, Some(l)) => (l, "last"),
+        _ => return false,
     };
     let c = Contract {
         kind,
@@ -208,6 +245,7 @@ pub fn complete_quote(
     q.theta = Some(g.theta);
     q.vega = Some(g.vega);
     q.computed = true;
+    q.price_source = Some(source.to_string());
     true
 }
 
@@ -253,7 +291,15 @@ fn finish(chain: &mut OptionsChain) {
         .iter()
         .map(|r| r.strike)
         .min_by(|a, b| (a - spot).abs().total_cmp(&(b - spot).abs()));
-    // The straddle at the nearest strike that has both mids.
+    // The straddle at the nearest strike that has both mids — only when that
+    // strike is within one strike step of the spot (further out, the straddle
+    // carries intrinsic value and overstates the move).
+    let step = chain
+        .rows
+        .windows(2)
+        .map(|w| w[1].strike - w[0].strike)
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
     chain.expected_move = chain
         .rows
         .iter()
@@ -263,6 +309,7 @@ fn finish(chain: &mut OptionsChain) {
             Some((r.strike, c + p))
         })
         .min_by(|a, b| (a.0 - spot).abs().total_cmp(&(b.0 - spot).abs()))
+        .filter(|(strike, _)| (strike - spot).abs() <= step)
         .map(|(strike, straddle)| ExpectedMove {
             strike,
             straddle,
@@ -291,6 +338,7 @@ pub fn build_chain(
     let mut by_strike: BTreeMap<i64, ChainRow> = BTreeMap::new();
     let mut computed = 0;
     let mut contracts = 0;
+    let mut adjusted = 0;
     for r in results {
         let d = &r["details"];
         let Some(strike) = num(d, &["strike_price"]) else {
@@ -302,6 +350,12 @@ pub fn build_chain(
             _ => continue,
         };
         if d["expiration_date"].as_str() != Some(&expiration.to_string()) {
+            continue;
+        }
+        // Adjusted contracts (after a split or special dividend) deliver something
+        // other than 100 shares: they are not this chain's contracts.
+        if num(d, &["shares_per_contract"]).is_some_and(|n| n != 100.0) {
+            adjusted += 1;
             continue;
         }
         let bid = num(r, &["last_quote", "bid"]);
@@ -316,7 +370,8 @@ pub fn build_chain(
             bid,
             ask,
             mid,
-            last: num(r, &["last_trade", "price"]).or(num(r, &["day", "close"])),
+            // The last trade only: a day's close can be a day old.
+            last: num(r, &["last_trade", "price"]),
             volume: num(r, &["day", "volume"]),
             open_interest: num(r, &["open_interest"]),
             iv: num(r, &["implied_volatility"]).filter(|v| *v > 0.0),
@@ -325,6 +380,7 @@ pub fn build_chain(
             theta: num(g, &["theta"]),
             vega: num(g, &["vega"]),
             computed: false,
+            price_source: None,
             in_the_money: match kind {
                 OptionKind::Call => strike < spot,
                 OptionKind::Put => strike > spot,
@@ -358,16 +414,26 @@ pub fn build_chain(
         rows: by_strike.into_values().collect(),
         computed,
         contracts,
+        adjusted_skipped: adjusted,
     };
     finish(&mut chain);
     Ok(chain)
 }
 
 impl Engine {
-    /// Listed expirations of `symbol` from today on, nearest first.
+    /// Listed expirations of `symbol` whose closing bell is still ahead,
+    /// nearest first (remembered per symbol for the day).
     pub async fn option_expirations(&self, symbol: &str) -> Result<Vec<NaiveDate>, ChainError> {
         let sym = Symbol::parse(symbol)?;
-        let today = self.clock().now().with_timezone(&New_York).date_naive();
+        let now = self.clock().now();
+        let today = now.with_timezone(&New_York).date_naive();
+        let still_open = |d: &NaiveDate| expiry_close(*d).is_none_or(|c| c > now);
+        if let Some(dates) = self.expirations_cache().get(&sym, today) {
+            let open: Vec<NaiveDate> = dates.into_iter().filter(still_open).collect();
+            if !open.is_empty() {
+                return Ok(open);
+            }
+        }
         let mut url = format!(
             "/v3/reference/options/contracts?underlying_ticker={sym}&expired=false&expiration_date.gte={today}&order=asc&sort=expiration_date&limit=1000"
         );
@@ -389,12 +455,16 @@ impl Engine {
                 None => break,
             }
         }
-        if dates.is_empty() {
+        let dates: Vec<NaiveDate> = dates.into_iter().collect();
+        self.expirations_cache().put(&sym, today, dates.clone());
+        // Today's expiration is gone once its closing bell has rung.
+        let open: Vec<NaiveDate> = dates.into_iter().filter(still_open).collect();
+        if open.is_empty() {
             return Err(ChainError::NoOptions {
                 symbol: sym.to_string(),
             });
         }
-        Ok(dates.into_iter().collect())
+        Ok(open)
     }
 
     /// ATM implied volatility for each of the first `max` expirations: only the
@@ -472,6 +542,12 @@ impl Engine {
         let exp = match expiration {
             None => dates[0],
             Some(d) if dates.contains(&d) => d,
+            Some(d) if expiry_close(d).is_some_and(|c| c <= self.clock().now()) => {
+                return Err(ChainError::Expired {
+                    symbol: sym.to_string(),
+                    date: d,
+                })
+            }
             Some(d) => {
                 let mut near: Vec<NaiveDate> = dates.clone();
                 near.sort_by_key(|x| (*x - d).num_days().abs());

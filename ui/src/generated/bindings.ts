@@ -365,7 +365,11 @@ rows: Array<ChainRow>,
 /**
  * How many contracts had IV/Greeks computed here.
  */
-computed: number, contracts: number, };
+computed: number, contracts: number, 
+/**
+ * Adjusted contracts (not 100 shares) left out.
+ */
+adjusted_skipped: number, };
 
 export type ChainRow = { strike: number, call: OptionQuote | null, put: OptionQuote | null, };
 
@@ -393,7 +397,11 @@ vega: number | null,
 /**
  * IV and Greeks were computed here because the provider sent none.
  */
-computed: boolean, in_the_money: boolean, };
+computed: boolean, 
+/**
+ * The price they were computed from: `mid` (bid/ask) or `last` (the last trade).
+ */
+price_source: string | null, in_the_money: boolean, };
 
 export type ExpectedMove = { strike: number, 
 /**

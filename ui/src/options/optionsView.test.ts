@@ -5,7 +5,7 @@ import { ticks } from "./svgChart";
 
 const chain = (strikes: number[], atm: number): OptionsChain => ({
   symbol: "X", expiration: "2024-07-19", expirations: [], spot: atm, as_of_ms: 0, years: 0.1, rate: 0.045,
-  atm_strike: atm, expected_move: null, computed: 0, contracts: strikes.length * 2,
+  atm_strike: atm, expected_move: null, computed: 0, contracts: strikes.length * 2, adjusted_skipped: 0,
   rows: strikes.map((strike) => ({ strike, call: null, put: null })),
 });
 

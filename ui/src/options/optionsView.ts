@@ -30,7 +30,7 @@ function side(q: OptionQuote | null, kind: "call" | "put"): HTMLElement[] {
   const cell = (text: string, cls = "") => h("span", { class: `oc ${cls}` }, text);
   if (!q) return Array.from({ length: 7 }, () => cell(""));
   const iv = cell(pct(q.iv), q.computed ? "computed" : "");
-  if (q.computed) iv.title = "IV and Greeks computed here from the mid (the provider sent none)";
+    if (q.computed) iv.title = `IV and Greeks computed here from the ${q.price_source === "last" ? "last trade (no quote)" : "bid/ask mid"}: the provider sent none`;
   const cells = [
     cell(money(q.bid)),
     cell(money(q.ask)),
@@ -47,7 +47,8 @@ export function createOptionsView(): OptionsView {
   let chain: OptionsChain | null = null;
   let symbol = "SPY";
   let focus: number | null = null;
-  let seq = 0;
+    let seq = 0;
+  const termCache = new Map<string, TermPoint[]>();
 
   const symbolInput = h("input", { class: "symbol-input", "data-testid": "options-symbol", "aria-label": "Underlying symbol", value: symbol, maxlength: 12 });
   const form = h("form", { class: "symbol-form" }, symbolInput);
@@ -188,9 +189,31 @@ export function createOptionsView(): OptionsView {
       const f = focus !== null ? nearest(focus) : null;
       if (f !== null) list.scrollToKey(String(f));
       else if (chain.atm_strike !== null) list.scrollToKey(String(chain.atm_strike));
-      void ipc.optionsTermStructure(symbol).then((t) => my === seq && renderTerm(t)).catch(() => renderTerm([]));
+            // The term structure belongs to the symbol: fetched once per symbol.
+      const cached = termCache.get(symbol);
+      if (cached) renderTerm(cached);
+      else {
+        const forSymbol = symbol;
+        void ipc
+          .optionsTermStructure(forSymbol)
+          .then((t) => {
+            termCache.set(forSymbol, t);
+            if (my === seq) renderTerm(t);
+          })
+          .catch(() => {
+            if (my === seq) renderTerm([]);
+          });
+      }
     } catch (e) {
       if (my !== seq) return;
+      // Nothing stale stays on screen under the new symbol.
+      chain = null;
+      list.setItems([]);
+      expSelect.replaceChildren();
+      smileHost.replaceChildren();
+      termHost.replaceChildren();
+      moveEl.textContent = "Expected move: —";
+      note.textContent = "";
       element.dataset.state = "error";
       errorEl.textContent = (e as IpcError).message;
     }
@@ -200,8 +223,15 @@ export function createOptionsView(): OptionsView {
     e.preventDefault();
     if (symbolInput.value.trim()) void show(symbolInput.value);
   });
-  expSelect.addEventListener("change", () => void show(symbol, expSelect.value));
-  range.addEventListener("input", () => renderChain());
+    expSelect.addEventListener("change", () => {
+    if (chain) void show(chain.symbol, expSelect.value);
+  });
+    range.addEventListener("input", () => {
+    renderChain();
+    // Keep the money (or the asked-for strike) in view.
+    const f = focus !== null ? nearest(focus) : chain?.atm_strike ?? null;
+    if (f !== null) list.scrollToKey(String(f));
+  });
   rangeLabel.textContent = `±${range.value}`;
 
   return { element, show };

@@ -1017,7 +1017,14 @@ fn options_analyze_gives_the_condors_numbers_and_refuses_mixed_expiries_by_name(
         mid["pnl"], 200.0,
         "at the spot the condor keeps its credit at expiry"
     );
-    assert_eq!(a["pnl_at_dates"][0]["points"].as_array().unwrap().len(), 41);
+    let at_date = a["pnl_at_dates"][0]["points"].as_array().unwrap();
+    assert_eq!(at_date.len(), 41);
+    let on_0710 = at_date[20]["pnl"].as_f64().unwrap();
+    let now = a["pnl_now"].as_f64().unwrap();
+    assert!(
+        now < on_0710 && on_0710 < 200.0,
+        "at the spot a short condor gains as time passes: now {now} < 07-10 {on_0710} < expiry 200"
+    );
 
     let mixed = serde_json::json!({"spot": 100.0, "legs": [leg("call", 100.0, 1.0, 2.0, "2024-07-19"), leg("call", 100.0, -1.0, 1.0, "2024-07-12")]});
     std::fs::write(&file, mixed.to_string()).unwrap();
@@ -1030,16 +1037,29 @@ fn options_analyze_gives_the_condors_numbers_and_refuses_mixed_expiries_by_name(
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("different dates (2024-07-12, 2024-07-19)")
     );
-    std::fs::write(&file, r#"{"spot": 100, "legs": [{"kind": "call", "strike": 100, "expiry": "2024-07-19", "quantity": 1, "entry_price": 2}]}"#).unwrap();
-    let out = coach(
-        dir.path(),
-        &["options", "analyze", "--positions", file.to_str().unwrap()],
-        &[],
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("leg 1: an option needs its implied volatility"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Each bad file is refused with a message that names what is wrong.
+    for (json, says) in [
+        (
+            r#"{"spot": 100, "as_of": "2024-07-02T15:00:00Z", "legs": [{"kind": "call", "strike": 100, "expiry": "2024-07-19", "quantity": 1, "entry_price": 2, "iv": 19}]}"#,
+            "leg 1: iv 19 is out of range: write it as a fraction",
+        ),
+        (
+            r#"{"spot": 100, "as_of": "2024-08-01T15:00:00Z", "legs": [{"kind": "call", "strike": 100, "expiry": "2024-07-19", "quantity": 1, "entry_price": 2, "iv": 0.2}]}"#,
+            "expired on 2024-07-19",
+        ),
+        (
+            r#"{"spot": 100, "as_of": "2024-07-02T15:00:00Z", "legs": [{"kind": "call", "strike": 100, "expiry": "2024-07-19", "quantity": 1, "entry_price": 2}]}"#,
+            "leg 1: an option needs its implied volatility",
+        ),
+    ] {
+        std::fs::write(&file, json).unwrap();
+        let out = coach(
+            dir.path(),
+            &["options", "analyze", "--positions", file.to_str().unwrap()],
+            &[],
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
 }

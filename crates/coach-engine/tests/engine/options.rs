@@ -206,3 +206,24 @@ async fn the_offline_coach_answers_options_for_friday_from_the_chain() {
         "every number from the chain: {unverified:?}"
     );
 }
+
+#[tokio::test]
+async fn after_the_closing_bell_todays_expiration_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    // Friday 2024-07-05, 17:30 New York: the weekly expired at 16:00.
+    let clock = ManualClock::new(utc("2024-07-05T21:30:00Z"));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let chain = engine.options_chain("SPY", None).await.unwrap();
+    assert_eq!(
+        chain.expiration, "2024-07-12",
+        "the next weekly, not the one that just expired"
+    );
+    assert!(chain.years > 6.0 / 365.0);
+    match engine
+        .options_chain("SPY", Some("2024-07-05".parse().unwrap()))
+        .await
+    {
+        Err(ChainError::Expired { date, .. }) => assert_eq!(date.to_string(), "2024-07-05"),
+        other => panic!("an expired expiration is refused: {other:?}"),
+    }
+}
