@@ -184,6 +184,15 @@ pub fn typescript_bindings() -> String {
         crate::options_chain::OptionQuote::decl(&cfg),
         crate::options_chain::ExpectedMove::decl(&cfg),
         crate::options_chain::TermPoint::decl(&cfg),
+        crate::positions::PositionLeg::decl(&cfg),
+        crate::positions::PositionInput::decl(&cfg),
+        crate::positions::SavedPosition::decl(&cfg),
+        crate::positions::WhatIf::decl(&cfg),
+        crate::positions::CurvePoint::decl(&cfg),
+        crate::positions::GreeksView::decl(&cfg),
+        crate::positions::PositionAnalysis::decl(&cfg),
+        crate::positions::PortfolioGreeks::decl(&cfg),
+        crate::positions::SymbolExposure::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\n",

@@ -13,6 +13,7 @@ pub mod ipc;
 pub mod levels;
 pub mod market;
 pub mod options_chain;
+pub mod positions;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

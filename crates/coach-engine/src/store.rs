@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_chat.sql",
         include_str!("../../../migrations/0004_chat.sql"),
     ),
+    (
+        5,
+        "0005_positions.sql",
+        include_str!("../../../migrations/0005_positions.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.

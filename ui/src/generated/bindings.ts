@@ -418,3 +418,81 @@ export type TermPoint = { expiration: string, days: number, atm_strike: number |
  * The mean of the ATM call's and put's IV.
  */
 atm_iv: number | null, };
+
+export type PositionLeg = { 
+/**
+ * `call`, `put` or `stock`.
+ */
+kind: string, strike: number | null, 
+/**
+ * YYYY-MM-DD (options).
+ */
+expiry: string | null, 
+/**
+ * Signed: + bought, − sold (contracts, or shares for stock).
+ */
+quantity: number, 
+/**
+ * Per share.
+ */
+entry_price: number, };
+
+export type PositionInput = { name: string, symbol: string, legs: Array<PositionLeg>, };
+
+export type SavedPosition = { id: number, name: string, symbol: string, legs: Array<PositionLeg>, created_ms: number, };
+
+export type WhatIf = { 
+/**
+ * Underlying price instead of the market's.
+ */
+spot: number | null, 
+/**
+ * Value the position this many calendar days from now.
+ */
+days_forward: number | null, 
+/**
+ * Add to every leg's IV (0.05 = +5 vol points).
+ */
+iv_shift: number | null, };
+
+export type CurvePoint = { price: number, pnl: number, };
+
+export type GreeksView = { delta: number, gamma: number, theta: number, vega: number, };
+
+export type PositionAnalysis = { id: number, name: string, symbol: string, expiry: string | null, 
+/**
+ * The market's spot (before what-ifs).
+ */
+market_spot: number, 
+/**
+ * The spot the numbers use.
+ */
+spot: number, days_to_expiry: number, net_debit: number, 
+/**
+ * `None` = unbounded.
+ */
+max_gain: number | null, max_loss: number | null, breakevens: Array<number>, pnl_now: number, greeks: GreeksView, probability_of_profit: number | null, leg_ivs: Array<number | null>, 
+/**
+ * P&L at expiry and at the what-if date, over ±3 standard deviations.
+ */
+at_expiry: Array<CurvePoint>, at_date: Array<CurvePoint>, assumptions: string, };
+
+export type PortfolioGreeks = { positions: number, delta: number, gamma: number, theta: number, vega: number, 
+/**
+ * Σ delta × beta × spot / SPY's spot: the portfolio's delta in SPY shares.
+ */
+spy_beta_weighted_delta: number, 
+/**
+ * SPY's price used for the weighting.
+ */
+spy_spot: number | null, 
+/**
+ * Per symbol: its beta to SPY (60 daily returns) and its delta.
+ */
+by_symbol: Array<SymbolExposure>, 
+/**
+ * Positions that could not be valued, with why.
+ */
+skipped: Array<string>, };
+
+export type SymbolExposure = { symbol: string, delta: number, beta: number, spot: number, };

@@ -227,3 +227,179 @@ async fn after_the_closing_bell_todays_expiration_is_gone() {
         other => panic!("an expired expiration is refused: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfolio() {
+    use coach_engine::positions::{PositionInput, PositionLeg, WhatIf};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc(NOW));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let chain = engine
+        .options_chain("SPY", Some("2024-07-19".parse().unwrap()))
+        .await
+        .unwrap();
+    let atm = chain.atm_strike.unwrap();
+    let mid = |strike: f64, call: bool| {
+        let r = chain.rows.iter().find(|r| r.strike == strike).unwrap();
+        let q = if call {
+            r.call.as_ref()
+        } else {
+            r.put.as_ref()
+        };
+        q.unwrap().mid.unwrap()
+    };
+    let leg = |kind: &str, strike: f64, q: f64| PositionLeg {
+        kind: kind.into(),
+        strike: Some(strike),
+        expiry: Some("2024-07-19".into()),
+        quantity: q,
+        entry_price: mid(strike, kind == "call"),
+    };
+    let condor = PositionInput {
+        name: "SPY condor".into(),
+        symbol: "SPY".into(),
+        legs: vec![
+            leg("put", atm - 20.0, 1.0),
+            leg("put", atm - 10.0, -1.0),
+            leg("call", atm + 10.0, -1.0),
+            leg("call", atm + 20.0, 1.0),
+        ],
+    };
+    let credit = mid(atm - 10.0, false) + mid(atm + 10.0, true)
+        - mid(atm - 20.0, false)
+        - mid(atm + 20.0, true);
+    let id = engine.save_position(condor).unwrap();
+    let a = engine
+        .analyze_position(id, &WhatIf::default())
+        .await
+        .unwrap();
+    assert_eq!(a.breakevens.len(), 2);
+    assert!(
+        (a.breakevens[0] - (atm - 10.0 - credit)).abs() < 1e-9,
+        "lower breakeven = short put − credit"
+    );
+    assert!(
+        (a.breakevens[1] - (atm + 10.0 + credit)).abs() < 1e-9,
+        "upper breakeven = short call + credit"
+    );
+    assert!((a.max_gain.unwrap() - credit * 100.0).abs() < 1e-6);
+    assert!((a.max_loss.unwrap() + (10.0 - credit) * 100.0).abs() < 1e-6);
+    // Entered at the mids: worth nothing now, up to the cent rounding of the
+    // quotes the IVs came from (4 legs × 100 shares × ½ cent = $2).
+    assert!(
+        a.pnl_now.abs() <= 2.0,
+        "entered at the mids, worth about nothing now ({})",
+        a.pnl_now
+    );
+    assert!(a.leg_ivs.iter().all(Option::is_some));
+    let pop = a.probability_of_profit.unwrap();
+    assert!(pop > 0.4 && pop < 0.95, "{pop}");
+    // What-ifs: a week on at the same price the short premium has decayed; a jump to the short call loses.
+    let later = engine
+        .analyze_position(
+            id,
+            &WhatIf {
+                days_forward: Some(7.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        later.pnl_now > a.pnl_now,
+        "time decay earns: {} → {}",
+        a.pnl_now,
+        later.pnl_now
+    );
+    let up = engine
+        .analyze_position(
+            id,
+            &WhatIf {
+                spot: Some(atm + 15.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(up.pnl_now < a.pnl_now);
+    let vol_up = engine
+        .analyze_position(
+            id,
+            &WhatIf {
+                iv_shift: Some(0.05),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(vol_up.pnl_now < a.pnl_now, "short vega loses when IV rises");
+
+    let qqq = engine
+        .options_chain("QQQ", Some("2024-07-19".parse().unwrap()))
+        .await
+        .unwrap();
+    let k = qqq.atm_strike.unwrap();
+    let call = qqq
+        .rows
+        .iter()
+        .find(|r| r.strike == k)
+        .unwrap()
+        .call
+        .clone()
+        .unwrap();
+    engine
+        .save_position(PositionInput {
+            name: "QQQ call".into(),
+            symbol: "QQQ".into(),
+            legs: vec![PositionLeg {
+                kind: "call".into(),
+                strike: Some(k),
+                expiry: Some("2024-07-19".into()),
+                quantity: 2.0,
+                entry_price: call.mid.unwrap(),
+            }],
+        })
+        .unwrap();
+    let p = engine.portfolio_greeks().await.unwrap();
+    assert_eq!(p.positions, 2, "{:?}", p.skipped);
+    let qqq_delta = p.by_symbol.iter().find(|s| s.symbol == "QQQ").unwrap();
+    assert!(
+        (qqq_delta.delta - 200.0 * call.delta.unwrap()).abs() < 1.0,
+        "two calls ≈ 200 × delta"
+    );
+    let spy = p.by_symbol.iter().find(|s| s.symbol == "SPY").unwrap();
+    assert_eq!(spy.beta, 1.0);
+    let want: f64 = p
+        .by_symbol
+        .iter()
+        .map(|s| s.delta * s.beta * s.spot)
+        .sum::<f64>()
+        / spy.spot;
+    assert!((p.spy_beta_weighted_delta - want).abs() < 1e-6 * want.abs().max(1.0));
+    // The beta is cov/var of the last 60 daily log returns (the demo market's
+    // symbols move independently, so it is small; Massive's would be near 1).
+    let daily = |s: &str| coach_engine::market::charts::ChartQuery {
+        symbol: s.into(),
+        timeframe: "1d".into(),
+        from_ms: None,
+        to_ms: None,
+    };
+    let rets = |bars: &[coach_engine::market::charts::ChartBar]| -> Vec<f64> {
+        bars.windows(2)
+            .map(|w| (w[1].close / w[0].close).ln())
+            .collect()
+    };
+    let q = rets(&engine.charts().load(&daily("QQQ")).await.unwrap().bars);
+    let m = rets(&engine.charts().load(&daily("SPY")).await.unwrap().bars);
+    let (q, m) = (&q[q.len() - 60..], &m[m.len() - 60..]);
+    let (mq, mm) = (q.iter().sum::<f64>() / 60.0, m.iter().sum::<f64>() / 60.0);
+    let cov: f64 = q.iter().zip(m).map(|(a, b)| (a - mq) * (b - mm)).sum();
+    let var: f64 = m.iter().map(|b| (b - mm) * (b - mm)).sum();
+    assert!(
+        (qqq_delta.beta - cov / var).abs() < 1e-12,
+        "QQQ's beta {} vs {}",
+        qqq_delta.beta,
+        cov / var
+    );
+    assert!((p.delta - p.by_symbol.iter().map(|s| s.delta).sum::<f64>()).abs() < 1e-9);
+}

@@ -1,0 +1,639 @@
+//! Saved option positions (SQLite) and their analysis against the market:
+//! the spot and each leg's implied volatility come from the options chain of
+//! the position's expiration, then `coach_core::analysis` gives max gain and
+//! loss, breakevens, Greeks, probability of profit and P&L curves — with
+//! what-ifs for the underlying price, the date and the IV. Portfolio Greeks add
+//! the positions up, with delta also beta-weighted to SPY.
+
+use chrono::NaiveDate;
+use coach_core::analysis::{analyze, AnalysisInput, AnalysisLeg, PositionGreeks};
+use coach_core::strategy::{Extreme, Leg, LegKind};
+use coach_core::Symbol;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::market::charts::ChartQuery;
+use crate::options_chain::{expiry_close, years_to_expiry, ChainError, DEFAULT_RATE};
+use crate::store::{Db, StoreError};
+use crate::Engine;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PositionLeg {
+    /// `call`, `put` or `stock`.
+    pub kind: String,
+    pub strike: Option<f64>,
+    /// YYYY-MM-DD (options).
+    pub expiry: Option<String>,
+    /// Signed: + bought, − sold (contracts, or shares for stock).
+    pub quantity: f64,
+    /// Per share.
+    pub entry_price: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PositionInput {
+    pub name: String,
+    pub symbol: String,
+    pub legs: Vec<PositionLeg>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SavedPosition {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub symbol: String,
+    pub legs: Vec<PositionLeg>,
+    #[ts(type = "number")]
+    pub created_ms: i64,
+}
+
+/// What-if controls; empty = the market now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct WhatIf {
+    /// Underlying price instead of the market's.
+    pub spot: Option<f64>,
+    /// Value the position this many calendar days from now.
+    pub days_forward: Option<f64>,
+    /// Add to every leg's IV (0.05 = +5 vol points).
+    pub iv_shift: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CurvePoint {
+    pub price: f64,
+    pub pnl: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GreeksView {
+    pub delta: f64,
+    pub gamma: f64,
+    pub theta: f64,
+    pub vega: f64,
+}
+
+impl From<PositionGreeks> for GreeksView {
+    fn from(g: PositionGreeks) -> GreeksView {
+        GreeksView {
+            delta: g.delta,
+            gamma: g.gamma,
+            theta: g.theta,
+            vega: g.vega,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PositionAnalysis {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub symbol: String,
+    pub expiry: Option<String>,
+    /// The market's spot (before what-ifs).
+    pub market_spot: f64,
+    /// The spot the numbers use.
+    pub spot: f64,
+    pub days_to_expiry: f64,
+    pub net_debit: f64,
+    /// `None` = unbounded.
+    pub max_gain: Option<f64>,
+    pub max_loss: Option<f64>,
+    pub breakevens: Vec<f64>,
+    pub pnl_now: f64,
+    pub greeks: GreeksView,
+    pub probability_of_profit: Option<f64>,
+    pub leg_ivs: Vec<Option<f64>>,
+    /// P&L at expiry and at the what-if date, over ±3 standard deviations.
+    pub at_expiry: Vec<CurvePoint>,
+    pub at_date: Vec<CurvePoint>,
+    pub assumptions: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PortfolioGreeks {
+    pub positions: u32,
+    pub delta: f64,
+    pub gamma: f64,
+    pub theta: f64,
+    pub vega: f64,
+    /// Σ delta × beta × spot / SPY's spot: the portfolio's delta in SPY shares.
+    pub spy_beta_weighted_delta: f64,
+    /// SPY's price used for the weighting.
+    pub spy_spot: Option<f64>,
+    /// Per symbol: its beta to SPY (60 daily returns) and its delta.
+    pub by_symbol: Vec<SymbolExposure>,
+    /// Positions that could not be valued, with why.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SymbolExposure {
+    pub symbol: String,
+    pub delta: f64,
+    pub beta: f64,
+    pub spot: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PositionError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("there is no position {0}")]
+    NotFound(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error("{0}")]
+    Analysis(String),
+}
+
+impl From<PositionError> for crate::ipc::IpcError {
+    fn from(e: PositionError) -> Self {
+        let code = match &e {
+            PositionError::Invalid(_) | PositionError::Analysis(_) => "invalid_input",
+            PositionError::NotFound(_) => "not_found",
+            PositionError::Store(_) => "database",
+            PositionError::Chain(c) => c.code(),
+        };
+        crate::ipc::IpcError {
+            code: code.into(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn kind_of(s: &str) -> Option<LegKind> {
+    match s {
+        "call" => Some(LegKind::Call),
+        "put" => Some(LegKind::Put),
+        "stock" => Some(LegKind::Stock),
+        _ => None,
+    }
+}
+
+/// Checks a position; every problem is named by its leg.
+pub fn validate(p: &PositionInput) -> Result<(Symbol, Option<NaiveDate>), PositionError> {
+    let bad = |m: String| Err(PositionError::Invalid(m));
+    let sym = Symbol::parse(&p.symbol).map_err(|e| PositionError::Invalid(e.to_string()))?;
+    if p.name.trim().is_empty() || p.name.chars().count() > 80 {
+        return bad("a position needs a name of 1 to 80 characters".into());
+    }
+    if p.legs.is_empty() || p.legs.len() > 8 {
+        return bad("a position needs 1 to 8 legs".into());
+    }
+    let mut expiry = None;
+    for (i, l) in p.legs.iter().enumerate() {
+        let n = i + 1;
+        let Some(kind) = kind_of(&l.kind) else {
+            return bad(format!("leg {n}: the kind must be call, put or stock"));
+        };
+        if !(l.quantity.is_finite() && l.quantity != 0.0) {
+            return bad(format!(
+                "leg {n}: the quantity must be a non-zero number (negative to sell)"
+            ));
+        }
+        if !(l.entry_price.is_finite() && l.entry_price >= 0.0) {
+            return bad(format!("leg {n}: the entry price must be zero or more"));
+        }
+        if kind == LegKind::Stock {
+            continue;
+        }
+        if !l.strike.is_some_and(|k| k.is_finite() && k > 0.0) {
+            return bad(format!("leg {n}: an option needs a strike above zero"));
+        }
+        let Some(e) = l.expiry.as_deref() else {
+            return bad(format!("leg {n}: an option needs an expiry"));
+        };
+        let Ok(d) = NaiveDate::parse_from_str(e, "%Y-%m-%d") else {
+            return bad(format!(
+                "leg {n}: the expiry {e:?} is not a date (YYYY-MM-DD)"
+            ));
+        };
+        match expiry {
+            None => expiry = Some(d),
+            Some(prev) if prev != d => {
+                return bad(format!(
+                    "leg {n} expires on {d}, leg 1 on {prev}: positions with one expiration (plus stock) are analysed; calendars and diagonals are not yet"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok((sym, expiry))
+}
+
+impl Db {
+    pub fn save_position(&self, p: &PositionInput, now_ms: i64) -> Result<i64, StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO positions (name, symbol, created_ms) VALUES (?1, ?2, ?3)",
+            params![p.name.trim(), p.symbol.trim().to_ascii_uppercase(), now_ms],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (i, l) in p.legs.iter().enumerate() {
+            let stock = l.kind == "stock";
+            tx.execute(
+                "INSERT INTO position_legs (position_id, seq, kind, strike, expiry, quantity, entry_price, multiplier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id,
+                    i as i64,
+                    l.kind,
+                    if stock { None } else { l.strike },
+                    if stock { None } else { l.expiry.clone() },
+                    l.quantity,
+                    l.entry_price,
+                    if stock { 1.0 } else { 100.0 }
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn positions(&self) -> Result<Vec<SavedPosition>, StoreError> {
+        let conn = self.read();
+        let mut stmt =
+            conn.prepare_cached("SELECT id, name, symbol, created_ms FROM positions ORDER BY id")?;
+        let mut out: Vec<SavedPosition> = stmt
+            .query_map([], |r| {
+                Ok(SavedPosition {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    symbol: r.get(2)?,
+                    legs: vec![],
+                    created_ms: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut legs = conn.prepare_cached(
+            "SELECT kind, strike, expiry, quantity, entry_price FROM position_legs WHERE position_id = ?1 ORDER BY seq",
+        )?;
+        for p in &mut out {
+            p.legs = legs
+                .query_map([p.id], |r| {
+                    Ok(PositionLeg {
+                        kind: r.get(0)?,
+                        strike: r.get(1)?,
+                        expiry: r.get(2)?,
+                        quantity: r.get(3)?,
+                        entry_price: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(out)
+    }
+
+    pub fn delete_position(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .write()
+            .execute("DELETE FROM positions WHERE id = ?1", [id])?
+            == 1)
+    }
+}
+
+/// Beta of `returns` to `market` (same length): cov / var.
+pub fn beta(returns: &[f64], market: &[f64]) -> Option<f64> {
+    let n = returns.len().min(market.len());
+    if n < 10 {
+        return None;
+    }
+    let (r, m) = (&returns[returns.len() - n..], &market[market.len() - n..]);
+    let mr = r.iter().sum::<f64>() / n as f64;
+    let mm = m.iter().sum::<f64>() / n as f64;
+    let cov: f64 = r.iter().zip(m).map(|(a, b)| (a - mr) * (b - mm)).sum();
+    let var: f64 = m.iter().map(|b| (b - mm) * (b - mm)).sum();
+    (var > 0.0).then(|| cov / var)
+}
+
+impl Engine {
+    pub fn save_position(&self, p: PositionInput) -> Result<i64, PositionError> {
+        validate(&p)?;
+        Ok(self
+            .db()
+            .save_position(&p, chrono::Utc::now().timestamp_millis())?)
+    }
+
+    pub fn positions(&self) -> Result<Vec<SavedPosition>, PositionError> {
+        Ok(self.db().positions()?)
+    }
+
+    pub fn delete_position(&self, id: i64) -> Result<(), PositionError> {
+        if !self.db().delete_position(id)? {
+            return Err(PositionError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    /// A saved position against the market (spot and IVs from its chain), with what-ifs.
+    pub async fn analyze_position(
+        &self,
+        id: i64,
+        w: &WhatIf,
+    ) -> Result<PositionAnalysis, PositionError> {
+        let p = self
+            .positions()?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or(PositionError::NotFound(id))?;
+        let input = PositionInput {
+            name: p.name.clone(),
+            symbol: p.symbol.clone(),
+            legs: p.legs.clone(),
+        };
+        let (sym, expiry) = validate(&input)?;
+        let now = self.clock().now();
+        let (market_spot, ivs): (f64, Vec<Option<f64>>) = match expiry {
+            Some(e) => {
+                if expiry_close(e).is_some_and(|c| c <= now) {
+                    return Err(PositionError::Analysis(format!(
+                        "the options expired on {e}"
+                    )));
+                }
+                let chain = self.options_chain(sym.as_str(), Some(e)).await?;
+                let ivs = p
+                    .legs
+                    .iter()
+                    .map(|l| {
+                        let row = chain.rows.iter().find(|r| Some(r.strike) == l.strike)?;
+                        let q = match l.kind.as_str() {
+                            "call" => row.call.as_ref(),
+                            "put" => row.put.as_ref(),
+                            _ => None,
+                        }?;
+                        q.iv
+                    })
+                    .collect();
+                (chain.spot, ivs)
+            }
+            None => {
+                let snap = self
+                    .rest()
+                    .get_json(&format!(
+                        "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
+                    ))
+                    .await
+                    .map_err(ChainError::from)?;
+                let spot = snap["ticker"]["lastTrade"]["p"]
+                    .as_f64()
+                    .or(snap["ticker"]["day"]["c"].as_f64())
+                    .ok_or(ChainError::NoSpot {
+                        symbol: sym.to_string(),
+                    })?;
+                (spot, vec![None; p.legs.len()])
+            }
+        };
+        for (i, (l, iv)) in p.legs.iter().zip(&ivs).enumerate() {
+            if l.kind != "stock" && iv.is_none() {
+                return Err(PositionError::Analysis(format!(
+                    "leg {}: {} {} {} is not in the chain (or has no IV)",
+                    i + 1,
+                    sym,
+                    l.strike.unwrap_or_default(),
+                    l.kind
+                )));
+            }
+        }
+        let shift = w.iv_shift.unwrap_or(0.0);
+        let spot = w
+            .spot
+            .filter(|s| *s > 0.0 && s.is_finite())
+            .unwrap_or(market_spot);
+        let years = expiry.map(|e| years_to_expiry(now, e)).unwrap_or(0.0);
+        let legs: Vec<AnalysisLeg> = p
+            .legs
+            .iter()
+            .zip(&ivs)
+            .map(|(l, iv)| AnalysisLeg {
+                leg: Leg {
+                    kind: kind_of(&l.kind).unwrap_or(LegKind::Stock),
+                    strike: l.strike.unwrap_or(0.0),
+                    quantity: l.quantity,
+                    entry_price: l.entry_price,
+                    multiplier: if l.kind == "stock" { 1.0 } else { 100.0 },
+                },
+                iv: iv.map(|v| (v + shift).max(0.001)),
+            })
+            .collect();
+        let model = AnalysisInput {
+            spot,
+            years,
+            rate: DEFAULT_RATE,
+            dividend: 0.0,
+            legs,
+        };
+        let a = analyze(&model, None).map_err(|e| PositionError::Analysis(e.to_string()))?;
+        let forward = (w.days_forward.unwrap_or(0.0).max(0.0) / 365.0).min(years);
+        // What-if date: the position `forward` years on, at the chosen spot.
+        let dated = AnalysisInput {
+            years: years - forward,
+            ..model.clone()
+        };
+        let spread = a
+            .pop_vol
+            .map(|v| 3.0 * v * years.max(1.0 / 365.0).sqrt())
+            .unwrap_or(0.3);
+        let (lo, hi) = ((spot * (1.0 - spread)).max(0.0), spot * (1.0 + spread));
+        let grid: Vec<f64> = (0..=60).map(|i| lo + (hi - lo) * i as f64 / 60.0).collect();
+        let finite = |e: &Extreme| match e {
+            Extreme::Finite { value, .. } => Some(*value),
+            Extreme::Unbounded => None,
+        };
+        Ok(PositionAnalysis {
+            id: p.id,
+            name: p.name,
+            symbol: p.symbol,
+            expiry: expiry.map(|e| e.to_string()),
+            market_spot,
+            spot,
+            days_to_expiry: years * 365.0,
+            net_debit: a.profile.net_debit,
+            max_gain: finite(&a.profile.max_gain),
+            max_loss: finite(&a.profile.max_loss),
+            breakevens: a.profile.breakevens.clone(),
+            pnl_now: dated.pnl(spot, 0.0),
+            greeks: if forward > 0.0 { dated.greeks().into() } else { a.greeks.into() },
+            probability_of_profit: a.probability_of_profit,
+            leg_ivs: ivs,
+            at_expiry: grid.iter().map(|&s| CurvePoint { price: s, pnl: model.pnl(s, years) }).collect(),
+            at_date: grid.iter().map(|&s| CurvePoint { price: s, pnl: dated.pnl(s, 0.0) }).collect(),
+            assumptions: format!(
+                "IVs from the {} chain{}; BSM, European, rate 4.5 %, no dividend; probability of profit lognormal with the legs' mean IV",
+                expiry.map(|e| e.to_string()).unwrap_or_default(),
+                if shift != 0.0 { format!(" shifted {:+.1} vol points", shift * 100.0) } else { String::new() }
+            ),
+        })
+    }
+
+    /// Net Greeks across saved positions, and delta beta-weighted to SPY.
+    pub async fn portfolio_greeks(&self) -> Result<PortfolioGreeks, PositionError> {
+        let mut total = PortfolioGreeks {
+            positions: 0,
+            delta: 0.0,
+            gamma: 0.0,
+            theta: 0.0,
+            vega: 0.0,
+            spy_beta_weighted_delta: 0.0,
+            spy_spot: None,
+            by_symbol: vec![],
+            skipped: vec![],
+        };
+        let mut by: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+        for p in self.positions()? {
+            match self.analyze_position(p.id, &WhatIf::default()).await {
+                Ok(a) => {
+                    total.positions += 1;
+                    total.delta += a.greeks.delta;
+                    total.gamma += a.greeks.gamma;
+                    total.theta += a.greeks.theta;
+                    total.vega += a.greeks.vega;
+                    let e = by.entry(a.symbol.clone()).or_insert((0.0, a.market_spot));
+                    e.0 += a.greeks.delta;
+                }
+                Err(e) => total
+                    .skipped
+                    .push(format!("{} ({}): {e}", p.name, p.symbol)),
+            }
+        }
+        let returns = |bars: &[crate::market::charts::ChartBar]| -> Vec<f64> {
+            bars.windows(2)
+                .map(|w| (w[1].close / w[0].close).ln())
+                .collect()
+        };
+        let daily = |s: String| ChartQuery {
+            symbol: s,
+            timeframe: "1d".into(),
+            from_ms: None,
+            to_ms: None,
+        };
+        let spy = self.charts().load(&daily("SPY".into())).await.ok();
+        let spy_bars = spy.map(|d| d.bars).unwrap_or_default();
+        // SPY's price now: from a SPY position's chain, else its snapshot, else the last close.
+        let spy_spot = match by.get("SPY") {
+            Some((_, spot)) => Some(*spot),
+            None => self
+                .rest()
+                .get_json("/v2/snapshot/locale/us/markets/stocks/tickers/SPY")
+                .await
+                .ok()
+                .and_then(|s| s["ticker"]["lastTrade"]["p"].as_f64())
+                .or(spy_bars.last().map(|b| b.close)),
+        };
+        total.spy_spot = spy_spot;
+        let spy_ret = returns(&spy_bars);
+        for (symbol, (delta, spot)) in by {
+            let beta = if symbol == "SPY" {
+                1.0
+            } else {
+                let bars = self
+                    .charts()
+                    .load(&daily(symbol.clone()))
+                    .await
+                    .map(|d| d.bars)
+                    .unwrap_or_default();
+                let r = returns(&bars);
+                let n = r.len().min(spy_ret.len()).min(60);
+                beta(&r[r.len() - n..], &spy_ret[spy_ret.len() - n..]).unwrap_or(1.0)
+            };
+            if let Some(sp) = spy_spot {
+                total.spy_beta_weighted_delta += delta * beta * spot / sp;
+            }
+            total.by_symbol.push(SymbolExposure {
+                symbol,
+                delta,
+                beta,
+                spot,
+            });
+        }
+        Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(kind: &str, strike: f64, q: f64, px: f64) -> PositionLeg {
+        PositionLeg {
+            kind: kind.into(),
+            strike: Some(strike),
+            expiry: Some("2024-07-19".into()),
+            quantity: q,
+            entry_price: px,
+        }
+    }
+
+    #[test]
+    fn bad_positions_are_refused_by_leg() {
+        let ok = PositionInput {
+            name: "condor".into(),
+            symbol: "spy".into(),
+            legs: vec![leg("put", 570.0, 1.0, 1.0), leg("put", 575.0, -1.0, 2.0)],
+        };
+        assert!(validate(&ok).is_ok());
+        let mut p = ok.clone();
+        p.legs[1].kind = "cal".into();
+        assert!(validate(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("leg 2: the kind"));
+        let mut p = ok.clone();
+        p.legs[0].quantity = 0.0;
+        assert!(validate(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("leg 1: the quantity"));
+        let mut p = ok.clone();
+        p.legs[1].expiry = Some("2024-08-16".into());
+        assert!(validate(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("calendars and diagonals are not yet"));
+        let mut p = ok;
+        p.name = " ".into();
+        assert!(validate(&p).is_err());
+    }
+
+    #[test]
+    fn beta_of_a_scaled_series_is_the_scale() {
+        let m: Vec<f64> = (0..60)
+            .map(|i| ((i * 37 % 11) as f64 - 5.0) / 100.0)
+            .collect();
+        let r: Vec<f64> = m.iter().map(|x| 1.5 * x + 0.0001).collect();
+        assert!((beta(&r, &m).unwrap() - 1.5).abs() < 1e-12);
+        assert_eq!(beta(&r[..5], &m[..5]), None, "too few returns");
+    }
+
+    #[test]
+    fn positions_round_trip_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("coach.db")).unwrap();
+        let p = PositionInput {
+            name: "covered call".into(),
+            symbol: "aapl".into(),
+            legs: vec![
+                PositionLeg {
+                    kind: "stock".into(),
+                    strike: None,
+                    expiry: None,
+                    quantity: 100.0,
+                    entry_price: 190.0,
+                },
+                leg("call", 200.0, -1.0, 2.5),
+            ],
+        };
+        let id = db.save_position(&p, 1).unwrap();
+        let all = db.positions().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].symbol, "AAPL");
+        assert_eq!(all[0].legs, p.legs);
+        assert!(db.delete_position(id).unwrap());
+        assert!(db.positions().unwrap().is_empty());
+    }
+}
