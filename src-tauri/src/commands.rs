@@ -7,6 +7,9 @@ use coach_engine::doctor::DoctorReport;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
 use coach_engine::market::charts::{ChartData, ChartQuery};
 use coach_engine::options_chain::{OptionsChain, TermPoint};
+use coach_engine::positions::{
+    PortfolioGreeks, PositionAnalysis, PositionInput, SavedPosition, WhatIf,
+};
 use coach_engine::secrets::SecretName;
 use coach_engine::store::Metric;
 use coach_engine::telemetry::next_request_id;
@@ -283,4 +286,43 @@ pub async fn options_term_structure(
         .await?
         .options_term_structure(&symbol, 10)
         .await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn positions_list(state: State<'_, AppState>) -> Result<Vec<SavedPosition>, IpcError> {
+    Ok(state.engine().await?.positions()?)
+}
+
+/// Saves a position (validated by leg); returns its id.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn position_save(
+    state: State<'_, AppState>,
+    position: PositionInput,
+) -> Result<i64, IpcError> {
+    Ok(state.engine().await?.save_position(position)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn position_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine().await?.delete_position(id)?)
+}
+
+/// A saved position against the market, with what-ifs.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn position_analyze(
+    state: State<'_, AppState>,
+    id: i64,
+    what_if: WhatIf,
+) -> Result<PositionAnalysis, IpcError> {
+    Ok(state.engine().await?.analyze_position(id, &what_if).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn portfolio_greeks(state: State<'_, AppState>) -> Result<PortfolioGreeks, IpcError> {
+    Ok(state.engine().await?.portfolio_greeks().await?)
 }

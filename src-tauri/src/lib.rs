@@ -75,6 +75,11 @@ pub fn run() {
             commands::chat_search,
             commands::options_chain,
             commands::options_term_structure,
+            commands::positions_list,
+            commands::position_save,
+            commands::position_delete,
+            commands::position_analyze,
+            commands::portfolio_greeks,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -88,8 +88,40 @@ describe("the options chain", () => {
     await app.screenshot("options-at-level");
   });
 
-  it("4. the phone layout keeps bid, ask, IV and delta per side", async () => {
-    await app.setWindowSize(400, 820);
+  it("4. a position from a template: saved, analysed with what-ifs, in the portfolio Greeks; a bad leg is refused by name", async () => {
+    await app.click(await app.byTestId("tab-options"));
+    await app.click(await app.byTestId("options-mode-positions"));
+    await app.waitForTestId("position-form");
+    // A leg without a strike is refused, naming the leg.
+    await app.exec("document.querySelector('[data-testid=position-name]').value = 'broken';");
+    await app.exec("[...document.querySelectorAll('[data-testid=position-form] button')].find((b) => b.textContent === 'Add leg').click();");
+    await app.exec("const i = document.querySelector('[data-testid=position-leg] input'); i.value = ''; i.dispatchEvent(new Event('input'));");
+    await app.click(await app.byTestId("position-save"));
+    await app.waitForText("position-error", (t) => t.includes("leg 1: an option needs a strike"));
+    // An iron condor from the template, at the chain's mids.
+    await app.exec("const s = document.querySelector('[data-testid=position-template]'); s.value = 'iron_condor'; s.dispatchEvent(new Event('change'));");
+    assert.equal(await app.exec("return document.querySelectorAll('[data-testid=position-leg]').length;"), 4, "the template fills four legs");
+    await app.click(await app.byTestId("position-save"));
+    await waitFor(() => app.exec("return !!document.querySelector('[data-testid=analysis-breakevens]');"), { what: "the analysis", timeout: 20000 });
+    const id = Number(await app.exec("return document.querySelector('[data-testid=position-analysis]').dataset.positionId;"));
+    const engine = (await app.invoke("position_analyze", { id, whatIf: { spot: null, days_forward: null, iv_shift: null } })).ok;
+    assert.equal(await app.textOf("analysis-breakevens"), engine.breakevens.map((b) => b.toFixed(2)).join(", "));
+    assert.equal(await app.textOf("analysis-pop"), `${(engine.probability_of_profit * 100).toFixed(1)}%`);
+    assert.ok(engine.max_gain > 0 && engine.max_loss < 0, "a condor has a bounded gain and loss");
+    // What-if: a week later at the same price, short premium has decayed.
+    const before = Number((await app.textOf("analysis-pnl")).replace(/,/g, ""));
+    await app.exec("const d = document.querySelector('[data-testid=whatif-days]'); d.value = '2'; d.dispatchEvent(new Event('input'));");
+    await waitFor(async () => Number((await app.textOf("analysis-pnl")).replace(/,/g, "")) > before, { what: "time decay in the what-if P&L" });
+    const portfolio = (await app.invoke("portfolio_greeks")).ok;
+    assert.equal(portfolio.positions, 1, "one click saved one position");
+    await waitFor(async () => (await app.textOf("portfolio-delta")) === portfolio.delta.toFixed(2), { what: "the portfolio delta" });
+    assert.equal(await app.textOf("portfolio-bw-delta"), portfolio.spy_beta_weighted_delta.toFixed(2));
+    await app.screenshot("options-position");
+  });
+
+  it("5. the phone layout keeps bid, ask, IV and delta per side", async () => {
+        await app.setWindowSize(400, 820);
+    await app.click(await app.byTestId("options-mode-chain"));
     const widths = await waitFor(
       () => app.exec("const r = document.querySelector('[data-testid=options-row]'); return r ? [...r.querySelectorAll('.oc')].filter((c) => c.offsetWidth > 0).length : 0;"),
       { what: "rows at phone width" },

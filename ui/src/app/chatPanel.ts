@@ -349,7 +349,7 @@ export function createChatPanel(
     const li = h("li", { class: "session-row", "data-testid": "session-row", "data-session-id": s.id });
     const open = h("button", { type: "button", class: "session-open", onclick: () => void openSession(s.id) }, h("span", { class: "session-title" }, s.title), h("span", { class: "muted session-meta" }, `${when(s.updated_ms)} · ${s.message_count}`));
     const rename = h("button", { type: "button", class: "icon-btn", "aria-label": `Rename ${s.title}`, title: "Rename", "data-testid": "session-rename" }, "✎");
-    const del = h("button", { type: "button", class: "icon-btn", "aria-label": `Delete ${s.title}`, title: "Delete", "data-testid": "session-delete" }, "🗑");
+    const del = h("button", { type: "button", class: "icon-btn", "aria-label": `Delete ${s.title}`, title: "Delete", "data-testid": "session-delete" }, "✕");
     rename.addEventListener("click", () => {
       const field = h("input", { class: "session-rename-input", value: s.title, "aria-label": "New title", maxlength: 120 });
       const done = async (save: boolean) => {
@@ -381,7 +381,7 @@ export function createChatPanel(
         del.classList.add("danger");
         setTimeout(() => {
           del.dataset.confirm = "";
-          del.textContent = "🗑";
+          del.textContent = "✕";
           del.classList.remove("danger");
         }, 4000);
         return;

@@ -18,7 +18,12 @@ import type {
   Metric,
   MetricInput,
   OptionsChain,
+  PortfolioGreeks,
+  PositionAnalysis,
+  PositionInput,
+  SavedPosition,
   TermPoint,
+  WhatIf,
   SearchHit,
   SessionDetail,
   SessionSummary,
@@ -88,6 +93,11 @@ export const ipc = {
   chatSearch: (text: string, limit: number) => call<SearchHit[]>("chat_search", { text, limit }),
   optionsChain: (symbol: string, expiration: string | null) => call<OptionsChain>("options_chain", { symbol, expiration }),
   optionsTermStructure: (symbol: string) => call<TermPoint[]>("options_term_structure", { symbol }),
+  positionsList: () => call<SavedPosition[]>("positions_list"),
+  positionSave: (position: PositionInput) => call<number>("position_save", { position }),
+  positionDelete: (id: number) => call<null>("position_delete", { id }),
+  positionAnalyze: (id: number, whatIf: WhatIf) => call<PositionAnalysis>("position_analyze", { id, whatIf }),
+  portfolioGreeks: () => call<PortfolioGreeks>("portfolio_greeks"),
 };
 
 export const events = {

@@ -23,3 +23,29 @@ describe("options view", () => {
     expect(ticks(5, 5)).toEqual([5]);
   });
 });
+
+import { TEMPLATES, templateLegs } from "./positionsPanel";
+
+describe("position templates", () => {
+  it("step strikes from the ATM and take the mids as entry prices", () => {
+    const strikes = [90, 95, 100, 105, 110, 115, 120, 125, 130];
+    const c = chain(strikes, 110);
+    c.spot = 110.4;
+    c.rows = strikes.map((strike) => ({
+      strike,
+      call: { ticker: "", bid: 1, ask: 1.2, mid: strike / 100, last: null, volume: null, open_interest: null, iv: 0.2, delta: 0.5, gamma: 0, theta: 0, vega: 0, computed: false, price_source: null, in_the_money: false },
+      put: { ticker: "", bid: 1, ask: 1.2, mid: strike / 1000, last: null, volume: null, open_interest: null, iv: 0.2, delta: -0.5, gamma: 0, theta: 0, vega: 0, computed: false, price_source: null, in_the_money: false },
+    }));
+    const condor = templateLegs(TEMPLATES.find((t) => t.id === "iron_condor")!, c);
+    expect(condor.map((l) => [l.kind, l.strike, l.quantity])).toEqual([
+      ["put", 90, 1],
+      ["put", 100, -1],
+      ["call", 120, -1],
+      ["call", 130, 1],
+    ]);
+    expect(condor[2]!.entry_price).toBe(1.2);
+    expect(condor.every((l) => l.expiry === "2024-07-19")).toBe(true);
+    const covered = templateLegs(TEMPLATES.find((t) => t.id === "covered_call")!, c);
+    expect(covered[0]).toEqual({ kind: "stock", strike: null, expiry: null, quantity: 100, entry_price: 110.4 });
+  });
+});

@@ -8,6 +8,7 @@ import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 import { createVirtualList } from "../chat/virtualList";
 import { lineChart } from "./svgChart";
+import { createPositionsPanel } from "./positionsPanel";
 
 export interface OptionsView {
   element: HTMLElement;
@@ -97,19 +98,39 @@ export function createOptionsView(): OptionsView {
     return chain.rows.reduce((best, r) => (Math.abs(r.strike - price) < Math.abs(best - price) ? r.strike : best), chain.rows[0]!.strike);
   };
 
+    const positions = createPositionsPanel();
+  const chainPart = h("div", { class: "chain-part" });
+  const modeChain = h("button", { type: "button", class: "seg-btn", "aria-pressed": "true", "data-testid": "options-mode-chain" }, "Chain");
+  const modePositions = h("button", { type: "button", class: "seg-btn", "aria-pressed": "false", "data-testid": "options-mode-positions" }, "Positions");
+  const setMode = (pos: boolean) => {
+    modeChain.setAttribute("aria-pressed", String(!pos));
+    modePositions.setAttribute("aria-pressed", String(pos));
+    chainPart.hidden = pos;
+    positions.element.hidden = !pos;
+    if (pos) void positions.refresh();
+    else if (chain?.atm_strike != null) list.scrollToKey(String(focus !== null ? nearest(focus) : chain.atm_strike));
+  };
+  modeChain.addEventListener("click", () => setMode(false));
+  modePositions.addEventListener("click", () => setMode(true));
+  positions.element.hidden = true;
   const element = h(
     "section",
     { class: "options-view", "data-testid": "options-view" },
     h(
       "div",
       { class: "chart-toolbar options-toolbar" },
+            h("div", { class: "seg", role: "group", "aria-label": "View" }, modeChain, modePositions),
       form,
       h("label", { class: "inline-field" }, h("span", { class: "muted" }, "Expiration"), expSelect),
       h("label", { class: "inline-field" }, h("span", { class: "muted" }, "Strikes"), range, rangeLabel),
       moveEl,
       note,
     ),
-    errorEl,
+        errorEl,
+    chainPart,
+    positions.element,
+  );
+  chainPart.append(
     h("div", { class: "options-charts" }, smileHost, termHost),
     h("div", { class: "chain-labels", "aria-hidden": "true" }, h("span", {}, "Calls"), h("span", {}, "Puts")),
     header,
@@ -178,7 +199,8 @@ export function createOptionsView(): OptionsView {
     try {
       const next = await ipc.optionsChain(symbol, expiration);
       if (my !== seq) return;
-      chain = next;
+            chain = next;
+      positions.setChain(next);
       replace(expSelect, next.expirations.map((d) => h("option", { value: d, selected: d === next.expiration }, d)));
       if (focus !== null) {
         // Show the whole chain so the focused strike is in it.
@@ -206,8 +228,9 @@ export function createOptionsView(): OptionsView {
       }
     } catch (e) {
       if (my !== seq) return;
-      // Nothing stale stays on screen under the new symbol.
+            // Nothing stale stays on screen under the new symbol.
       chain = null;
+      positions.setChain(null);
       list.setItems([]);
       expSelect.replaceChildren();
       smileHost.replaceChildren();
