@@ -421,6 +421,22 @@ pub fn build_chain(
 }
 
 impl Engine {
+    /// The underlying's last trade (or today's close so far) from the provider's snapshot.
+    pub async fn last_price(&self, sym: &Symbol) -> Result<f64, ChainError> {
+        let snap = self
+            .rest()
+            .get_json(&format!(
+                "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
+            ))
+            .await?;
+        num(&snap, &["ticker", "lastTrade", "p"])
+            .or(num(&snap, &["ticker", "day", "c"]))
+            .filter(|p| *p > 0.0)
+            .ok_or_else(|| ChainError::NoSpot {
+                symbol: sym.to_string(),
+            })
+    }
+
     /// Listed expirations of `symbol` whose closing bell is still ahead,
     /// nearest first (remembered per symbol for the day).
     pub async fn option_expirations(&self, symbol: &str) -> Result<Vec<NaiveDate>, ChainError> {
@@ -476,17 +492,7 @@ impl Engine {
     ) -> Result<Vec<TermPoint>, ChainError> {
         let sym = Symbol::parse(symbol)?;
         let dates = self.option_expirations(sym.as_str()).await?;
-        let snap = self
-            .rest()
-            .get_json(&format!(
-                "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
-            ))
-            .await?;
-        let spot = num(&snap, &["ticker", "lastTrade", "p"])
-            .or(num(&snap, &["ticker", "day", "c"]))
-            .ok_or_else(|| ChainError::NoSpot {
-                symbol: sym.to_string(),
-            })?;
+        let spot = self.last_price(&sym).await?;
         let now = self.clock().now();
         let today = now.with_timezone(&New_York).date_naive();
         let sym = &sym;

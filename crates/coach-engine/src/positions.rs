@@ -372,22 +372,7 @@ impl Engine {
                     .collect();
                 (chain.spot, ivs)
             }
-            None => {
-                let snap = self
-                    .rest()
-                    .get_json(&format!(
-                        "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
-                    ))
-                    .await
-                    .map_err(ChainError::from)?;
-                let spot = snap["ticker"]["lastTrade"]["p"]
-                    .as_f64()
-                    .or(snap["ticker"]["day"]["c"].as_f64())
-                    .ok_or(ChainError::NoSpot {
-                        symbol: sym.to_string(),
-                    })?;
-                (spot, vec![None; p.legs.len()])
-            }
+            None => (self.last_price(&sym).await?, vec![None; p.legs.len()]),
         };
         for (i, (l, iv)) in p.legs.iter().zip(&ivs).enumerate() {
             if l.kind != "stock" && iv.is_none() {
@@ -517,13 +502,11 @@ impl Engine {
         // SPY's price now: from a SPY position's chain, else its snapshot, else the last close.
         let spy_spot = match by.get("SPY") {
             Some((_, spot)) => Some(*spot),
-            None => self
-                .rest()
-                .get_json("/v2/snapshot/locale/us/markets/stocks/tickers/SPY")
-                .await
-                .ok()
-                .and_then(|s| s["ticker"]["lastTrade"]["p"].as_f64())
-                .or(spy_bars.last().map(|b| b.close)),
+            None => match Symbol::parse("SPY") {
+                Ok(spy) => self.last_price(&spy).await.ok(),
+                Err(_) => None,
+            }
+            .or(spy_bars.last().map(|b| b.close)),
         };
         total.spy_spot = spy_spot;
         let spy_ret = returns(&spy_bars);
