@@ -3,7 +3,12 @@
 options: ours (criterion, COACH_BENCH_OPTIONS), py_vollib_vectorized (the
 whole book) and QuantLib (20,000 of them, scaled — it prices one at a time).
 
-  python -m venv /tmp/ref && /tmp/ref/bin/pip install py_vollib_vectorized QuantLib numpy
+  python3 -m venv /tmp/ref && /tmp/ref/bin/pip install py_vollib_vectorized==0.1.1 \
+      py_vollib==1.0.1 py_lets_be_rational==1.0.1 numba QuantLib numpy pandas scipy
+
+(py_vollib_vectorized calls py_lets_be_rational's norm_cdf from its numba kernels;
+from py_lets_be_rational 1.1 that function is no longer numba-compiled and the
+kernels fail to type, so both are pinned to 1.0.1.)
   /tmp/ref/bin/python scripts/bench_options_vs_references.py
 """
 
@@ -53,7 +58,7 @@ def write(flag, s, k, t, r, q, price):
 
 
 def ours_s():
-    out = subprocess.run(["cargo", "bench", "-p", "coach-core", "--bench", "options", "--", "iv"],
+    out = subprocess.run(["cargo", "bench", "-p", "coach-core", "--bench", "options", "--", "iv \\+ greeks"],
                          cwd=ROOT, env={**os.environ, "COACH_BENCH_OPTIONS": str(CSV)},
                          capture_output=True, text=True, check=True).stdout
     m = re.search(r"time:\s+\[\S+ \S+ (\S+) (\S+)", out)
@@ -61,6 +66,11 @@ def ours_s():
 
 
 def py_vollib_s(flag, s, k, t, r, q, price):
+    # Its numba kernels compile on first use: warm them on a slice first.
+    w = slice(0, 1000)
+    iv = pvv.vectorized_implied_volatility(price[w], s[w], k[w], t[w], r[w], flag[w], q[w],
+                                           model="black_scholes_merton", return_as="numpy", on_error="ignore")
+    pvv.get_all_greeks(flag[w], s[w], k[w], t[w], r[w], iv, q[w], model="black_scholes_merton", return_as="dict")
     t0 = time.perf_counter()
     iv = pvv.vectorized_implied_volatility(price, s, k, t, r, flag, q, model="black_scholes_merton",
                                            return_as="numpy", on_error="ignore")

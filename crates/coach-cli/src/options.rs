@@ -72,13 +72,6 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         .filter(|l| l.kind != LegKind::Stock)
         .filter_map(|l| l.expiry)
         .collect();
-    if expiries.len() > 1 {
-        let list: Vec<String> = expiries.iter().map(|d| d.to_string()).collect();
-        bail!(
-            "the legs expire on different dates ({}): calendars and diagonals are not analysed yet",
-            list.join(", ")
-        );
-    }
     let mut legs = Vec::new();
     for (i, l) in p.legs.iter().enumerate() {
         let n = i + 1;
@@ -103,8 +96,12 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
                 }),
             },
             iv: l.iv.or(p.vol),
+            // Filled in below, once the first expiration is known.
+            years: None,
         });
     }
+    // Calendars and diagonals: analysed at the first expiration, the later
+    // legs valued with the time they have left.
     let expiry = expiries.iter().next().copied();
     if let Some(e) = expiry {
         if expiry_close(e).is_some_and(|c| c <= now) {
@@ -127,6 +124,13 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         fraction(format!("leg {}: iv", i + 1), l.iv, 5.0)?;
     }
     let years = expiry.map(|e| years_to_expiry(now, e)).unwrap_or(0.0);
+    for (al, l) in legs.iter_mut().zip(&p.legs) {
+        if let (Some(e), true) = (l.expiry, l.kind != LegKind::Stock) {
+            if Some(e) != expiry {
+                al.years = Some(years_to_expiry(now, e));
+            }
+        }
+    }
     let input = AnalysisInput {
         spot: p.spot,
         years,
@@ -162,6 +166,7 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         "symbol": p.symbol,
         "spot": p.spot,
         "expiry": expiry,
+        "later_expiries": expiries.iter().skip(1).collect::<Vec<_>>(),
         "years": years,
         "net_debit": a.profile.net_debit,
         "max_gain": extreme(&a.profile.max_gain),
@@ -172,7 +177,11 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         "legs": a.leg_greeks.iter().map(g).collect::<Vec<_>>(),
         "probability_of_profit": a.probability_of_profit,
         "pop_vol": a.pop_vol,
-        "assumptions": "BSM with each leg's IV, European exercise, continuous rate and dividend yield; probability of profit: lognormal price at expiry with drift rate − dividend and the legs' mean IV (weighted by |quantity|)",
+        "assumptions": if input.has_later_legs() {
+            "at the first expiration: its legs at their payoff, later legs by BSM with each leg's IV and the time they have left; European exercise, continuous rate and dividend yield; probability of profit: lognormal price at the first expiration with drift rate − dividend and the legs' mean IV (weighted by |quantity|)"
+        } else {
+            "BSM with each leg's IV, European exercise, continuous rate and dividend yield; probability of profit: lognormal price at expiry with drift rate − dividend and the legs' mean IV (weighted by |quantity|)"
+        },
         "pnl_at_expiry": curve(years),
         "pnl_at_dates": at_dates,
     });

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod barcsv;
+pub mod black;
 pub mod calendar;
 pub mod candles;
 pub mod indicators;

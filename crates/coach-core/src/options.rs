@@ -116,20 +116,8 @@ impl Contract {
     }
 }
 
-const SQRT_2: f64 = std::f64::consts::SQRT_2;
-/// 1 / √(2π)
-const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-
-/// The standard normal distribution function, accurate in both tails.
-#[inline]
-pub fn norm_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / SQRT_2)
-}
-
-#[inline]
-pub fn norm_pdf(x: f64) -> f64 {
-    INV_SQRT_2PI * (-0.5 * x * x).exp()
-}
+use crate::black::{implied_normalised, normalised_call};
+pub use crate::black::{norm_cdf, norm_pdf};
 
 /// European price and Greeks under Black-Scholes-Merton.
 pub fn bsm(c: &Contract, vol: f64) -> Result<Greeks, PricingError> {
@@ -144,118 +132,159 @@ pub fn bsm(c: &Contract, vol: f64) -> Result<Greeks, PricingError> {
     Ok(bsm_unchecked(c, vol))
 }
 
+/// Everything a contract's value depends on besides the volatility,
+/// computed once for a price, its Greeks and its implied volatility.
+struct Prepared {
+    /// +1 for a call, −1 for a put.
+    w: f64,
+    t: f64,
+    sqrt_t: f64,
+    /// e^(−qT)
+    dq: f64,
+    /// S·e^(−qT) and K·e^(−rT).
+    sd: f64,
+    kd: f64,
+    /// ln(F/K) = ln(sd/kd).
+    x: f64,
+}
+
+impl Prepared {
+    fn new(c: &Contract) -> Self {
+        let t = c.years;
+        let dq = (-c.dividend * t).exp();
+        let sd = c.spot * dq;
+        let kd = c.strike * (-c.rate * t).exp();
+        Prepared {
+            w: c.kind.sign(),
+            t,
+            sqrt_t: t.sqrt(),
+            dq,
+            sd,
+            kd,
+            x: (sd / kd).ln(),
+        }
+    }
+
+    /// Discounted intrinsic value on the forward: w·(sd − kd), floored at 0.
+    fn intrinsic(&self) -> f64 {
+        (self.w * (self.sd - self.kd)).max(0.0)
+    }
+
+    /// The price at total volatility `s = σ√T`, through the normalised form
+    /// the implied-volatility solver inverts (exact near the money, where
+    /// S·Φ(d1) − K·Φ(d2) loses digits, and deep in the wings).
+    fn price(&self, s: f64) -> f64 {
+        let otm = (self.sd * self.kd).sqrt() * normalised_call(-self.x.abs(), s);
+        if self.w * self.x > 0.0 {
+            self.w * (self.sd - self.kd) + otm
+        } else {
+            otm
+        }
+    }
+
+    /// Price and Greeks at `vol`; `known_price` skips the price where the
+    /// caller already has it (the price an implied volatility came from).
+    fn greeks(&self, c: &Contract, vol: f64, known_price: Option<f64>) -> Greeks {
+        let (w, t, sd, kd) = (self.w, self.t, self.sd, self.kd);
+        let total = vol * self.sqrt_t;
+        if total == 0.0 || !total.is_normal() {
+            // No uncertainty left: the discounted intrinsic value, a step delta.
+            let itm = w * (sd - kd) > 0.0;
+            let (delta, rho, theta) = if itm {
+                (
+                    w * self.dq,
+                    w * kd * t * 0.01,
+                    (w * (c.dividend * sd - c.rate * kd)) / 365.0,
+                )
+            } else {
+                (0.0, 0.0, 0.0)
+            };
+            return Greeks {
+                price: self.intrinsic(),
+                delta,
+                gamma: 0.0,
+                theta,
+                vega: 0.0,
+                rho,
+            };
+        }
+        let d1 = self.x / total + 0.5 * total;
+        let d2 = d1 - total;
+        let (n1, n2) = (norm_cdf(w * d1), norm_cdf(w * d2));
+        let pdf = norm_pdf(d1);
+        let theta =
+            -sd * pdf * vol / (2.0 * self.sqrt_t) - w * c.rate * kd * n2 + w * c.dividend * sd * n1;
+        Greeks {
+            price: known_price.unwrap_or_else(|| self.price(total).max(0.0)),
+            delta: w * self.dq * n1,
+            gamma: sd * pdf / (c.spot * c.spot * total),
+            theta: theta / 365.0,
+            vega: sd * pdf * self.sqrt_t * 0.01,
+            rho: w * kd * t * n2 * 0.01,
+        }
+    }
+
+    /// Implied volatility of a price already checked to be finite.
+    fn implied(&self, price: f64) -> Result<f64, PricingError> {
+        let lower = self.intrinsic();
+        let upper = if self.w > 0.0 { self.sd } else { self.kd };
+        // At the lower bound to within rounding: no time value, no volatility.
+        if price >= lower && price - lower <= 4.0 * f64::EPSILON * price {
+            return Ok(0.0);
+        }
+        if price < lower {
+            return Err(PricingError::OutsideBounds {
+                price,
+                side: "below",
+                bound: lower,
+                why: "less than the discounted intrinsic value",
+            });
+        }
+        if price >= upper {
+            return Err(PricingError::OutsideBounds {
+                price,
+                side: "at or above",
+                bound: upper,
+                why: "an option cannot be worth as much as what it delivers",
+            });
+        }
+        if self.t == 0.0 {
+            return Err(PricingError::OutsideBounds {
+                price,
+                side: "above",
+                bound: lower,
+                why: "at expiry an option is worth its intrinsic value",
+            });
+        }
+        // Out of the money by parity (call − put = sd − kd), undiscounted and
+        // divided by √(FK): one monotone function b(s) of s = σ√T remains.
+        let otm = if self.w * self.x > 0.0 {
+            price - self.w * (self.sd - self.kd)
+        } else {
+            price
+        };
+        let beta = otm / (self.sd * self.kd).sqrt();
+        if beta <= 0.0 {
+            return Ok(0.0);
+        }
+        Ok(implied_normalised(-self.x.abs(), beta) / self.sqrt_t)
+    }
+}
+
 fn bsm_unchecked(c: &Contract, vol: f64) -> Greeks {
-    let w = c.kind.sign();
-    let t = c.years;
-    let (sd, kd) = c.discounted();
-    let total = vol * t.sqrt();
-    if total == 0.0 || !total.is_normal() {
-        // No uncertainty left: the discounted intrinsic value, a step delta.
-        let itm = w * (sd - kd) > 0.0;
-        let price = (w * (sd - kd)).max(0.0);
-        let (delta, rho, theta) = if itm {
-            (
-                w * (-c.dividend * t).exp(),
-                w * kd * t * 0.01,
-                (w * (c.dividend * sd - c.rate * kd)) / 365.0,
-            )
-        } else {
-            (0.0, 0.0, 0.0)
-        };
-        return Greeks {
-            price,
-            delta,
-            gamma: 0.0,
-            theta,
-            vega: 0.0,
-            rho,
-        };
-    }
-    let d1 = ((c.spot / c.strike).ln() + (c.rate - c.dividend) * t) / total + 0.5 * total;
-    let d2 = d1 - total;
-    let (n1, n2) = (norm_cdf(w * d1), norm_cdf(w * d2));
-    let pdf = norm_pdf(d1);
-    // The price through the normalised form the implied-volatility solver
-    // inverts: exact near the money, where S·Φ(d1) − K·Φ(d2) loses digits.
-    let price = {
-        let df = (-c.rate * t).exp();
-        let forward = c.spot * ((c.rate - c.dividend) * t).exp();
-        let x = (forward / c.strike).ln();
-        let scale = (forward * c.strike).sqrt();
-        if w * x > 0.0 {
-            df * (w * (forward - c.strike) + scale * normalised_otm(x, total, -w))
-        } else {
-            df * scale * normalised_otm(x, total, w)
-        }
-    };
-    let delta = w * (-c.dividend * t).exp() * n1;
-    let gamma = sd * pdf / (c.spot * c.spot * total);
-    let vega = sd * pdf * t.sqrt();
-    let theta =
-        -sd * pdf * vol / (2.0 * t.sqrt()) - w * c.rate * kd * n2 + w * c.dividend * sd * n1;
-    let rho = w * kd * t * n2;
-    Greeks {
-        price: price.max(0.0),
-        delta,
-        gamma,
-        theta: theta / 365.0,
-        vega: vega * 0.01,
-        rho: rho * 0.01,
-    }
+    Prepared::new(c).greeks(c, vol, None)
 }
 
-/// The normalised Black price `b(x, s)` of an out-of-the-money option
-/// (θx ≤ 0), undiscounted and divided by √(FK): x = ln(F/K), s = σ√T.
-/// A put is the call of −x.
-#[inline]
-fn normalised_otm(x: f64, s: f64, theta: f64) -> f64 {
-    normalised_call(if theta > 0.0 { x } else { -x }, s)
-}
-
-/// Gauss-Legendre, 5 points on [−1, 1].
-const GL5: [(f64, f64); 5] = [
-    (-0.906_179_845_938_664, 0.236_926_885_056_189_1),
-    (-0.538_469_310_105_683_1, 0.478_628_670_499_366_5),
-    (0.0, 0.568_888_888_888_888_9),
-    (0.538_469_310_105_683_1, 0.478_628_670_499_366_5),
-    (0.906_179_845_938_664, 0.236_926_885_056_189_1),
-];
-
-/// b(x, s) = e^(x/2)·Φ(h + t) − e^(−x/2)·Φ(h − t), h = x/s, t = s/2, for
-/// x ≤ 0, in the form that keeps its digits in each region:
-/// - near the money (|h| < 1): through erf, where the two ½'s cancel exactly;
-/// - out of the money with little time value (t ≤ 0.05): as
-///   φ(h)·e^(−t²/2)·∫ M′(z) dz over [h − t, h + t], with M = Φ/φ the Mills
-///   ratio and M′ = 1 + z·M, by 5-point Gauss-Legendre (no difference of
-///   nearly equal numbers is ever taken);
-/// - elsewhere the two terms differ enough for the direct formula.
-#[inline]
-fn normalised_call(x: f64, s: f64) -> f64 {
-    let h = x / s;
-    let t = 0.5 * s;
-    if h.abs() < 1.0 {
-        let a = (0.5 * x).exp() * libm::erf((h + t) / SQRT_2);
-        let b = (-0.5 * x).exp() * libm::erf((h - t) / SQRT_2);
-        return (0.5 * x).sinh() + 0.5 * (a - b);
+fn check_price(price: f64) -> Result<(), PricingError> {
+    if price.is_finite() {
+        Ok(())
+    } else {
+        Err(PricingError::Invalid {
+            field: "price",
+            rule: "a finite number",
+            value: price,
+        })
     }
-    if t <= 0.05 && h > -35.0 {
-        let mut integral = 0.0;
-        for (node, weight) in GL5 {
-            let z = h + t * node;
-            let mills = norm_cdf(z) / norm_pdf(z);
-            integral += weight * (1.0 + z * mills);
-        }
-        return norm_pdf(h) * (-0.5 * t * t).exp() * integral * t;
-    }
-    (0.5 * x).exp() * norm_cdf(h + t) - (-0.5 * x).exp() * norm_cdf(h - t)
-}
-
-/// ∂b/∂s: the normalised vega.
-#[inline]
-fn normalised_vega(x: f64, s: f64) -> f64 {
-    let h = x / s;
-    let t = 0.5 * s;
-    INV_SQRT_2PI * (-0.5 * (h * h + t * t)).exp()
 }
 
 /// Implied volatility of a European price. Prices at the lower bound give 0;
@@ -263,134 +292,24 @@ fn normalised_vega(x: f64, s: f64) -> f64 {
 ///
 /// Method: the price is made undiscounted and out of the money by put-call
 /// parity and normalised by √(FK), so one monotone function `b(s)` of the
-/// total volatility `s = σ√T` remains; Newton steps on `ln b` (well scaled
-/// from 1e-300 prices to the bound) inside a bracket that bisection keeps
-/// valid, to machine precision.
+/// total volatility `s = σ√T` remains; it is inverted as in Jäckel's "Let's
+/// Be Rational" (see [`crate::black`]) to machine precision.
 pub fn implied_vol(c: &Contract, price: f64) -> Result<f64, PricingError> {
     c.validate()?;
-    if !price.is_finite() {
-        return Err(PricingError::Invalid {
-            field: "price",
-            rule: "a finite number",
-            value: price,
-        });
-    }
-    let (lower, upper) = c.bounds();
-    // At the lower bound to within rounding: no time value, no volatility.
-    if price >= lower && price - lower <= 4.0 * f64::EPSILON * price {
-        return Ok(0.0);
-    }
-    if price < lower {
-        return Err(PricingError::OutsideBounds {
-            price,
-            side: "below",
-            bound: lower,
-            why: "less than the discounted intrinsic value",
-        });
-    }
-    if price >= upper {
-        return Err(PricingError::OutsideBounds {
-            price,
-            side: "at or above",
-            bound: upper,
-            why: "an option cannot be worth as much as what it delivers",
-        });
-    }
-    if c.years == 0.0 {
-        return if price == lower {
-            Ok(0.0)
-        } else {
-            Err(PricingError::OutsideBounds {
-                price,
-                side: "above",
-                bound: lower,
-                why: "at expiry an option is worth its intrinsic value",
-            })
-        };
-    }
-    let t = c.years;
-    let df = (-c.rate * t).exp();
-    let forward = c.spot * ((c.rate - c.dividend) * t).exp();
-    let k = c.strike;
-    let x = (forward / k).ln();
-    let mut undiscounted = price / df;
-    // Out of the money by parity: call − put = F − K.
-    let mut theta = c.kind.sign();
-    if theta * x > 0.0 {
-        undiscounted -= theta * (forward - k);
-        theta = -theta;
-    }
-    let beta = undiscounted / (forward * k).sqrt();
-    if beta <= 0.0 {
-        return Ok(0.0);
-    }
-    let s = solve_normalised(x, beta, theta);
-    Ok(s / t.sqrt())
+    check_price(price)?;
+    Prepared::new(c).implied(price)
 }
 
-/// Solves b(x, s) = β for s > 0 (θx ≤ 0, 0 < β < e^(θx/2)).
-fn solve_normalised(x: f64, beta: f64, theta: f64) -> f64 {
-    let target = beta.ln();
-    let f = |s: f64| normalised_otm(x, s, theta);
-    // Bracket: b is increasing in s from 0 to e^(θx/2).
-    let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    while f(hi) < beta && hi < 1e6 {
-        lo = hi;
-        hi *= 2.0;
-    }
-    // A first guess inside the bracket.
-    let mut s = if x == 0.0 {
-        beta * (2.0 * std::f64::consts::PI).sqrt()
-    } else {
-        (2.0 * x.abs()).sqrt()
-    }
-    .clamp(lo.max(1e-12), hi);
-    for _ in 0..200 {
-        let b = f(s);
-        if b > beta {
-            hi = hi.min(s);
-        } else {
-            lo = lo.max(s);
-        }
-        let vega = normalised_vega(x, s);
-        // Newton on ln b: Δs = (ln b − ln β)·b / b'.
-        let step = if b > 0.0 && vega > 0.0 {
-            (b.ln() - target) * b / vega
-        } else {
-            f64::NAN
-        };
-        let mut next = s - step;
-        if !(next > lo && next < hi) {
-            next = if lo > 0.0 {
-                0.5 * (lo + hi)
-            } else {
-                0.5 * hi.min(s)
-            };
-        }
-        if (next - s).abs() <= 4.0 * f64::EPSILON * s || hi - lo <= 4.0 * f64::EPSILON * hi {
-            return polish(theta * x, beta, next);
-        }
-        s = next;
-    }
-    polish(theta * x, beta, s)
-}
-
-/// Two last Newton steps on b itself (not ln b): at the root the residual
-/// b − β is computed to a few ulps of β, so each step lands within an ulp
-/// or two of the best double.
-fn polish(x: f64, beta: f64, mut s: f64) -> f64 {
-    for _ in 0..2 {
-        let vega = normalised_vega(x, s);
-        if vega.is_nan() || vega <= 0.0 {
-            break;
-        }
-        let next = s - (normalised_call(x, s) - beta) / vega;
-        if next.is_nan() || next <= 0.0 || (next - s).abs() > 1e-6 * s {
-            break;
-        }
-        s = next;
-    }
-    s
+/// Implied volatility and the price and Greeks at it, sharing the work the
+/// two have in common (discounting, the forward, the log-moneyness).
+pub fn implied_vol_and_greeks(c: &Contract, price: f64) -> Result<(f64, Greeks), PricingError> {
+    c.validate()?;
+    check_price(price)?;
+    let prepared = Prepared::new(c);
+    let iv = prepared.implied(price)?;
+    // The price at the implied volatility is the price given, to the
+    // round-trip accuracy the tests hold the solver to (1e-12 relative).
+    Ok((iv, prepared.greeks(c, iv, Some(price))))
 }
 
 /// How an American price was obtained.

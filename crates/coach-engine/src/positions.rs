@@ -175,8 +175,10 @@ fn kind_of(s: &str) -> Option<LegKind> {
     }
 }
 
-/// Checks a position; every problem is named by its leg.
-pub fn validate(p: &PositionInput) -> Result<(Symbol, Option<NaiveDate>), PositionError> {
+/// Checks a position; every problem is named by its leg. Returns the
+/// symbol and the option legs' expirations, earliest first (two or more
+/// make a calendar or diagonal, analysed at the first).
+pub fn validate(p: &PositionInput) -> Result<(Symbol, Vec<NaiveDate>), PositionError> {
     let bad = |m: String| Err(PositionError::Invalid(m));
     let sym = Symbol::parse(&p.symbol).map_err(|e| PositionError::Invalid(e.to_string()))?;
     if p.name.trim().is_empty() || p.name.chars().count() > 80 {
@@ -185,7 +187,7 @@ pub fn validate(p: &PositionInput) -> Result<(Symbol, Option<NaiveDate>), Positi
     if p.legs.is_empty() || p.legs.len() > 8 {
         return bad("a position needs 1 to 8 legs".into());
     }
-    let mut expiry = None;
+    let mut expiries = Vec::new();
     for (i, l) in p.legs.iter().enumerate() {
         let n = i + 1;
         let Some(kind) = kind_of(&l.kind) else {
@@ -213,17 +215,11 @@ pub fn validate(p: &PositionInput) -> Result<(Symbol, Option<NaiveDate>), Positi
                 "leg {n}: the expiry {e:?} is not a date (YYYY-MM-DD)"
             ));
         };
-        match expiry {
-            None => expiry = Some(d),
-            Some(prev) if prev != d => {
-                return bad(format!(
-                    "leg {n} expires on {d}, leg 1 on {prev}: positions with one expiration (plus stock) are analysed; calendars and diagonals are not yet"
-                ))
-            }
-            _ => {}
-        }
+        expiries.push(d);
     }
-    Ok((sym, expiry))
+    expiries.sort();
+    expiries.dedup();
+    Ok((sym, expiries))
 }
 
 impl Db {
@@ -347,8 +343,14 @@ impl Engine {
             symbol: p.symbol.clone(),
             legs: p.legs.clone(),
         };
-        let (sym, expiry) = validate(&input)?;
+        let (sym, expiries) = validate(&input)?;
+        let expiry = expiries.first().copied();
         let now = self.clock().now();
+        let leg_expiry = |l: &PositionLeg| {
+            l.expiry
+                .as_deref()
+                .and_then(|e| NaiveDate::parse_from_str(e, "%Y-%m-%d").ok())
+        };
         let (market_spot, ivs): (f64, Vec<Option<f64>>) = match expiry {
             Some(e) => {
                 if expiry_close(e).is_some_and(|c| c <= now) {
@@ -356,11 +358,18 @@ impl Engine {
                         "the options expired on {e}"
                     )));
                 }
-                let chain = self.options_chain(sym.as_str(), Some(e)).await?;
+                // One chain per expiration (a calendar has two); the spot
+                // from the first.
+                let mut chains = Vec::with_capacity(expiries.len());
+                for d in &expiries {
+                    chains.push((*d, self.options_chain(sym.as_str(), Some(*d)).await?));
+                }
                 let ivs = p
                     .legs
                     .iter()
                     .map(|l| {
+                        let d = leg_expiry(l)?;
+                        let chain = &chains.iter().find(|(e, _)| *e == d)?.1;
                         let row = chain.rows.iter().find(|r| Some(r.strike) == l.strike)?;
                         let q = match l.kind.as_str() {
                             "call" => row.call.as_ref(),
@@ -370,16 +379,17 @@ impl Engine {
                         q.iv
                     })
                     .collect();
-                (chain.spot, ivs)
+                (chains[0].1.spot, ivs)
             }
             None => (self.last_price(&sym).await?, vec![None; p.legs.len()]),
         };
         for (i, (l, iv)) in p.legs.iter().zip(&ivs).enumerate() {
             if l.kind != "stock" && iv.is_none() {
                 return Err(PositionError::Analysis(format!(
-                    "leg {}: {} {} {} is not in the chain (or has no IV)",
+                    "leg {}: {} {} {} {} is not in the chain (or has no IV)",
                     i + 1,
                     sym,
+                    l.expiry.as_deref().unwrap_or_default(),
                     l.strike.unwrap_or_default(),
                     l.kind
                 )));
@@ -404,6 +414,9 @@ impl Engine {
                     multiplier: if l.kind == "stock" { 1.0 } else { 100.0 },
                 },
                 iv: iv.map(|v| (v + shift).max(0.001)),
+                years: leg_expiry(l)
+                    .filter(|d| Some(*d) != expiry && l.kind != "stock")
+                    .map(|d| years_to_expiry(now, d)),
             })
             .collect();
         let model = AnalysisInput {
@@ -416,10 +429,7 @@ impl Engine {
         let a = analyze(&model, None).map_err(|e| PositionError::Analysis(e.to_string()))?;
         let forward = (w.days_forward.unwrap_or(0.0).max(0.0) / 365.0).min(years);
         // What-if date: the position `forward` years on, at the chosen spot.
-        let dated = AnalysisInput {
-            years: years - forward,
-            ..model.clone()
-        };
+        let dated = model.advanced(forward);
         let spread = a
             .pop_vol
             .map(|v| 3.0 * v * years.max(1.0 / 365.0).sqrt())
@@ -449,8 +459,13 @@ impl Engine {
             at_expiry: grid.iter().map(|&s| CurvePoint { price: s, pnl: model.pnl(s, years) }).collect(),
             at_date: grid.iter().map(|&s| CurvePoint { price: s, pnl: dated.pnl(s, 0.0) }).collect(),
             assumptions: format!(
-                "IVs from the {} chain{}; BSM, European, rate 4.5 %, no dividend; probability of profit lognormal with the legs' mean IV",
-                expiry.map(|e| e.to_string()).unwrap_or_default(),
+                "{}IVs from the {} chain{}; BSM, European, rate 4.5 %, no dividend; probability of profit lognormal with the legs' mean IV",
+                if model.has_later_legs() {
+                    "At the first expiration, later legs valued by BSM with the time they have left. "
+                } else {
+                    ""
+                },
+                expiries.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" and "),
                 if shift != 0.0 { format!(" shifted {:+.1} vol points", shift * 100.0) } else { String::new() }
             ),
         })
@@ -574,10 +589,17 @@ mod tests {
             .contains("leg 1: the quantity"));
         let mut p = ok.clone();
         p.legs[1].expiry = Some("2024-08-16".into());
+        let (_, expiries) = validate(&p).unwrap();
+        assert_eq!(
+            expiries.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            ["2024-07-19", "2024-08-16"],
+            "a calendar: both expirations, the first first"
+        );
+        p.legs[1].expiry = Some("2024-08-32".into());
         assert!(validate(&p)
             .unwrap_err()
             .to_string()
-            .contains("calendars and diagonals are not yet"));
+            .contains("leg 2: the expiry \"2024-08-32\" is not a date"));
         let mut p = ok;
         p.name = " ".into();
         assert!(validate(&p).is_err());

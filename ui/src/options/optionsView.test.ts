@@ -24,7 +24,7 @@ describe("options view", () => {
   });
 });
 
-import { TEMPLATES, templateLegs } from "./positionsPanel";
+import { TEMPLATES, needsLaterChain, nextExpiration, templateLegs } from "./positionsPanel";
 
 describe("position templates", () => {
   it("step strikes from the ATM and take the mids as entry prices", () => {
@@ -47,5 +47,30 @@ describe("position templates", () => {
     expect(condor.every((l) => l.expiry === "2024-07-19")).toBe(true);
     const covered = templateLegs(TEMPLATES.find((t) => t.id === "covered_call")!, c);
     expect(covered[0]).toEqual({ kind: "stock", strike: null, expiry: null, quantity: 100, entry_price: 110.4 });
+  });
+
+  it("put a calendar's and a diagonal's long leg in the next expiration at its own mid", () => {
+    const strikes = [100, 105, 110, 115, 120];
+    const quote = (mid: number) => ({ ticker: "", bid: 1, ask: 1.2, mid, last: null, volume: null, open_interest: null, iv: 0.2, delta: 0.5, gamma: 0, theta: 0, vega: 0, computed: false, price_source: null, in_the_money: false });
+    const near = chain(strikes, 110);
+    near.expirations = ["2024-07-05", "2024-07-19", "2024-08-16"];
+    near.rows = strikes.map((strike) => ({ strike, call: quote(strike / 100), put: quote(0) }));
+    const later = chain([102, 107, 111, 118], 111);
+    later.expiration = "2024-08-16";
+    later.rows = [102, 107, 111, 118].map((strike) => ({ strike, call: quote(strike / 10), put: quote(0) }));
+    expect(nextExpiration(near)).toBe("2024-08-16");
+    const cal = TEMPLATES.find((t) => t.id === "calendar")!;
+    expect(needsLaterChain(cal)).toBe(true);
+    expect(needsLaterChain(TEMPLATES.find((t) => t.id === "iron_condor")!)).toBe(false);
+    // Short the near ATM call; long the nearest listed strike (111 for 110) later.
+    expect(templateLegs(cal, near, later).map((l) => [l.strike, l.expiry, l.quantity, l.entry_price])).toEqual([
+      [110, "2024-07-19", -1, 1.1],
+      [111, "2024-08-16", 1, 11.1],
+    ]);
+    const diag = templateLegs(TEMPLATES.find((t) => t.id === "diagonal")!, near, later);
+    expect(diag.map((l) => [l.strike, l.expiry, l.quantity])).toEqual([
+      [120, "2024-07-19", -1],
+      [111, "2024-08-16", 1],
+    ]);
   });
 });

@@ -15,9 +15,12 @@ export interface PositionsPanel {
   refresh(): Promise<void>;
 }
 
-type Template = { id: string; label: string; legs: (atm: number, step: number) => [string, number, number][] };
+type Template = { id: string; label: string; legs: (atm: number, step: number) => [string, number, number, number?][] };
 
-/** Templates as (kind, strike offset in strike steps from the ATM, quantity). */
+/**
+ * Templates as (kind, strike offset in strike steps from the ATM, quantity,
+ * expiration: 0 = the chain's, 1 = the next one listed after it).
+ */
 export const TEMPLATES: Template[] = [
   { id: "long_call", label: "Long call", legs: () => [["call", 0, 1]] },
   { id: "long_put", label: "Long put", legs: () => [["put", 0, 1]] },
@@ -28,17 +31,39 @@ export const TEMPLATES: Template[] = [
   { id: "iron_condor", label: "Iron condor", legs: () => [["put", -4, 1], ["put", -2, -1], ["call", 2, -1], ["call", 4, 1]] },
   { id: "covered_call", label: "Covered call", legs: () => [["stock", 0, 100], ["call", 2, -1]] },
   { id: "collar", label: "Collar", legs: () => [["stock", 0, 100], ["put", -2, 1], ["call", 2, -1]] },
+  { id: "calendar", label: "Call calendar", legs: () => [["call", 0, -1, 0], ["call", 0, 1, 1]] },
+  { id: "diagonal", label: "Call diagonal", legs: () => [["call", 2, -1, 0], ["call", 0, 1, 1]] },
 ];
 
-/** Legs for a template on `chain`: strikes stepped from the ATM, entry prices at the mids. */
-export function templateLegs(t: Template, chain: OptionsChain): PositionLeg[] {
+/** The expiration listed after the chain's, for a template's later legs. */
+export function nextExpiration(chain: OptionsChain): string | null {
+  return chain.expirations.find((d) => d > chain.expiration) ?? null;
+}
+
+/** True when a template has legs in the next expiration (calendar, diagonal). */
+export function needsLaterChain(t: Template): boolean {
+  return t.legs(0, 1).some((l) => (l[3] ?? 0) > 0);
+}
+
+/**
+ * Legs for a template on `chain`: strikes stepped from the ATM, entry prices
+ * at the mids. Legs in the next expiration take the same strike (or the
+ * nearest listed) and their mid from `later`, that expiration's chain.
+ */
+export function templateLegs(t: Template, chain: OptionsChain, later: OptionsChain | null = null): PositionLeg[] {
   const strikes = chain.rows.map((r) => r.strike);
   const atmIdx = Math.max(0, strikes.indexOf(chain.atm_strike ?? strikes[0]!));
-  return t.legs(0, 1).map(([kind, offset, quantity]) => {
+  return t.legs(0, 1).map(([kind, offset, quantity, expiryStep]) => {
     if (kind === "stock") return { kind, strike: null, expiry: null, quantity, entry_price: Number(chain.spot.toFixed(2)) };
-    const row = chain.rows[Math.min(chain.rows.length - 1, Math.max(0, atmIdx + offset))]!;
+    let row = chain.rows[Math.min(chain.rows.length - 1, Math.max(0, atmIdx + offset))]!;
+    let expiry = chain.expiration;
+    if ((expiryStep ?? 0) > 0 && later && later.rows.length > 0) {
+      const strike = row.strike;
+      row = later.rows.reduce((a, b) => (Math.abs(b.strike - strike) < Math.abs(a.strike - strike) ? b : a));
+      expiry = later.expiration;
+    }
     const q = kind === "call" ? row.call : row.put;
-    return { kind, strike: row.strike, expiry: chain.expiration, quantity, entry_price: Number((q?.mid ?? 0).toFixed(2)) };
+    return { kind, strike: row.strike, expiry, quantity, entry_price: Number((q?.mid ?? 0).toFixed(2)) };
   });
 }
 
@@ -74,7 +99,7 @@ export function createPositionsPanel(): PositionsPanel {
     h(
       "table",
       { class: "legs-table" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Kind"), h("th", {}, "Strike"), h("th", {}, "Qty"), h("th", {}, "Entry"), h("th", {}, ""))),
+      h("thead", {}, h("tr", {}, h("th", {}, "Kind"), h("th", {}, "Strike"), h("th", {}, "Expiry"), h("th", {}, "Qty"), h("th", {}, "Entry"), h("th", {}, ""))),
       legRows,
     ),
     h("div", { class: "form-actions" }, addLeg, save),
@@ -91,6 +116,14 @@ export function createPositionsPanel(): PositionsPanel {
           ["call", "put", "stock"].map((k) => h("option", { value: k, selected: l.kind === k }, k)),
         );
         const strike = h("input", { type: "number", step: "any", value: l.strike ?? "", "aria-label": `Leg ${i + 1} strike`, disabled: l.kind === "stock" });
+        const dates = chain?.expirations ?? (l.expiry ? [l.expiry] : []);
+        if (l.expiry && !dates.includes(l.expiry)) dates.push(l.expiry);
+        const expiry = h(
+          "select",
+          { "aria-label": `Leg ${i + 1} expiry`, "data-testid": "position-leg-expiry", disabled: l.kind === "stock" },
+          l.kind === "stock" ? h("option", { value: "" }, "—") : dates.map((d) => h("option", { value: d, selected: d === l.expiry }, d)),
+        );
+        expiry.addEventListener("change", () => (l.expiry = expiry.value || null));
         const qty = h("input", { type: "number", step: "any", value: l.quantity, "aria-label": `Leg ${i + 1} quantity` });
         const entry = h("input", { type: "number", step: "any", min: 0, value: l.entry_price, "aria-label": `Leg ${i + 1} entry price` });
         kind.addEventListener("change", () => {
@@ -103,18 +136,37 @@ export function createPositionsPanel(): PositionsPanel {
         qty.addEventListener("input", () => (l.quantity = Number(qty.value)));
         entry.addEventListener("input", () => (l.entry_price = Number(entry.value)));
         const remove = h("button", { type: "button", class: "icon-btn", "aria-label": `Remove leg ${i + 1}`, onclick: () => { legs.splice(i, 1); renderLegs(); } }, "✕");
-        return h("tr", { "data-testid": "position-leg" }, h("td", {}, kind), h("td", {}, strike), h("td", {}, qty), h("td", {}, entry), h("td", {}, remove));
+        return h("tr", { "data-testid": "position-leg" }, h("td", {}, kind), h("td", {}, strike), h("td", {}, expiry), h("td", {}, qty), h("td", {}, entry), h("td", {}, remove));
       }),
     );
   }
 
-  template.addEventListener("change", () => {
+  template.addEventListener("change", () => void applyTemplate());
+  async function applyTemplate(): Promise<void> {
     const t = TEMPLATES.find((x) => x.id === template.value);
-    if (!t || !chain) return;
-    legs = templateLegs(t, chain);
-    if (!name.value.trim()) name.value = `${chain.symbol} ${t.label.toLowerCase()} ${chain.expiration}`;
+    const c = chain;
+    if (!t || !c) return;
+    formError.textContent = "";
+    let later: OptionsChain | null = null;
+    if (needsLaterChain(t)) {
+      const next = nextExpiration(c);
+      if (!next) {
+        formError.textContent = `${t.label} needs a later expiration than ${c.expiration}; none is listed.`;
+        return;
+      }
+      try {
+        later = await ipc.optionsChain(c.symbol, next);
+      } catch (e) {
+        formError.textContent = `${t.label}: the ${next} chain did not load (${(e as IpcError).message}).`;
+        return;
+      }
+      // The chain or the template changed while that loaded.
+      if (chain !== c || template.value !== t.id) return;
+    }
+    legs = templateLegs(t, c, later);
+    if (!name.value.trim()) name.value = `${c.symbol} ${t.label.toLowerCase()} ${c.expiration}${later ? `/${later.expiration}` : ""}`;
     renderLegs();
-  });
+  }
   addLeg.addEventListener("click", () => {
     legs.push({ kind: "call", strike: chain?.atm_strike ?? null, expiry: chain?.expiration ?? null, quantity: 1, entry_price: 0 });
     renderLegs();
@@ -204,7 +256,7 @@ export function createPositionsPanel(): PositionsPanel {
     analysisEl.dataset.positionId = String(a.id);
     replace(
       analysisEl,
-            h("h4", { class: "analysis-title" }, `${a.name}`, h("span", { class: "muted small" }, ` · expires ${a.expiry ?? "—"}, ${a.days_to_expiry.toFixed(1)} days`)),
+            h("h4", { class: "analysis-title" }, `${a.name}`, h("span", { class: "muted small" }, ` · ${a.assumptions.startsWith("At the first expiration") ? "first expiration" : "expires"} ${a.expiry ?? "—"}, ${a.days_to_expiry.toFixed(1)} days`)),
       h(
         "div",
         { class: "analysis-grid" },
@@ -218,7 +270,7 @@ export function createPositionsPanel(): PositionsPanel {
         row("Theta / Vega", `${a.greeks.theta.toFixed(2)}/d / ${a.greeks.vega.toFixed(2)}`),
       ),
       lineChart({
-        title: "P&L: at expiry (grey) and at the what-if date (blue)",
+        title: `P&L: at ${a.assumptions.startsWith("At the first expiration") ? "the first expiration" : "expiry"} (grey) and at the what-if date (blue)`,
         testId: "position-chart",
         width: 520,
         height: 190,

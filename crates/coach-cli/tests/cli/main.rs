@@ -1026,17 +1026,43 @@ fn options_analyze_gives_the_condors_numbers_and_refuses_mixed_expiries_by_name(
         "at the spot a short condor gains as time passes: now {now} < 07-10 {on_0710} < expiry 200"
     );
 
-    let mixed = serde_json::json!({"spot": 100.0, "legs": [leg("call", 100.0, 1.0, 2.0, "2024-07-19"), leg("call", 100.0, -1.0, 1.0, "2024-07-12")]});
-    std::fs::write(&file, mixed.to_string()).unwrap();
+    // A calendar (short the 07-12 call, long the 07-19 call at the same
+    // strike) is analysed at 07-12's close, the 07-19 call valued by BSM.
+    let calendar = serde_json::json!({"spot": 100.0, "as_of": "2024-07-02T15:00:00Z", "vol": 0.2, "legs": [leg("call", 100.0, 1.0, 2.0, "2024-07-19"), leg("call", 100.0, -1.0, 1.0, "2024-07-12")]});
+    std::fs::write(&file, calendar.to_string()).unwrap();
     let out = coach(
         dir.path(),
-        &["options", "analyze", "--positions", file.to_str().unwrap()],
+        &[
+            "options",
+            "analyze",
+            "--positions",
+            file.to_str().unwrap(),
+            "--json",
+        ],
         &[],
     );
-    assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("different dates (2024-07-12, 2024-07-19)")
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        c["expiry"], "2024-07-12",
+        "the first expiration is the horizon"
+    );
+    assert_eq!(c["later_expiries"], serde_json::json!(["2024-07-19"]));
+    assert_eq!(c["net_debit"], 100.0, "paid 2.00, collected 1.00");
+    // Loses the debit if the stock collapses; makes most at the strike.
+    assert!((c["max_loss"]["value"].as_f64().unwrap() + 100.0).abs() < 1e-6);
+    assert!((c["max_gain"]["at_price"].as_f64().unwrap() - 100.0).abs() < 1e-6);
+    let be: Vec<f64> = c["breakevens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(be.len() == 2 && be[0] < 100.0 && be[1] > 100.0, "{be:?}");
     // Each bad file is refused with a message that names what is wrong.
     for (json, says) in [
         (

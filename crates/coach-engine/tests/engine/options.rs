@@ -403,3 +403,86 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     );
     assert!((p.delta - p.by_symbol.iter().map(|s| s.delta).sum::<f64>()).abs() < 1e-9);
 }
+
+#[tokio::test]
+async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
+    use coach_engine::positions::{PositionInput, PositionLeg, WhatIf};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc(NOW));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let (near_exp, back_exp) = ("2024-07-12", "2024-08-16");
+    let near = engine
+        .options_chain("SPY", Some(near_exp.parse().unwrap()))
+        .await
+        .unwrap();
+    let back = engine
+        .options_chain("SPY", Some(back_exp.parse().unwrap()))
+        .await
+        .unwrap();
+    let atm = near.atm_strike.unwrap();
+    let quote = |chain: &coach_engine::options_chain::OptionsChain| {
+        let row = chain.rows.iter().find(|r| r.strike == atm).unwrap();
+        row.call.clone().unwrap()
+    };
+    let (qn, qb) = (quote(&near), quote(&back));
+    let leg = |exp: &str, q: f64, px: f64| PositionLeg {
+        kind: "call".into(),
+        strike: Some(atm),
+        expiry: Some(exp.into()),
+        quantity: q,
+        entry_price: px,
+    };
+    let (pn, pb) = (qn.mid.unwrap(), qb.mid.unwrap());
+    let id = engine
+        .save_position(PositionInput {
+            name: "SPY calendar".into(),
+            symbol: "SPY".into(),
+            legs: vec![leg(near_exp, -1.0, pn), leg(back_exp, 1.0, pb)],
+        })
+        .unwrap();
+    let a = engine
+        .analyze_position(id, &WhatIf::default())
+        .await
+        .unwrap();
+    // Each leg's IV comes from its own expiration's chain.
+    assert_eq!(a.leg_ivs, vec![qn.iv, qb.iv]);
+    assert_eq!(a.expiry.as_deref(), Some(near_exp), "analysed at the first");
+    assert!(a.assumptions.contains("later legs valued by BSM"));
+    let debit = (pb - pn) * 100.0;
+    assert!((a.net_debit - debit).abs() < 1e-9);
+    // The debit is the most a calendar can lose (no dividend), and it is
+    // lost if the stock collapses; the peak is at the strike.
+    let max_loss = a.max_loss.expect("bounded");
+    assert!((max_loss + debit).abs() < 1e-6, "{max_loss} vs −{debit}");
+    assert!(a.max_gain.expect("bounded") > 0.0);
+    assert_eq!(a.breakevens.len(), 2, "{:?}", a.breakevens);
+    assert!(a.breakevens[0] < atm && a.breakevens[1] > atm);
+    // At the first expiration near the strike the curve is above zero, far
+    // away it is the lost debit.
+    let peak = a
+        .at_expiry
+        .iter()
+        .min_by(|x, y| (x.price - atm).abs().total_cmp(&(y.price - atm).abs()))
+        .unwrap();
+    assert!(peak.pnl > 0.0, "{peak:?}");
+    // Entered at the mids: worth about nothing now (2 legs × 100 × ½ cent).
+    assert!(a.pnl_now.abs() <= 1.0, "{}", a.pnl_now);
+    // Long vega: IV up helps; time passing at the strike helps (the near
+    // leg decays faster).
+    let vol_up = engine
+        .analyze_position(
+            id,
+            &WhatIf {
+                iv_shift: Some(0.05),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(vol_up.pnl_now > a.pnl_now);
+    assert!(
+        a.greeks.vega > 0.0 && a.greeks.theta > 0.0,
+        "{:?}",
+        a.greeks
+    );
+}
