@@ -119,6 +119,30 @@ describe("the options chain", () => {
     await app.screenshot("options-position");
   });
 
+  it("4b. a calendar from the template: the long leg in the next expiration, analysed at the first", async () => {
+    await app.waitForTestId("position-form");
+    await app.exec("const s = document.querySelector('[data-testid=position-template]'); s.value = 'calendar'; s.dispatchEvent(new Event('change'));");
+    // The template loads the next expiration's chain for the long leg.
+    const expiries = await waitFor(async () => {
+      const e = await app.exec("return [...document.querySelectorAll('[data-testid=position-leg-expiry]')].map((s) => s.value);");
+      return e.length === 2 ? e : null;
+    }, { what: "the calendar's two legs" });
+    assert.ok(expiries[0] < expiries[1], `short near, long later: ${expiries}`);
+    await app.click(await app.byTestId("position-save"));
+    await waitFor(() => app.exec("return (document.querySelector('[data-testid=position-analysis] .analysis-title') || {}).textContent || '';").then((t) => (t.includes("calendar") ? t : null)), { what: "the calendar's analysis", timeout: 20000 });
+    const title = await app.exec("return document.querySelector('[data-testid=position-analysis] .analysis-title').textContent;");
+    assert.ok(title.includes(`first expiration ${expiries[0]}`), title);
+    const id = Number(await app.exec("return document.querySelector('[data-testid=position-analysis]').dataset.positionId;"));
+    const engine = (await app.invoke("position_analyze", { id, whatIf: { spot: null, days_forward: null, iv_shift: null } })).ok;
+    assert.equal(engine.expiry, expiries[0]);
+    assert.equal(engine.breakevens.length, 2, "a calendar breaks even on both sides of the strike");
+    await waitFor(async () => (await app.textOf("analysis-breakevens")) === engine.breakevens.map((b) => b.toFixed(2)).join(", "), { what: "the drawn breakevens" });
+    // No dividend in the model: the most it can lose is what it cost.
+    assert.ok(Math.abs(engine.max_loss + engine.net_debit) < 1e-6, `max loss ${engine.max_loss} vs debit ${engine.net_debit}`);
+    assert.ok(engine.max_gain > 0);
+    await app.screenshot("options-calendar");
+  });
+
   it("5. the phone layout keeps bid, ask, IV and delta per side", async () => {
         await app.setWindowSize(400, 820);
     await app.click(await app.byTestId("options-mode-chain"));

@@ -343,7 +343,19 @@ impl Engine {
             symbol: p.symbol.clone(),
             legs: p.legs.clone(),
         };
-        let (sym, expiries) = validate(&input)?;
+        self.analyze_legs(p.id, &input, w).await
+    }
+
+    /// Any position (saved or not, `id` 0 for one that is not) against the
+    /// market: spot and IVs from the chains of its expirations, with what-ifs.
+    pub async fn analyze_legs(
+        &self,
+        id: i64,
+        p: &PositionInput,
+        w: &WhatIf,
+    ) -> Result<PositionAnalysis, PositionError> {
+        let input = p;
+        let (sym, expiries) = validate(input)?;
         let expiry = expiries.first().copied();
         let now = self.clock().now();
         let leg_expiry = |l: &PositionLeg| {
@@ -441,9 +453,9 @@ impl Engine {
             Extreme::Unbounded => None,
         };
         Ok(PositionAnalysis {
-            id: p.id,
-            name: p.name,
-            symbol: p.symbol,
+            id,
+            name: p.name.clone(),
+            symbol: p.symbol.clone(),
             expiry: expiry.map(|e| e.to_string()),
             market_spot,
             spot,
@@ -459,13 +471,14 @@ impl Engine {
             at_expiry: grid.iter().map(|&s| CurvePoint { price: s, pnl: model.pnl(s, years) }).collect(),
             at_date: grid.iter().map(|&s| CurvePoint { price: s, pnl: dated.pnl(s, 0.0) }).collect(),
             assumptions: format!(
-                "{}IVs from the {} chain{}; BSM, European, rate 4.5 %, no dividend; probability of profit lognormal with the legs' mean IV",
+                "{}IVs from the {} chain{}{}; BSM, European, rate 4.5 %, no dividend; probability of profit lognormal with the legs' mean IV",
                 if model.has_later_legs() {
                     "At the first expiration, later legs valued by BSM with the time they have left. "
                 } else {
                     ""
                 },
                 expiries.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" and "),
+                if expiries.len() > 1 { "s" } else { "" },
                 if shift != 0.0 { format!(" shifted {:+.1} vol points", shift * 100.0) } else { String::new() }
             ),
         })

@@ -112,12 +112,17 @@ function body(card: Card): HTMLElement[] {
       ];
     }
     case "position": {
-      const ext = (v: unknown) => (typeof v === "string" ? v : fmt((v as Obj | null)?.value));
+      // Payoff-only answers give {value, at_price}; market-valued ones a number.
+      const ext = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? fmt(v) : fmt((v as Obj | null)?.value));
+      const g = d.greeks as Obj | undefined;
       return [
         row("Breakevens", ((d.breakevens as number[] | undefined) ?? []).map((b) => fmt(b)).join(", ") || "none"),
         row("Max gain", ext(d.max_gain)),
         row("Max loss", ext(d.max_loss)),
         row("Net debit", fmt(d.net_debit)),
+        ...(d.pnl_now != null ? [row("P&L now", fmt(d.pnl_now))] : []),
+        ...(g ? [row("Delta / theta", `${fmt(g.delta)} / ${fmt(g.theta)}`)] : []),
+        ...(d.probability_of_profit_pct != null ? [row("Chance of profit", `${fmt(d.probability_of_profit_pct)}%`)] : []),
       ];
     }
     default:

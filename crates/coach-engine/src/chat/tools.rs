@@ -33,10 +33,11 @@ pub fn definitions() -> Value {
           json!({"type": "object", "properties": {"symbol": symbol, "timeframe": timeframe}, "required": ["symbol"]})),
                 f("get_options_chain", "One expiration of a symbol's options chain near the money: bid/ask, IV and delta for calls and puts around the spot, the at-the-money straddle and the expected move to expiration, and the listed expirations. The expiration may be a date (YYYY-MM-DD), a weekday name (the next one) or today/tomorrow; an unlisted date takes the first listed expiration after it. Default: the nearest.",
           json!({"type": "object", "properties": {"symbol": symbol, "expiration": {"type": "string"}}, "required": ["symbol"]})),
-        f("analyze_position", "P&L at expiry of an options/stock position with one expiration: breakevens, max gain and max loss (or unbounded), net debit. Quantities are signed: + bought, - sold.",
-          json!({"type": "object", "properties": {"legs": {"type": "array", "items": {"type": "object", "properties": {
+        f("analyze_position", "Analyse an options/stock position. With a symbol and each option leg's expiry, it is valued against the market: spot and each leg's IV from its expiration's chain, P&L now, Greeks, probability of profit, and the profile at the (first) expiration — calendars and diagonals included, their later legs valued by Black-Scholes with the time left. Without a symbol: the P&L at expiry of one expiration from the entry prices alone. Always: breakevens, max gain and max loss (or unbounded), net debit. Quantities are signed: + bought, - sold.",
+          json!({"type": "object", "properties": {"symbol": symbol, "legs": {"type": "array", "items": {"type": "object", "properties": {
               "kind": {"type": "string", "enum": ["call", "put", "stock"]},
               "strike": {"type": "number"},
+              "expiry": {"type": "string", "description": "YYYY-MM-DD (options, with a symbol)"},
               "quantity": {"type": "number"},
               "entry_price": {"type": "number", "description": "Per share"}
           }, "required": ["kind", "quantity", "entry_price"]}}}, "required": ["legs"]})),
@@ -144,7 +145,10 @@ pub async fn run(engine: &Engine, call_id: &str, name: &str, args: &Value) -> To
         "get_key_levels" => key_levels(engine, call_id, args).await,
         "get_indicators" => indicators(engine, call_id, args).await,
         "get_options_chain" => options_chain(engine, call_id, args).await,
-        "analyze_position" => analyze_position(call_id, args),
+        "analyze_position" => match args.get("symbol").and_then(Value::as_str) {
+            Some(_) => analyze_against_market(engine, call_id, args).await,
+            None => analyze_position(call_id, args),
+        },
         other => Err(format!(
             "there is no tool called {other:?}; the tools are {}",
             NAMES.join(", ")
@@ -512,6 +516,89 @@ fn analyze_position(call_id: &str, args: &Value) -> Result<ToolOutput, String> {
             "position",
             "Position at expiry".into(),
             None,
+            None,
+            call_id,
+            &result,
+        ),
+        result,
+    })
+}
+
+/// A position valued against the market: the engine's own analysis (the
+/// Options tab's), with each leg's IV from its expiration's chain.
+async fn analyze_against_market(
+    engine: &Engine,
+    call_id: &str,
+    args: &Value,
+) -> Result<ToolOutput, String> {
+    use crate::positions::{PositionInput, PositionLeg, WhatIf};
+    let symbol = args
+        .get("symbol")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let legs_v = args
+        .get("legs")
+        .and_then(Value::as_array)
+        .ok_or("the argument \"legs\" (a list of legs) is missing")?;
+    let legs = legs_v
+        .iter()
+        .map(|l| PositionLeg {
+            kind: l
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            strike: l.get("strike").and_then(Value::as_f64),
+            expiry: l.get("expiry").and_then(Value::as_str).map(str::to_string),
+            quantity: l
+                .get("quantity")
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN),
+            entry_price: l
+                .get("entry_price")
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN),
+        })
+        .collect();
+    let input = PositionInput {
+        name: format!("{symbol} position"),
+        symbol: symbol.to_string(),
+        legs,
+    };
+    let a = engine
+        .analyze_legs(0, &input, &WhatIf::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let money = |v: Option<f64>| match v {
+        Some(v) => json!(round(v, 2)),
+        None => json!("unbounded"),
+    };
+    let result = json!({
+        "symbol": a.symbol,
+        "spot": price(a.spot),
+        "expiry": a.expiry,
+        "days_to_expiry": round(a.days_to_expiry, 1),
+        "breakevens": a.breakevens.iter().map(|&b| price(b)).collect::<Vec<_>>(),
+        "max_gain": money(a.max_gain),
+        "max_loss": money(a.max_loss),
+        "net_debit": round(a.net_debit, 2),
+        "pnl_now": round(a.pnl_now, 2),
+        "greeks": {
+            "delta": round(a.greeks.delta, 2),
+            "gamma": round(a.greeks.gamma, 4),
+            "theta": round(a.greeks.theta, 2),
+            "vega": round(a.greeks.vega, 2),
+        },
+        "probability_of_profit_pct": a.probability_of_profit.map(|p| round(100.0 * p, 1)),
+        "leg_ivs_pct": a.leg_ivs.iter().map(|v| v.map(|v| round(100.0 * v, 1))).collect::<Vec<_>>(),
+        "assumptions": a.assumptions,
+    });
+    Ok(ToolOutput {
+        ok: true,
+        card: card(
+            "position",
+            format!("{} position", a.symbol),
+            Symbol::parse(&a.symbol).ok().as_ref(),
             None,
             call_id,
             &result,

@@ -486,3 +486,69 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
         a.greeks
     );
 }
+
+/// The coach's analyze_position with a symbol is the Options tab's analysis:
+/// the same numbers as a saved position, IVs from the chains, and a card.
+#[tokio::test]
+async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab() {
+    use coach_engine::chat::tools;
+    use coach_engine::positions::{PositionInput, PositionLeg, WhatIf};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc(NOW));
+    let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
+    let chain = engine
+        .options_chain("SPY", Some("2024-07-12".parse().unwrap()))
+        .await
+        .unwrap();
+    let k = chain.atm_strike.unwrap();
+    let args = serde_json::json!({"symbol": "SPY", "legs": [
+        {"kind": "call", "strike": k, "expiry": "2024-07-12", "quantity": -1, "entry_price": 4.1},
+        {"kind": "call", "strike": k, "expiry": "2024-08-16", "quantity": 1, "entry_price": 9.3},
+    ]});
+    let out = tools::run(&engine, "call_1", "analyze_position", &args).await;
+    assert!(out.ok, "{}", out.result);
+    let r = &out.result;
+    let saved = engine
+        .save_position(PositionInput {
+            name: "same".into(),
+            symbol: "SPY".into(),
+            legs: [("2024-07-12", -1.0, 4.1), ("2024-08-16", 1.0, 9.3)]
+                .map(|(e, q, px)| PositionLeg {
+                    kind: "call".into(),
+                    strike: Some(k),
+                    expiry: Some(e.into()),
+                    quantity: q,
+                    entry_price: px,
+                })
+                .to_vec(),
+        })
+        .unwrap();
+    let a = engine
+        .analyze_position(saved, &WhatIf::default())
+        .await
+        .unwrap();
+    let cents = |v: f64| (v * 100.0).round() / 100.0;
+    assert_eq!(r["expiry"], "2024-07-12");
+    assert_eq!(r["net_debit"], 520.0, "(9.30 − 4.10) × 100");
+    assert_eq!(r["pnl_now"].as_f64().unwrap(), cents(a.pnl_now));
+    assert_eq!(r["max_loss"].as_f64().unwrap(), cents(a.max_loss.unwrap()));
+    let be: Vec<f64> = a.breakevens.iter().map(|&b| cents(b)).collect();
+    assert_eq!(r["breakevens"], serde_json::json!(be));
+    assert_eq!(
+        r["leg_ivs_pct"][1].as_f64().unwrap(),
+        (a.leg_ivs[1].unwrap() * 1000.0).round() / 10.0,
+        "the back leg's IV from the 08-16 chain"
+    );
+    assert!(r["greeks"]["vega"].as_f64().unwrap() > 0.0, "long vega");
+    let card = out.card.expect("a position card");
+    assert_eq!(card.card_type, "position");
+    // A leg that is not listed is refused by name, not guessed.
+    let bad = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": k + 0.37, "expiry": "2024-07-12", "quantity": 1, "entry_price": 1}]});
+    let out = tools::run(&engine, "call_2", "analyze_position", &bad).await;
+    assert!(!out.ok);
+    assert!(
+        out.result["error"].as_str().unwrap().contains("leg 1"),
+        "{}",
+        out.result
+    );
+}
