@@ -6,7 +6,7 @@ use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
 use coach_engine::market::charts::{ChartData, ChartQuery};
-use coach_engine::options_chain::{OptionsChain, TermPoint};
+use coach_engine::options_chain::{OptionsChain, OptionsTick, TermPoint};
 use coach_engine::positions::{
     PortfolioGreeks, PositionAnalysis, PositionInput, SavedPosition, WhatIf,
 };
@@ -272,6 +272,31 @@ pub async fn options_chain(
         ),
     };
     Ok(state.engine().await?.options_chain(&symbol, exp).await?)
+}
+
+/// The chain as `options_chain`, then followed live: every move of the
+/// underlying on the socket reprices it and arrives through `on_event`
+/// (the newest follow replaces any earlier one).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), symbol = %symbol), err(Debug))]
+pub async fn options_follow(
+    state: State<'_, AppState>,
+    symbol: String,
+    expiration: Option<String>,
+    on_event: Channel<OptionsTick>,
+) -> Result<OptionsChain, IpcError> {
+    let chain = options_chain(state.clone(), symbol, expiration).await?;
+    let engine = state.engine().await?;
+    engine.follow_options(chain.clone(), move |t| on_event.send(t).is_ok())?;
+    Ok(chain)
+}
+
+/// Stops following the chain live.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn options_unfollow(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.engine().await?.unfollow_options();
+    Ok(())
 }
 
 /// ATM implied volatility of the first expirations.

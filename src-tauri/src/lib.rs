@@ -74,6 +74,8 @@ pub fn run() {
             commands::chat_delete,
             commands::chat_search,
             commands::options_chain,
+            commands::options_follow,
+            commands::options_unfollow,
             commands::options_term_structure,
             commands::positions_list,
             commands::position_save,

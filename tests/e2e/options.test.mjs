@@ -26,6 +26,15 @@ async function rows(app) {
     putItm: r.querySelector('.side.put').classList.contains('itm') }));`);
 }
 
+/** The drawn rows and the spot they were drawn at, read together (live ticks redraw both). */
+async function drawnAtSpot(app) {
+  return app.exec(`return { spot: Number(document.querySelector('[data-testid=options-view]').dataset.spot),
+    rows: [...document.querySelectorAll('[data-testid=options-row]')].map((r) => ({
+      strike: Number(r.dataset.strike), atm: r.dataset.atm === 'true',
+      callBid: r.querySelector('.side.call .oc')?.textContent, callItm: r.querySelector('.side.call').classList.contains('itm'),
+      putItm: r.querySelector('.side.put').classList.contains('itm') })) };`);
+}
+
 describe("the options chain", () => {
   let app;
   before(async () => {
@@ -43,25 +52,47 @@ describe("the options chain", () => {
     const options = await app.exec("return [...document.querySelectorAll('[data-testid=options-expiration] option')].map((o) => o.value);");
     assert.equal(options[0], "2024-07-05");
     assert.ok(options.length > 6, `weeklies and monthlies are listed (${options.length})`);
-    const drawn = await waitFor(async () => {
-      const r = await rows(app);
-      return r.some((x) => x.atm) ? r : null;
+    const { spot, rows: drawn } = await waitFor(async () => {
+      const r = await drawnAtSpot(app);
+      return r.rows.some((x) => x.atm) ? r : null;
     }, { what: "the ATM row in view" });
     assert.equal(Number(d.rows), 31, "±15 strikes around the money by default");
     assert.ok(drawn.every((r, i) => i === 0 || r.strike > drawn[i - 1].strike), "ascending strikes");
     const engine = (await app.invoke("options_chain", { symbol: "SPY", expiration: null })).ok;
+    // The drawn spot is the snapshot's or a live price since: within a few cents' worth of moves.
+    assert.ok(Math.abs(spot - engine.spot) < 0.01 * engine.spot, `drawn spot ${spot} vs engine ${engine.spot}`);
     for (const r of drawn) {
-      assert.equal(r.callItm, r.strike < engine.spot, `${r.strike}: calls below the spot are in the money`);
-      assert.equal(r.putItm, r.strike > engine.spot, `${r.strike}: puts above the spot are in the money`);
+      assert.equal(r.callItm, r.strike < spot, `${r.strike}: calls below the spot are in the money`);
+      assert.equal(r.putItm, r.strike > spot, `${r.strike}: puts above the spot are in the money`);
       const row = engine.rows.find((x) => x.strike === r.strike);
       assert.equal(r.callBid, row.call.bid.toFixed(2), `${r.strike}: the call bid is the engine's`);
     }
-    assert.equal(drawn.find((r) => r.atm).strike, engine.atm_strike);
+    const nearest = engine.rows.reduce((b, r) => (Math.abs(r.strike - spot) < Math.abs(b - spot) ? r.strike : b), engine.rows[0].strike);
+    assert.equal(drawn.find((r) => r.atm).strike, nearest, "the ATM row is the strike nearest the drawn spot");
     const move = await app.textOf("options-expected-move");
     assert.ok(move.includes(engine.expected_move.straddle.toFixed(2)), `the expected move is the straddle: ${move}`);
     await waitFor(() => app.exec("return !!document.querySelector('[data-testid=options-term] path.line');"), { what: "the term structure chart" });
     assert.ok(await app.exec("return document.querySelectorAll('[data-testid=options-smile] path.line').length === 2;"), "calls and puts on the smile");
     await app.screenshot("options-desktop");
+  });
+
+  it("1b. the chain follows the underlying live: repriced at the socket's price, moneyness redrawn", async () => {
+    const view = await app.byTestId("options-view");
+    await waitFor(async () => Number(await app.exec("return document.querySelector('[data-testid=options-view]').dataset.ticks || 0;")) >= 2, { what: "two live repricings", timeout: 30000 });
+    assert.ok((await app.textOf("options-note")).includes("live"), "the note says the Greeks are live");
+    const drawn = await app.exec(`
+      const spot = Number(document.querySelector('[data-testid=options-view]').dataset.spot);
+      return { spot, rows: [...document.querySelectorAll('[data-testid=options-row]')].map((r) => ({
+        strike: Number(r.dataset.strike),
+        callItm: r.querySelector('.side.call').classList.contains('itm'),
+        putItm: r.querySelector('.side.put').classList.contains('itm'),
+      })) };`);
+    assert.ok(drawn.rows.length > 5, `${drawn.rows.length} rows drawn`);
+    for (const r of drawn.rows) {
+      assert.equal(r.callItm, r.strike < drawn.spot, `call ${r.strike} at spot ${drawn.spot}`);
+      assert.equal(r.putItm, r.strike > drawn.spot, `put ${r.strike} at spot ${drawn.spot}`);
+    }
+    assert.ok(view, "the view is there");
   });
 
   it("2. the strike range and the expiration picker change the chain", async () => {

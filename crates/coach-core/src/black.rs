@@ -520,11 +520,13 @@ fn refine(
     let ln_beta = beta.ln();
     let room = b_max - beta;
     for _ in 0..12 {
-        let h = x / s;
-        let vega = nb.vega(s);
+        let inv_s = 1.0 / s;
+        let h = x * inv_s;
+        let vega = INV_SQRT_2PI * (-0.5 * (h * h + 0.25 * s * s)).exp();
         // b″/b′ and b‴/b′.
-        let c2 = h * h / s - 0.25 * s;
-        let c3 = c2 * c2 - 3.0 * (h / s) * (h / s) - 0.25;
+        let c2 = h * h * inv_s - 0.25 * s;
+        let q = h * inv_s;
+        let c3 = c2 * c2 - 3.0 * q * q - 0.25;
         let (nu, h2, h3) = match objective {
             Objective::Plain => {
                 let b = nb.call(s);
@@ -544,7 +546,10 @@ fn refine(
                 }
                 let ln_b = b.ln();
                 let p = vega / b;
-                let nu = -libm::log1p((b - beta) / beta) * ln_b / (ln_beta * p);
+                // ln β − ln b: its rounding (an ulp of |ln b|) is a step
+                // error of an ulp over κ = s·p, which is large exactly
+                // where |ln b| is.
+                let nu = (ln_beta - ln_b) * ln_b * b / (ln_beta * vega);
                 let inv = 1.0 / ln_b;
                 (
                     nu,
@@ -575,7 +580,7 @@ fn refine(
         } else {
             return Some(s);
         }
-        let mut factor = (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu / 6.0));
+        let mut factor = (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu * (1.0 / 6.0)));
         if !(factor > 0.0 && factor.is_finite()) {
             factor = 1.0;
         }

@@ -122,14 +122,20 @@ pub use crate::black::{norm_cdf, norm_pdf};
 /// European price and Greeks under Black-Scholes-Merton.
 pub fn bsm(c: &Contract, vol: f64) -> Result<Greeks, PricingError> {
     c.validate()?;
-    if !(vol >= 0.0 && vol.is_finite()) {
-        return Err(PricingError::Invalid {
+    check_vol(vol)?;
+    Ok(bsm_unchecked(c, vol))
+}
+
+fn check_vol(vol: f64) -> Result<(), PricingError> {
+    if vol >= 0.0 && vol.is_finite() {
+        Ok(())
+    } else {
+        Err(PricingError::Invalid {
             field: "vol",
             rule: "zero or more",
             value: vol,
-        });
+        })
     }
-    Ok(bsm_unchecked(c, vol))
 }
 
 /// Everything a contract's value depends on besides the volatility,
@@ -269,6 +275,15 @@ impl Prepared {
         }
         Ok(implied_normalised(-self.x.abs(), beta) / self.sqrt_t)
     }
+}
+
+/// The five Greeks under BSM without the price (`price` is NaN): what a
+/// chain repriced at a new spot needs, at less than half the cost, since
+/// the price is the one number here that needs the normalised Black function.
+pub fn bsm_greeks(c: &Contract, vol: f64) -> Result<Greeks, PricingError> {
+    c.validate()?;
+    check_vol(vol)?;
+    Ok(Prepared::new(c).greeks(c, vol, Some(f64::NAN)))
 }
 
 fn bsm_unchecked(c: &Contract, vol: f64) -> Greeks {

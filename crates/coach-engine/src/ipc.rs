@@ -180,6 +180,7 @@ pub fn typescript_bindings() -> String {
         crate::chat::SnippetPart::decl(&cfg),
         crate::chat::SearchHit::decl(&cfg),
         crate::options_chain::OptionsChain::decl(&cfg),
+        crate::options_chain::OptionsTick::decl(&cfg),
         crate::options_chain::ChainRow::decl(&cfg),
         crate::options_chain::OptionQuote::decl(&cfg),
         crate::options_chain::ExpectedMove::decl(&cfg),

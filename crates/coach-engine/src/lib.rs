@@ -227,6 +227,8 @@ pub struct Engine {
     rest: MassiveRest,
     chats: chat::ActiveChats,
     expirations: options_chain::ExpirationsCache,
+    /// The generation of the chain the Options tab follows live (newest wins).
+    options_follow: Arc<std::sync::atomic::AtomicU64>,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -316,6 +318,7 @@ impl Engine {
             rest,
             chats: Default::default(),
             expirations: Default::default(),
+            options_follow: Default::default(),
             sim,
         })
     }

@@ -6,10 +6,11 @@
 //! the at-the-money straddle.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::America::New_York;
-use coach_core::options::{bsm, implied_vol, Contract, OptionKind};
+use coach_core::options::{bsm_greeks, implied_vol, Contract, OptionKind};
 use coach_core::{calendar, Symbol};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -125,6 +126,22 @@ pub struct ExpectedMove {
     pub high: f64,
 }
 
+/// A chain repriced at a new spot from the socket: every quote's delta and
+/// moneyness again at the same IVs (bid/ask/last stay the snapshot's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OptionsTick {
+    pub symbol: String,
+    pub expiration: String,
+    pub spot: f64,
+    /// The strike nearest the new spot.
+    pub atm_strike: Option<f64>,
+    /// Per row, in the chain's order: the call's and the put's delta.
+    pub deltas: Vec<[Option<f64>; 2]>,
+    /// The socket event's time (unix ms).
+    #[ts(type = "number")]
+    pub event_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct OptionsChain {
     pub symbol: String,
@@ -236,7 +253,7 @@ pub fn complete_quote(
             Err(_) => return false,
         },
     };
-    let Ok(g) = bsm(&c, iv) else {
+    let Ok(g) = bsm_greeks(&c, iv) else {
         return false;
     };
     q.iv = Some(iv);
@@ -272,7 +289,7 @@ pub fn reprice(chain: &mut OptionsChain, spot: f64) {
                 rate: chain.rate,
                 dividend: 0.0,
             };
-            if let Ok(g) = bsm(&c, iv) {
+            if let Ok(g) = bsm_greeks(&c, iv) {
                 q.delta = Some(g.delta);
                 q.gamma = Some(g.gamma);
                 q.theta = Some(g.theta);
@@ -284,6 +301,31 @@ pub fn reprice(chain: &mut OptionsChain, spot: f64) {
 }
 
 /// ATM strike and expected move.
+/// The tick a repriced chain sends.
+pub fn tick_of(chain: &OptionsChain, event_ms: i64) -> OptionsTick {
+    OptionsTick {
+        symbol: chain.symbol.clone(),
+        expiration: chain.expiration.clone(),
+        spot: chain.spot,
+        atm_strike: chain.atm_strike,
+        deltas: chain
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.call.as_ref().and_then(|q| q.delta),
+                    r.put.as_ref().and_then(|q| q.delta),
+                ]
+            })
+            .collect(),
+        event_ms,
+    }
+}
+
+/// At most this often a followed chain is repriced and sent (the newest
+/// price wins in between).
+pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 fn finish(chain: &mut OptionsChain) {
     let spot = chain.spot;
     chain.atm_strike = chain
@@ -538,6 +580,70 @@ impl Engine {
     }
 
     /// The chain of `symbol` for `expiration` (default: the nearest).
+    /// Follows `chain`'s underlying on the shared socket (second aggregates)
+    /// and reprices the chain at each new price, at most every
+    /// [`FOLLOW_EVERY`], handing `sink` an [`OptionsTick`]. Only the newest
+    /// follow runs: starting another (or [`Engine::unfollow_options`]) ends
+    /// this one, as does `sink` returning false.
+    pub fn follow_options(
+        &self,
+        mut chain: OptionsChain,
+        mut sink: impl FnMut(OptionsTick) -> bool + Send + 'static,
+    ) -> Result<(), ChainError> {
+        use crate::market::hub::RecvError;
+        use crate::market::wire::MarketEvent;
+        use crate::market::{Channel, Topic};
+        let sym = Symbol::parse(&chain.symbol)?;
+        let generation = self.options_follow.fetch_add(1, Ordering::SeqCst) + 1;
+        let current = self.options_follow.clone();
+        let mut sub = self.hub().subscribe(Topic::new(Channel::Seconds, sym));
+        tokio::spawn(async move {
+            let mut last_sent: Option<std::time::Instant> = None;
+            let mut pending: Option<(f64, i64)> = None;
+            while current.load(Ordering::SeqCst) == generation {
+                let wait = match (last_sent, pending) {
+                    (Some(t), Some(_)) => FOLLOW_EVERY.saturating_sub(t.elapsed()),
+                    _ => std::time::Duration::from_millis(500),
+                };
+                match tokio::time::timeout(wait, sub.recv()).await {
+                    Ok(Ok(ev)) => {
+                        if let MarketEvent::Aggregate {
+                            close,
+                            end,
+                            backfill: false,
+                            ..
+                        } = *ev
+                        {
+                            if close > 0.0 && close.is_finite() {
+                                pending = Some((close, end));
+                            }
+                        }
+                    }
+                    Ok(Err(RecvError::Lagged(_))) | Err(_) => {}
+                    Ok(Err(RecvError::Closed)) => break,
+                }
+                let due = last_sent.is_none_or(|t| t.elapsed() >= FOLLOW_EVERY);
+                if let (true, Some((price, at))) = (due, pending) {
+                    pending = None;
+                    if price == chain.spot {
+                        continue;
+                    }
+                    reprice(&mut chain, price);
+                    last_sent = Some(std::time::Instant::now());
+                    if current.load(Ordering::SeqCst) != generation || !sink(tick_of(&chain, at)) {
+                        break;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Ends the chain follow, if one runs (the Options tab closed its chain).
+    pub fn unfollow_options(&self) {
+        self.options_follow.fetch_add(1, Ordering::SeqCst);
+    }
+
     pub async fn options_chain(
         &self,
         symbol: &str,
@@ -593,6 +699,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coach_core::options::bsm;
     use serde_json::json;
 
     fn fixture(name: &str) -> Value {

@@ -371,6 +371,20 @@ computed: number, contracts: number,
  */
 adjusted_skipped: number, };
 
+export type OptionsTick = { symbol: string, expiration: string, spot: number, 
+/**
+ * The strike nearest the new spot.
+ */
+atm_strike: number | null, 
+/**
+ * Per row, in the chain's order: the call's and the put's delta.
+ */
+deltas: Array<[number | null, number | null]>, 
+/**
+ * The socket event's time (unix ms).
+ */
+event_ms: number, };
+
 export type ChainRow = { strike: number, call: OptionQuote | null, put: OptionQuote | null, };
 
 export type OptionQuote = { 

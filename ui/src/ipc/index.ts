@@ -18,6 +18,7 @@ import type {
   Metric,
   MetricInput,
   OptionsChain,
+  OptionsTick,
   PortfolioGreeks,
   PositionAnalysis,
   PositionInput,
@@ -92,6 +93,13 @@ export const ipc = {
   chatDelete: (id: number) => call<null>("chat_delete", { id }),
   chatSearch: (text: string, limit: number) => call<SearchHit[]>("chat_search", { text, limit }),
   optionsChain: (symbol: string, expiration: string | null) => call<OptionsChain>("options_chain", { symbol, expiration }),
+  /** The chain, then live repricings at the socket's price through `onTick` (the newest follow wins). */
+  optionsFollow: (symbol: string, expiration: string | null, onTick: (t: OptionsTick) => void) => {
+    const channel = new Channel<OptionsTick>();
+    channel.onmessage = onTick;
+    return call<OptionsChain>("options_follow", { symbol, expiration, onEvent: channel });
+  },
+  optionsUnfollow: () => call<null>("options_unfollow"),
   optionsTermStructure: (symbol: string) => call<TermPoint[]>("options_term_structure", { symbol }),
   positionsList: () => call<SavedPosition[]>("positions_list"),
   positionSave: (position: PositionInput) => call<number>("position_save", { position }),

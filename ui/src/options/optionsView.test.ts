@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OptionsChain } from "../generated/bindings";
-import { rowsNearMoney } from "./optionsView";
+import { applyTick, rowsNearMoney } from "./optionsView";
 import { ticks } from "./svgChart";
 
 const chain = (strikes: number[], atm: number): OptionsChain => ({
@@ -15,6 +15,26 @@ describe("options view", () => {
     expect(rowsNearMoney(c, 1).map((r) => r.strike)).toEqual([95, 100, 105]);
     expect(rowsNearMoney(c, 3).map((r) => r.strike)).toEqual([90, 95, 100, 105, 110, 115]);
     expect(rowsNearMoney(c, 0)).toHaveLength(6);
+  });
+
+  it("a live tick moves the spot, the deltas and the moneyness, and only changed rows are new", () => {
+    const q = (delta: number, itm: boolean) => ({ ticker: "", bid: 1, ask: 1.2, mid: 1.1, last: null, volume: null, open_interest: null, iv: 0.2, delta, gamma: 0, theta: 0, vega: 0, computed: false, price_source: null, in_the_money: itm });
+    const c = chain([95, 100, 105], 100);
+    c.spot = 99.5;
+    c.rows = [
+      { strike: 95, call: q(0.8, true), put: q(-0.2, false) },
+      { strike: 100, call: q(0.45, false), put: q(-0.55, true) },
+      { strike: 105, call: q(0.2, false), put: q(-0.8, true) },
+    ];
+    const t = { symbol: "X", expiration: "2024-07-19", spot: 100.5, atm_strike: 100, event_ms: 1, deltas: [[0.8, -0.2], [0.55, -0.45], [0.2, -0.8]] as [number, number][] };
+    const next = applyTick(c, t);
+    expect(next.spot).toBe(100.5);
+    expect(next.rows[0]).toBe(c.rows[0]);
+    expect(next.rows[2]).toBe(c.rows[2]);
+    expect(next.rows[1]!.call).toMatchObject({ delta: 0.55, in_the_money: true, bid: 1 });
+    expect(next.rows[1]!.put).toMatchObject({ delta: -0.45, in_the_money: false });
+    // A tick for another chain (a switch in flight) changes nothing.
+    expect(applyTick(c, { ...t, expiration: "2024-08-16" })).toBe(c);
   });
 
   it("axis ticks are round and cover the range", () => {

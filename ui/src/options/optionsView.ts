@@ -3,7 +3,7 @@
 // IV smile and term-structure charts, and the expected move from the ATM
 // straddle. Long chains are windowed (only visible rows are in the DOM).
 
-import type { ChainRow, OptionQuote, OptionsChain, TermPoint } from "../generated/bindings";
+import type { ChainRow, OptionQuote, OptionsChain, OptionsTick, TermPoint } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 import { createVirtualList } from "../chat/virtualList";
@@ -21,6 +21,24 @@ const count = (v: number | null | undefined) => (v == null ? "—" : Math.round(
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
 
 /** Rows within `each` strikes of the money (all when `each` is 0). */
+/**
+ * The chain after a live repricing: the tick's spot, ATM and deltas, and the
+ * moneyness at that spot. Rows whose numbers changed are new objects (the
+ * list redraws those); bid, ask and IV stay the snapshot's.
+ */
+export function applyTick(chain: OptionsChain, tick: OptionsTick): OptionsChain {
+  if (tick.symbol !== chain.symbol || tick.expiration !== chain.expiration || tick.deltas.length !== chain.rows.length) return chain;
+  const side = (q: OptionQuote | null, delta: number | null, itm: boolean): OptionQuote | null =>
+    q && (q.delta !== delta || q.in_the_money !== itm) ? { ...q, delta, in_the_money: itm } : q;
+  const rows = chain.rows.map((r, i) => {
+    const [cd, pd] = tick.deltas[i]!;
+    const call = side(r.call, cd, r.strike < tick.spot);
+    const put = side(r.put, pd, r.strike > tick.spot);
+    return call === r.call && put === r.put ? r : { ...r, call, put };
+  });
+  return { ...chain, spot: tick.spot, atm_strike: tick.atm_strike, rows };
+}
+
 export function rowsNearMoney(chain: OptionsChain, each: number): ChainRow[] {
   if (each <= 0) return chain.rows;
   const atm = Math.max(0, chain.rows.findIndex((r) => r.strike === chain.atm_strike));
@@ -148,7 +166,7 @@ export function createOptionsView(): OptionsView {
       ? `Expected move ±${money(m.straddle)} (${(m.fraction * 100).toFixed(2)}%): ${money(m.low)} – ${money(m.high)}`
       : "Expected move: —";
     moveEl.title = m ? `The ${money(m.strike)} straddle (call mid + put mid)` : "";
-    note.textContent = `${chain.symbol} ${money(chain.spot)} · ${chain.contracts} contracts${chain.computed ? ` · IV/Greeks computed here for ${chain.computed} (marked)` : ""}`;
+    renderNote();
         // Out-of-the-money sides with a bid: a quote with no bid cannot pin an IV.
     const smile = (kind: "call" | "put") =>
       chain!.rows
@@ -176,6 +194,26 @@ export function createOptionsView(): OptionsView {
     element.dataset.rows = String(rows.length);
   }
 
+  let ticks = 0;
+  function renderNote(): void {
+    if (!chain) return;
+    const live = ticks > 0;
+    note.textContent = `${chain.symbol} ${money(chain.spot)}${live ? " live" : ""} · ${chain.contracts} contracts${chain.computed ? ` · IV/Greeks computed here for ${chain.computed} (marked)` : ""}`;
+    note.title = live ? "Deltas and moneyness repriced at the live price from the market socket (same IVs); bid, ask and last are the snapshot's." : "";
+    element.dataset.spot = String(chain.spot);
+    element.dataset.ticks = String(ticks);
+  }
+
+  function onTick(my: number, t: OptionsTick): void {
+    if (my !== seq || !chain) return;
+    const next = applyTick(chain, t);
+    if (next === chain) return;
+    chain = next;
+    ticks += 1;
+    list.setItems(rowsNearMoney(chain, Number(range.value)));
+    renderNote();
+  }
+
   function renderTerm(points: TermPoint[]): void {
     replace(
       termHost,
@@ -197,7 +235,8 @@ export function createOptionsView(): OptionsView {
     errorEl.textContent = "";
     element.dataset.state = "loading";
     try {
-      const next = await ipc.optionsChain(symbol, expiration);
+      ticks = 0;
+      const next = await ipc.optionsFollow(symbol, expiration, (t) => onTick(my, t));
       if (my !== seq) return;
             chain = next;
       positions.setChain(next);
@@ -230,6 +269,7 @@ export function createOptionsView(): OptionsView {
       if (my !== seq) return;
             // Nothing stale stays on screen under the new symbol.
       chain = null;
+      void ipc.optionsUnfollow().catch(() => undefined);
       positions.setChain(null);
       list.setItems([]);
       expSelect.replaceChildren();

@@ -552,3 +552,103 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
         out.result
     );
 }
+
+/// The Options tab's live chain: each tick is the loaded chain repriced at the
+/// socket's price (the same numbers `reprice` gives), and only the newest
+/// follow sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
+    use coach_engine::options_chain::{reprice, OptionsTick};
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc(NOW);
+    let clock = ManualClock::new(start);
+    let engine = demo_engine_env(dir.path(), &clock, 600, &[]).await;
+    let chain = engine
+        .options_chain("SPY", Some("2024-07-19".parse().unwrap()))
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
+    engine
+        .follow_options(chain.clone(), move |t| tx.send(t).is_ok())
+        .unwrap();
+    crate::market::upstream(&engine, "A.SPY").await;
+    let mut ticks = Vec::new();
+    for step in 1..=40 {
+        clock.set(start + chrono::Duration::seconds(step));
+        while let Ok(Some(t)) =
+            tokio::time::timeout(std::time::Duration::from_millis(100), rx.recv()).await
+        {
+            ticks.push(t);
+        }
+        if ticks.len() >= 3 {
+            break;
+        }
+    }
+    assert!(
+        ticks.len() >= 3,
+        "{} ticks in 40 simulated seconds",
+        ticks.len()
+    );
+    for t in &ticks {
+        assert_eq!(
+            (t.symbol.as_str(), t.expiration.as_str()),
+            ("SPY", "2024-07-19")
+        );
+        // Exactly the loaded chain repriced at the tick's spot.
+        let mut want = chain.clone();
+        reprice(&mut want, t.spot);
+        let deltas: Vec<[Option<f64>; 2]> = want
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.call.as_ref().and_then(|q| q.delta),
+                    r.put.as_ref().and_then(|q| q.delta),
+                ]
+            })
+            .collect();
+        assert_eq!(t.deltas, deltas, "at spot {}", t.spot);
+        assert_eq!(t.atm_strike, want.atm_strike);
+        assert_eq!(t.deltas.len(), chain.rows.len());
+    }
+    assert!(
+        ticks.iter().any(|t| t.spot != chain.spot),
+        "the spot moved from the snapshot's"
+    );
+    // A newer follow ends this one: from now on only the second sink hears.
+    let (tx2, mut rx2) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
+    engine
+        .follow_options(chain.clone(), move |t| tx2.send(t).is_ok())
+        .unwrap();
+    let mut second = 0;
+    for step in 41..=80 {
+        clock.set(start + chrono::Duration::seconds(step));
+        while let Ok(Some(_)) =
+            tokio::time::timeout(std::time::Duration::from_millis(100), rx2.recv()).await
+        {
+            second += 1;
+        }
+        if second >= 2 {
+            break;
+        }
+    }
+    assert!(second >= 2, "the newer follow sends ({second})");
+    // The older follow's task has ended: its sink is dropped, its channel
+    // closes (at most one tick was already on its way at the switch).
+    let mut late = 0;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await {
+            Ok(None) => break,
+            Ok(Some(_)) => late += 1,
+            Err(_) => panic!("the older follow is still running"),
+        }
+    }
+    assert!(late <= 1, "{late} ticks after the newer follow began");
+    // Unfollow ends the newer one the same way.
+    engine.unfollow_options();
+    clock.set(start + chrono::Duration::seconds(90));
+    let closed = async { while rx2.recv().await.is_some() {} };
+    tokio::time::timeout(std::time::Duration::from_secs(5), closed)
+        .await
+        .expect("unfollow ends the follow");
+}
