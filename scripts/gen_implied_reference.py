@@ -37,6 +37,10 @@ def main():
         for e in range(-16, 9):
             s = 10.0 ** (e / 4.0) * (1.0 + 0.1 * rng.random())
             rows.append((x, s))
+    # Near the money with a little time value, where the erf form cancels.
+    for x in [-0.02, -0.05, -0.1, -0.2, -0.4]:
+        for k in range(12):
+            rows.append((x, (0.5 + 0.1 * k) * abs(x) ** 0.5 * 0.5))
     for _ in range(400):
         x = -(10.0 ** rng.uniform(-10, 2.5))
         s = 10.0 ** rng.uniform(-3, 1.5)

@@ -285,9 +285,12 @@ pub async fn options_follow(
     expiration: Option<String>,
     on_event: Channel<OptionsTick>,
 ) -> Result<OptionsChain, IpcError> {
+    // Claimed before the fetch: a slower fetch for an older request must not
+    // start its follow after this one.
+    let generation = state.engine().await?.claim_options_follow();
     let chain = options_chain(state.clone(), symbol, expiration).await?;
     let engine = state.engine().await?;
-    engine.follow_options(chain.clone(), move |t| on_event.send(t).is_ok())?;
+    engine.follow_options(generation, chain.clone(), move |t| on_event.send(t).is_ok())?;
     Ok(chain)
 }
 

@@ -93,6 +93,13 @@ describe("the options chain", () => {
       assert.equal(r.putItm, r.strike > drawn.spot, `put ${r.strike} at spot ${drawn.spot}`);
     }
     assert.ok(view, "the view is there");
+    // A hidden chain is not followed; shown again it reloads and follows.
+    await app.click(await app.byTestId("tab-chart"));
+    const paused = Number(await app.exec("return document.querySelector('[data-testid=options-view]').dataset.ticks;"));
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(Number(await app.exec("return document.querySelector('[data-testid=options-view]').dataset.ticks;")), paused, "no repricing while the tab is hidden");
+    await app.click(await app.byTestId("tab-options"));
+    await waitFor(async () => (await app.exec("return document.querySelector('[data-testid=options-view]').dataset.state;")) === "ready" && Number(await app.exec("return document.querySelector('[data-testid=options-view]').dataset.ticks || 0;")) >= 1, { what: "live again after the tab is shown", timeout: 30000 });
   });
 
   it("2. the strike range and the expiration picker change the chain", async () => {

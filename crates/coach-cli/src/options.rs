@@ -203,9 +203,19 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
         "{} position, spot {:.2}{}",
         p.symbol.as_deref().unwrap_or("The"),
         p.spot,
-        expiry
-            .map(|e| format!(", expiring {e}"))
-            .unwrap_or_default()
+        match (expiry, expiries.len() > 1) {
+            (Some(e), true) => format!(
+                ", analysed at the first expiration {e} (later legs: {})",
+                expiries
+                    .iter()
+                    .skip(1)
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (Some(e), false) => format!(", expiring {e}"),
+            (None, _) => String::new(),
+        }
     )?;
     writeln!(
         stdout,
@@ -246,7 +256,10 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
             v * 100.0
         )?;
     }
-    writeln!(stdout, "P&L at expiry:")?;
+    match (expiry, expiries.len() > 1) {
+        (Some(e), true) => writeln!(stdout, "P&L at {e}:")?,
+        _ => writeln!(stdout, "P&L at expiry:")?,
+    }
     for pt in out["pnl_at_expiry"]
         .as_array()
         .into_iter()

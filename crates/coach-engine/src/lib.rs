@@ -228,7 +228,7 @@ pub struct Engine {
     chats: chat::ActiveChats,
     expirations: options_chain::ExpirationsCache,
     /// The generation of the chain the Options tab follows live (newest wins).
-    options_follow: Arc<std::sync::atomic::AtomicU64>,
+    options_follow: options_chain::FollowGeneration,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }

@@ -300,7 +300,6 @@ pub fn reprice(chain: &mut OptionsChain, spot: f64) {
     finish(chain);
 }
 
-/// ATM strike and expected move.
 /// The tick a repriced chain sends.
 pub fn tick_of(chain: &OptionsChain, event_ms: i64) -> OptionsTick {
     OptionsTick {
@@ -322,10 +321,33 @@ pub fn tick_of(chain: &OptionsChain, event_ms: i64) -> OptionsTick {
     }
 }
 
+/// The generation of the chain the Options tab follows live: the newest
+/// claim wins. Dropped with the engine, it ends whatever follow still runs
+/// (the follow's task holds only the counter and its subscription).
+#[derive(Debug, Default)]
+pub struct FollowGeneration(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl FollowGeneration {
+    fn bump(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn counter(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.0.clone()
+    }
+}
+
+impl Drop for FollowGeneration {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 /// At most this often a followed chain is repriced and sent (the newest
 /// price wins in between).
 pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// ATM strike and expected move.
 fn finish(chain: &mut OptionsChain) {
     let spot = chain.spot;
     chain.atm_strike = chain
@@ -579,14 +601,23 @@ impl Engine {
             .collect()
     }
 
-    /// The chain of `symbol` for `expiration` (default: the nearest).
+    /// Claims the next chain follow: every follow claimed earlier ends (or
+    /// never starts). Claim before fetching the chain, so that a slow fetch
+    /// for an older request cannot start after a newer one.
+    pub fn claim_options_follow(&self) -> u64 {
+        self.options_follow.bump()
+    }
+
     /// Follows `chain`'s underlying on the shared socket (second aggregates)
     /// and reprices the chain at each new price, at most every
     /// [`FOLLOW_EVERY`], handing `sink` an [`OptionsTick`]. Only the newest
-    /// follow runs: starting another (or [`Engine::unfollow_options`]) ends
-    /// this one, as does `sink` returning false.
+    /// claim runs: a later [`Engine::claim_options_follow`] (or
+    /// [`Engine::unfollow_options`], or this engine shutting down) ends it,
+    /// as does `sink` returning false; a claim already superseded starts
+    /// nothing.
     pub fn follow_options(
         &self,
+        generation: u64,
         mut chain: OptionsChain,
         mut sink: impl FnMut(OptionsTick) -> bool + Send + 'static,
     ) -> Result<(), ChainError> {
@@ -594,8 +625,10 @@ impl Engine {
         use crate::market::wire::MarketEvent;
         use crate::market::{Channel, Topic};
         let sym = Symbol::parse(&chain.symbol)?;
-        let generation = self.options_follow.fetch_add(1, Ordering::SeqCst) + 1;
-        let current = self.options_follow.clone();
+        let current = self.options_follow.counter();
+        if current.load(Ordering::SeqCst) != generation {
+            return Ok(());
+        }
         let mut sub = self.hub().subscribe(Topic::new(Channel::Seconds, sym));
         tokio::spawn(async move {
             let mut last_sent: Option<std::time::Instant> = None;
@@ -641,7 +674,7 @@ impl Engine {
 
     /// Ends the chain follow, if one runs (the Options tab closed its chain).
     pub fn unfollow_options(&self) {
-        self.options_follow.fetch_add(1, Ordering::SeqCst);
+        self.options_follow.bump();
     }
 
     pub async fn options_chain(

@@ -50,8 +50,10 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
         if (!optionsLoaded) {
           optionsLoaded = true;
           void options.show(chartView.symbol ?? "SPY");
-        }
+        } else options.resume();
       },
+      // A hidden chain is not followed live; it reloads when shown again.
+      onHide: () => options.pause(),
     },
     { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
     { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },

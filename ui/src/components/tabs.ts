@@ -7,6 +7,8 @@ export interface TabSpec {
   label: string;
   panel: HTMLElement;
   onShow?: () => void;
+  /** Called when another tab is selected after this one was shown. */
+  onHide?: () => void;
 }
 
 export function createTabs(specs: TabSpec[]): { list: HTMLElement; panels: HTMLElement; select(id: string): void } {
@@ -31,7 +33,9 @@ export function createTabs(specs: TabSpec[]): { list: HTMLElement; panels: HTMLE
   let current = "";
   const select = (id: string) => {
     if (id === current) return;
+    const previous = current;
     current = id;
+    specs.find((s) => s.id === previous)?.onHide?.();
     specs.forEach((s, i) => {
       const on = s.id === id;
       buttons[i]!.setAttribute("aria-selected", String(on));

@@ -14,6 +14,10 @@ export interface OptionsView {
   element: HTMLElement;
   /** Loads `symbol` (and `expiration`, default the nearest); `focusStrike` scrolls to and marks the nearest strike. */
   show(symbol: string, expiration?: string | null, focusStrike?: number | null): Promise<void>;
+  /** Stops following the chain live (the tab is hidden). */
+  pause(): void;
+  /** Reloads and follows the chain again if it was paused. */
+  resume(): void;
 }
 
 const money = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(d));
@@ -67,6 +71,7 @@ export function createOptionsView(): OptionsView {
   let symbol = "SPY";
   let focus: number | null = null;
     let seq = 0;
+    let paused = false;
   const termCache = new Map<string, TermPoint[]>();
 
   const symbolInput = h("input", { class: "symbol-input", "data-testid": "options-symbol", "aria-label": "Underlying symbol", value: symbol, maxlength: 12 });
@@ -205,7 +210,8 @@ export function createOptionsView(): OptionsView {
   }
 
   function onTick(my: number, t: OptionsTick): void {
-    if (my !== seq || !chain) return;
+    // A tick already on its way when the tab was hidden is not drawn.
+    if (my !== seq || !chain || paused) return;
     const next = applyTick(chain, t);
     if (next === chain) return;
     chain = next;
@@ -229,6 +235,8 @@ export function createOptionsView(): OptionsView {
 
   async function show(sym: string, expiration: string | null = null, focusStrike: number | null = null): Promise<void> {
     const my = ++seq;
+    // Loading a chain follows it live, whatever paused the last one.
+    paused = false;
     symbol = sym.trim().toUpperCase();
     symbolInput.value = symbol;
     focus = focusStrike;
@@ -297,5 +305,16 @@ export function createOptionsView(): OptionsView {
   });
   rangeLabel.textContent = `±${range.value}`;
 
-  return { element, show };
+  function pause(): void {
+    if (paused) return;
+    paused = true;
+    void ipc.optionsUnfollow().catch(() => undefined);
+  }
+  function resume(): void {
+    if (!paused) return;
+    paused = false;
+    if (chain) void show(chain.symbol, chain.expiration);
+  }
+
+  return { element, show, pause, resume };
 }

@@ -116,7 +116,8 @@ export function createPositionsPanel(): PositionsPanel {
           ["call", "put", "stock"].map((k) => h("option", { value: k, selected: l.kind === k }, k)),
         );
         const strike = h("input", { type: "number", step: "any", value: l.strike ?? "", "aria-label": `Leg ${i + 1} strike`, disabled: l.kind === "stock" });
-        const dates = chain?.expirations ?? (l.expiry ? [l.expiry] : []);
+        // A copy: the chain's list is shared with the Options view.
+        const dates = [...(chain?.expirations ?? [])];
         if (l.expiry && !dates.includes(l.expiry)) dates.push(l.expiry);
         const expiry = h(
           "select",

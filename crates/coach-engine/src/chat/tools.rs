@@ -145,10 +145,12 @@ pub async fn run(engine: &Engine, call_id: &str, name: &str, args: &Value) -> To
         "get_key_levels" => key_levels(engine, call_id, args).await,
         "get_indicators" => indicators(engine, call_id, args).await,
         "get_options_chain" => options_chain(engine, call_id, args).await,
-        "analyze_position" => match args.get("symbol").and_then(Value::as_str) {
-            Some(_) => analyze_against_market(engine, call_id, args).await,
-            None => analyze_position(call_id, args),
-        },
+        // Against the market only with a symbol and every option leg's
+        // expiry; a symbol given for context alone keeps the payoff answer.
+        "analyze_position" if market_position(args) => {
+            analyze_against_market(engine, call_id, args).await
+        }
+        "analyze_position" => analyze_position(call_id, args),
         other => Err(format!(
             "there is no tool called {other:?}; the tools are {}",
             NAMES.join(", ")
@@ -522,6 +524,21 @@ fn analyze_position(call_id: &str, args: &Value) -> Result<ToolOutput, String> {
         ),
         result,
     })
+}
+
+fn market_position(args: &Value) -> bool {
+    let symbol = args
+        .get("symbol")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.trim().is_empty());
+    let legs = args.get("legs").and_then(Value::as_array);
+    symbol
+        && legs.is_some_and(|legs| {
+            legs.iter().all(|l| {
+                l.get("kind").and_then(Value::as_str) == Some("stock")
+                    || l.get("expiry").and_then(Value::as_str).is_some()
+            })
+        })
 }
 
 /// A position valued against the market: the engine's own analysis (the

@@ -542,6 +542,15 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
     assert!(r["greeks"]["vega"].as_f64().unwrap() > 0.0, "long vega");
     let card = out.card.expect("a position card");
     assert_eq!(card.card_type, "position");
+    // A symbol given for context, legs without expiries: the payoff answer.
+    let context = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": 100, "quantity": 1, "entry_price": 2}]});
+    let out = tools::run(&engine, "call_3", "analyze_position", &context).await;
+    assert!(out.ok, "{}", out.result);
+    assert_eq!(out.result["breakevens"], serde_json::json!([102.0]));
+    assert!(
+        out.result.get("pnl_now").is_none(),
+        "not valued against the market"
+    );
     // A leg that is not listed is refused by name, not guessed.
     let bad = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": k + 0.37, "expiry": "2024-07-12", "quantity": 1, "entry_price": 1}]});
     let out = tools::run(&engine, "call_2", "analyze_position", &bad).await;
@@ -568,8 +577,9 @@ async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
         .await
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
+    let first = engine.claim_options_follow();
     engine
-        .follow_options(chain.clone(), move |t| tx.send(t).is_ok())
+        .follow_options(first, chain.clone(), move |t| tx.send(t).is_ok())
         .unwrap();
     crate::market::upstream(&engine, "A.SPY").await;
     let mut ticks = Vec::new();
@@ -617,9 +627,17 @@ async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
     );
     // A newer follow ends this one: from now on only the second sink hears.
     let (tx2, mut rx2) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
+    let second_claim = engine.claim_options_follow();
     engine
-        .follow_options(chain.clone(), move |t| tx2.send(t).is_ok())
+        .follow_options(second_claim, chain.clone(), move |t| tx2.send(t).is_ok())
         .unwrap();
+    // A claim superseded before its chain arrived starts nothing: its sink
+    // is dropped at once.
+    let (tx3, mut rx3) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
+    engine
+        .follow_options(first, chain.clone(), move |t| tx3.send(t).is_ok())
+        .unwrap();
+    assert!(rx3.recv().await.is_none(), "a stale claim does not follow");
     let mut second = 0;
     for step in 41..=80 {
         clock.set(start + chrono::Duration::seconds(step));
