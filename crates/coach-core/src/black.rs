@@ -57,7 +57,8 @@ const INV_SQRT_PI: f64 = 0.564_189_583_547_756_3;
 /// the product is not spoilt by rounding y² before the exponential), then
 /// the asymptotic series where erfc would underflow.
 pub fn erfcx(y: f64) -> f64 {
-    if y < 0.5 {
+    // Below 1 the rounding of y² moves e^(y²) by under an ulp.
+    if y < 1.0 {
         return (y * y).exp() * libm::erfc(y);
     }
     if y < 9.0 {
@@ -197,7 +198,8 @@ impl Normalised {
                 }
                 integral * t
             };
-            return norm_pdf(h) * (-0.5 * t * t).exp() * spread;
+            // φ(h)·e^(−t²/2) in one exponential.
+            return INV_SQRT_2PI * (-0.5 * (h * h + t * t)).exp() * spread;
         }
         if h > -1.0 && x >= -1.0 {
             let a = self.e_half * libm::erf((h + t) / SQRT_2);
