@@ -113,6 +113,11 @@ describe("the coach with a model", () => {
         if (m) window.__timeline.push({ status: m.dataset.status, chipsOk: m.querySelectorAll('[data-testid=tool-chip][data-status=ok]').length,
           cards: m.querySelectorAll('[data-testid=card]').length, text: (m.querySelector('.md')?.textContent ?? '').length });
       }).observe(document.querySelector('[data-testid=chat-log]'), { childList: true, subtree: true, attributes: true, characterData: true });`);
+    // The tool's result (and card) is a large channel message: on a slow
+    // machine the webview can take most of a second to take it in, and the
+    // first words would land with it in one frame. The answer after the tool
+    // waits 1.5 s for its first word, so the order shows on screen.
+    await script(model.url, [{ auto: true }, { auto: true, first_delay_ms: 1500 }]);
     await ask(app, "key levels for SPY");
     const done = await answerWith(app, "complete");
     const phases = await app.exec("return window.__phases;");

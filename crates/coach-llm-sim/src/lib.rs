@@ -45,6 +45,8 @@ pub enum Reply {
     },
     /// Decide from the request (see the crate docs).
     Auto,
+    /// [`Reply::Auto`] with its own wait before the first fragment.
+    AutoAfter(Duration),
 }
 
 fn chunk(delta: Value, finish: Value) -> String {
@@ -212,7 +214,10 @@ impl Reply {
         } else if let Some(f) = v["sse_file"].as_str() {
             Reply::from_sse_text(&std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?)
         } else if v["auto"].as_bool() == Some(true) {
-            return Ok(Reply::Auto);
+            return Ok(match v["first_delay_ms"].as_u64() {
+                Some(ms) => Reply::AutoAfter(Duration::from_millis(ms)),
+                None => Reply::Auto,
+            });
         } else {
             return Err(format!(
                 "a reply needs text, tool_calls, status, sse_file or auto: {v}"
@@ -380,6 +385,10 @@ async fn completions(State(shared): State<Arc<Shared>>, Json(body): Json<Value>)
             let d = *shared.auto_delay.lock().unwrap();
             auto_reply(&body).delayed(d * 8, d)
         }
+        Reply::AutoAfter(first) => {
+            let d = *shared.auto_delay.lock().unwrap();
+            auto_reply(&body).delayed(first, d)
+        }
         r => r,
     };
     match reply {
@@ -418,7 +427,7 @@ async fn completions(State(shared): State<Arc<Shared>>, Json(body): Json<Value>)
                 .insert("cache-control", HeaderValue::from_static("no-cache"));
             resp
         }
-        Reply::Auto => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Reply::Auto | Reply::AutoAfter(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

@@ -7,7 +7,8 @@
 //! The script is a JSON array of replies, used in order; then every request
 //! gets an automatic reply. A reply is one of
 //! `{"text": "...", "pieces": 5}`, `{"tool_calls": [{"id","name","arguments"}], "pieces": 4}`,
-//! `{"status": 429, "message": "..."}`, `{"sse_file": "path.sse"}`, `{"auto": true}`,
+//! `{"status": 429, "message": "..."}`, `{"sse_file": "path.sse"}`, `{"auto": true}` (its
+//! `first_delay_ms` is the wait before the automatic answer's first fragment),
 //! each with optional `"first_delay_ms"`, `"delay_ms"` and `"drop_after"`.
 //! Prints `listening <base url>` once ready.
 
