@@ -9,6 +9,9 @@ ensure_toolchains
 ensure_node_modules
 ensure_tauri_driver
 
+log "every path code and tests read lies inside the repository"
+node scripts/check-paths.mjs
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

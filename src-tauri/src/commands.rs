@@ -44,7 +44,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, Ip
 }
 
 /// Validates the whole patch first (nothing is saved if any value is bad),
-/// saves it through tauri-plugin-store, then restarts the engine with it.
+/// saves it atomically, then restarts the engine with it.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), keys = ?patch.keys().collect::<Vec<_>>()), err(Debug))]
 pub async fn save_settings(
@@ -53,14 +53,7 @@ pub async fn save_settings(
     patch: Map<String, Value>,
 ) -> Result<SettingsView, IpcError> {
     let next = state.engine().await?.validate_settings_patch(&patch)?;
-    let store = state.settings_store(&app)?;
-    for (k, v) in next.to_map() {
-        store.set(k, v);
-    }
-    store.save().map_err(|e| IpcError {
-        code: "unavailable".into(),
-        message: format!("the settings could not be saved: {e}"),
-    })?;
+    state.save_settings(&next)?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
 }

@@ -18,6 +18,10 @@ pub use state::AppState;
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = tauri::Builder::default()
+        // Registered, but it holds no store: it writes files in place and saves
+        // every open store again on exit, so settings.json is the engine's
+        // (atomic writes, its own reader). The page is granted none of its
+        // commands (capabilities/*.json). See docs/adr/0007.
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(|app| {
             let env = EnvOverrides::from_env();

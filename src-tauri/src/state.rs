@@ -8,10 +8,9 @@ use coach_engine::ipc::{IpcError, Startup};
 use coach_engine::secrets::SecretStore;
 use coach_engine::store::StoreError;
 use coach_engine::telemetry::TelemetryGuard;
-use coach_engine::{Engine, EngineError, EngineOptions, SETTINGS_FILE};
+use coach_engine::{Engine, EngineError, EngineOptions};
 use serde_json::{Map, Value};
 use tauri::{AppHandle, Runtime};
-use tauri_plugin_store::StoreExt;
 use tokio::sync::RwLock;
 
 enum Slot {
@@ -78,32 +77,15 @@ impl AppState {
         *self.slot.write().await = Slot::Problem(Box::new(Startup::Failed { message }));
     }
 
-    /// The settings object from tauri-plugin-store. A damaged file is moved
-    /// aside (never deleted) and reported; defaults are used.
-    pub fn load_settings<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-    ) -> (Map<String, Value>, Vec<SettingsIssue>) {
-        let path = self.data_dir.join(SETTINGS_FILE);
-        match app.store(&path) {
-            Ok(store) => (store.entries().into_iter().collect(), vec![]),
-            Err(e) => {
-                let aside = path.with_extension(format!("json.damaged-{}", chrono_stamp()));
-                let moved = std::fs::rename(&path, &aside).is_ok();
-                tracing::error!(error = %e, moved, "settings file unreadable");
-                (
-                    Map::new(),
-                    vec![SettingsIssue {
-                        key: SETTINGS_FILE.into(),
-                        message: if moved {
-                            format!("could not be read ({e}); it was kept as {} and defaults are in use", aside.display())
-                        } else {
-                            format!("could not be read ({e}); defaults are in use")
-                        },
-                    }],
-                )
-            }
-        }
+    /// The settings object, read by the engine's own reader: a damaged file is
+    /// moved aside (never deleted) and reported; defaults are used.
+    pub fn load_settings(&self) -> (Map<String, Value>, Vec<SettingsIssue>) {
+        coach_engine::read_settings_file(&self.data_dir)
+    }
+
+    /// Saves validated settings atomically (see `coach_engine::write_settings_file`).
+    pub fn save_settings(&self, settings: &coach_engine::config::Settings) -> Result<(), IpcError> {
+        coach_engine::write_settings_file(&self.data_dir, settings).map_err(IpcError::from)
     }
 
     /// Starts (or restarts) the engine with the current settings and secrets.
@@ -111,7 +93,7 @@ impl AppState {
         let mut slot = self.slot.write().await;
         // Stop the old engine (its market socket and demo market) before the new one binds.
         *slot = Slot::Starting;
-        let (settings, settings_issues) = self.load_settings(app);
+        let (settings, settings_issues) = self.load_settings();
         let opts = EngineOptions {
             data_dir: self.data_dir.clone(),
             env: self.env.clone(),
@@ -146,17 +128,6 @@ impl AppState {
         }
     }
 
-    pub fn settings_store<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-    ) -> Result<Arc<tauri_plugin_store::Store<R>>, IpcError> {
-        app.store(self.data_dir.join(SETTINGS_FILE))
-            .map_err(|e| IpcError {
-                code: "unavailable".into(),
-                message: format!("the settings file could not be opened: {e}"),
-            })
-    }
-
     /// Moves a damaged database aside so the next start begins fresh.
     pub async fn move_database_aside(&self) -> Result<PathBuf, IpcError> {
         let path = self.data_dir.join(coach_engine::store::DB_FILE);
@@ -185,8 +156,4 @@ fn problem_from(e: &EngineError) -> Startup {
 
 fn chrono_now() -> coach_engine::chrono::DateTime<coach_engine::chrono::Utc> {
     coach_engine::chrono::Utc::now()
-}
-
-fn chrono_stamp() -> String {
-    chrono_now().format("%Y%m%dT%H%M%SZ").to_string()
 }

@@ -30,12 +30,13 @@ describe("a damaged database", () => {
 
 describe("settings", () => {
   let app;
+  let home;
   after(async () => {
     await app?.quit();
   });
 
   it("ignores an unknown key with a warning, rejects a bad value by name, saves a good one", async () => {
-    const home = freshHome();
+    home = freshHome();
     const settingsPath = join(home.data, "settings.json");
     writeFileSync(settingsPath, JSON.stringify({ colour_scheme: "neon", stale_after_secs: 20 }));
     app = await App.launch({ home });
@@ -65,5 +66,37 @@ describe("settings", () => {
       what: "settings.json to hold the new value",
     });
     await app.waitForText("status-connection", "Live", 20000);
+    assert.deepEqual(
+      readdirSync(home.data).filter((f) => f.includes(".tmp-")),
+      [],
+      "the save went through a temporary file that was renamed over settings.json",
+    );
+  });
+
+  it("grants the page no file access through the store plugin", async () => {
+    // Any script in the page could otherwise load and save JSON at any path,
+    // the fallback key file included.
+    const keyFile = join(home.data, "secrets.json");
+    const load = await app.invoke("plugin:store|load", { path: keyFile, options: {} });
+    assert.ok(load.error, `the store plugin's load is refused: ${JSON.stringify(load)}`);
+    assert.match(String(load.error), /not allowed|permission|denied/i, "refused by the permission system");
+    const ok = await app.invoke("get_status");
+    assert.ok(ok.ok, "the app's own commands still answer");
+  });
+
+  it("reports a damaged settings file, keeps it, and starts on defaults", async () => {
+    await app?.quit();
+    home = freshHome();
+    const damaged = '{"stale_after_secs": 12, "market_prov';
+    writeFileSync(join(home.data, "settings.json"), damaged);
+    app = await App.launch({ home });
+    await app.waitForTestId("status-market");
+    await app.click(await app.byTestId("tab-settings"));
+    await app.waitForTestId("settings-form");
+    const kept = readdirSync(home.data).filter((f) => f.startsWith("settings.json.damaged-"));
+    assert.equal(kept.length, 1, `the damaged file is kept aside (${readdirSync(home.data)})`);
+    assert.equal(readFileSync(join(home.data, kept[0]), "utf8"), damaged, "byte for byte");
+    const ignored = await app.textOf("settings-ignored");
+    assert.ok(ignored.includes(kept[0]), `the settings view names where it was kept: ${ignored}`);
   });
 });

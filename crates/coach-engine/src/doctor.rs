@@ -77,18 +77,10 @@ where
 
 async fn check_rest(market: &MarketConfig) -> EndpointReport {
     let rest = crate::market::rest::MassiveRest::new(market);
-    let url = format!("{}/v1/marketstatus/now", market.rest_url);
+    let url = rest.market_status_url();
     let (r, ms) = timed(async {
-        let v = rest
-            .get_json("/v1/marketstatus/now")
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(format!(
-            "market is {}",
-            v.get("market")
-                .and_then(|m| m.as_str())
-                .unwrap_or("unknown")
-        ))
+        let status = rest.market_status().await.map_err(|e| e.to_string())?;
+        Ok(format!("market is {}", status.market))
     })
     .await;
     report("Market REST", url, r, ms)

@@ -93,30 +93,92 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), EngineError> {
     })
 }
 
-/// Reads `settings.json` as a JSON object. A missing file is empty settings;
-/// an unreadable one is reported as a settings issue and ignored.
+/// Reads `settings.json` as a JSON object. A missing file is empty settings.
+/// A file that is not a JSON object (a damaged save, a hand edit gone wrong)
+/// is moved aside, never deleted, and reported by name with where it was
+/// kept; defaults are used until settings are saved again.
 pub fn read_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsIssue>) {
     let path = data_dir.join(SETTINGS_FILE);
-    match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Map::new(), vec![]),
-        Err(e) => (
-            Map::new(),
-            vec![SettingsIssue {
-                key: SETTINGS_FILE.into(),
-                message: format!("could not be read ({e}); defaults are in use"),
-            }],
-        ),
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(m)) => (m, vec![]),
-            _ => (
+    let problem = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Map::new(), vec![]),
+        Err(e) => {
+            return (
                 Map::new(),
                 vec![SettingsIssue {
                     key: SETTINGS_FILE.into(),
-                    message: "is not a JSON object; defaults are in use".into(),
+                    message: format!("could not be read ({e}); defaults are in use"),
                 }],
-            ),
+            )
+        }
+        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => return (m, vec![]),
+            Ok(_) => "it is not a JSON object".to_string(),
+            Err(e) => format!("it is not valid JSON ({e})"),
         },
+    };
+    let aside = path.with_extension(format!(
+        "json.damaged-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+    ));
+    let message = match std::fs::rename(&path, &aside) {
+        Ok(()) => format!(
+            "could not be used: {problem}; it was kept as {} and defaults are in use",
+            aside.display()
+        ),
+        Err(e) => format!(
+            "could not be used: {problem} (and could not be moved aside: {e}); defaults are in use"
+        ),
+    };
+    tracing::error!(file = %path.display(), "{message}");
+    (
+        Map::new(),
+        vec![SettingsIssue {
+            key: SETTINGS_FILE.into(),
+            message,
+        }],
+    )
+}
+
+/// Saves `settings` into `settings.json`, keeping keys this version does not
+/// know. The file is replaced atomically (a temporary file beside it, flushed
+/// to disk, then renamed over it), so a crash or kill mid-save leaves the old
+/// file or the new one, never a truncated one.
+pub fn write_settings_file(data_dir: &Path, settings: &Settings) -> Result<(), EngineError> {
+    let (mut map, _) = read_settings_file(data_dir);
+    map.extend(settings.to_map());
+    let bytes = serde_json::to_vec_pretty(&Value::Object(map))
+        .map_err(|e| EngineError::InvalidInput(format!("settings could not be written: {e}")))?;
+    write_atomically(&data_dir.join(SETTINGS_FILE), &bytes).map_err(|e| EngineError::DataDir {
+        path: data_dir.join(SETTINGS_FILE),
+        detail: format!("the settings could not be saved: {e}"),
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // The rename itself is durable once the folder is flushed.
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
+    result
 }
 
 /// Where each secret comes from: the environment wins over the store.

@@ -13,10 +13,9 @@ use chrono_tz::America::New_York;
 use coach_core::options::{bsm_greeks, implied_vol, Contract, OptionKind};
 use coach_core::{calendar, Symbol};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use ts_rs::TS;
 
-use crate::market::rest::RestError;
+use crate::market::rest::{ContractSnapshot, RestError};
 use crate::Engine;
 
 /// The risk-free rate used where the provider gives no IV or Greeks (a
@@ -210,14 +209,6 @@ pub fn years_to_expiry(now: DateTime<Utc>, expiration: NaiveDate) -> f64 {
     ((close - now).num_milliseconds() as f64 / (365.0 * 86_400_000.0)).max(1.0 / (365.0 * 1440.0))
 }
 
-fn num(v: &Value, path: &[&str]) -> Option<f64> {
-    let mut v = v;
-    for p in path {
-        v = v.get(p)?;
-    }
-    v.as_f64().filter(|x| x.is_finite())
-}
-
 /// Fills IV and Greeks from the market price when the provider sent none.
 /// Returns whether it computed them.
 pub fn complete_quote(
@@ -383,18 +374,18 @@ fn finish(chain: &mut OptionsChain) {
         });
 }
 
-/// Builds the chain from the provider's snapshot results for one expiration.
+/// Builds the chain from the provider's snapshot contracts for one expiration.
 pub fn build_chain(
     symbol: &str,
     expiration: NaiveDate,
     expirations: Vec<String>,
-    results: &[Value],
+    results: &[ContractSnapshot],
     now: DateTime<Utc>,
     rate: f64,
 ) -> Result<OptionsChain, ChainError> {
     let spot = results
         .iter()
-        .find_map(|r| num(r, &["underlying_asset", "price"]))
+        .find_map(|r| r.underlying_price)
         .ok_or_else(|| ChainError::NoSpot {
             symbol: symbol.to_string(),
         })?;
@@ -404,45 +395,37 @@ pub fn build_chain(
     let mut contracts = 0;
     let mut adjusted = 0;
     for r in results {
-        let d = &r["details"];
-        let Some(strike) = num(d, &["strike_price"]) else {
+        let (Some(strike), Some(kind)) = (r.strike, r.kind) else {
             continue;
         };
-        let kind = match d["contract_type"].as_str() {
-            Some("call") => OptionKind::Call,
-            Some("put") => OptionKind::Put,
-            _ => continue,
-        };
-        if d["expiration_date"].as_str() != Some(&expiration.to_string()) {
+        if r.expiration != Some(expiration) {
             continue;
         }
         // Adjusted contracts (after a split or special dividend) deliver something
         // other than 100 shares: they are not this chain's contracts.
-        if num(d, &["shares_per_contract"]).is_some_and(|n| n != 100.0) {
+        if r.shares_per_contract.is_some_and(|n| n != 100.0) {
             adjusted += 1;
             continue;
         }
-        let bid = num(r, &["last_quote", "bid"]);
-        let ask = num(r, &["last_quote", "ask"]);
+        let (bid, ask) = (r.bid, r.ask);
         let mid = match (bid, ask) {
             (Some(b), Some(a)) if a >= b && a > 0.0 => Some((a + b) / 2.0),
-            _ => num(r, &["last_quote", "midpoint"]),
+            _ => r.midpoint,
         };
-        let g = &r["greeks"];
         let mut q = OptionQuote {
-            ticker: d["ticker"].as_str().unwrap_or_default().to_string(),
+            ticker: r.ticker.clone(),
             bid,
             ask,
             mid,
             // The last trade only: a day's close can be a day old.
-            last: num(r, &["last_trade", "price"]),
-            volume: num(r, &["day", "volume"]),
-            open_interest: num(r, &["open_interest"]),
-            iv: num(r, &["implied_volatility"]).filter(|v| *v > 0.0),
-            delta: num(g, &["delta"]),
-            gamma: num(g, &["gamma"]),
-            theta: num(g, &["theta"]),
-            vega: num(g, &["vega"]),
+            last: r.last,
+            volume: r.day_volume,
+            open_interest: r.open_interest,
+            iv: r.implied_volatility.filter(|v| *v > 0.0),
+            delta: r.delta,
+            gamma: r.gamma,
+            theta: r.theta,
+            vega: r.vega,
             computed: false,
             price_source: None,
             in_the_money: match kind {
@@ -487,14 +470,9 @@ pub fn build_chain(
 impl Engine {
     /// The underlying's last trade (or today's close so far) from the provider's snapshot.
     pub async fn last_price(&self, sym: &Symbol) -> Result<f64, ChainError> {
-        let snap = self
-            .rest()
-            .get_json(&format!(
-                "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
-            ))
-            .await?;
-        num(&snap, &["ticker", "lastTrade", "p"])
-            .or(num(&snap, &["ticker", "day", "c"]))
+        let snap = self.rest().ticker_snapshot(sym.as_str()).await?;
+        snap.last_trade
+            .or(snap.day_close)
             .filter(|p| *p > 0.0)
             .ok_or_else(|| ChainError::NoSpot {
                 symbol: sym.to_string(),
@@ -514,28 +492,13 @@ impl Engine {
                 return Ok(open);
             }
         }
-        let mut url = format!(
-            "/v3/reference/options/contracts?underlying_ticker={sym}&expired=false&expiration_date.gte={today}&order=asc&sort=expiration_date&limit=1000"
-        );
-        let mut dates = std::collections::BTreeSet::new();
-        for _ in 0..MAX_PAGES {
-            let page = self.rest().get_json(&url).await?;
-            for r in page["results"].as_array().into_iter().flatten() {
-                if let Some(d) = r["expiration_date"]
-                    .as_str()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                {
-                    if d >= today {
-                        dates.insert(d);
-                    }
-                }
-            }
-            match page["next_url"].as_str() {
-                Some(next) => url = next.to_string(),
-                None => break,
-            }
-        }
-        let dates: Vec<NaiveDate> = dates.into_iter().collect();
+        let dates: Vec<NaiveDate> = self
+            .rest()
+            .option_expirations(sym.as_str(), today, MAX_PAGES)
+            .await?
+            .into_iter()
+            .filter(|d| *d >= today)
+            .collect();
         self.expirations_cache().put(&sym, today, dates.clone());
         // Today's expiration is gone once its closing bell has rung.
         let open: Vec<NaiveDate> = dates.into_iter().filter(still_open).collect();
@@ -560,40 +523,36 @@ impl Engine {
         let now = self.clock().now();
         let today = now.with_timezone(&New_York).date_naive();
         let sym = &sym;
-        let fetches = dates.iter().take(max).map(|&d| {
-            let url = format!(
-                "/v3/snapshot/options/{sym}?expiration_date={d}&strike_price.gte={:.2}&strike_price.lte={:.2}&limit=250",
-                spot * 0.97,
-                spot * 1.03
-            );
-            async move {
-                let page = self.rest().get_json(&url).await?;
-                let results = page["results"].as_array().cloned().unwrap_or_default();
-                let point = match build_chain(sym.as_str(), d, vec![], &results, now, DEFAULT_RATE) {
-                    Ok(c) => {
-                        let atm = c.rows.iter().find(|r| Some(r.strike) == c.atm_strike);
-                        let ivs: Vec<f64> = atm
-                            .into_iter()
-                            .flat_map(|r| [&r.call, &r.put])
-                            .flatten()
-                            .filter_map(|q| q.iv)
-                            .collect();
-                        TermPoint {
-                            expiration: d.to_string(),
-                            days: (d - today).num_days(),
-                            atm_strike: c.atm_strike,
-                            atm_iv: (!ivs.is_empty()).then(|| ivs.iter().sum::<f64>() / ivs.len() as f64),
-                        }
-                    }
-                    Err(_) => TermPoint {
+        let fetches = dates.iter().take(max).map(|&d| async move {
+            let results = self
+                .rest()
+                .option_chain(sym.as_str(), d, Some((spot * 0.97, spot * 1.03)), 1)
+                .await?;
+            let point = match build_chain(sym.as_str(), d, vec![], &results, now, DEFAULT_RATE) {
+                Ok(c) => {
+                    let atm = c.rows.iter().find(|r| Some(r.strike) == c.atm_strike);
+                    let ivs: Vec<f64> = atm
+                        .into_iter()
+                        .flat_map(|r| [&r.call, &r.put])
+                        .flatten()
+                        .filter_map(|q| q.iv)
+                        .collect();
+                    TermPoint {
                         expiration: d.to_string(),
                         days: (d - today).num_days(),
-                        atm_strike: None,
-                        atm_iv: None,
-                    },
-                };
-                Ok::<TermPoint, ChainError>(point)
-            }
+                        atm_strike: c.atm_strike,
+                        atm_iv: (!ivs.is_empty())
+                            .then(|| ivs.iter().sum::<f64>() / ivs.len() as f64),
+                    }
+                }
+                Err(_) => TermPoint {
+                    expiration: d.to_string(),
+                    days: (d - today).num_days(),
+                    atm_strike: None,
+                    atm_iv: None,
+                },
+            };
+            Ok::<TermPoint, ChainError>(point)
         });
         futures_util::future::join_all(fetches)
             .await
@@ -708,16 +667,10 @@ impl Engine {
                 });
             }
         };
-        let mut url = format!("/v3/snapshot/options/{sym}?expiration_date={exp}&limit=250");
-        let mut results = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let page = self.rest().get_json(&url).await?;
-            results.extend(page["results"].as_array().cloned().unwrap_or_default());
-            match page["next_url"].as_str() {
-                Some(next) => url = next.to_string(),
-                None => break,
-            }
-        }
+        let results = self
+            .rest()
+            .option_chain(sym.as_str(), exp, None, MAX_PAGES)
+            .await?;
         build_chain(
             sym.as_str(),
             exp,
@@ -733,11 +686,10 @@ impl Engine {
 mod tests {
     use super::*;
     use coach_core::options::bsm;
-    use serde_json::json;
 
-    fn fixture(name: &str) -> Value {
+    fn fixture(name: &str) -> serde_json::Value {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/reference/massive")
+            .join("../../tests/fixtures/massive")
             .join(name);
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
     }
@@ -748,10 +700,8 @@ mod tests {
             "snapshot_options_chain_AAPL.json",
             "snapshot_options_chain_AAPL_empty_greeks_with_next_url.json",
         ] {
-            let f = fixture(name);
-            let results = f["results"].as_array().unwrap().clone();
-            let exp = results[0]["details"]["expiration_date"].as_str().unwrap();
-            let exp = NaiveDate::parse_from_str(exp, "%Y-%m-%d").unwrap();
+            let results = ContractSnapshot::page(&fixture(name));
+            let exp = results[0].expiration.unwrap();
             let now = calendar::midnight_ny(exp - chrono::Duration::days(30));
             let now = DateTime::<Utc>::from_timestamp_millis(now).unwrap();
             let chain = build_chain(
@@ -808,22 +758,23 @@ mod tests {
                 dividend: 0.0,
             };
             let g = bsm(&c, vol).unwrap();
-            let greeks = if with_greeks {
-                json!({"delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega})
-            } else {
-                json!({})
-            };
-            let mut v = json!({
-                "details": {"contract_type": kind, "strike_price": strike, "expiration_date": "2024-07-19", "ticker": format!("O:X{kind}{strike}")},
-                "last_quote": {"bid": g.price - 0.01, "ask": g.price + 0.01},
-                "greeks": greeks,
-                "underlying_asset": {"price": spot},
-                "open_interest": 10,
-            });
-            if with_greeks {
-                v["implied_volatility"] = json!(vol);
+            let given = |x: f64| with_greeks.then_some(x);
+            ContractSnapshot {
+                ticker: format!("O:X{kind}{strike}"),
+                kind: Some(k),
+                strike: Some(strike),
+                expiration: Some(exp),
+                bid: Some(g.price - 0.01),
+                ask: Some(g.price + 0.01),
+                open_interest: Some(10.0),
+                implied_volatility: given(vol),
+                delta: given(g.delta),
+                gamma: given(g.gamma),
+                theta: given(g.theta),
+                vega: given(g.vega),
+                underlying_price: Some(spot),
+                ..Default::default()
             }
-            v
         };
         let results = vec![
             mk("call", 100.0, 0.3, false),

@@ -1,7 +1,7 @@
 //! A scripted OpenAI-compatible chat server on loopback: real HTTP, real SSE.
 //!
 //! Each `POST /v1/chat/completions` takes the next scripted [`Reply`]: a
-//! recorded stream (the `.sse` files in ../shared/reference/openai-sse), a
+//! recorded stream (the `.sse` files in tests/fixtures/openai-sse), a
 //! built stream of text or tool calls (split into as many fragments as asked,
 //! with delays, optionally breaking off mid-answer), or an HTTP error such as
 //! a 429. When the script runs out, [`Reply::Auto`] answers like a small

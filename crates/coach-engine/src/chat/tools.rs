@@ -181,30 +181,15 @@ async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutpu
     let sym = symbol_arg(args)?;
     let snap = engine
         .rest()
-        .get_json(&format!(
-            "/v2/snapshot/locale/us/markets/stocks/tickers/{sym}"
-        ))
+        .ticker_snapshot(sym.as_str())
         .await
         .map_err(|e| format!("no quote for {sym}: {e}"))?;
-    let t = snap
-        .get("ticker")
-        .ok_or_else(|| format!("no quote for {sym}: the provider sent no ticker"))?;
-    let num = |path: &[&str]| -> Option<f64> {
-        let mut v = t;
-        for p in path {
-            v = v.get(p)?;
-        }
-        v.as_f64().filter(|x| x.is_finite() && *x != 0.0)
-    };
-    let last = num(&["lastTrade", "p"])
-        .or(num(&["min", "c"]))
-        .or(num(&["day", "c"]))
+    let last = snap
+        .price()
         .ok_or_else(|| format!("no trades for {sym} yet"))?;
-    let prev = num(&["prevDay", "c"]);
-    let updated_ms = t
-        .get("updated")
-        .and_then(Value::as_i64)
-        .map(|ns| ns / 1_000_000)
+    let prev = snap.previous_close;
+    let updated_ms = snap
+        .updated_ms
         .unwrap_or_else(|| engine.clock().now().timestamp_millis());
     let result = json!({
         "symbol": sym.to_string(),
@@ -212,13 +197,13 @@ async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutpu
         "previous_close": prev.map(price),
         "change": prev.map(|p| price(last - p)),
         "change_pct": prev.map(|p| round((last - p) / p * 100.0, 2)),
-        "bid": num(&["lastQuote", "p"]).map(price),
-        "ask": num(&["lastQuote", "P"]).map(price),
-        "day_open": num(&["day", "o"]).map(price),
-        "day_high": num(&["day", "h"]).map(price),
-        "day_low": num(&["day", "l"]).map(price),
-        "day_volume": num(&["day", "v"]).map(|v| v.round()),
-        "day_vwap": num(&["day", "vw"]).map(price),
+        "bid": snap.bid.map(price),
+        "ask": snap.ask.map(price),
+        "day_open": snap.day_open.map(price),
+        "day_high": snap.day_high.map(price),
+        "day_low": snap.day_low.map(price),
+        "day_volume": snap.day_volume.map(|v| v.round()),
+        "day_vwap": snap.day_vwap.map(price),
         "as_of": ny(updated_ms),
         "source": engine.market_config().mode.label(),
     });

@@ -376,9 +376,8 @@ impl ChartService {
     /// Massive answers an unknown ticker's aggregates with an empty OK; the
     /// snapshot tells "no bars in this range" from "no such symbol".
     async fn ensure_known(&self, symbol: &Symbol) -> Result<(), ChartError> {
-        let path = format!("/v2/snapshot/locale/us/markets/stocks/tickers/{symbol}");
-        match self.rest.get_json(&path).await {
-            Err(RestError::NotFound(_)) => Err(ChartError::Provider(RestError::NotFound(
+        match self.rest.ticker_exists(symbol.as_str()).await {
+            Ok(false) => Err(ChartError::Provider(RestError::NotFound(
                 symbol.to_string(),
             ))),
             _ => Ok(()),

@@ -350,10 +350,11 @@ mod tests {
     fn fixture_events() -> serde_json::Value {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/massive/ws_events.json"
+            "/../../tests/fixtures/massive/ws_events.json"
         );
         serde_json::from_str(
-            &std::fs::read_to_string(path).expect("the Massive WS fixtures are in ../shared"),
+            &std::fs::read_to_string(path)
+                .expect("the Massive WS fixtures are in tests/fixtures/massive"),
         )
         .unwrap()
     }

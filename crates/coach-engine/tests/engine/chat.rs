@@ -159,7 +159,7 @@ fn ids(last: &ChatEvent) -> (i64, i64) {
 
 fn recorded(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/openai-sse")
+        .join("../../tests/fixtures/openai-sse")
         .join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }

@@ -352,3 +352,79 @@ async fn a_corrupt_database_stops_the_start_with_a_database_error() {
         "the message offers the way out: {err}"
     );
 }
+
+#[test]
+fn settings_are_saved_atomically_and_keep_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(coach_engine::SETTINGS_FILE),
+        r#"{"from_a_newer_version": 7, "stale_after_secs": 10}"#,
+    )
+    .unwrap();
+    let (map, issues) = coach_engine::read_settings_file(dir.path());
+    assert!(
+        issues.is_empty(),
+        "a good file reads without issues: {issues:?}"
+    );
+    let (mut settings, _) = coach_engine::config::Settings::from_map(&map);
+    settings.stale_after_secs = 12;
+    coach_engine::write_settings_file(dir.path(), &settings).unwrap();
+    let (map, issues) = coach_engine::read_settings_file(dir.path());
+    assert!(issues.is_empty());
+    assert_eq!(
+        map["stale_after_secs"],
+        json!(12),
+        "the saved value is read back"
+    );
+    assert_eq!(
+        map["from_a_newer_version"],
+        json!(7),
+        "a key this version does not know survives a save"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [coach_engine::SETTINGS_FILE],
+        "the temporary file was renamed over the settings, nothing is left beside it"
+    );
+}
+
+#[test]
+fn a_damaged_settings_file_is_reported_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(coach_engine::SETTINGS_FILE);
+    // What an in-place write killed half-way leaves behind.
+    let truncated = br#"{"stale_after_secs": 12, "market_prov"#;
+    std::fs::write(&path, truncated).unwrap();
+    let (map, issues) = coach_engine::read_settings_file(dir.path());
+    assert!(map.is_empty(), "defaults are used");
+    assert_eq!(issues.len(), 1);
+    let message = &issues[0].message;
+    assert!(
+        message.contains("not valid JSON"),
+        "the issue says what is wrong: {message}"
+    );
+    let kept: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".damaged-"))
+        .collect();
+    assert_eq!(
+        kept.len(),
+        1,
+        "the damaged file was moved aside, not deleted"
+    );
+    assert!(
+        message.contains(&kept[0].display().to_string()),
+        "the issue names where the file was kept: {message}"
+    );
+    assert_eq!(
+        std::fs::read(&kept[0]).unwrap(),
+        truncated,
+        "the kept file is the damaged file, byte for byte"
+    );
+    assert!(!path.exists(), "a later save starts a fresh file");
+}

@@ -141,9 +141,9 @@ async fn market_status_has_the_shape_of_massives_answer() {
     let fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/massive/marketstatus_now.json"
+            "/../../tests/fixtures/massive/marketstatus_now.json"
         ))
-        .expect("the Massive fixture is in ../shared/reference"),
+        .expect("the Massive fixture is in tests/fixtures/massive"),
     )
     .unwrap();
     let keys = |v: &Value| {
@@ -192,11 +192,13 @@ async fn rest_faults_answer_429_then_recover_and_keys_are_checked() {
 
 fn fixture(name: &str) -> Value {
     let path = format!(
-        "{}/../../../shared/reference/massive/{name}",
+        "{}/../../tests/fixtures/massive/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("Massive fixtures are in ../shared"))
-        .unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(path).expect("Massive fixtures are in tests/fixtures/massive"),
+    )
+    .unwrap()
 }
 
 fn sorted_keys(v: &Value) -> Vec<String> {
