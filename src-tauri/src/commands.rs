@@ -4,8 +4,9 @@ use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
 use coach_engine::chat::{ChatEvent, ChatRequest, SearchHit, SessionDetail, SessionSummary};
 use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
+use coach_engine::error_code::ErrorCode;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
-use coach_engine::market::charts::{ChartData, ChartQuery};
+use coach_engine::market::history::{ChartData, ChartQuery};
 use coach_engine::options_chain::{OptionsChain, OptionsTick, TermPoint};
 use coach_engine::positions::{
     PortfolioGreeks, PositionAnalysis, PositionInput, SavedPosition, WhatIf,
@@ -153,14 +154,14 @@ pub async fn chart_open(
 ) -> Result<ChartView, IpcError> {
     let engine = state.engine().await?;
     let sink = move |ev: ChartEvent| on_event.send(ev).is_ok();
-    Ok(engine.open_chart(&slot, request, sink).await?)
+    Ok(engine.charts().open(&slot, request, sink).await?)
 }
 
 /// Stops a slot's stream (the chart view was closed).
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), slot = %slot), err(Debug))]
 pub async fn chart_close(state: State<'_, AppState>, slot: String) -> Result<bool, IpcError> {
-    Ok(state.engine().await?.close_chart(&slot))
+    Ok(state.engine().await?.charts().close(&slot))
 }
 
 /// Bars for a range from the chart cache, with no stream (QA and the coach's cards).
@@ -170,7 +171,7 @@ pub async fn chart_bars(
     state: State<'_, AppState>,
     query: ChartQuery,
 ) -> Result<ChartData, IpcError> {
-    Ok(state.engine().await?.charts().load(&query).await?)
+    Ok(state.engine().await?.bar_history().load(&query).await?)
 }
 
 /// Asks the coach; every ChatEvent goes through `on_event`, the last one is returned.
@@ -183,7 +184,7 @@ pub async fn chat_send(
 ) -> Result<ChatEvent, IpcError> {
     let engine = state.engine().await?;
     let sink = move |ev: ChatEvent| on_event.send(ev).is_ok();
-    Ok(engine.chat(request, sink).await?)
+    Ok(engine.coach().chat(request, sink).await?)
 }
 
 /// Continues an interrupted or stopped answer in the same message.
@@ -196,14 +197,14 @@ pub async fn chat_continue(
 ) -> Result<ChatEvent, IpcError> {
     let engine = state.engine().await?;
     let sink = move |ev: ChatEvent| on_event.send(ev).is_ok();
-    Ok(engine.chat_continue(message_id, sink).await?)
+    Ok(engine.coach().chat_continue(message_id, sink).await?)
 }
 
 /// Stops the answer streaming in a session (false when none is).
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), session_id), err(Debug))]
 pub async fn chat_cancel(state: State<'_, AppState>, session_id: i64) -> Result<bool, IpcError> {
-    Ok(state.engine().await?.chat_cancel(session_id))
+    Ok(state.engine().await?.coach().chat_cancel(session_id))
 }
 
 #[tauri::command]
@@ -212,13 +213,13 @@ pub async fn chat_sessions(
     state: State<'_, AppState>,
     limit: u32,
 ) -> Result<Vec<SessionSummary>, IpcError> {
-    Ok(state.engine().await?.chat_sessions(limit)?)
+    Ok(state.engine().await?.coach().chat_sessions(limit)?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn chat_session(state: State<'_, AppState>, id: i64) -> Result<SessionDetail, IpcError> {
-    Ok(state.engine().await?.chat_session(id)?)
+    Ok(state.engine().await?.coach().chat_session(id)?)
 }
 
 #[tauri::command]
@@ -228,13 +229,13 @@ pub async fn chat_rename(
     id: i64,
     title: String,
 ) -> Result<(), IpcError> {
-    Ok(state.engine().await?.chat_rename(id, &title)?)
+    Ok(state.engine().await?.coach().chat_rename(id, &title)?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn chat_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine().await?.chat_delete(id)?)
+    Ok(state.engine().await?.coach().chat_delete(id)?)
 }
 
 #[tauri::command]
@@ -244,7 +245,7 @@ pub async fn chat_search(
     text: String,
     limit: u32,
 ) -> Result<Vec<SearchHit>, IpcError> {
-    Ok(state.engine().await?.chat_search(&text, limit)?)
+    Ok(state.engine().await?.coach().chat_search(&text, limit)?)
 }
 
 /// One expiration's options chain (default: the nearest), IV/Greeks completed.
@@ -258,13 +259,15 @@ pub async fn options_chain(
     let exp = match expiration.as_deref() {
         None | Some("") => None,
         Some(d) => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| IpcError {
-                code: "invalid_input".into(),
-                message: format!("{d:?} is not a date (YYYY-MM-DD)"),
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                IpcError::new(
+                    ErrorCode::InvalidInput,
+                    format!("{d:?} is not a date (YYYY-MM-DD)"),
+                )
             })?,
         ),
     };
-    Ok(state.engine().await?.options_chain(&symbol, exp).await?)
+    Ok(state.engine().await?.options().chain(&symbol, exp).await?)
 }
 
 /// The chain as `options_chain`, then followed live: every move of the
@@ -280,10 +283,12 @@ pub async fn options_follow(
 ) -> Result<OptionsChain, IpcError> {
     // Claimed before the fetch: a slower fetch for an older request must not
     // start its follow after this one.
-    let generation = state.engine().await?.claim_options_follow();
+    let generation = state.engine().await?.options().claim_follow();
     let chain = options_chain(state.clone(), symbol, expiration).await?;
     let engine = state.engine().await?;
-    engine.follow_options(generation, chain.clone(), move |t| on_event.send(t).is_ok())?;
+    engine
+        .options()
+        .follow(generation, chain.clone(), move |t| on_event.send(t).is_ok())?;
     Ok(chain)
 }
 
@@ -291,7 +296,7 @@ pub async fn options_follow(
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn options_unfollow(state: State<'_, AppState>) -> Result<(), IpcError> {
-    state.engine().await?.unfollow_options();
+    state.engine().await?.options().unfollow();
     Ok(())
 }
 
@@ -305,14 +310,15 @@ pub async fn options_term_structure(
     Ok(state
         .engine()
         .await?
-        .options_term_structure(&symbol, 10)
+        .options()
+        .term_structure(&symbol, 10)
         .await?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn positions_list(state: State<'_, AppState>) -> Result<Vec<SavedPosition>, IpcError> {
-    Ok(state.engine().await?.positions()?)
+    Ok(state.engine().await?.positions().list()?)
 }
 
 /// Saves a position (validated by leg); returns its id.
@@ -322,13 +328,13 @@ pub async fn position_save(
     state: State<'_, AppState>,
     position: PositionInput,
 ) -> Result<i64, IpcError> {
-    Ok(state.engine().await?.save_position(position)?)
+    Ok(state.engine().await?.positions().save(position)?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn position_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine().await?.delete_position(id)?)
+    Ok(state.engine().await?.positions().delete(id)?)
 }
 
 /// A saved position against the market, with what-ifs.
@@ -339,11 +345,16 @@ pub async fn position_analyze(
     id: i64,
     what_if: WhatIf,
 ) -> Result<PositionAnalysis, IpcError> {
-    Ok(state.engine().await?.analyze_position(id, &what_if).await?)
+    Ok(state
+        .engine()
+        .await?
+        .positions()
+        .analyze(id, &what_if)
+        .await?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn portfolio_greeks(state: State<'_, AppState>) -> Result<PortfolioGreeks, IpcError> {
-    Ok(state.engine().await?.portfolio_greeks().await?)
+    Ok(state.engine().await?.positions().portfolio_greeks().await?)
 }

@@ -15,7 +15,7 @@ pub fn spawn<R: Runtime>(
     app: AppHandle<R>,
     engine: Arc<Engine>,
 ) -> tauri::async_runtime::JoinHandle<()> {
-    let mut rx = engine.watch_connection();
+    let mut rx = engine.market().watch_connection();
     tauri::async_runtime::spawn(async move {
         loop {
             let status = rx.borrow_and_update().clone();

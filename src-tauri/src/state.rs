@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use coach_engine::config::{EnvOverrides, SettingsIssue};
+use coach_engine::error_code::ErrorCode;
 use coach_engine::ipc::{IpcError, Startup};
 use coach_engine::secrets::SecretStore;
 use coach_engine::store::StoreError;
@@ -49,14 +50,14 @@ impl AppState {
     pub async fn engine(&self) -> Result<Arc<Engine>, IpcError> {
         match &*self.slot.read().await {
             Slot::Ready(e) => Ok(e.clone()),
-            Slot::Starting => Err(IpcError {
-                code: "unavailable".into(),
-                message: "AI Coach is still starting".into(),
-            }),
-            Slot::Problem(_) => Err(IpcError {
-                code: "unavailable".into(),
-                message: "AI Coach could not start; see the start-up screen".into(),
-            }),
+            Slot::Starting => Err(IpcError::new(
+                ErrorCode::Unavailable,
+                "AI Coach is still starting",
+            )),
+            Slot::Problem(_) => Err(IpcError::new(
+                ErrorCode::Unavailable,
+                "AI Coach could not start; see the start-up screen",
+            )),
         }
     }
 

@@ -124,14 +124,15 @@ pub async fn chat(
     };
     let e2 = engine.clone();
     let task = tokio::spawn(async move {
-        e2.chat(
-            ChatRequest {
-                session_id: session,
-                prompt,
-            },
-            sink,
-        )
-        .await
+        e2.coach()
+            .chat(
+                ChatRequest {
+                    session_id: session,
+                    prompt,
+                },
+                sink,
+            )
+            .await
     });
     tokio::pin!(task);
     let last = tokio::select! {
@@ -141,7 +142,7 @@ pub async fn chat(
             let stopper = async {
                 loop {
                     let id = current.load(Ordering::SeqCst);
-                    if id >= 0 && engine.chat_cancel(id) {
+                    if id >= 0 && engine.coach().chat_cancel(id) {
                         break;
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -184,7 +185,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
     let mut out = std::io::stdout().lock();
     match command {
         SessionsCommand::List { limit, json } => {
-            let list = engine.chat_sessions(limit)?;
+            let list = engine.coach().chat_sessions(limit)?;
             if json {
                 for s in &list {
                     writeln!(out, "{}", serde_json::to_string(s)?)?;
@@ -208,7 +209,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Show { id, json } => {
-            let d = engine.chat_session(id)?;
+            let d = engine.coach().chat_session(id)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&d)?)?;
             } else {
@@ -248,7 +249,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Search { text, limit, json } => {
-            let hits = engine.chat_search(&text, limit)?;
+            let hits = engine.coach().chat_search(&text, limit)?;
             if json {
                 for h in &hits {
                     writeln!(out, "{}", serde_json::to_string(h)?)?;
@@ -268,18 +269,18 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Rename { id, title } => {
-            engine.chat_rename(id, &title)?;
+            engine.coach().chat_rename(id, &title)?;
             writeln!(out, "Session {id} renamed.")?;
         }
         SessionsCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            for id in engine.chat_import(&text)? {
+            for id in engine.coach().chat_import(&text)? {
                 writeln!(out, "{id}")?;
             }
         }
         SessionsCommand::Delete { id } => {
-            engine.chat_delete(id)?;
+            engine.coach().chat_delete(id)?;
             writeln!(out, "Session {id} deleted.")?;
         }
     }

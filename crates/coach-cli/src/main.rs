@@ -500,13 +500,13 @@ async fn bars(
 ) -> anyhow::Result<()> {
     let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
     let engine = Engine::start(opts).await?;
-    let q = coach_engine::market::charts::ChartQuery {
+    let q = coach_engine::market::history::ChartQuery {
         symbol: symbol.to_string(),
         timeframe: timeframe.to_string(),
         from_ms: Some(coach_core::calendar::midnight_ny(from)),
         to_ms: Some(coach_core::calendar::midnight_ny(to.succ_opt().unwrap_or(to)) - 1),
     };
-    let data = engine.charts().load(&q).await?;
+    let data = engine.bar_history().load(&q).await?;
     let mut out = std::io::stdout().lock();
     for b in data.bars {
         let mut v = serde_json::json!({"time": b.time, "open": b.open, "high": b.high, "low": b.low, "close": b.close, "volume": b.volume});
@@ -536,7 +536,7 @@ async fn levels(
         })
         .transpose()?;
     let engine = Engine::start(opts).await?;
-    let r = engine.levels(symbol, at).await?;
+    let r = engine.levels().levels(symbol, at).await?;
     let mut out = std::io::stdout().lock();
     if json {
         let levels: Vec<serde_json::Value> = r
@@ -679,7 +679,7 @@ async fn options_chain(
         .map(|d| parse_day(d, "--expiration"))
         .transpose()?;
     let engine = Engine::start(opts).await?;
-    let c = engine.options_chain(symbol, exp).await?;
+    let c = engine.options().chain(symbol, exp).await?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(&c)?)?;
@@ -789,7 +789,7 @@ async fn reconcile(opts: EngineOptions, symbols: &[String]) -> anyhow::Result<()
     .await?;
     let mut failed = None;
     let mut out = std::io::stdout().lock();
-    for r in engine.reconcile_now(&symbols).await {
+    for r in engine.market().reconcile_now(&symbols).await {
         match r {
             Ok(report) => writeln!(out, "{}", serde_json::to_string(&report)?)?,
             Err((symbol, tf, e)) => {
@@ -820,7 +820,7 @@ async fn stream(
         .collect::<Result<_, _>>()?;
     let tf: coach_core::Timeframe = timeframe.parse()?;
     let engine = Engine::start(opts).await?;
-    let mut live = engine.live_candles(&symbols, &[tf]);
+    let mut live = engine.market().live_candles(&symbols, &[tf]);
     let deadline = duration
         .map(|d| tokio::time::Instant::now() + std::time::Duration::from_secs_f64(d.max(0.0)));
     let mut last_state = None;

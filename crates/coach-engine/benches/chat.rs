@@ -61,6 +61,7 @@ async fn one(engine: &Engine, sim: &LlmSim) -> Duration {
     };
     let before = sim.first_content_instants().len();
     engine
+        .coach()
         .chat(
             ChatRequest {
                 session_id: None,

@@ -10,7 +10,7 @@ use coach_core::candles::CandleAggregator;
 use coach_core::{Symbol, Timeframe};
 use coach_engine::clock::Clock;
 use coach_engine::config::{MarketConfig, MarketMode};
-use coach_engine::market::charts::{ChartQuery, ChartService};
+use coach_engine::market::history::{BarHistory, ChartQuery};
 use coach_engine::market::rest::MassiveRest;
 use coach_engine::market::wire::parse_frame;
 use coach_engine::market::{Channel, MarketHub, Topic};
@@ -102,7 +102,7 @@ fn cached_chart(c: &mut Criterion) {
         .unwrap();
         let config = demo_config(sim.rest_url(), sim.ws_url());
         let db = Arc::new(coach_engine::store::Db::open(&dir.path().join("coach.db")).unwrap());
-        let charts = ChartService::new(MassiveRest::new(&config), db, Arc::new(clock));
+        let charts = BarHistory::new(MassiveRest::new(&config), db.bars(), Arc::new(clock));
         (charts, sim)
     });
     let q = ChartQuery {

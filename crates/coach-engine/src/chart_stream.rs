@@ -19,11 +19,11 @@ use coach_core::{Symbol, Timeframe};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::levels::LevelsService;
-use crate::market::charts::{ChartBar, ChartError, ChartQuery, ChartService, ChartSource};
+use crate::error_code::{Coded, ErrorCode};
+use crate::levels::Levels;
+use crate::market::history::{BarHistory, ChartBar, ChartError, ChartQuery, ChartSource};
 use crate::market::live::LiveItem;
-use crate::market::ConnectionStatus;
-use crate::Engine;
+use crate::market::{ConnectionStatus, Market};
 
 /// What the chart draws unless asked otherwise: EMA 20, SMA 50, VWAP with
 /// bands, Bollinger 20/2, RSI 14, MACD 12/26/9.
@@ -123,41 +123,31 @@ pub enum ChartOpenError {
     Indicator(#[from] coach_core::indicators::SpecError),
 }
 
-impl ChartOpenError {
-    /// The small, stable code the UI branches on: `superseded` (a newer
-    /// request replaced this one: ignore it), `not_found`, `invalid_input`,
-    /// `unavailable` (the provider or the network; retrying may help),
-    /// `database`.
-    pub fn code(&self) -> &'static str {
+impl Coded for ChartOpenError {
+    /// `superseded` (a newer request replaced this one: ignore it),
+    /// `not_found`, `invalid_input`, `unavailable` (the provider or the
+    /// network; retrying may help), `database`.
+    fn code(&self) -> ErrorCode {
+        match self {
+            ChartOpenError::Indicator(_) => ErrorCode::InvalidInput,
+            ChartOpenError::Chart(e) => e.code(),
+        }
+    }
+}
+
+impl Coded for ChartError {
+    fn code(&self) -> ErrorCode {
         use crate::market::rest::RestError;
         match self {
-            ChartOpenError::Indicator(_) => "invalid_input",
-            ChartOpenError::Chart(e) => match e {
-                ChartError::Superseded => "superseded",
-                ChartError::Symbol(_) | ChartError::Timeframe(_) | ChartError::Range { .. } => {
-                    "invalid_input"
-                }
-                ChartError::Provider(RestError::NotFound(_)) => "not_found",
-                ChartError::Provider(_) => "unavailable",
-                ChartError::Store(_) => "database",
-                ChartError::Crashed(_) => "internal",
-            },
+            ChartError::Superseded => ErrorCode::Superseded,
+            ChartError::Symbol(_) | ChartError::Timeframe(_) | ChartError::Range { .. } => {
+                ErrorCode::InvalidInput
+            }
+            ChartError::Provider(RestError::NotFound(_)) => ErrorCode::NotFound,
+            ChartError::Provider(_) => ErrorCode::Unavailable,
+            ChartError::Store(_) => ErrorCode::Database,
+            ChartError::Crashed(_) => ErrorCode::Internal,
         }
-    }
-}
-
-impl From<ChartOpenError> for crate::ipc::IpcError {
-    fn from(e: ChartOpenError) -> Self {
-        crate::ipc::IpcError {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<ChartError> for crate::ipc::IpcError {
-    fn from(e: ChartError) -> Self {
-        ChartOpenError::Chart(e).into()
     }
 }
 
@@ -165,22 +155,29 @@ impl From<ChartError> for crate::ipc::IpcError {
 pub trait ChartSink: Fn(ChartEvent) -> bool + Send + Sync + 'static {}
 impl<F: Fn(ChartEvent) -> bool + Send + Sync + 'static> ChartSink for F {}
 
-/// The open charts, by slot: a newer chart in a slot stops the older stream.
-pub struct OpenCharts {
+/// The charts component: the open charts, by slot (a newer chart in a slot
+/// stops the older stream), each fed by the market and its levels.
+pub struct Charts {
     slots: Mutex<HashMap<String, (u64, tokio::task::JoinHandle<()>)>>,
     rest_refresh: Mutex<Duration>,
+    market: Arc<Market>,
+    levels: Levels,
+    live_updates: bool,
 }
 
-impl Default for OpenCharts {
-    fn default() -> Self {
-        OpenCharts {
+impl Charts {
+    /// `live_updates`: patch the forming bar from the socket (else refresh
+    /// over REST every [`REST_REFRESH`]).
+    pub fn new(market: Arc<Market>, levels: Levels, live_updates: bool) -> Charts {
+        Charts {
             slots: Mutex::default(),
             rest_refresh: Mutex::new(REST_REFRESH),
+            market,
+            levels,
+            live_updates,
         }
     }
-}
 
-impl OpenCharts {
     /// The REST refresh period for charts opened from now on with live updates off
     /// ([`REST_REFRESH`] unless a test shortens it).
     pub fn set_rest_refresh(&self, every: Duration) {
@@ -204,7 +201,8 @@ impl OpenCharts {
         }
     }
 
-    fn close(&self, slot: &str) -> bool {
+    /// Stops the stream of `slot`; false when none was open.
+    pub fn close(&self, slot: &str) -> bool {
         let removed = self
             .slots
             .lock()
@@ -229,7 +227,7 @@ impl OpenCharts {
     }
 }
 
-impl Drop for OpenCharts {
+impl Drop for Charts {
     fn drop(&mut self) {
         for (_, (_, task)) in self
             .slots
@@ -255,18 +253,16 @@ fn now_ms_f64() -> f64 {
         .unwrap_or(0.0)
 }
 
-impl Engine {
+impl Charts {
     /// Whether charts patch the forming bar from the socket (the
     /// `AI_COACH_CHART_LIVE_UPDATES` flag: the environment wins over the setting).
-    pub fn chart_live_updates(&self) -> bool {
-        self.env()
-            .chart_live_updates
-            .unwrap_or(self.settings().chart_live_updates)
+    pub fn live_updates(&self) -> bool {
+        self.live_updates
     }
 
     /// Opens (or replaces) the chart in `slot` and starts its stream into `sink`.
     /// A newer open of the same slot makes this one fail with `Superseded`.
-    pub async fn open_chart(
+    pub async fn open(
         &self,
         slot: &str,
         req: ChartOpen,
@@ -282,7 +278,8 @@ impl Engine {
             .map(|s| s.parse::<Spec>())
             .collect::<Result<Vec<Spec>, _>>()?;
         let data = self
-            .charts()
+            .market
+            .history()
             .request(
                 slot,
                 ChartQuery {
@@ -303,7 +300,7 @@ impl Engine {
         // A provider may include the bar still forming: it is shown, but only
         // peeked, so the live updates that follow can still change it.
         let period = period_ms(tf);
-        let now = self.charts().now_ms();
+        let now = self.market.history().now_ms();
         let mut last_time = None;
         for b in &data.bars {
             if b.time + period > now {
@@ -323,7 +320,7 @@ impl Engine {
         for c in &mut columns {
             c.drain(..older);
         }
-        let live_updates = self.chart_live_updates();
+        let live_updates = self.live_updates;
         let stream = Stream {
             generation: data.generation,
             symbol: symbol.clone(),
@@ -331,11 +328,11 @@ impl Engine {
             set,
             last_time,
             fill_checked: None,
-            charts: self.charts().clone(),
+            charts: self.market.history().clone(),
             sink: Box::new(sink),
         };
-        let levels = self.levels_service();
-        let refresh = self.open_charts().rest_refresh();
+        let levels = self.levels.clone();
+        let refresh = self.rest_refresh();
         let task = if live_updates {
             // One stream for the chart and its levels: the chart's timeframe, and the
             // minute closes that trigger a levels recomputation.
@@ -344,16 +341,16 @@ impl Engine {
             } else {
                 &[tf, Timeframe::M1]
             };
-            let candles = self.live_candles(std::slice::from_ref(&symbol), tfs);
+            let candles = self.market.live_candles(std::slice::from_ref(&symbol), tfs);
             let closes = Arc::new(tokio::sync::Notify::new());
             let live_levels =
                 crate::levels::LiveLevels::on_minute_closes(levels, symbol.clone(), closes.clone());
             tokio::spawn(stream.live(candles, live_levels, closes))
         } else {
-            let status = self.watch_connection();
+            let status = self.market.watch_connection();
             tokio::spawn(stream.polled(levels, status, refresh))
         };
-        self.open_charts().install(slot, data.generation, task);
+        self.install(slot, data.generation, task);
         Ok(ChartView {
             symbol: data.symbol,
             timeframe: data.timeframe,
@@ -366,11 +363,6 @@ impl Engine {
             live_updates,
             refresh_secs: refresh.as_secs().max(1) as u32,
         })
-    }
-
-    /// Stops the stream of `slot`; false when none was open.
-    pub fn close_chart(&self, slot: &str) -> bool {
-        self.open_charts().close(slot)
     }
 }
 
@@ -385,7 +377,7 @@ struct Stream {
     last_time: Option<i64>,
     /// The bar time a gap before which was already looked up (once per bar, not per tick).
     fill_checked: Option<i64>,
-    charts: Arc<ChartService>,
+    charts: Arc<BarHistory>,
     sink: Box<dyn Fn(ChartEvent) -> bool + Send + Sync>,
 }
 
@@ -541,7 +533,7 @@ impl Stream {
 
     async fn polled(
         mut self,
-        levels: LevelsService,
+        levels: Levels,
         mut status: tokio::sync::watch::Receiver<ConnectionStatus>,
         every: Duration,
     ) {

@@ -8,16 +8,25 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::config::{MarketMode, Settings, SettingsIssue};
+use crate::error_code::{Coded, ErrorCode};
 use crate::market::ConnectionStatus;
 use crate::secrets::{SecretBackendKind, SecretName};
 
 /// An error as the UI receives it: a small stable `code` to branch on and a
-/// message to show. Codes: `invalid_input`, `not_found`, `unavailable`,
-/// `database`, `internal`.
+/// message to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct IpcError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> IpcError {
+        IpcError {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for IpcError {
@@ -26,10 +35,11 @@ impl std::fmt::Display for IpcError {
     }
 }
 
-impl From<crate::EngineError> for IpcError {
-    fn from(e: crate::EngineError) -> Self {
+/// Every engine error crosses with its code and its message.
+impl<E: Coded> From<E> for IpcError {
+    fn from(e: E) -> Self {
         IpcError {
-            code: e.code().to_string(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -134,6 +144,7 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new();
     let decls = [
         IpcError::decl(&cfg),
+        ErrorCode::decl(&cfg),
         AppStatus::decl(&cfg),
         SimulatedClock::decl(&cfg),
         Startup::decl(&cfg),
@@ -155,10 +166,10 @@ pub fn typescript_bindings() -> String {
         crate::doctor::DoctorReport::decl(&cfg),
         crate::doctor::DatabaseReport::decl(&cfg),
         crate::doctor::EndpointReport::decl(&cfg),
-        crate::market::charts::ChartQuery::decl(&cfg),
-        crate::market::charts::ChartData::decl(&cfg),
-        crate::market::charts::ChartBar::decl(&cfg),
-        crate::market::charts::ChartSource::decl(&cfg),
+        crate::market::history::ChartQuery::decl(&cfg),
+        crate::market::history::ChartData::decl(&cfg),
+        crate::market::history::ChartBar::decl(&cfg),
+        crate::market::history::ChartSource::decl(&cfg),
         crate::chart_stream::ChartOpen::decl(&cfg),
         crate::chart_stream::ChartView::decl(&cfg),
         crate::chart_stream::ChartEvent::decl(&cfg),

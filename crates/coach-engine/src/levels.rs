@@ -14,10 +14,9 @@ use std::sync::Arc;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
-use crate::market::charts::{ChartError, ChartQuery, ChartService};
+use crate::market::history::{BarHistory, ChartError, ChartQuery};
 use crate::market::live::{LiveCandles, LiveItem};
-use crate::store::{Db, StoreError};
-use crate::Engine;
+use crate::store::{LevelTestTables, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LevelsFailure {
@@ -35,37 +34,26 @@ pub enum LevelsFailure {
     Calendar(#[from] calendar::CalendarError),
 }
 
-/// What computing levels needs; cheap to clone into a live task.
+/// The levels component: the level sheet of a symbol at a moment, and kept
+/// live. Cheap to clone into a live task.
 #[derive(Clone)]
-pub struct LevelsService {
-    charts: Arc<ChartService>,
-    db: Arc<Db>,
+pub struct Levels {
+    history: Arc<BarHistory>,
+    db: LevelTestTables,
     clock: Arc<dyn Clock>,
 }
 
-impl Engine {
-    pub fn levels_service(&self) -> LevelsService {
-        LevelsService {
-            charts: self.charts().clone(),
-            db: self.db.clone(),
-            clock: self.clock().clone(),
-        }
+impl Levels {
+    pub fn new(history: Arc<BarHistory>, db: LevelTestTables, clock: Arc<dyn Clock>) -> Levels {
+        Levels { history, db, clock }
     }
 
-    /// The key levels of `symbol` at `at` (default: now on the market's clock).
-    pub async fn levels(
-        &self,
-        symbol: &str,
-        at: Option<DateTime<Utc>>,
-    ) -> Result<LevelsReport, LevelsFailure> {
-        self.levels_service().levels(symbol, at).await
-    }
-
-    /// Levels of `symbol` kept current: recomputed whenever a minute bar
-    /// closes (opening ranges complete, VWAP moves, tests count).
-    pub fn live_levels(&self, symbol: &Symbol) -> LiveLevels {
-        let candles = self.live_candles(std::slice::from_ref(symbol), &[coach_core::Timeframe::M1]);
-        LiveLevels::start(self.levels_service(), symbol.clone(), candles)
+    /// Levels of `symbol` kept current from `candles` (the symbol's minute
+    /// bars, e.g. `market.live_candles(&[symbol], &[Timeframe::M1])`):
+    /// recomputed whenever a minute bar closes (opening ranges complete, VWAP
+    /// moves, tests count).
+    pub fn live(&self, symbol: &Symbol, candles: LiveCandles) -> LiveLevels {
+        LiveLevels::start(self.clone(), symbol.clone(), candles)
     }
 }
 
@@ -85,7 +73,7 @@ impl Drop for LiveLevels {
 
 impl LiveLevels {
     /// Levels recomputed after each minute bar `candles` closes.
-    fn start(service: LevelsService, symbol: Symbol, mut candles: LiveCandles) -> LiveLevels {
+    fn start(service: Levels, symbol: Symbol, mut candles: LiveCandles) -> LiveLevels {
         let closes = Arc::new(Notify::new());
         let mut live = LiveLevels::on_minute_closes(service, symbol, closes.clone());
         live.tasks.push(tokio::spawn(async move {
@@ -103,11 +91,7 @@ impl LiveLevels {
     /// Levels computed now and again each time `closes` is notified (a minute
     /// bar closed) — for a stream that already follows the symbol's minutes.
     /// Closes that come during a computation make one more, not one each.
-    pub fn on_minute_closes(
-        service: LevelsService,
-        symbol: Symbol,
-        closes: Arc<Notify>,
-    ) -> LiveLevels {
+    pub fn on_minute_closes(service: Levels, symbol: Symbol, closes: Arc<Notify>) -> LiveLevels {
         let (tx, rx) = watch::channel(None);
         let task = tokio::spawn(async move {
             loop {
@@ -123,7 +107,7 @@ impl LiveLevels {
     }
 }
 
-impl LevelsService {
+impl Levels {
     /// The key levels of `symbol` at `at` (default: now on the market's clock).
     pub async fn levels(
         &self,
@@ -144,7 +128,7 @@ impl LevelsService {
         let midnight = calendar::midnight_ny(session.date);
         // About 80 sessions of daily history.
         let daily = self
-            .charts
+            .history
             .load(&ChartQuery {
                 symbol: symbol.to_string(),
                 timeframe: "1d".into(),
@@ -162,7 +146,7 @@ impl LevelsService {
         daily.drain(..keep);
         let at_ms = at.timestamp_millis();
         let minutes: Vec<Candle> = if at > session.pre_open {
-            self.charts
+            self.history
                 .load(&ChartQuery {
                     symbol: symbol.to_string(),
                     timeframe: "1m".into(),

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod doctor;
+pub mod error_code;
 pub mod ipc;
 pub mod levels;
 pub mod market;
@@ -23,19 +24,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use tokio::sync::watch;
 
+use crate::chart_stream::Charts;
+use crate::chat::{Coach, Toolbox};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
-    AiConfig, EnvOverrides, MarketConfig, MarketMode, ProviderChoice, ResolvedSecrets, Settings,
-    SettingsIssue,
+    AiConfig, EnvOverrides, MarketMode, ProviderChoice, ResolvedSecrets, Settings, SettingsIssue,
 };
 use crate::doctor::{DatabaseReport, DoctorReport};
+use crate::error_code::{Coded, ErrorCode};
 use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
-use crate::market::charts::{ChartError, ChartService, ReconcileReport};
-use crate::market::reconcile::{reconcile_recent, ReconcileTotals, Reconciler};
+use crate::levels::Levels;
+use crate::market::history::BarHistory;
 use crate::market::rest::MassiveRest;
-use crate::market::{ConnectionStatus, MarketHub};
+use crate::market::Market;
+use crate::options_chain::OptionsDesk;
+use crate::positions::Positions;
 use crate::secrets::{Secret, SecretName, SecretStore, SecretsError};
 use crate::store::{Db, Metric, StoreError};
 
@@ -63,14 +67,15 @@ pub enum EngineError {
     InvalidInput(String),
 }
 
-impl EngineError {
-    /// The small, stable code the UI branches on.
-    pub fn code(&self) -> &'static str {
+impl Coded for EngineError {
+    fn code(&self) -> ErrorCode {
         match self {
-            EngineError::Store(_) => "database",
-            EngineError::InvalidSettings(_) | EngineError::InvalidInput(_) => "invalid_input",
+            EngineError::Store(_) => ErrorCode::Database,
+            EngineError::InvalidSettings(_) | EngineError::InvalidInput(_) => {
+                ErrorCode::InvalidInput
+            }
             EngineError::Secrets(_) | EngineError::DataDir { .. } | EngineError::Sim(_) => {
-                "unavailable"
+                ErrorCode::Unavailable
             }
         }
     }
@@ -269,7 +274,8 @@ pub struct EngineOptions {
     pub log_dir: Option<PathBuf>,
 }
 
-/// The running system.
+/// The running system: builds the components, wires each to the handles it
+/// needs, and hands them out. It holds no feature code of its own.
 pub struct Engine {
     data_dir: PathBuf,
     log_dir: Option<PathBuf>,
@@ -279,18 +285,14 @@ pub struct Engine {
     settings_issues: Vec<SettingsIssue>,
     secrets: Arc<SecretStore>,
     secret_sources: BTreeMap<SecretName, &'static str>,
-    market: MarketConfig,
     ai: AiConfig,
-    clock: Arc<dyn Clock>,
-    charts: Arc<ChartService>,
-    hub: MarketHub,
-    reconciler: Option<Reconciler>,
-    charts_open: chart_stream::OpenCharts,
-    rest: MassiveRest,
-    chats: chat::ActiveChats,
-    expirations: options_chain::ExpirationsCache,
-    /// The generation of the chain the Options tab follows live (newest wins).
-    options_follow: options_chain::FollowGeneration,
+    // Components, dropped in this order: the users of the market first.
+    coach: Coach,
+    charts: Charts,
+    positions: Arc<Positions>,
+    options: Arc<OptionsDesk>,
+    levels: Levels,
+    market: Arc<Market>,
     // Declared last so it stops after the hub that talks to it.
     sim: Option<SimHandle>,
 }
@@ -311,41 +313,37 @@ impl Engine {
             tracing::warn!(key = %issue.key, "setting ignored: {}", issue.message);
         }
         let (resolved, secret_sources) = resolve_secrets(&opts.env, &opts.secrets);
-        let mut market =
+        let mut market_config =
             config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
-        let (sim, clock): (Option<SimHandle>, Arc<dyn Clock>) = if market.mode == MarketMode::Demo {
-            let sim_clock = match (opts.demo_clock.clone(), demo_clock_from_env(&opts.env)?) {
-                (Some(c), _) | (None, Some(c)) => c,
-                (None, None) => coach_sim::SimClock::demo(chrono::Utc::now()),
+        let (sim, clock): (Option<SimHandle>, Arc<dyn Clock>) =
+            if market_config.mode == MarketMode::Demo {
+                let sim_clock = match (opts.demo_clock.clone(), demo_clock_from_env(&opts.env)?) {
+                    (Some(c), _) | (None, Some(c)) => c,
+                    (None, None) => coach_sim::SimClock::demo(chrono::Utc::now()),
+                };
+                let sim = SimHandle::start(coach_sim::SimConfig {
+                    seed: opts.demo_seed,
+                    clock: sim_clock.clone(),
+                    ..Default::default()
+                })
+                .await?;
+                market_config.rest_url = sim.rest_url();
+                market_config.ws_url = sim.ws_url();
+                (Some(sim), Arc::new(sim_clock))
+            } else {
+                (None, Arc::new(SystemClock))
             };
-            let sim = SimHandle::start(coach_sim::SimConfig {
-                seed: opts.demo_seed,
-                clock: sim_clock.clone(),
-                ..Default::default()
-            })
-            .await?;
-            market.rest_url = sim.rest_url();
-            market.ws_url = sim.ws_url();
-            (Some(sim), Arc::new(sim_clock))
-        } else {
-            (None, Arc::new(SystemClock))
-        };
         let ai = config::resolve_ai(&settings, &opts.env, &resolved);
         tracing::info!(
-            market = market.mode.label(),
+            market = market_config.mode.label(),
             ai = %ai.label(),
             schema = db.schema_version()?,
             "engine started"
         );
-        let rest = MassiveRest::new(&market);
-        let charts = ChartService::new(rest.clone(), db.clone(), clock.clone());
-        let hub = MarketHub::start(
-            market.clone(),
-            rest.clone(),
-            clock.clone(),
-            opts.lazy_market,
-        );
-        match db.chat_close_orphans(chrono::Utc::now().timestamp_millis()) {
+        match db
+            .chat()
+            .chat_close_orphans(chrono::Utc::now().timestamp_millis())
+        {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 messages = n,
@@ -353,14 +351,52 @@ impl Engine {
             ),
             Err(e) => tracing::warn!(error = %e, "could not close answers left streaming"),
         }
-        let reconciler = (!opts.lazy_market && settings.reconcile_every_secs > 0).then(|| {
-            Reconciler::start(
-                charts.clone(),
-                hub.live_symbols_source(),
-                clock.clone(),
-                std::time::Duration::from_secs(u64::from(settings.reconcile_every_secs)),
-            )
-        });
+
+        let rest = MassiveRest::new(&market_config);
+        let history = BarHistory::new(rest.clone(), db.bars(), clock.clone());
+        let reconcile_every = (!opts.lazy_market && settings.reconcile_every_secs > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(settings.reconcile_every_secs)));
+        let market = Arc::new(Market::start(
+            market_config,
+            clock.clone(),
+            history.clone(),
+            rest,
+            opts.lazy_market,
+            reconcile_every,
+        ));
+        let levels = Levels::new(history, db.level_tests(), clock);
+        let charts = Charts::new(
+            market.clone(),
+            levels.clone(),
+            opts.env
+                .chart_live_updates
+                .unwrap_or(settings.chart_live_updates),
+        );
+        let options = Arc::new(OptionsDesk::new(market.clone()));
+        let positions = Arc::new(Positions::new(
+            db.positions(),
+            options.clone(),
+            market.clone(),
+        ));
+        let coach = Coach::new(
+            db.chat(),
+            db.metrics(),
+            ai.clone(),
+            std::time::Duration::from_secs(u64::from(
+                opts.env
+                    .chat_timeout_secs
+                    .unwrap_or(settings.chat_timeout_secs),
+            )),
+            opts.env
+                .stream_progressive_functions
+                .unwrap_or(settings.stream_progressive_functions),
+            Toolbox::new(
+                market.clone(),
+                levels.clone(),
+                options.clone(),
+                positions.clone(),
+            ),
+        );
         Ok(Engine {
             data_dir: opts.data_dir,
             log_dir: opts.log_dir,
@@ -370,36 +406,58 @@ impl Engine {
             settings_issues,
             secrets: opts.secrets,
             secret_sources,
-            market,
             ai,
-            clock,
+            coach,
             charts,
-            hub,
-            reconciler,
-            charts_open: Default::default(),
-            rest,
-            chats: Default::default(),
-            expirations: Default::default(),
-            options_follow: Default::default(),
+            positions,
+            options,
+            levels,
+            market,
             sim,
         })
     }
 
-    /// The charts the UI has open, by slot.
-    pub fn open_charts(&self) -> &chart_stream::OpenCharts {
-        &self.charts_open
+    /// Market data: the shared socket, typed REST, bar history, reconciliation.
+    pub fn market(&self) -> &Arc<Market> {
+        &self.market
+    }
+
+    /// Bar history (the chart cache); the same as `market().history()`.
+    pub fn bar_history(&self) -> &Arc<BarHistory> {
+        self.market.history()
+    }
+
+    /// The open charts, by UI slot.
+    pub fn charts(&self) -> &Charts {
+        &self.charts
+    }
+
+    /// Key levels, at a moment or kept live.
+    pub fn levels(&self) -> &Levels {
+        &self.levels
+    }
+
+    /// Expirations, chains, the term structure and the live chain follow.
+    pub fn options(&self) -> &Arc<OptionsDesk> {
+        &self.options
+    }
+
+    /// Saved positions and their analysis.
+    pub fn positions(&self) -> &Arc<Positions> {
+        &self.positions
+    }
+
+    /// The chat coach: sessions, answers, tools.
+    pub fn coach(&self) -> &Coach {
+        &self.coach
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
-    pub fn db(&self) -> &Db {
+    pub fn db(&self) -> &Arc<Db> {
         &self.db
-    }
-
-    pub fn market_config(&self) -> &MarketConfig {
-        &self.market
     }
 
     pub fn ai_config(&self) -> &AiConfig {
@@ -409,59 +467,6 @@ impl Engine {
     /// The in-process demo market, when it is the market.
     pub fn demo_market(&self) -> Option<&SimHandle> {
         self.sim.as_ref()
-    }
-
-    /// Changes of the market connection state.
-    pub fn watch_connection(&self) -> watch::Receiver<ConnectionStatus> {
-        self.hub.status()
-    }
-
-    /// The one shared market connection.
-    pub fn hub(&self) -> &MarketHub {
-        &self.hub
-    }
-
-    /// The market's REST API (Massive or the demo market).
-    pub fn rest(&self) -> &MassiveRest {
-        &self.rest
-    }
-
-    /// Option expirations fetched today, by symbol.
-    pub fn expirations_cache(&self) -> &options_chain::ExpirationsCache {
-        &self.expirations
-    }
-
-    /// The chart cache.
-    pub fn charts(&self) -> &Arc<ChartService> {
-        &self.charts
-    }
-
-    /// The market's clock (the simulator's on the demo market).
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
-    /// Live candles for symbols in the given timeframes.
-    pub fn live_candles(
-        &self,
-        symbols: &[coach_core::Symbol],
-        timeframes: &[coach_core::Timeframe],
-    ) -> market::live::LiveCandles {
-        market::live::LiveCandles::start(&self.hub, Some(self.charts.clone()), symbols, timeframes)
-    }
-
-    /// One reconciliation pass now over `symbols` (the last two hours), as the
-    /// periodic task does for the symbols followed live.
-    pub async fn reconcile_now(
-        &self,
-        symbols: &[coach_core::Symbol],
-    ) -> Vec<Result<ReconcileReport, (coach_core::Symbol, coach_core::Timeframe, ChartError)>> {
-        reconcile_recent(&self.charts, symbols, self.clock.now().timestamp_millis()).await
-    }
-
-    /// What the periodic reconciliation has done since start (None when off).
-    pub fn reconcile_totals(&self) -> Option<ReconcileTotals> {
-        self.reconciler.as_ref().map(Reconciler::totals)
     }
 
     pub fn status(&self) -> AppStatus {
@@ -476,9 +481,9 @@ impl Engine {
         };
         AppStatus {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            market_mode: self.market.mode,
-            market_label: self.market.mode.label().to_string(),
-            connection: self.hub.status().borrow().clone(),
+            market_mode: self.market.config().mode,
+            market_label: self.market.config().mode.label().to_string(),
+            connection: self.market.watch_connection().borrow().clone(),
             ai_offline,
             ai_label: self.ai.label(),
             ai_detail,
@@ -575,12 +580,12 @@ impl Engine {
                 }
             })
             .collect();
-        self.db.record_metrics(&rows)?;
+        self.db.metrics().record_metrics(&rows)?;
         Ok(())
     }
 
     pub fn recent_metrics(&self, name: &str, limit: u32) -> Result<Vec<Metric>, EngineError> {
-        Ok(self.db.recent_metrics(name, limit.min(10_000))?)
+        Ok(self.db.metrics().recent_metrics(name, limit.min(10_000))?)
     }
 
     /// A JavaScript error from the webview: logged, and sent to Sentry when configured.
@@ -599,7 +604,12 @@ impl Engine {
 
     /// The full system check (`coach doctor`, the System view).
     pub async fn doctor(&self) -> DoctorReport {
-        let endpoints = doctor::check_endpoints(&self.market, &self.ai, self.hub.status()).await;
+        let endpoints = doctor::check_endpoints(
+            self.market.config(),
+            &self.ai,
+            self.market.watch_connection(),
+        )
+        .await;
         DoctorReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.display().to_string(),
@@ -611,7 +621,7 @@ impl Engine {
                 journal_mode: self.db.journal_mode().ok(),
                 error: None,
             },
-            market_mode: self.market.mode.label().to_string(),
+            market_mode: self.market.config().mode.label().to_string(),
             ai_mode: self.ai.label(),
             secret_backend: self.secrets.kind(),
             secret_backend_warning: self.secrets.warning().map(str::to_string),

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::America::New_York;
@@ -15,8 +16,10 @@ use coach_core::{calendar, Symbol};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::market::rest::{ContractSnapshot, RestError};
-use crate::Engine;
+use crate::clock::Clock;
+use crate::error_code::{Coded, ErrorCode};
+use crate::market::rest::{ContractSnapshot, MassiveRest, RestError};
+use crate::market::Market;
 
 /// The risk-free rate used where the provider gives no IV or Greeks (a
 /// continuously compounded annual rate; the dividend yield is taken as 0).
@@ -44,25 +47,15 @@ pub enum ChainError {
     Expired { symbol: String, date: NaiveDate },
 }
 
-impl ChainError {
-    /// The small, stable code the UI branches on.
-    pub fn code(&self) -> &'static str {
+impl Coded for ChainError {
+    fn code(&self) -> ErrorCode {
         match self {
             ChainError::Symbol(_)
             | ChainError::NoSuchExpiration { .. }
-            | ChainError::Expired { .. } => "invalid_input",
-            ChainError::NoOptions { .. } => "not_found",
-            ChainError::Provider(RestError::NotFound(_)) => "not_found",
-            ChainError::Provider(_) | ChainError::NoSpot { .. } => "unavailable",
-        }
-    }
-}
-
-impl From<ChainError> for crate::ipc::IpcError {
-    fn from(e: ChainError) -> Self {
-        crate::ipc::IpcError {
-            code: e.code().to_string(),
-            message: e.to_string(),
+            | ChainError::Expired { .. } => ErrorCode::InvalidInput,
+            ChainError::NoOptions { .. } => ErrorCode::NotFound,
+            ChainError::Provider(RestError::NotFound(_)) => ErrorCode::NotFound,
+            ChainError::Provider(_) | ChainError::NoSpot { .. } => ErrorCode::Unavailable,
         }
     }
 }
@@ -467,7 +460,33 @@ pub fn build_chain(
     Ok(chain)
 }
 
-impl Engine {
+/// The options desk component: listed expirations (remembered for the day),
+/// one expiration's chain, the term structure, and the live follow of the
+/// chain the Options tab shows.
+pub struct OptionsDesk {
+    market: Arc<Market>,
+    expirations: ExpirationsCache,
+    /// The generation of the chain the Options tab follows live (newest wins).
+    follow: FollowGeneration,
+}
+
+impl OptionsDesk {
+    pub fn new(market: Arc<Market>) -> OptionsDesk {
+        OptionsDesk {
+            market,
+            expirations: ExpirationsCache::default(),
+            follow: FollowGeneration::default(),
+        }
+    }
+
+    fn rest(&self) -> &MassiveRest {
+        self.market.rest()
+    }
+
+    fn clock(&self) -> &Arc<dyn Clock> {
+        self.market.clock()
+    }
+
     /// The underlying's last trade (or today's close so far) from the provider's snapshot.
     pub async fn last_price(&self, sym: &Symbol) -> Result<f64, ChainError> {
         let snap = self.rest().ticker_snapshot(sym.as_str()).await?;
@@ -481,12 +500,12 @@ impl Engine {
 
     /// Listed expirations of `symbol` whose closing bell is still ahead,
     /// nearest first (remembered per symbol for the day).
-    pub async fn option_expirations(&self, symbol: &str) -> Result<Vec<NaiveDate>, ChainError> {
+    pub async fn expirations(&self, symbol: &str) -> Result<Vec<NaiveDate>, ChainError> {
         let sym = Symbol::parse(symbol)?;
         let now = self.clock().now();
         let today = now.with_timezone(&New_York).date_naive();
         let still_open = |d: &NaiveDate| expiry_close(*d).is_none_or(|c| c > now);
-        if let Some(dates) = self.expirations_cache().get(&sym, today) {
+        if let Some(dates) = self.expirations.get(&sym, today) {
             let open: Vec<NaiveDate> = dates.into_iter().filter(still_open).collect();
             if !open.is_empty() {
                 return Ok(open);
@@ -499,7 +518,7 @@ impl Engine {
             .into_iter()
             .filter(|d| *d >= today)
             .collect();
-        self.expirations_cache().put(&sym, today, dates.clone());
+        self.expirations.put(&sym, today, dates.clone());
         // Today's expiration is gone once its closing bell has rung.
         let open: Vec<NaiveDate> = dates.into_iter().filter(still_open).collect();
         if open.is_empty() {
@@ -512,13 +531,13 @@ impl Engine {
 
     /// ATM implied volatility for each of the first `max` expirations: only the
     /// strikes within 3 % of the spot are fetched, all expirations at once.
-    pub async fn options_term_structure(
+    pub async fn term_structure(
         &self,
         symbol: &str,
         max: usize,
     ) -> Result<Vec<TermPoint>, ChainError> {
         let sym = Symbol::parse(symbol)?;
-        let dates = self.option_expirations(sym.as_str()).await?;
+        let dates = self.expirations(sym.as_str()).await?;
         let spot = self.last_price(&sym).await?;
         let now = self.clock().now();
         let today = now.with_timezone(&New_York).date_naive();
@@ -563,18 +582,18 @@ impl Engine {
     /// Claims the next chain follow: every follow claimed earlier ends (or
     /// never starts). Claim before fetching the chain, so that a slow fetch
     /// for an older request cannot start after a newer one.
-    pub fn claim_options_follow(&self) -> u64 {
-        self.options_follow.bump()
+    pub fn claim_follow(&self) -> u64 {
+        self.follow.bump()
     }
 
     /// Follows `chain`'s underlying on the shared socket (second aggregates)
     /// and reprices the chain at each new price, at most every
     /// [`FOLLOW_EVERY`], handing `sink` an [`OptionsTick`]. Only the newest
-    /// claim runs: a later [`Engine::claim_options_follow`] (or
-    /// [`Engine::unfollow_options`], or this engine shutting down) ends it,
+    /// claim runs: a later [`OptionsDesk::claim_follow`] (or
+    /// [`OptionsDesk::unfollow`], or this engine shutting down) ends it,
     /// as does `sink` returning false; a claim already superseded starts
     /// nothing.
-    pub fn follow_options(
+    pub fn follow(
         &self,
         generation: u64,
         mut chain: OptionsChain,
@@ -584,11 +603,14 @@ impl Engine {
         use crate::market::wire::MarketEvent;
         use crate::market::{Channel, Topic};
         let sym = Symbol::parse(&chain.symbol)?;
-        let current = self.options_follow.counter();
+        let current = self.follow.counter();
         if current.load(Ordering::SeqCst) != generation {
             return Ok(());
         }
-        let mut sub = self.hub().subscribe(Topic::new(Channel::Seconds, sym));
+        let mut sub = self
+            .market
+            .hub()
+            .subscribe(Topic::new(Channel::Seconds, sym));
         tokio::spawn(async move {
             let mut last_sent: Option<std::time::Instant> = None;
             let mut pending: Option<(f64, i64)> = None;
@@ -632,17 +654,17 @@ impl Engine {
     }
 
     /// Ends the chain follow, if one runs (the Options tab closed its chain).
-    pub fn unfollow_options(&self) {
-        self.options_follow.bump();
+    pub fn unfollow(&self) {
+        self.follow.bump();
     }
 
-    pub async fn options_chain(
+    pub async fn chain(
         &self,
         symbol: &str,
         expiration: Option<NaiveDate>,
     ) -> Result<OptionsChain, ChainError> {
         let sym = Symbol::parse(symbol)?;
-        let dates = self.option_expirations(sym.as_str()).await?;
+        let dates = self.expirations(sym.as_str()).await?;
         let exp = match expiration {
             None => dates[0],
             Some(d) if dates.contains(&d) => d,

@@ -13,10 +13,14 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::market::charts::ChartQuery;
-use crate::options_chain::{expiry_close, years_to_expiry, ChainError, DEFAULT_RATE};
-use crate::store::{Db, StoreError};
-use crate::Engine;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::error_code::{Coded, ErrorCode};
+use crate::market::history::ChartQuery;
+use crate::market::Market;
+use crate::options_chain::{expiry_close, years_to_expiry, ChainError, OptionsDesk, DEFAULT_RATE};
+use crate::store::{PositionTables, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PositionLeg {
@@ -151,17 +155,13 @@ pub enum PositionError {
     Analysis(String),
 }
 
-impl From<PositionError> for crate::ipc::IpcError {
-    fn from(e: PositionError) -> Self {
-        let code = match &e {
-            PositionError::Invalid(_) | PositionError::Analysis(_) => "invalid_input",
-            PositionError::NotFound(_) => "not_found",
-            PositionError::Store(_) => "database",
+impl Coded for PositionError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PositionError::Invalid(_) | PositionError::Analysis(_) => ErrorCode::InvalidInput,
+            PositionError::NotFound(_) => ErrorCode::NotFound,
+            PositionError::Store(_) => ErrorCode::Database,
             PositionError::Chain(c) => c.code(),
-        };
-        crate::ipc::IpcError {
-            code: code.into(),
-            message: e.to_string(),
         }
     }
 }
@@ -222,7 +222,7 @@ pub fn validate(p: &PositionInput) -> Result<(Symbol, Vec<NaiveDate>), PositionE
     Ok((sym, expiries))
 }
 
-impl Db {
+impl PositionTables {
     pub fn save_position(&self, p: &PositionInput, now_ms: i64) -> Result<i64, StoreError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
@@ -308,33 +308,45 @@ pub fn beta(returns: &[f64], market: &[f64]) -> Option<f64> {
     (var > 0.0).then(|| cov / var)
 }
 
-impl Engine {
-    pub fn save_position(&self, p: PositionInput) -> Result<i64, PositionError> {
+/// The positions component: saved positions, and their analysis against the
+/// market (spot and IVs from the options desk).
+pub struct Positions {
+    db: PositionTables,
+    desk: Arc<OptionsDesk>,
+    market: Arc<Market>,
+}
+
+impl Positions {
+    pub fn new(db: PositionTables, desk: Arc<OptionsDesk>, market: Arc<Market>) -> Positions {
+        Positions { db, desk, market }
+    }
+
+    fn clock(&self) -> &Arc<dyn Clock> {
+        self.market.clock()
+    }
+
+    pub fn save(&self, p: PositionInput) -> Result<i64, PositionError> {
         validate(&p)?;
         Ok(self
-            .db()
+            .db
             .save_position(&p, chrono::Utc::now().timestamp_millis())?)
     }
 
-    pub fn positions(&self) -> Result<Vec<SavedPosition>, PositionError> {
-        Ok(self.db().positions()?)
+    pub fn list(&self) -> Result<Vec<SavedPosition>, PositionError> {
+        Ok(self.db.positions()?)
     }
 
-    pub fn delete_position(&self, id: i64) -> Result<(), PositionError> {
-        if !self.db().delete_position(id)? {
+    pub fn delete(&self, id: i64) -> Result<(), PositionError> {
+        if !self.db.delete_position(id)? {
             return Err(PositionError::NotFound(id));
         }
         Ok(())
     }
 
     /// A saved position against the market (spot and IVs from its chain), with what-ifs.
-    pub async fn analyze_position(
-        &self,
-        id: i64,
-        w: &WhatIf,
-    ) -> Result<PositionAnalysis, PositionError> {
+    pub async fn analyze(&self, id: i64, w: &WhatIf) -> Result<PositionAnalysis, PositionError> {
         let p = self
-            .positions()?
+            .list()?
             .into_iter()
             .find(|p| p.id == id)
             .ok_or(PositionError::NotFound(id))?;
@@ -374,7 +386,7 @@ impl Engine {
                 // from the first.
                 let mut chains = Vec::with_capacity(expiries.len());
                 for d in &expiries {
-                    chains.push((*d, self.options_chain(sym.as_str(), Some(*d)).await?));
+                    chains.push((*d, self.desk.chain(sym.as_str(), Some(*d)).await?));
                 }
                 let ivs = p
                     .legs
@@ -393,7 +405,7 @@ impl Engine {
                     .collect();
                 (chains[0].1.spot, ivs)
             }
-            None => (self.last_price(&sym).await?, vec![None; p.legs.len()]),
+            None => (self.desk.last_price(&sym).await?, vec![None; p.legs.len()]),
         };
         for (i, (l, iv)) in p.legs.iter().zip(&ivs).enumerate() {
             if l.kind != "stock" && iv.is_none() {
@@ -498,8 +510,8 @@ impl Engine {
             skipped: vec![],
         };
         let mut by: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
-        for p in self.positions()? {
-            match self.analyze_position(p.id, &WhatIf::default()).await {
+        for p in self.list()? {
+            match self.analyze(p.id, &WhatIf::default()).await {
                 Ok(a) => {
                     total.positions += 1;
                     total.delta += a.greeks.delta;
@@ -514,7 +526,7 @@ impl Engine {
                     .push(format!("{} ({}): {e}", p.name, p.symbol)),
             }
         }
-        let returns = |bars: &[crate::market::charts::ChartBar]| -> Vec<f64> {
+        let returns = |bars: &[crate::market::history::ChartBar]| -> Vec<f64> {
             bars.windows(2)
                 .map(|w| (w[1].close / w[0].close).ln())
                 .collect()
@@ -525,13 +537,13 @@ impl Engine {
             from_ms: None,
             to_ms: None,
         };
-        let spy = self.charts().load(&daily("SPY".into())).await.ok();
+        let spy = self.market.history().load(&daily("SPY".into())).await.ok();
         let spy_bars = spy.map(|d| d.bars).unwrap_or_default();
         // SPY's price now: from a SPY position's chain, else its snapshot, else the last close.
         let spy_spot = match by.get("SPY") {
             Some((_, spot)) => Some(*spot),
             None => match Symbol::parse("SPY") {
-                Ok(spy) => self.last_price(&spy).await.ok(),
+                Ok(spy) => self.desk.last_price(&spy).await.ok(),
                 Err(_) => None,
             }
             .or(spy_bars.last().map(|b| b.close)),
@@ -543,7 +555,8 @@ impl Engine {
                 1.0
             } else {
                 let bars = self
-                    .charts()
+                    .market
+                    .history()
                     .load(&daily(symbol.clone()))
                     .await
                     .map(|d| d.bars)
@@ -631,7 +644,8 @@ mod tests {
     #[test]
     fn positions_round_trip_and_delete() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("coach.db")).unwrap();
+        let db =
+            Arc::new(crate::store::Db::open(&dir.path().join("coach.db")).unwrap()).positions();
         let p = PositionInput {
             name: "covered call".into(),
             symbol: "aapl".into(),

@@ -6,7 +6,7 @@
 //! call site.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,66 @@ impl Db {
             .read()
             .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))?)
     }
+}
 
+/// A component's handle over its own tables: the database is shared, but each
+/// component sees only the statements that concern it (`db.chat()`,
+/// `db.positions()`, …).
+macro_rules! tables {
+    ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            db: Arc<Db>,
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            pub(crate) fn read(&self) -> MutexGuard<'_, Connection> {
+                self.db.read()
+            }
+
+            #[allow(dead_code)]
+            pub(crate) fn write(&self) -> MutexGuard<'_, Connection> {
+                self.db.write()
+            }
+        }
+
+        impl Db {
+            pub fn $accessor(self: &Arc<Self>) -> $name {
+                $name { db: self.clone() }
+            }
+        }
+    };
+}
+
+tables!(
+    /// Local measurements (migrations/0001_init.sql).
+    MetricTables,
+    metrics
+);
+tables!(
+    /// The chart cache's bars and coverage (migrations/0002_chart_cache.sql).
+    BarTables,
+    bars
+);
+tables!(
+    /// Level tests counted today (migrations/0003_level_tests.sql).
+    LevelTestTables,
+    level_tests
+);
+tables!(
+    /// Chat sessions and messages (migrations/0004_chat.sql).
+    ChatTables,
+    chat
+);
+tables!(
+    /// Saved positions (migrations/0005_positions.sql).
+    PositionTables,
+    positions
+);
+
+impl MetricTables {
     pub fn record_metric(&self, m: &Metric) -> Result<(), StoreError> {
         self.record_metrics(std::slice::from_ref(m))
     }
@@ -219,7 +278,7 @@ fn refuse_newer(path: &Path, conn: &Connection) -> Result<u32, StoreError> {
 /// A cached bar (see migrations/0002_chart_cache.sql).
 pub type CachedBar = coach_core::candles::Candle;
 
-impl Db {
+impl BarTables {
     /// Inserts or replaces bars of one series in one transaction.
     pub fn upsert_bars(
         &self,
@@ -324,7 +383,7 @@ impl Db {
 /// One level's persisted tests: (kind, label, touches, rejections, breaks).
 pub type LevelTestRow = (String, String, u32, u32, u32);
 
-impl Db {
+impl LevelTestTables {
     pub fn level_tests(
         &self,
         symbol: &str,
@@ -588,7 +647,7 @@ mod tests {
     #[test]
     fn metrics_are_stored_and_read_newest_first() {
         let (_dir, path) = temp_db();
-        let db = Db::open(&path).unwrap();
+        let db = Arc::new(Db::open(&path).unwrap()).metrics();
         for (ts, v) in [(1_000, 12.5), (3_000, 9.0), (2_000, 30.0)] {
             db.record_metric(&Metric {
                 ts_ms: ts,

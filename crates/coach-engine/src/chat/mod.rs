@@ -1,6 +1,6 @@
 //! The chat coach: a prompt becomes a stream of [`ChatEvent`]s. With a model
 //! configured, an OpenAI-compatible server streams the answer and asks for
-//! tools over the same Engine the UI uses (a bounded multi-round loop;
+//! tools over the same components the UI uses (a bounded multi-round loop;
 //! parallel calls run together and report as each finishes). Without one,
 //! the offline coach routes the request to the same tools and answers from
 //! templates. Either way the answer is written to SQLite as it streams, its
@@ -24,10 +24,11 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use crate::config::AiConfig;
-use crate::store::{Metric, StoreError};
-use crate::{Engine, EngineError};
+use crate::error_code::{Coded, ErrorCode};
+use crate::store::{ChatTables, Metric, MetricTables, StoreError};
 use llm::{CallAssembler, LlmClient, LlmError};
 use store::AssistantUpdate;
+pub use tools::Toolbox;
 pub use types::*;
 
 /// Model requests per answer: tool rounds, then one that must answer in text.
@@ -118,15 +119,17 @@ pub enum ChatError {
     NotContinuable(i64),
     #[error("an answer is already streaming in session {0}; stop it first")]
     Busy(i64),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<ChatError> for EngineError {
-    fn from(e: ChatError) -> EngineError {
-        match e {
-            ChatError::Store(s) => EngineError::Store(s),
-            other => EngineError::InvalidInput(other.to_string()),
+impl Coded for ChatError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            ChatError::Store(_) => ErrorCode::Database,
+            _ => ErrorCode::InvalidInput,
         }
     }
 }
@@ -231,8 +234,8 @@ pub fn title_for(prompt: &str, tools: &[ToolRecord]) -> String {
     }
 }
 
-fn system_prompt(engine: &Engine) -> String {
-    let now = engine
+fn system_prompt(kit: &Toolbox) -> String {
+    let now = kit
         .clock()
         .now()
         .with_timezone(&chrono_tz::America::New_York)
@@ -244,7 +247,7 @@ fn system_prompt(engine: &Engine) -> String {
          - If a tool fails, say what failed; do not guess.\n\
          - Be concise and concrete; use short markdown lists. You coach; you do not promise outcomes.\n\
          Market data: {}. Now: {now}.",
-        engine.market_config().mode.label()
+        kit.market_config().mode.label()
     )
 }
 
@@ -296,25 +299,58 @@ enum Ending {
     Failed(String),
 }
 
-impl Engine {
+/// The coach component: chat sessions, a turn's model loop or offline
+/// answer, and the tools it calls over the other components.
+pub struct Coach {
+    db: ChatTables,
+    metrics: MetricTables,
+    ai: AiConfig,
+    timeout: Duration,
+    progressive: bool,
+    chats: ActiveChats,
+    kit: Toolbox,
+}
+
+impl Coach {
+    /// `timeout`: how long to wait for the model's first byte and between
+    /// chunks; `progressive`: tool results stream as they finish (else they
+    /// come with the end of the answer).
+    pub fn new(
+        db: ChatTables,
+        metrics: MetricTables,
+        ai: AiConfig,
+        timeout: Duration,
+        progressive: bool,
+        kit: Toolbox,
+    ) -> Coach {
+        Coach {
+            db,
+            metrics,
+            ai,
+            timeout,
+            progressive,
+            chats: ActiveChats::default(),
+            kit,
+        }
+    }
+
     /// Whether tool results stream as they finish (the
     /// `AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS` flag: env wins over the setting).
     pub fn stream_progressive_functions(&self) -> bool {
-        self.env()
-            .stream_progressive_functions
-            .unwrap_or(self.settings().stream_progressive_functions)
+        self.progressive
+    }
+
+    /// What the tools reach (for running a tool outside a turn).
+    pub fn toolbox(&self) -> &Toolbox {
+        &self.kit
     }
 
     fn chat_timeout(&self) -> Duration {
-        Duration::from_secs(u64::from(
-            self.env()
-                .chat_timeout_secs
-                .unwrap_or(self.settings().chat_timeout_secs),
-        ))
+        self.timeout
     }
 
     fn llm_client(&self) -> Option<LlmClient> {
-        match self.ai_config() {
+        match &self.ai {
             AiConfig::Offline { .. } => None,
             AiConfig::Model {
                 base_url,
@@ -334,34 +370,34 @@ impl Engine {
         self.chats.cancel(session_id)
     }
 
-    pub fn chat_sessions(&self, limit: u32) -> Result<Vec<SessionSummary>, EngineError> {
-        Ok(self.db().chat_sessions(limit.clamp(1, 10_000))?)
+    pub fn chat_sessions(&self, limit: u32) -> Result<Vec<SessionSummary>, ChatError> {
+        Ok(self.db.chat_sessions(limit.clamp(1, 10_000))?)
     }
 
-    pub fn chat_session(&self, id: i64) -> Result<SessionDetail, EngineError> {
-        self.db()
+    pub fn chat_session(&self, id: i64) -> Result<SessionDetail, ChatError> {
+        self.db
             .chat_session(id)?
             .ok_or_else(|| ChatError::NoSession(id).into())
     }
 
-    pub fn chat_rename(&self, id: i64, title: &str) -> Result<(), EngineError> {
+    pub fn chat_rename(&self, id: i64, title: &str) -> Result<(), ChatError> {
         let t = title.trim();
         if t.is_empty() || t.chars().count() > 120 {
-            return Err(EngineError::InvalidInput(
+            return Err(ChatError::Invalid(
                 "a session title needs 1 to 120 characters".into(),
             ));
         }
-        if !self.db().chat_rename_session(id, t)? {
+        if !self.db.chat_rename_session(id, t)? {
             return Err(ChatError::NoSession(id).into());
         }
         Ok(())
     }
 
-    pub fn chat_delete(&self, id: i64) -> Result<(), EngineError> {
+    pub fn chat_delete(&self, id: i64) -> Result<(), ChatError> {
         if self.chats.cancel(id) {
             tracing::info!(session = id, "deleting a session stopped its answer");
         }
-        if !self.db().chat_delete_session(id)? {
+        if !self.db.chat_delete_session(id)? {
             return Err(ChatError::NoSession(id).into());
         }
         Ok(())
@@ -370,17 +406,16 @@ impl Engine {
     /// Imports sessions from JSON lines, each a session as `coach sessions show
     /// --json` prints it. All lines are checked first; one bad line imports
     /// nothing and is named. Returns the new session ids.
-    pub fn chat_import(&self, text: &str) -> Result<Vec<i64>, EngineError> {
+    pub fn chat_import(&self, text: &str) -> Result<Vec<i64>, ChatError> {
         let mut sessions = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let d: SessionDetail = serde_json::from_str(line).map_err(|e| {
-                EngineError::InvalidInput(format!("line {}: not a session ({e})", i + 1))
-            })?;
+            let d: SessionDetail = serde_json::from_str(line)
+                .map_err(|e| ChatError::Invalid(format!("line {}: not a session ({e})", i + 1)))?;
             if d.session.title.trim().is_empty() {
-                return Err(EngineError::InvalidInput(format!(
+                return Err(ChatError::Invalid(format!(
                     "line {}: the session has no title",
                     i + 1
                 )));
@@ -388,13 +423,13 @@ impl Engine {
             sessions.push(d);
         }
         if sessions.is_empty() {
-            return Err(EngineError::InvalidInput("no sessions to import".into()));
+            return Err(ChatError::Invalid("no sessions to import".into()));
         }
-        Ok(self.db().chat_import_sessions(&sessions)?)
+        Ok(self.db.chat_import_sessions(&sessions)?)
     }
 
-    pub fn chat_search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, EngineError> {
-        Ok(self.db().chat_search(text, limit.clamp(1, 500))?)
+    pub fn chat_search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ChatError> {
+        Ok(self.db.chat_search(text, limit.clamp(1, 500))?)
     }
 
     /// Answers `req.prompt` (in a new session or `req.session_id`), sending
@@ -403,7 +438,7 @@ impl Engine {
         &self,
         req: ChatRequest,
         sink: impl ChatSink,
-    ) -> Result<ChatEvent, EngineError> {
+    ) -> Result<ChatEvent, ChatError> {
         let prompt = req.prompt.trim().to_string();
         if prompt.is_empty() {
             return Err(ChatError::Empty.into());
@@ -413,7 +448,7 @@ impl Engine {
             return Err(ChatError::TooLong(n).into());
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let db = self.db();
+        let db = &self.db;
         let (session_id, history) = match req.session_id {
             Some(id) => {
                 let d = db.chat_session(id)?.ok_or(ChatError::NoSession(id))?;
@@ -437,8 +472,8 @@ impl Engine {
         &self,
         message_id: i64,
         sink: impl ChatSink,
-    ) -> Result<ChatEvent, EngineError> {
-        let db = self.db();
+    ) -> Result<ChatEvent, ChatError> {
+        let db = &self.db;
         let session_id = db
             .chat_message(message_id)?
             .ok_or(ChatError::NoMessage(message_id))?
@@ -485,8 +520,8 @@ impl Engine {
         resume: Option<ChatMessage>,
         mut cancel: watch::Receiver<bool>,
         sink: DynSink<'_>,
-    ) -> Result<ChatEvent, EngineError> {
-        let db = self.db();
+    ) -> Result<ChatEvent, ChatError> {
+        let db = &self.db;
         let now = chrono::Utc::now().timestamp_millis();
         let first_exchange = history.is_empty() && resume.is_none();
         let (user_message_id, message_id) = match &resume {
@@ -510,7 +545,7 @@ impl Engine {
             }
         };
         let client = self.llm_client();
-        let mode = self.ai_config().label();
+        let mode = self.ai.label();
         let mut turn = Turn {
             session_id,
             message_id,
@@ -547,7 +582,7 @@ impl Engine {
                 match &client {
                     Some(c) => {
                         let mut messages =
-                            vec![json!({"role": "system", "content": system_prompt(self)})];
+                            vec![json!({"role": "system", "content": system_prompt(&self.kit)})];
                         messages.extend(history_messages(&history));
                         match &resume {
                             None => messages.push(json!({"role": "user", "content": prompt})),
@@ -575,7 +610,7 @@ impl Engine {
         let results: Vec<Value> = turn.tools.iter().filter_map(|t| t.result.clone()).collect();
         let refs: Vec<&Value> = results.iter().collect();
         // The user's words, and the date and time the system prompt gave the model.
-        let system = system_prompt(self);
+        let system = system_prompt(&self.kit);
         let history_user: String = history
             .iter()
             .filter(|m| m.role == Role::User)
@@ -633,7 +668,7 @@ impl Engine {
             }
             Some(Ending::Failed(message)) => {
                 tracing::error!(target: "chat", session = session_id, error = %message, partial = !turn.content.is_empty(), "chat stream failed");
-                let _ = self.db().record_metric(&Metric {
+                let _ = self.metrics.record_metric(&Metric {
                     ts_ms: chrono::Utc::now().timestamp_millis(),
                     name: "chat.stream_error".into(),
                     value: 1.0,
@@ -656,7 +691,7 @@ impl Engine {
 
     /// Writes the answer as it stands; false if the database refused.
     fn persist(&self, turn: &Turn, status: MessageStatus) -> bool {
-        let r = self.db().chat_update_assistant(
+        let r = self.db.chat_update_assistant(
             turn.message_id,
             &AssistantUpdate {
                 content: &turn.content,
@@ -698,7 +733,7 @@ impl Engine {
                 });
             }
         }
-        if let Err(e) = self.db().record_metrics(&rows) {
+        if let Err(e) = self.metrics.record_metrics(&rows) {
             tracing::warn!(error = %e, "chat metrics could not be recorded");
         }
     }
@@ -759,7 +794,7 @@ impl Engine {
                         result: json!({"error": format!("the arguments of {name} are not valid JSON ({err}); send a JSON object")}),
                         card: None,
                     },
-                    (args, None) => tools::run(self, id, name, &args).await,
+                    (args, None) => tools::run(&self.kit, id, name, &args).await,
                 };
                 (i, out, t0.elapsed().as_secs_f64() * 1e3)
             });

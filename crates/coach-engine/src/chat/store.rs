@@ -7,7 +7,7 @@ use super::types::{
     Card, ChatMessage, MessageStatus, Role, SearchHit, SessionDetail, SessionSummary, SnippetPart,
     ToolRecord, Unverified,
 };
-use crate::store::{Db, StoreError};
+use crate::store::{ChatTables, StoreError};
 
 /// Marks around matches in FTS5 snippets (private-use characters, never typed).
 const HIT_OPEN: char = '\u{E000}';
@@ -106,7 +106,7 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(q)
 }
 
-impl Db {
+impl ChatTables {
     pub fn chat_create_session(&self, title: &str, now_ms: i64) -> Result<i64, StoreError> {
         let conn = self.write();
         conn.execute(
@@ -323,10 +323,10 @@ impl Db {
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Db) {
+    fn db() -> (tempfile::TempDir, ChatTables) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("coach.db")).unwrap();
-        (dir, db)
+        let db = std::sync::Arc::new(crate::store::Db::open(&dir.path().join("coach.db")).unwrap());
+        (dir, db.chat())
     }
 
     #[test]

@@ -12,8 +12,15 @@ use coach_core::{Symbol, Timeframe};
 use serde_json::{json, Value};
 
 use super::types::Card;
-use crate::market::charts::ChartQuery;
-use crate::Engine;
+use crate::market::history::ChartQuery;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::MarketConfig;
+use crate::levels::Levels;
+use crate::market::Market;
+use crate::options_chain::OptionsDesk;
+use crate::positions::Positions;
 
 /// Tools the model may call, in the OpenAI `tools` format.
 pub fn definitions() -> Value {
@@ -130,25 +137,58 @@ fn timeframe_arg(args: &Value, default: Timeframe) -> Result<Timeframe, String> 
     }
 }
 
+/// What the tools reach: the components they answer from, handed to the
+/// coach at construction.
+pub struct Toolbox {
+    market: Arc<Market>,
+    levels: Levels,
+    options: Arc<OptionsDesk>,
+    positions: Arc<Positions>,
+}
+
+impl Toolbox {
+    pub fn new(
+        market: Arc<Market>,
+        levels: Levels,
+        options: Arc<OptionsDesk>,
+        positions: Arc<Positions>,
+    ) -> Toolbox {
+        Toolbox {
+            market,
+            levels,
+            options,
+            positions,
+        }
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        self.market.clock()
+    }
+
+    pub(crate) fn market_config(&self) -> &MarketConfig {
+        self.market.config()
+    }
+}
+
 /// Runs tool `name` with `args` (already parsed). Never panics; failures are
 /// `ok: false` with an error the model can read.
-pub async fn run(engine: &Engine, call_id: &str, name: &str, args: &Value) -> ToolOutput {
+pub async fn run(kit: &Toolbox, call_id: &str, name: &str, args: &Value) -> ToolOutput {
     if !args.is_object() {
         return ToolOutput::error(format!(
             "the arguments of {name} must be a JSON object, got {args}"
         ));
     }
     let r = match name {
-        "get_quote" => quote(engine, call_id, args).await,
-        "get_market_status" => market_status(engine, call_id),
-        "show_chart" => show_chart(engine, call_id, args).await,
-        "get_key_levels" => key_levels(engine, call_id, args).await,
-        "get_indicators" => indicators(engine, call_id, args).await,
-        "get_options_chain" => options_chain(engine, call_id, args).await,
+        "get_quote" => quote(kit, call_id, args).await,
+        "get_market_status" => market_status(kit, call_id),
+        "show_chart" => show_chart(kit, call_id, args).await,
+        "get_key_levels" => key_levels(kit, call_id, args).await,
+        "get_indicators" => indicators(kit, call_id, args).await,
+        "get_options_chain" => options_chain(kit, call_id, args).await,
         // Against the market only with a symbol and every option leg's
         // expiry; a symbol given for context alone keeps the payoff answer.
         "analyze_position" if market_position(args) => {
-            analyze_against_market(engine, call_id, args).await
+            analyze_against_market(kit, call_id, args).await
         }
         "analyze_position" => analyze_position(call_id, args),
         other => Err(format!(
@@ -177,9 +217,10 @@ fn card(
     })
 }
 
-async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+async fn quote(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args)?;
-    let snap = engine
+    let snap = kit
+        .market
         .rest()
         .ticker_snapshot(sym.as_str())
         .await
@@ -190,7 +231,7 @@ async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutpu
     let prev = snap.previous_close;
     let updated_ms = snap
         .updated_ms
-        .unwrap_or_else(|| engine.clock().now().timestamp_millis());
+        .unwrap_or_else(|| kit.clock().now().timestamp_millis());
     let result = json!({
         "symbol": sym.to_string(),
         "price": price(last),
@@ -205,7 +246,7 @@ async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutpu
         "day_volume": snap.day_volume.map(|v| v.round()),
         "day_vwap": snap.day_vwap.map(price),
         "as_of": ny(updated_ms),
-        "source": engine.market_config().mode.label(),
+        "source": kit.market_config().mode.label(),
     });
     Ok(ToolOutput {
         ok: true,
@@ -221,8 +262,8 @@ async fn quote(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutpu
     })
 }
 
-fn market_status(engine: &Engine, call_id: &str) -> Result<ToolOutput, String> {
-    let now = engine.clock().now();
+fn market_status(kit: &Toolbox, call_id: &str) -> Result<ToolOutput, String> {
+    let now = kit.clock().now();
     let phase = calendar::phase_at(now).map_err(|e| e.to_string())?;
     let today = now.with_timezone(&New_York).date_naive();
     let session = calendar::session(today).map_err(|e| e.to_string())?;
@@ -256,7 +297,7 @@ fn market_status(engine: &Engine, call_id: &str) -> Result<ToolOutput, String> {
         } else {
             ny(upcoming.open.timestamp_millis())
         },
-        "market_data": engine.market_config().mode.label(),
+        "market_data": kit.market_config().mode.label(),
     });
     Ok(ToolOutput {
         ok: true,
@@ -274,12 +315,12 @@ fn market_status(engine: &Engine, call_id: &str) -> Result<ToolOutput, String> {
 
 /// The chart cache's bars of `sym` at `tf` up to now (the chart's look-back).
 async fn bars(
-    engine: &Engine,
+    kit: &Toolbox,
     sym: &Symbol,
     tf: Timeframe,
-) -> Result<crate::market::charts::ChartData, String> {
-    engine
-        .charts()
+) -> Result<crate::market::history::ChartData, String> {
+    kit.market
+        .history()
         .load(&ChartQuery {
             symbol: sym.to_string(),
             timeframe: tf.to_string(),
@@ -290,10 +331,10 @@ async fn bars(
         .map_err(|e| format!("no {tf} bars for {sym}: {e}"))
 }
 
-async fn show_chart(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+async fn show_chart(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args)?;
     let tf = timeframe_arg(args, Timeframe::M5)?;
-    let data = bars(engine, &sym, tf).await?;
+    let data = bars(kit, &sym, tf).await?;
     let last = data
         .bars
         .last()
@@ -326,9 +367,10 @@ async fn show_chart(engine: &Engine, call_id: &str, args: &Value) -> Result<Tool
 /// How many levels above and below the price go to the model.
 const LEVELS_EACH_SIDE: usize = 6;
 
-async fn key_levels(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+async fn key_levels(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args)?;
-    let report = engine
+    let report = kit
+        .levels
         .levels(sym.as_str(), None)
         .await
         .map_err(|e| format!("no levels for {sym}: {e}"))?;
@@ -397,10 +439,10 @@ pub const SNAPSHOT_INDICATORS: [&str; 8] = [
     "vwap",
 ];
 
-async fn indicators(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+async fn indicators(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args)?;
     let tf = timeframe_arg(args, Timeframe::D1)?;
-    let data = bars(engine, &sym, tf).await?;
+    let data = bars(kit, &sym, tf).await?;
     let specs: Vec<Spec> = SNAPSHOT_INDICATORS
         .iter()
         .map(|s| s.parse::<Spec>())
@@ -526,10 +568,10 @@ fn market_position(args: &Value) -> bool {
         })
 }
 
-/// A position valued against the market: the engine's own analysis (the
+/// A position valued against the market: the positions component's own analysis (the
 /// Options tab's), with each leg's IV from its expiration's chain.
 async fn analyze_against_market(
-    engine: &Engine,
+    kit: &Toolbox,
     call_id: &str,
     args: &Value,
 ) -> Result<ToolOutput, String> {
@@ -567,7 +609,8 @@ async fn analyze_against_market(
         symbol: symbol.to_string(),
         legs,
     };
-    let a = engine
+    let a = kit
+        .positions
         .analyze_legs(0, &input, &WhatIf::default())
         .await
         .map_err(|e| e.to_string())?;
@@ -644,16 +687,17 @@ pub fn expiration_arg(text: &str, today: chrono::NaiveDate) -> Result<chrono::Na
 /// Strikes on each side of the money sent to the model.
 const CHAIN_STRIKES_EACH_SIDE: usize = 5;
 
-async fn options_chain(engine: &Engine, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
+async fn options_chain(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args)?;
-    let today = engine.clock().now().with_timezone(&New_York).date_naive();
+    let today = kit.clock().now().with_timezone(&New_York).date_naive();
     let wanted = match args.get("expiration").and_then(Value::as_str) {
         None => None,
         Some(t) => Some(expiration_arg(t, today)?),
     };
     // An unlisted date takes the first listed expiration on or after it.
-    let listed = engine
-        .option_expirations(sym.as_str())
+    let listed = kit
+        .options
+        .expirations(sym.as_str())
         .await
         .map_err(|e| e.to_string())?;
     let exp = match wanted {
@@ -663,8 +707,9 @@ async fn options_chain(engine: &Engine, call_id: &str, args: &Value) -> Result<T
             .find(|d| **d >= w)
             .ok_or_else(|| format!("{sym} has no expiration on or after {w}"))?,
     };
-    let chain = engine
-        .options_chain(sym.as_str(), Some(exp))
+    let chain = kit
+        .options
+        .chain(sym.as_str(), Some(exp))
         .await
         .map_err(|e| e.to_string())?;
     let side = |q: &Option<crate::options_chain::OptionQuote>| {

@@ -12,7 +12,7 @@ use coach_core::candles::{CandleAggregator, CandleUpdate};
 use coach_core::{Symbol, Timeframe};
 use tokio::sync::Notify;
 
-use super::charts::ChartService;
+use super::history::BarHistory;
 use super::hub::{Channel, MarketHub, RecvError, Topic};
 use super::wire::{MarketEvent, Sym};
 use super::ConnectionStatus;
@@ -126,7 +126,7 @@ impl Drop for LiveCandles {
 impl LiveCandles {
     pub fn start(
         hub: &MarketHub,
-        charts: Option<Arc<ChartService>>,
+        charts: Option<Arc<BarHistory>>,
         symbols: &[Symbol],
         timeframes: &[Timeframe],
     ) -> LiveCandles {
@@ -227,7 +227,7 @@ impl LiveCandles {
 
 /// The stream's state: one aggregator per symbol and the last update sent per series.
 struct Fold {
-    charts: Option<Arc<ChartService>>,
+    charts: Option<Arc<BarHistory>>,
     timeframes: Vec<Timeframe>,
     aggs: HashMap<Sym, CandleAggregator>,
     last_sent: HashMap<(Sym, Timeframe), CandleUpdate>,
@@ -252,7 +252,7 @@ impl Fold {
         };
         for symbol in symbols {
             let sym: Sym = Arc::from(symbol.as_str());
-            let q = super::charts::ChartQuery {
+            let q = super::history::ChartQuery {
                 symbol: symbol.to_string(),
                 timeframe: "1m".into(),
                 from_ms: Some(coach_core::calendar::midnight_ny(today)),

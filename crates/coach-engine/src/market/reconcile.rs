@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use coach_core::{calendar, Symbol, Timeframe};
 
-use super::charts::{ChartError, ChartService, ReconcileReport};
+use super::history::{BarHistory, ChartError, ReconcileReport};
 use crate::clock::Clock;
 
 /// How far back each pass looks.
@@ -32,7 +32,7 @@ pub struct ReconcileTotals {
 /// One pass over every live symbol. Errors are per symbol and timeframe; one
 /// failing does not stop the others.
 pub async fn reconcile_recent(
-    charts: &ChartService,
+    charts: &BarHistory,
     symbols: &[Symbol],
     now_ms: i64,
 ) -> Vec<Result<ReconcileReport, (Symbol, Timeframe, ChartError)>> {
@@ -79,7 +79,7 @@ impl Reconciler {
     /// Runs a pass every `every` (wall time) over the symbols followed live
     /// (see [`super::MarketHub::live_symbols_source`]).
     pub fn start(
-        charts: Arc<ChartService>,
+        charts: Arc<BarHistory>,
         live_symbols: impl Fn() -> Vec<Symbol> + Send + Sync + 'static,
         clock: Arc<dyn Clock>,
         every: Duration,

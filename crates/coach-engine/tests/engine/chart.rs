@@ -11,7 +11,7 @@ use coach_core::Timeframe;
 use coach_engine::chart_stream::{
     ChartEvent, ChartOpen, ChartOpenError, DEFAULT_INDICATORS, MAX_VIEW_BARS,
 };
-use coach_engine::market::charts::{default_lookback_ms, ChartBar, ChartError, ChartQuery};
+use coach_engine::market::history::{default_lookback_ms, ChartBar, ChartError, ChartQuery};
 use coach_sim::ManualClock;
 use tokio::sync::mpsc;
 
@@ -113,7 +113,8 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
     let engine = demo_engine_env(dir.path(), &clock, 600, &[]).await;
     let (tx, mut rx) = sink();
     let view = engine
-        .open_chart("main", open("spy", "1m"), tx)
+        .charts()
+        .open("main", open("spy", "1m"), tx)
         .await
         .unwrap();
     assert_eq!(
@@ -124,7 +125,7 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
     // All the history the chart loaded: the view carries the newest bars, with
     // indicator values computed over all of it.
     let history = engine
-        .charts()
+        .bar_history()
         .load(&ChartQuery {
             symbol: "SPY".into(),
             timeframe: "1m".into(),
@@ -218,8 +219,8 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
     };
     assert_eq!(levels.symbol, "SPY");
     assert!(levels.levels.iter().any(|l| l.kind == "prior_day_high"));
-    assert!(engine.close_chart("main"));
-    assert!(engine.open_charts().open_slots().is_empty());
+    assert!(engine.charts().close("main"));
+    assert!(engine.charts().open_slots().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,8 +231,8 @@ async fn the_last_open_in_a_slot_wins_and_only_its_stream_runs() {
     let (tx_a, mut rx_a) = sink();
     let (tx_b, mut rx_b) = sink();
     let (a, b) = tokio::join!(
-        engine.open_chart("main", open("QQQ", "5m"), tx_a),
-        engine.open_chart("main", open("IWM", "15m"), tx_b),
+        engine.charts().open("main", open("QQQ", "5m"), tx_a),
+        engine.charts().open("main", open("IWM", "15m"), tx_b),
     );
     assert!(
         matches!(a, Err(ChartOpenError::Chart(ChartError::Superseded))),
@@ -239,7 +240,7 @@ async fn the_last_open_in_a_slot_wins_and_only_its_stream_runs() {
     );
     let b = b.unwrap();
     assert_eq!((b.symbol.as_str(), b.timeframe.as_str()), ("IWM", "15m"));
-    assert_eq!(engine.open_charts().open_slots(), ["main"]);
+    assert_eq!(engine.charts().open_slots(), ["main"]);
     // The winner's stream speaks with its own generation; the loser's never started.
     match next_event(&mut rx_b, "the winner's first event").await {
         ChartEvent::Connection { generation, .. } | ChartEvent::Levels { generation, .. } => {
@@ -252,7 +253,7 @@ async fn the_last_open_in_a_slot_wins_and_only_its_stream_runs() {
     let (tx, _rx) = sink();
     let mut bad = open("SPY", "1m");
     bad.indicators = vec!["ema:20".into(), "ema:0".into()];
-    let e = engine.open_chart("other", bad, tx).await.unwrap_err();
+    let e = engine.charts().open("other", bad, tx).await.unwrap_err();
     assert!(e.to_string().contains("ema:0"), "{e}");
 }
 
@@ -268,13 +269,12 @@ async fn with_live_updates_off_the_chart_refreshes_over_rest() {
         &[("AI_COACH_CHART_LIVE_UPDATES", "off")],
     )
     .await;
-    assert!(!engine.chart_live_updates());
-    engine
-        .open_charts()
-        .set_rest_refresh(Duration::from_millis(200));
+    assert!(!engine.charts().live_updates());
+    engine.charts().set_rest_refresh(Duration::from_millis(200));
     let (tx, mut rx) = sink();
     let view = engine
-        .open_chart("main", open("SPY", "1m"), tx)
+        .charts()
+        .open("main", open("SPY", "1m"), tx)
         .await
         .unwrap();
     assert!(!view.live_updates);
@@ -296,7 +296,7 @@ async fn with_live_updates_off_the_chart_refreshes_over_rest() {
         "the three completed minutes"
     );
     let mut history = engine
-        .charts()
+        .bar_history()
         .load(&ChartQuery {
             symbol: "SPY".into(),
             timeframe: "1m".into(),
@@ -321,7 +321,8 @@ async fn a_chart_opened_mid_bar_closes_that_bar_with_all_its_minutes() {
     let engine = demo_engine_env(dir.path(), &clock, 600, &[]).await;
     let (tx, mut rx) = sink();
     let view = engine
-        .open_chart("main", open("SPY", "15m"), tx)
+        .charts()
+        .open("main", open("SPY", "15m"), tx)
         .await
         .unwrap();
     let bar_start = utc("2024-07-02T14:00:00Z").timestamp_millis();

@@ -90,7 +90,7 @@ async fn ask(engine: &Engine, session: Option<i64>, prompt: &str) -> (Vec<ChatEv
     let (events, sink) = recorder();
     let last = tokio::time::timeout(
         Duration::from_secs(60),
-        engine.chat(
+        engine.coach().chat(
             ChatRequest {
                 session_id: session,
                 prompt: prompt.into(),
@@ -217,7 +217,7 @@ async fn offline_levels_for_spy_streams_tools_card_and_a_grounded_template_and_r
         "every templated number comes from the tool: {unverified:?}"
     );
     let (session, message) = ids(&last);
-    let detail = engine.chat_session(session).unwrap();
+    let detail = engine.coach().chat_session(session).unwrap();
     assert_eq!(
         detail.session.title, "SPY key levels",
         "titled from the first exchange"
@@ -236,7 +236,7 @@ async fn offline_levels_for_spy_streams_tools_card_and_a_grounded_template_and_r
     });
     assert_eq!(m.cards, vec![card.unwrap()], "the card restores exactly");
     assert_eq!(m.tools[0].result.as_ref(), Some(&results[0].2));
-    let hits = engine.chat_search("resistance", 10).unwrap();
+    let hits = engine.coach().chat_search("resistance", 10).unwrap();
     assert!(
         hits.iter().any(|h| h.message_id == message),
         "the answer is searchable"
@@ -389,10 +389,10 @@ async fn parallel_real_tools_split_in_many_chunks_report_as_they_finish_and_the_
     );
     let (session, _) = ids(&last);
     assert_eq!(
-        engine.chat_session(session).unwrap().session.title,
+        engine.coach().chat_session(session).unwrap().session.title,
         "SPY quote, QQQ key levels"
     );
-    let cards = engine.chat_session(session).unwrap().messages[1]
+    let cards = engine.coach().chat_session(session).unwrap().messages[1]
         .cards
         .clone();
     assert_eq!(
@@ -456,7 +456,7 @@ async fn a_drop_mid_answer_keeps_the_partial_text_as_interrupted_and_continue_fi
     }
     assert_eq!(sim.requests().len(), 1, "no retry once text has been shown");
     let (session, message) = ids(&last);
-    let m = engine.chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
     assert_eq!(m.status, MessageStatus::Interrupted);
     assert_eq!(m.content, partial, "exactly what was shown is kept");
     assert!(
@@ -467,7 +467,7 @@ async fn a_drop_mid_answer_keeps_the_partial_text_as_interrupted_and_continue_fi
 
     sim.push([Reply::text(" are defending it.", 3)]);
     let (events, sink) = recorder();
-    let done = engine.chat_continue(message, sink).await.unwrap();
+    let done = engine.coach().chat_continue(message, sink).await.unwrap();
     assert!(
         matches!(
             done,
@@ -478,7 +478,7 @@ async fn a_drop_mid_answer_keeps_the_partial_text_as_interrupted_and_continue_fi
         ),
         "{done:?}"
     );
-    let m = engine.chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
     assert_eq!(
         m.content,
         format!("{partial} are defending it."),
@@ -639,7 +639,7 @@ async fn a_slow_first_token_is_waited_for_within_the_timeout_and_a_silent_server
     );
 }
 
-type Answer = tokio::task::JoinHandle<Result<ChatEvent, coach_engine::EngineError>>;
+type Answer = tokio::task::JoinHandle<Result<ChatEvent, coach_engine::chat::ChatError>>;
 
 /// Starts a slow answer in the background; returns it, its events, and its
 /// session once `min_tokens` tokens have arrived.
@@ -647,14 +647,15 @@ async fn answer_in_background(engine: &Arc<Engine>, min_tokens: usize) -> (Answe
     let (events, sink) = recorder();
     let e2 = engine.clone();
     let task = tokio::spawn(async move {
-        e2.chat(
-            ChatRequest {
-                session_id: None,
-                prompt: "talk".into(),
-            },
-            sink,
-        )
-        .await
+        e2.coach()
+            .chat(
+                ChatRequest {
+                    session_id: None,
+                    prompt: "talk".into(),
+                },
+                sink,
+            )
+            .await
     });
     let session = loop {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -686,7 +687,7 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
     let (task, events, session) = answer_in_background(&engine, 5).await;
     // Written as it streams: the stored message already holds some of the text.
     let mid = loop {
-        let m = engine.chat_session(session).unwrap().messages[1].clone();
+        let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
         if !m.content.is_empty() {
             break m;
         }
@@ -697,7 +698,7 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
         text(&events.lock().unwrap()).starts_with(&mid.content),
         "the stored text is a prefix of what was shown"
     );
-    assert!(engine.chat_cancel(session));
+    assert!(engine.coach().chat_cancel(session));
     let last = task.await.unwrap().unwrap();
     assert!(
         matches!(
@@ -710,11 +711,14 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
         "{last:?}"
     );
     let shown = text(&events.lock().unwrap());
-    let m = engine.chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
     assert_eq!(m.status, MessageStatus::Cancelled);
     assert_eq!(m.content, shown, "what was shown is kept");
     assert!(shown.len() < 1000, "it stopped early");
-    assert!(!engine.chat_cancel(session), "nothing streams any more");
+    assert!(
+        !engine.coach().chat_cancel(session),
+        "nothing streams any more"
+    );
 }
 
 #[tokio::test]
@@ -817,7 +821,7 @@ async fn a_follow_up_sends_the_earlier_turn_back_and_invented_numbers_are_flagge
         "99.5 is the user's own number"
     );
     let (_, message) = ids(&last);
-    let stored = engine.chat_session(session).unwrap().messages;
+    let stored = engine.coach().chat_session(session).unwrap().messages;
     assert_eq!(stored.len(), 4);
     assert_eq!(stored.last().unwrap().id, message);
     assert_eq!(
@@ -833,6 +837,7 @@ async fn bad_requests_are_refused_by_name() {
     let engine = engine(dir.path(), vec![]).await;
     let (_, sink) = recorder();
     let e = engine
+        .coach()
         .chat(
             ChatRequest {
                 session_id: None,
@@ -845,6 +850,7 @@ async fn bad_requests_are_refused_by_name() {
     assert!(e.to_string().contains("empty"), "{e}");
     let (_, sink) = recorder();
     let e = engine
+        .coach()
         .chat(
             ChatRequest {
                 session_id: Some(999),
@@ -855,9 +861,9 @@ async fn bad_requests_are_refused_by_name() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("no chat session 999"), "{e}");
-    assert!(engine.chat_rename(999, "x").is_err());
+    assert!(engine.coach().chat_rename(999, "x").is_err());
     let (_, sink) = recorder();
-    let e = engine.chat_continue(12345, sink).await.unwrap_err();
+    let e = engine.coach().chat_continue(12345, sink).await.unwrap_err();
     assert!(e.to_string().contains("no message 12345"), "{e}");
 }
 
@@ -976,6 +982,7 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
     let (task, _events, session) = answer_in_background(&engine, 0).await;
     let (_, sink) = recorder();
     let busy = engine
+        .coach()
         .chat(
             ChatRequest {
                 session_id: Some(session),
@@ -986,7 +993,7 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
         .await
         .unwrap_err();
     assert!(busy.to_string().contains("already streaming"), "{busy}");
-    engine.chat_delete(session).unwrap();
+    engine.coach().chat_delete(session).unwrap();
     let last = tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("deleting stops the answer")
@@ -1002,6 +1009,9 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
         ),
         "{last:?}"
     );
-    assert!(engine.chat_session(session).is_err(), "the session is gone");
-    assert!(engine.chat_sessions(10).unwrap().is_empty());
+    assert!(
+        engine.coach().chat_session(session).is_err(),
+        "the session is gone"
+    );
+    assert!(engine.coach().chat_sessions(10).unwrap().is_empty());
 }

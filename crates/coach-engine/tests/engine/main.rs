@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coach_engine::config::{EnvOverrides, ProviderChoice};
+use coach_engine::error_code::{Coded, ErrorCode};
 use coach_engine::market::{ConnectionState, ConnectionStatus};
 use coach_engine::secrets::{SecretName, SecretStore};
 use coach_engine::{Engine, EngineOptions};
@@ -101,7 +102,7 @@ async fn with_no_keys_the_engine_runs_on_the_demo_market_and_goes_live() {
         engine.demo_market().is_some(),
         "the demo market runs in-process"
     );
-    let mut rx = engine.watch_connection();
+    let mut rx = engine.market().watch_connection();
     let seen = wait_for_state(&mut rx, ConnectionState::Live).await;
     assert_eq!(
         seen.first(),
@@ -116,7 +117,7 @@ async fn a_dropped_socket_is_reported_then_recovered() {
     let engine = Engine::start(env.options(env_from(&[]), json!({}), None))
         .await
         .unwrap();
-    let mut rx = engine.watch_connection();
+    let mut rx = engine.market().watch_connection();
     wait_for_state(&mut rx, ConnectionState::Live).await;
     engine.demo_market().unwrap().drop_connections();
     let seen = wait_for_state(&mut rx, ConnectionState::Reconnecting).await;
@@ -152,7 +153,7 @@ async fn a_rejected_massive_key_fails_with_a_clear_reason_and_does_not_retry() {
         .await
         .unwrap();
     assert_eq!(engine.status().market_label, "Massive delayed");
-    let mut rx = engine.watch_connection();
+    let mut rx = engine.market().watch_connection();
     wait_for_state(&mut rx, ConnectionState::Failed).await;
     let detail = rx.borrow().detail.clone().unwrap();
     assert!(detail.contains("rejected the API key"), "{detail}");
@@ -212,7 +213,7 @@ async fn a_good_massive_key_goes_delayed_on_the_delayed_feed() {
         .set(SecretName::MassiveApiKey, "good-key")
         .unwrap();
     let engine = Engine::start(opts).await.unwrap();
-    let mut rx = engine.watch_connection();
+    let mut rx = engine.market().watch_connection();
     wait_for_state(&mut rx, ConnectionState::Delayed).await;
     let report = engine.doctor().await;
     assert!(
@@ -284,7 +285,7 @@ async fn settings_are_validated_and_unknown_keys_reported() {
     let mut patch = Map::new();
     patch.insert("stale_after_secs".into(), json!(0));
     let err = engine.validate_settings_patch(&patch).unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("stale_after_secs"), "{err}");
 }
 
@@ -346,7 +347,7 @@ async fn a_corrupt_database_stops_the_start_with_a_database_error() {
         .await
         .err()
         .expect("a corrupt database must not open");
-    assert_eq!(err.code(), "database");
+    assert_eq!(err.code(), ErrorCode::Database);
     assert!(
         err.to_string().contains("moved aside"),
         "the message offers the way out: {err}"

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use coach_core::candles::CandleUpdate;
 use coach_core::{Symbol, Timeframe};
-use coach_engine::market::charts::{ChartError, ChartQuery, ChartSource};
+use coach_engine::market::history::{ChartError, ChartQuery, ChartSource};
 use coach_engine::market::live::LiveItem;
 use coach_engine::market::{Channel, ConnectionState, Topic};
 use coach_engine::secrets::SecretStore;
@@ -60,6 +60,7 @@ pub(crate) async fn demo_engine_env(
 pub(crate) async fn upstream(engine: &Engine, topic: &str) {
     eventually(10, &format!("{topic} upstream"), || {
         engine
+            .market()
             .hub()
             .stats()
             .upstream_topics
@@ -119,8 +120,10 @@ async fn a_dropped_socket_loses_no_minute_bars() {
     let clock = ManualClock::new(start);
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
-    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1, Timeframe::M5]);
-    let mut status = engine.watch_connection();
+    let mut live = engine
+        .market()
+        .live_candles(std::slice::from_ref(&spy), &[Timeframe::M1, Timeframe::M5]);
+    let mut status = engine.market().watch_connection();
     eventually(10, "the hub to go live", || {
         status.borrow_and_update().state == ConnectionState::Live
     })
@@ -169,7 +172,7 @@ async fn a_dropped_socket_loses_no_minute_bars() {
         .collect();
     assert_eq!(truth.len(), 15);
     assert_eq!(got, truth, "after the drop the final minute bars are exactly those of an uninterrupted run: none lost, none doubled");
-    let stats = engine.hub().stats();
+    let stats = engine.market().hub().stats();
     assert!(stats.connections >= 2, "the hub reconnected: {stats:?}");
     assert!(
         stats.backfilled_minutes >= 3,
@@ -187,7 +190,10 @@ async fn a_dropped_socket_loses_no_minute_bars() {
 
     // The integrity check agrees: every bar the live path stored, 1m and 5m,
     // equals the provider's history.
-    let reports = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    let reports = engine
+        .market()
+        .reconcile_now(std::slice::from_ref(&spy))
+        .await;
     let reports: Vec<_> = reports.into_iter().map(Result::unwrap).collect();
     let tfs: Vec<&str> = reports.iter().map(|r| r.timeframe.as_str()).collect();
     assert_eq!(tfs, ["1m", "5m"], "both stored timeframes were checked");
@@ -206,7 +212,7 @@ async fn subscriptions_are_reference_counted_and_only_the_diff_goes_upstream() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc("2024-07-02T14:00:00Z"));
     let engine = demo_engine(dir.path(), &clock, 600).await;
-    let hub = engine.hub();
+    let hub = engine.market().hub();
     let spy = || Topic::new(Channel::Minutes, Symbol::parse("SPY").unwrap());
     let a = hub.subscribe(spy());
     let b = hub.subscribe(spy());
@@ -245,11 +251,13 @@ async fn a_malformed_frame_is_skipped_and_the_stream_goes_on() {
     let clock = ManualClock::new(start);
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
-    let mut live = engine.live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+    let mut live = engine
+        .market()
+        .live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
     upstream(&engine, "AM.SPY").await;
     engine.demo_market().unwrap().send_malformed_frame();
     eventually(10, "the bad frame to be counted", || {
-        engine.hub().stats().malformed_frames == 1
+        engine.market().hub().stats().malformed_frames == 1
     })
     .await;
     clock.set(start + chrono::Duration::seconds(61));
@@ -262,7 +270,7 @@ async fn a_malformed_frame_is_skipped_and_the_stream_goes_on() {
     )
     .await;
     assert_eq!(
-        engine.hub().stats().connections,
+        engine.market().hub().stats().connections,
         1,
         "a bad frame does not cost the connection"
     );
@@ -275,9 +283,10 @@ async fn silence_while_the_market_is_open_is_stale_and_data_clears_it() {
     let clock = ManualClock::new(start);
     let engine = demo_engine(dir.path(), &clock, 30).await;
     let _sub = engine
+        .market()
         .hub()
         .subscribe(Topic::new(Channel::Seconds, Symbol::parse("SPY").unwrap()));
-    let mut status = engine.watch_connection();
+    let mut status = engine.market().watch_connection();
     eventually(10, "live", || {
         status.borrow_and_update().state == ConnectionState::Live
     })
@@ -303,7 +312,7 @@ async fn a_slow_consumer_disconnect_reconnects() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc("2024-07-02T14:00:00Z"));
     let engine = demo_engine(dir.path(), &clock, 600).await;
-    let mut status = engine.watch_connection();
+    let mut status = engine.market().watch_connection();
     eventually(10, "live", || {
         status.borrow_and_update().state == ConnectionState::Live
     })
@@ -337,7 +346,7 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
     };
     {
         let engine = demo_engine(dir.path(), &clock, 600).await;
-        let first = engine.charts().load(&q).await.unwrap();
+        let first = engine.bar_history().load(&q).await.unwrap();
         assert_eq!(first.source, ChartSource::Network);
         assert_eq!(first.symbol, "AAPL", "symbols are normalised");
         assert_eq!(
@@ -345,7 +354,7 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
             19,
             "June 2024 had 19 sessions (Juneteenth closed)"
         );
-        let second = engine.charts().load(&q).await.unwrap();
+        let second = engine.bar_history().load(&q).await.unwrap();
         assert_eq!(second.source, ChartSource::Memory);
         assert_eq!(second.bars, first.bars);
     }
@@ -359,20 +368,20 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
         to_ms: None,
     };
     assert_eq!(
-        engine.charts().load(&now_q).await.unwrap().source,
+        engine.bar_history().load(&now_q).await.unwrap().source,
         ChartSource::Network
     );
     clock.advance(chrono::Duration::minutes(3));
     assert_eq!(
-        engine.charts().load(&now_q).await.unwrap().source,
+        engine.bar_history().load(&now_q).await.unwrap().source,
         ChartSource::Memory
     );
     clock.advance(chrono::Duration::minutes(30));
     assert_eq!(
-        engine.charts().load(&now_q).await.unwrap().source,
+        engine.bar_history().load(&now_q).await.unwrap().source,
         ChartSource::Network
     );
-    let third = engine.charts().load(&q).await.unwrap();
+    let third = engine.bar_history().load(&q).await.unwrap();
     assert_eq!(
         third.source,
         ChartSource::Database,
@@ -380,7 +389,7 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
     );
     assert_eq!(third.bars.len(), 19);
     let bad = engine
-        .charts()
+        .bar_history()
         .load(&ChartQuery {
             timeframe: "2m".into(),
             ..q.clone()
@@ -394,7 +403,7 @@ async fn the_latest_chart_request_wins() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc("2024-07-10T20:30:00Z"));
     let engine = demo_engine(dir.path(), &clock, 600).await;
-    let charts = engine.charts().clone();
+    let charts = engine.bar_history().clone();
     let q = |sym: &str, tf: &str| ChartQuery {
         symbol: sym.into(),
         timeframe: tf.into(),
@@ -433,7 +442,7 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
     // The provider's record of the last two hours, read straight from its REST API.
-    let rest = coach_engine::market::rest::MassiveRest::new(engine.market_config());
+    let rest = coach_engine::market::rest::MassiveRest::new(engine.market().config());
     let from = now.timestamp_millis() - coach_engine::market::reconcile::WINDOW_MS;
     let truth = rest
         .aggregates(
@@ -452,7 +461,7 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     );
     // What the live path stored: three bars, one of them wrong (a late trade
     // the socket never reflected).
-    let as_candle = |b| coach_engine::market::charts::to_candle(Timeframe::M1, b);
+    let as_candle = |b| coach_engine::market::history::to_candle(Timeframe::M1, b);
     let last = truth.len() - 1;
     let picks = [last - 2, last - 1, last];
     for (n, i) in picks.iter().enumerate() {
@@ -462,12 +471,15 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
             c.volume -= 300.0;
         }
         engine
-            .charts()
+            .bar_history()
             .record_final(&spy, Timeframe::M1, c)
             .unwrap();
     }
 
-    let reports = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    let reports = engine
+        .market()
+        .reconcile_now(std::slice::from_ref(&spy))
+        .await;
     assert_eq!(reports.len(), 1, "only 1m: no larger bars were stored");
     let r = reports[0].as_ref().unwrap();
     assert_eq!(r.checked, truth.len(), "every completed bar was compared");
@@ -484,7 +496,7 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
 
     // The cache now answers with the provider's bar, and a second pass finds nothing.
     let chart = engine
-        .charts()
+        .bar_history()
         .load(&ChartQuery {
             symbol: "SPY".into(),
             timeframe: "1m".into(),
@@ -496,7 +508,10 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     assert_eq!(chart.bars.len(), 1);
     assert_eq!(chart.bars[0].close, truth[last - 1].c);
     assert_eq!(chart.bars[0].volume, truth[last - 1].v);
-    let again = engine.reconcile_now(std::slice::from_ref(&spy)).await;
+    let again = engine
+        .market()
+        .reconcile_now(std::slice::from_ref(&spy))
+        .await;
     let again = again[0].as_ref().unwrap();
     assert_eq!((again.corrected.len(), again.added), (0, 0));
 
@@ -504,14 +519,14 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     let mut wrong = as_candle(&truth[last]);
     wrong.high += 1.0;
     engine
-        .charts()
+        .bar_history()
         .record_final(&spy, Timeframe::M1, wrong)
         .unwrap();
     let followed = spy.clone();
     let task = coach_engine::market::reconcile::Reconciler::start(
-        engine.charts().clone(),
+        engine.bar_history().clone(),
         move || vec![followed.clone()],
-        engine.clock().clone(),
+        engine.market().clock().clone(),
         Duration::from_millis(50),
     );
     eventually(10, "a periodic pass", || task.totals().passes >= 1).await;
@@ -526,7 +541,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     let clock = ManualClock::new(utc("2024-07-02T16:00:00Z")); // 12:00 New York
     let session_tests = {
         let engine = demo_engine(dir.path(), &clock, 600).await;
-        let r = engine.levels("spy", None).await.unwrap();
+        let r = engine.levels().levels("spy", None).await.unwrap();
         assert_eq!(r.symbol, "SPY");
         assert_eq!(r.session.to_string(), "2024-07-02");
         let pdh = r
@@ -559,11 +574,12 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
         );
         // Too soon is refused, not guessed.
         let future = engine
+            .levels()
             .levels("SPY", Some(utc("2024-07-02T17:00:00Z")))
             .await;
         assert!(future.unwrap_err().to_string().contains("in the future"));
         assert!(
-            engine.levels("ZZZZQ", None).await.is_err(),
+            engine.levels().levels("ZZZZQ", None).await.is_err(),
             "unknown symbol"
         );
         r.levels
@@ -574,7 +590,11 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     // A record from before the restart with more tests than the bars now show
     // (say, live ticks the minute bars smoothed over) is kept.
     let engine = demo_engine(dir.path(), &clock, 600).await;
-    let saved = engine.db().level_tests("SPY", "2024-07-02").unwrap();
+    let saved = engine
+        .db()
+        .level_tests()
+        .level_tests("SPY", "2024-07-02")
+        .unwrap();
     assert_eq!(
         saved.len(),
         session_tests.len(),
@@ -582,6 +602,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     );
     engine
         .db()
+        .level_tests()
         .save_level_tests(
             "SPY",
             "2024-07-02",
@@ -589,7 +610,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
             0,
         )
         .unwrap();
-    let r = engine.levels("SPY", None).await.unwrap();
+    let r = engine.levels().levels("SPY", None).await.unwrap();
     let pdh = r
         .levels
         .iter()
@@ -609,6 +630,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     }
     // A historical question is answered from the bars alone.
     let past = engine
+        .levels()
         .levels("SPY", Some(utc("2024-07-02T16:00:00Z")))
         .await
         .unwrap();
@@ -626,7 +648,12 @@ async fn levels_update_live_as_the_opening_range_completes() {
     let clock = ManualClock::new(utc("2024-07-02T13:33:30Z")); // 09:33:30 New York
     let engine = demo_engine(dir.path(), &clock, 600).await;
     let spy = Symbol::parse("SPY").unwrap();
-    let mut live = engine.live_levels(&spy);
+    let mut live = engine.levels().live(
+        &spy,
+        engine
+            .market()
+            .live_candles(std::slice::from_ref(&spy), &[coach_core::Timeframe::M1]),
+    );
     let has =
         |r: &coach_core::levels::LevelsReport, kind: &str| r.levels.iter().any(|l| l.kind == kind);
     live.rx

@@ -17,7 +17,7 @@ async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move(
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc(NOW));
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
-    let exps = engine.option_expirations("SPY").await.unwrap();
+    let exps = engine.options().expirations("SPY").await.unwrap();
     assert_eq!(
         exps[0].to_string(),
         "2024-07-05",
@@ -25,7 +25,7 @@ async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move(
     );
     assert!(exps.windows(2).all(|w| w[0] < w[1]), "ascending and unique");
 
-    let chain = engine.options_chain("SPY", None).await.unwrap();
+    let chain = engine.options().chain("SPY", None).await.unwrap();
     assert_eq!(chain.expiration, "2024-07-05");
     assert!(
         chain.rows.len() > 50,
@@ -110,7 +110,8 @@ async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move(
     );
 
     match engine
-        .options_chain("SPY", Some("2024-07-06".parse().unwrap()))
+        .options()
+        .chain("SPY", Some("2024-07-06".parse().unwrap()))
         .await
     {
         Err(ChainError::NoSuchExpiration { nearest, .. }) => {
@@ -121,9 +122,9 @@ async fn the_chain_has_every_strike_with_complete_numbers_and_the_straddle_move(
         }
         other => panic!("a Saturday is not an expiration: {other:?}"),
     }
-    assert!(engine.options_chain("NOPE", None).await.is_err());
+    assert!(engine.options().chain("NOPE", None).await.is_err());
 
-    let term = engine.options_term_structure("SPY", 6).await.unwrap();
+    let term = engine.options().term_structure("SPY", 6).await.unwrap();
     assert_eq!(term.len(), 6);
     assert_eq!(term[0].expiration, "2024-07-05");
     assert_eq!(
@@ -158,6 +159,7 @@ async fn the_offline_coach_answers_options_for_friday_from_the_chain() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let e = events.clone();
     let last = engine
+        .coach()
         .chat(
             ChatRequest {
                 session_id: None,
@@ -213,14 +215,15 @@ async fn after_the_closing_bell_todays_expiration_is_gone() {
     // Friday 2024-07-05, 17:30 New York: the weekly expired at 16:00.
     let clock = ManualClock::new(utc("2024-07-05T21:30:00Z"));
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
-    let chain = engine.options_chain("SPY", None).await.unwrap();
+    let chain = engine.options().chain("SPY", None).await.unwrap();
     assert_eq!(
         chain.expiration, "2024-07-12",
         "the next weekly, not the one that just expired"
     );
     assert!(chain.years > 6.0 / 365.0);
     match engine
-        .options_chain("SPY", Some("2024-07-05".parse().unwrap()))
+        .options()
+        .chain("SPY", Some("2024-07-05".parse().unwrap()))
         .await
     {
         Err(ChainError::Expired { date, .. }) => assert_eq!(date.to_string(), "2024-07-05"),
@@ -235,7 +238,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     let clock = ManualClock::new(utc(NOW));
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
     let chain = engine
-        .options_chain("SPY", Some("2024-07-19".parse().unwrap()))
+        .options()
+        .chain("SPY", Some("2024-07-19".parse().unwrap()))
         .await
         .unwrap();
     let atm = chain.atm_strike.unwrap();
@@ -268,9 +272,10 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     let credit = mid(atm - 10.0, false) + mid(atm + 10.0, true)
         - mid(atm - 20.0, false)
         - mid(atm + 20.0, true);
-    let id = engine.save_position(condor).unwrap();
+    let id = engine.positions().save(condor).unwrap();
     let a = engine
-        .analyze_position(id, &WhatIf::default())
+        .positions()
+        .analyze(id, &WhatIf::default())
         .await
         .unwrap();
     assert_eq!(a.breakevens.len(), 2);
@@ -296,7 +301,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     assert!(pop > 0.4 && pop < 0.95, "{pop}");
     // What-ifs: a week on at the same price the short premium has decayed; a jump to the short call loses.
     let later = engine
-        .analyze_position(
+        .positions()
+        .analyze(
             id,
             &WhatIf {
                 days_forward: Some(7.0),
@@ -312,7 +318,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
         later.pnl_now
     );
     let up = engine
-        .analyze_position(
+        .positions()
+        .analyze(
             id,
             &WhatIf {
                 spot: Some(atm + 15.0),
@@ -323,7 +330,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
         .unwrap();
     assert!(up.pnl_now < a.pnl_now);
     let vol_up = engine
-        .analyze_position(
+        .positions()
+        .analyze(
             id,
             &WhatIf {
                 iv_shift: Some(0.05),
@@ -335,7 +343,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     assert!(vol_up.pnl_now < a.pnl_now, "short vega loses when IV rises");
 
     let qqq = engine
-        .options_chain("QQQ", Some("2024-07-19".parse().unwrap()))
+        .options()
+        .chain("QQQ", Some("2024-07-19".parse().unwrap()))
         .await
         .unwrap();
     let k = qqq.atm_strike.unwrap();
@@ -348,7 +357,8 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
         .clone()
         .unwrap();
     engine
-        .save_position(PositionInput {
+        .positions()
+        .save(PositionInput {
             name: "QQQ call".into(),
             symbol: "QQQ".into(),
             legs: vec![PositionLeg {
@@ -360,7 +370,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
             }],
         })
         .unwrap();
-    let p = engine.portfolio_greeks().await.unwrap();
+    let p = engine.positions().portfolio_greeks().await.unwrap();
     assert_eq!(p.positions, 2, "{:?}", p.skipped);
     let qqq_delta = p.by_symbol.iter().find(|s| s.symbol == "QQQ").unwrap();
     assert!(
@@ -378,19 +388,19 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     assert!((p.spy_beta_weighted_delta - want).abs() < 1e-6 * want.abs().max(1.0));
     // The beta is cov/var of the last 60 daily log returns (the demo market's
     // symbols move independently, so it is small; Massive's would be near 1).
-    let daily = |s: &str| coach_engine::market::charts::ChartQuery {
+    let daily = |s: &str| coach_engine::market::history::ChartQuery {
         symbol: s.into(),
         timeframe: "1d".into(),
         from_ms: None,
         to_ms: None,
     };
-    let rets = |bars: &[coach_engine::market::charts::ChartBar]| -> Vec<f64> {
+    let rets = |bars: &[coach_engine::market::history::ChartBar]| -> Vec<f64> {
         bars.windows(2)
             .map(|w| (w[1].close / w[0].close).ln())
             .collect()
     };
-    let q = rets(&engine.charts().load(&daily("QQQ")).await.unwrap().bars);
-    let m = rets(&engine.charts().load(&daily("SPY")).await.unwrap().bars);
+    let q = rets(&engine.bar_history().load(&daily("QQQ")).await.unwrap().bars);
+    let m = rets(&engine.bar_history().load(&daily("SPY")).await.unwrap().bars);
     let (q, m) = (&q[q.len() - 60..], &m[m.len() - 60..]);
     let (mq, mm) = (q.iter().sum::<f64>() / 60.0, m.iter().sum::<f64>() / 60.0);
     let cov: f64 = q.iter().zip(m).map(|(a, b)| (a - mq) * (b - mm)).sum();
@@ -412,11 +422,13 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
     let (near_exp, back_exp) = ("2024-07-12", "2024-08-16");
     let near = engine
-        .options_chain("SPY", Some(near_exp.parse().unwrap()))
+        .options()
+        .chain("SPY", Some(near_exp.parse().unwrap()))
         .await
         .unwrap();
     let back = engine
-        .options_chain("SPY", Some(back_exp.parse().unwrap()))
+        .options()
+        .chain("SPY", Some(back_exp.parse().unwrap()))
         .await
         .unwrap();
     let atm = near.atm_strike.unwrap();
@@ -434,14 +446,16 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
     };
     let (pn, pb) = (qn.mid.unwrap(), qb.mid.unwrap());
     let id = engine
-        .save_position(PositionInput {
+        .positions()
+        .save(PositionInput {
             name: "SPY calendar".into(),
             symbol: "SPY".into(),
             legs: vec![leg(near_exp, -1.0, pn), leg(back_exp, 1.0, pb)],
         })
         .unwrap();
     let a = engine
-        .analyze_position(id, &WhatIf::default())
+        .positions()
+        .analyze(id, &WhatIf::default())
         .await
         .unwrap();
     // Each leg's IV comes from its own expiration's chain.
@@ -470,7 +484,8 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
     // Long vega: IV up helps; time passing at the strike helps (the near
     // leg decays faster).
     let vol_up = engine
-        .analyze_position(
+        .positions()
+        .analyze(
             id,
             &WhatIf {
                 iv_shift: Some(0.05),
@@ -497,7 +512,8 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
     let clock = ManualClock::new(utc(NOW));
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
     let chain = engine
-        .options_chain("SPY", Some("2024-07-12".parse().unwrap()))
+        .options()
+        .chain("SPY", Some("2024-07-12".parse().unwrap()))
         .await
         .unwrap();
     let k = chain.atm_strike.unwrap();
@@ -505,11 +521,18 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
         {"kind": "call", "strike": k, "expiry": "2024-07-12", "quantity": -1, "entry_price": 4.1},
         {"kind": "call", "strike": k, "expiry": "2024-08-16", "quantity": 1, "entry_price": 9.3},
     ]});
-    let out = tools::run(&engine, "call_1", "analyze_position", &args).await;
+    let out = tools::run(
+        engine.coach().toolbox(),
+        "call_1",
+        "analyze_position",
+        &args,
+    )
+    .await;
     assert!(out.ok, "{}", out.result);
     let r = &out.result;
     let saved = engine
-        .save_position(PositionInput {
+        .positions()
+        .save(PositionInput {
             name: "same".into(),
             symbol: "SPY".into(),
             legs: [("2024-07-12", -1.0, 4.1), ("2024-08-16", 1.0, 9.3)]
@@ -524,7 +547,8 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
         })
         .unwrap();
     let a = engine
-        .analyze_position(saved, &WhatIf::default())
+        .positions()
+        .analyze(saved, &WhatIf::default())
         .await
         .unwrap();
     let cents = |v: f64| (v * 100.0).round() / 100.0;
@@ -544,7 +568,13 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
     assert_eq!(card.card_type, "position");
     // A symbol given for context, legs without expiries: the payoff answer.
     let context = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": 100, "quantity": 1, "entry_price": 2}]});
-    let out = tools::run(&engine, "call_3", "analyze_position", &context).await;
+    let out = tools::run(
+        engine.coach().toolbox(),
+        "call_3",
+        "analyze_position",
+        &context,
+    )
+    .await;
     assert!(out.ok, "{}", out.result);
     assert_eq!(out.result["breakevens"], serde_json::json!([102.0]));
     assert!(
@@ -553,7 +583,7 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
     );
     // A leg that is not listed is refused by name, not guessed.
     let bad = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": k + 0.37, "expiry": "2024-07-12", "quantity": 1, "entry_price": 1}]});
-    let out = tools::run(&engine, "call_2", "analyze_position", &bad).await;
+    let out = tools::run(engine.coach().toolbox(), "call_2", "analyze_position", &bad).await;
     assert!(!out.ok);
     assert!(
         out.result["error"].as_str().unwrap().contains("leg 1"),
@@ -573,13 +603,15 @@ async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
     let clock = ManualClock::new(start);
     let engine = demo_engine_env(dir.path(), &clock, 600, &[]).await;
     let chain = engine
-        .options_chain("SPY", Some("2024-07-19".parse().unwrap()))
+        .options()
+        .chain("SPY", Some("2024-07-19".parse().unwrap()))
         .await
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
-    let first = engine.claim_options_follow();
+    let first = engine.options().claim_follow();
     engine
-        .follow_options(first, chain.clone(), move |t| tx.send(t).is_ok())
+        .options()
+        .follow(first, chain.clone(), move |t| tx.send(t).is_ok())
         .unwrap();
     crate::market::upstream(&engine, "A.SPY").await;
     let mut ticks = Vec::new();
@@ -627,15 +659,17 @@ async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
     );
     // A newer follow ends this one: from now on only the second sink hears.
     let (tx2, mut rx2) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
-    let second_claim = engine.claim_options_follow();
+    let second_claim = engine.options().claim_follow();
     engine
-        .follow_options(second_claim, chain.clone(), move |t| tx2.send(t).is_ok())
+        .options()
+        .follow(second_claim, chain.clone(), move |t| tx2.send(t).is_ok())
         .unwrap();
     // A claim superseded before its chain arrived starts nothing: its sink
     // is dropped at once.
     let (tx3, mut rx3) = tokio::sync::mpsc::unbounded_channel::<OptionsTick>();
     engine
-        .follow_options(first, chain.clone(), move |t| tx3.send(t).is_ok())
+        .options()
+        .follow(first, chain.clone(), move |t| tx3.send(t).is_ok())
         .unwrap();
     assert!(rx3.recv().await.is_none(), "a stale claim does not follow");
     let mut second = 0;
@@ -663,7 +697,7 @@ async fn a_followed_chain_is_repriced_at_each_price_from_the_socket() {
     }
     assert!(late <= 1, "{late} ticks after the newer follow began");
     // Unfollow ends the newer one the same way.
-    engine.unfollow_options();
+    engine.options().unfollow();
     clock.set(start + chrono::Duration::seconds(90));
     let closed = async { while rx2.recv().await.is_some() {} };
     tokio::time::timeout(std::time::Duration::from_secs(5), closed)

@@ -1,9 +1,9 @@
-//! The chart cache: memory, then SQLite, then the provider's REST history.
+//! Bar history (the chart cache): memory, then SQLite, then the provider's REST history.
 //!
 //! A request for (symbol, timeframe, range) is answered from cache when the
 //! range was fetched before, and refreshed from the provider in the background
 //! when it reaches into the recent past. Every request through
-//! [`ChartService::request`] belongs to a slot (one chart panel) and carries a
+//! [`BarHistory::request`] belongs to a slot (one chart panel) and carries a
 //! generation: a newer request in the same slot cancels the older fetch, and
 //! an older answer is never delivered (latest request wins).
 
@@ -18,7 +18,7 @@ use ts_rs::TS;
 
 use super::rest::{MassiveRest, RestBar, RestError};
 use crate::clock::Clock;
-use crate::store::{Db, StoreError};
+use crate::store::{BarTables, StoreError};
 
 /// What the chart asks for. Times are unix milliseconds; missing bounds mean
 /// "up to now" and "the timeframe's usual look-back".
@@ -184,17 +184,17 @@ struct Series {
 
 type SeriesKey = (Symbol, Timeframe);
 
-pub struct ChartService {
+pub struct BarHistory {
     rest: MassiveRest,
-    db: Arc<Db>,
+    db: BarTables,
     clock: Arc<dyn Clock>,
     memory: Mutex<HashMap<SeriesKey, Series>>,
     slots: Mutex<HashMap<String, (u64, Option<tokio::task::AbortHandle>)>>,
 }
 
-impl ChartService {
-    pub fn new(rest: MassiveRest, db: Arc<Db>, clock: Arc<dyn Clock>) -> Arc<ChartService> {
-        Arc::new(ChartService {
+impl BarHistory {
+    pub fn new(rest: MassiveRest, db: BarTables, clock: Arc<dyn Clock>) -> Arc<BarHistory> {
+        Arc::new(BarHistory {
             rest,
             db,
             clock,
