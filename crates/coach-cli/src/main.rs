@@ -1,19 +1,23 @@
 //! `coach`: the AI Coach engine from the command line. Every command can
 //! print JSON (`--json`), for scripts and for QA.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use coach_engine::config::{EnvOverrides, ProviderChoice};
-use coach_engine::doctor::DoctorReport;
 use coach_engine::secrets::SecretStore;
-use coach_engine::{Engine, EngineOptions};
+use coach_engine::EngineOptions;
 
+mod calendar;
 mod chat;
+mod doctor;
+mod indicators;
+mod levels;
+mod market;
 mod options;
+mod sim;
 
 #[derive(Parser)]
 #[command(
@@ -278,7 +282,7 @@ async fn run(cli: Cli) -> ExitCode {
     let mut opts = opts;
     opts.lazy_market = !matches!(cli.command, Command::Doctor { .. } | Command::Stream { .. });
     let result = match cli.command {
-        Command::Doctor { json } => return doctor(opts, json).await,
+        Command::Doctor { json } => return doctor::doctor(opts, json).await,
         Command::Sim {
             command:
                 SimCommand::Serve {
@@ -287,23 +291,23 @@ async fn run(cli: Cli) -> ExitCode {
                     start,
                     speed,
                 },
-        } => sim_serve(port, seed, start, speed).await,
+        } => sim::serve(port, seed, start, speed).await,
         Command::Calendar {
             command: CalendarCommand::Sessions { from, to },
-        } => calendar_sessions(&from, &to),
+        } => calendar::sessions(&from, &to),
         Command::Bars {
             symbol,
             timeframe,
             from,
             to,
-        } => bars(opts, &symbol, &timeframe, &from, &to).await,
+        } => market::bars(opts, &symbol, &timeframe, &from, &to).await,
         Command::Stream {
             symbols,
             timeframe,
             duration,
-        } => stream(opts, &symbols, &timeframe, duration).await,
-        Command::Reconcile { symbols } => reconcile(opts, &symbols).await,
-        Command::Indicators { input, indicators } => indicators_csv(&input, &indicators),
+        } => market::stream(opts, &symbols, &timeframe, duration).await,
+        Command::Reconcile { symbols } => market::reconcile(opts, &symbols).await,
+        Command::Indicators { input, indicators } => indicators::from_csv(&input, &indicators),
         Command::Options {
             command:
                 OptionsCommand::Chain {
@@ -311,17 +315,19 @@ async fn run(cli: Cli) -> ExitCode {
                     expiration,
                     json,
                 },
-        } => options_chain(opts, &symbol, expiration.as_deref(), json).await,
+        } => options::chain(opts, &symbol, expiration.as_deref(), json).await,
         Command::Options {
             command: OptionsCommand::Analyze { positions, json },
         } => options::analyze(&positions, json),
         Command::Options {
             command: OptionsCommand::Price,
-        } => options_lines(LineKind::Price),
+        } => options::lines(options::LineKind::Price),
         Command::Options {
             command: OptionsCommand::Iv,
-        } => options_lines(LineKind::Iv),
-        Command::Levels { symbol, at, json } => levels(opts, &symbol, at.as_deref(), json).await,
+        } => options::lines(options::LineKind::Iv),
+        Command::Levels { symbol, at, json } => {
+            levels::levels(opts, &symbol, at.as_deref(), json).await
+        }
         Command::Chat {
             prompt,
             session,
@@ -343,519 +349,8 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn doctor(opts: EngineOptions, json: bool) -> ExitCode {
-    let report = match Engine::start(opts_clone_for_failure(&opts)).await {
-        Ok(engine) => engine.doctor().await,
-        Err(e) => coach_engine::doctor_for_failed_start(&opts, &e),
-    };
-    let healthy = report.database.error.is_none() && report.endpoints.iter().all(|e| e.ok);
-    if json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
-    } else {
-        print_doctor(&report);
-    }
-    if healthy {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// `Engine::start` takes its options by value; doctor keeps a copy to
-/// describe the set-up when the start fails.
-fn opts_clone_for_failure(o: &EngineOptions) -> EngineOptions {
-    EngineOptions {
-        data_dir: o.data_dir.clone(),
-        env: o.env.clone(),
-        secrets: o.secrets.clone(),
-        settings: o.settings.clone(),
-        settings_issues: o.settings_issues.clone(),
-        provider_override: o.provider_override,
-        demo_seed: o.demo_seed,
-        demo_clock: o.demo_clock.clone(),
-        lazy_market: o.lazy_market,
-        log_dir: o.log_dir.clone(),
-    }
-}
-
-fn print_doctor(r: &DoctorReport) {
-    let mut out = std::io::stdout().lock();
-    let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
-    let _ = writeln!(out, "AI Coach {}", r.version);
-    let _ = writeln!(out, "  data dir      {}", r.data_dir);
-    if let Some(l) = &r.log_dir {
-        let _ = writeln!(out, "  logs          {l}");
-    }
-    match (&r.database.error, r.database.schema_version) {
-        (None, Some(v)) => {
-            let _ = writeln!(
-                out,
-                "  database      {} (schema {v} of {}, {})",
-                r.database.path,
-                r.database.supported_schema_version,
-                r.database.journal_mode.as_deref().unwrap_or("?")
-            );
-        }
-        (err, _) => {
-            let _ = writeln!(out, "  database      {}", r.database.path);
-            let _ = writeln!(
-                out,
-                "  [FAIL]        {}",
-                err.as_deref().unwrap_or("unknown error")
-            );
-        }
-    }
-    let _ = writeln!(out, "  market        {}", r.market_mode);
-    let _ = writeln!(out, "  AI            {}", r.ai_mode);
-    let _ = writeln!(out, "  secrets in    {:?}", r.secret_backend);
-    if let Some(w) = &r.secret_backend_warning {
-        let _ = writeln!(out, "  warning       {w}");
-    }
-    for s in &r.secrets {
-        let state = match (&s.set, &s.source) {
-            (true, Some(src)) => format!("set ({src})"),
-            _ => "not set".to_string(),
-        };
-        let _ = writeln!(out, "  {:<13} {state}   [{}]", s.label, s.env_var);
-    }
-    for e in &r.endpoints {
-        let _ = writeln!(
-            out,
-            "  [{}] {:<17} {} — {}{}",
-            mark(e.ok),
-            e.name,
-            e.url,
-            e.detail,
-            e.latency_ms
-                .map(|ms| format!(" ({ms} ms)"))
-                .unwrap_or_default()
-        );
-    }
-    for i in &r.settings_issues {
-        let _ = writeln!(out, "  setting       {i}");
-    }
-}
-
-async fn sim_serve(port: u16, seed: u64, start: Option<String>, speed: f64) -> anyhow::Result<()> {
-    let clock = match start {
-        Some(s) => coach_sim::SimClock::Replay {
-            start: chrono::DateTime::parse_from_rfc3339(&s)
-                .map_err(|e| anyhow::anyhow!("--start {s:?} is not an RFC 3339 time: {e}"))?
-                .to_utc(),
-            wall_start: std::time::Instant::now(),
-            speed: if speed > 0.0 && speed.is_finite() {
-                speed
-            } else {
-                anyhow::bail!("--speed must be a positive number")
-            },
-        },
-        None => coach_sim::SimClock::demo(chrono::Utc::now()),
-    };
-    let sim = coach_sim::SimHandle::start(coach_sim::SimConfig {
-        port,
-        seed,
-        clock,
-        ..Default::default()
-    })
-    .await?;
-    println!(
-        "{}",
-        serde_json::json!({"rest_url": sim.rest_url(), "ws_url": sim.ws_url(), "seed": seed, "now": sim.now().to_rfc3339()})
-    );
-    let _ = tokio::signal::ctrl_c().await;
-    Ok(())
-}
-
+/// A `YYYY-MM-DD` flag, as the calendar, bars and options chain commands take one.
 fn parse_day(s: &str, flag: &str) -> anyhow::Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| anyhow::anyhow!("{flag} {s:?} is not a date: use YYYY-MM-DD"))
-}
-
-fn utc_z(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-fn calendar_sessions(from: &str, to: &str) -> anyhow::Result<()> {
-    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
-    if from > to {
-        anyhow::bail!("--from {from} is after --to {to}");
-    }
-    let mut out = std::io::stdout().lock();
-    for s in coach_core::calendar::sessions(from, to)? {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"date": s.date.to_string(), "open": utc_z(s.open), "close": utc_z(s.close), "early_close": s.early_close})
-        )?;
-    }
-    Ok(())
-}
-
-async fn bars(
-    opts: EngineOptions,
-    symbol: &str,
-    timeframe: &str,
-    from: &str,
-    to: &str,
-) -> anyhow::Result<()> {
-    let (from, to) = (parse_day(from, "--from")?, parse_day(to, "--to")?);
-    let engine = Engine::start(opts).await?;
-    let q = coach_engine::market::history::ChartQuery {
-        symbol: symbol.to_string(),
-        timeframe: timeframe.to_string(),
-        from_ms: Some(coach_core::calendar::midnight_ny(from)),
-        to_ms: Some(coach_core::calendar::midnight_ny(to.succ_opt().unwrap_or(to)) - 1),
-    };
-    let data = engine.bar_history().load(&q).await?;
-    let mut out = std::io::stdout().lock();
-    for b in data.bars {
-        let mut v = serde_json::json!({"time": b.time, "open": b.open, "high": b.high, "low": b.low, "close": b.close, "volume": b.volume});
-        if let Some(vw) = b.vwap {
-            v["vwap"] = serde_json::json!(vw);
-        }
-        writeln!(out, "{v}")?;
-    }
-    Ok(())
-}
-
-async fn levels(
-    opts: EngineOptions,
-    symbol: &str,
-    at: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let at = at
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|t| t.to_utc())
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "--at {t:?} is not an RFC 3339 time such as 2024-07-02T15:00:00Z"
-                    )
-                })
-        })
-        .transpose()?;
-    let engine = Engine::start(opts).await?;
-    let r = engine.levels().levels(symbol, at).await?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        let levels: Vec<serde_json::Value> = r
-            .levels
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "kind": l.kind, "label": l.label, "price": l.price,
-                    "distance_pts": l.distance_pts, "distance_pct": l.distance_pct,
-                    "distance_atr": l.distance_atr, "tests": l.tests.touches,
-                    "rejections": l.tests.rejections, "breaks": l.tests.breaks,
-                    "strength": l.strength, "provenance": l.provenance,
-                })
-            })
-            .collect();
-        let v = serde_json::json!({"symbol": r.symbol, "price": r.price, "atr": r.atr, "levels": levels});
-        writeln!(out, "{v}")?;
-        return Ok(());
-    }
-    let when = chrono::DateTime::from_timestamp_millis(r.at_ms)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::America::New_York);
-    writeln!(
-        out,
-        "{}  {:.2}  at {} ET  ATR(14d) {}",
-        r.symbol,
-        r.price,
-        when.format("%a %Y-%m-%d %H:%M"),
-        r.atr
-            .map(|a| format!("{a:.2}"))
-            .unwrap_or_else(|| "n/a".into())
-    )?;
-    writeln!(
-        out,
-        "{:<22} {:>10} {:>9} {:>8} {:>7} {:>6} {:>3}",
-        "level", "price", "pts", "%", "ATR", "tests", "str"
-    )?;
-    let mut price_shown = false;
-    for l in &r.levels {
-        if !price_shown && l.price < r.price {
-            writeln!(out, "{:<22} {:>10.2}  ← last price", "", r.price)?;
-            price_shown = true;
-        }
-        writeln!(
-            out,
-            "{:<22} {:>10.2} {:>+9.2} {:>+7.2}% {:>7} {:>6} {:>3}",
-            l.label,
-            l.price,
-            l.distance_pts,
-            l.distance_pct,
-            l.distance_atr
-                .map(|a| format!("{a:+.2}"))
-                .unwrap_or_default(),
-            format!(
-                "{}/{}r/{}b",
-                l.tests.touches, l.tests.rejections, l.tests.breaks
-            ),
-            l.strength
-        )?;
-    }
-    if !price_shown {
-        writeln!(out, "{:<22} {:>10.2}  ← last price", "", r.price)?;
-    }
-    Ok(())
-}
-
-#[derive(serde::Deserialize)]
-struct OptionLine {
-    kind: coach_core::options::OptionKind,
-    spot: f64,
-    strike: f64,
-    years: f64,
-    rate: f64,
-    dividend: f64,
-    vol: Option<f64>,
-    price: Option<f64>,
-}
-
-impl OptionLine {
-    fn contract(&self) -> coach_core::options::Contract {
-        coach_core::options::Contract {
-            kind: self.kind,
-            spot: self.spot,
-            strike: self.strike,
-            years: self.years,
-            rate: self.rate,
-            dividend: self.dividend,
-        }
-    }
-}
-
-/// Answers one line of `coach options price|iv`; a bad line is an error
-/// object, never the end of the run.
-/// The line-by-line option commands.
-#[derive(Clone, Copy)]
-enum LineKind {
-    Price,
-    Iv,
-}
-
-fn option_answer(command: &LineKind, line: &str) -> serde_json::Value {
-    use coach_core::options::{bsm, implied_vol};
-    let input: OptionLine = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => {
-            let e = format!("invalid input line: {e}");
-            return match command {
-                LineKind::Price => serde_json::json!({"error": e}),
-                LineKind::Iv => serde_json::json!({"iv": null, "error": e}),
-            };
-        }
-    };
-    match command {
-        LineKind::Price => match input.vol {
-            None => serde_json::json!({"error": "missing field `vol`"}),
-            Some(vol) => match bsm(&input.contract(), vol) {
-                Ok(g) => {
-                    serde_json::json!({"price": g.price, "delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega, "rho": g.rho})
-                }
-                Err(e) => serde_json::json!({"error": e.to_string()}),
-            },
-        },
-        LineKind::Iv => match input.price {
-            None => serde_json::json!({"iv": null, "error": "missing field `price`"}),
-            Some(price) => match implied_vol(&input.contract(), price) {
-                Ok(iv) => serde_json::json!({"iv": iv}),
-                Err(e) => serde_json::json!({"iv": null, "error": e.to_string()}),
-            },
-        },
-    }
-}
-
-async fn options_chain(
-    opts: EngineOptions,
-    symbol: &str,
-    expiration: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let exp = expiration
-        .map(|d| parse_day(d, "--expiration"))
-        .transpose()?;
-    let engine = Engine::start(opts).await?;
-    let c = engine.options().chain(symbol, exp).await?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        writeln!(out, "{}", serde_json::to_string(&c)?)?;
-        return Ok(());
-    }
-    let pct = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{:.1}%", x * 100.0));
-    let px = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
-    let dl = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:+.2}"));
-    writeln!(
-        out,
-        "{} options expiring {} · spot {:.2} · {} contracts ({} with IV/Greeks computed here)",
-        c.symbol, c.expiration, c.spot, c.contracts, c.computed
-    )?;
-    if let Some(m) = &c.expected_move {
-        writeln!(
-            out,
-            "expected move ±{:.2} ({:.2}%) from the {} straddle: {:.2} – {:.2}",
-            m.straddle,
-            m.fraction * 100.0,
-            m.strike,
-            m.low,
-            m.high
-        )?;
-    }
-    writeln!(
-        out,
-        "{:>8} {:>8} {:>7} {:>6} │ {:>8} │ {:>8} {:>8} {:>7} {:>6}",
-        "call bid", "ask", "IV", "Δ", "strike", "put bid", "ask", "IV", "Δ"
-    )?;
-    for r in &c.rows {
-        let side = |q: &Option<coach_engine::options_chain::OptionQuote>| match q {
-            Some(q) => (px(q.bid), px(q.ask), pct(q.iv), dl(q.delta)),
-            None => ("".into(), "".into(), "".into(), "".into()),
-        };
-        let (cb, ca, civ, cd) = side(&r.call);
-        let (pb, pa, piv, pd) = side(&r.put);
-        let atm = if c.atm_strike == Some(r.strike) {
-            "*"
-        } else {
-            " "
-        };
-        writeln!(
-            out,
-            "{cb:>8} {ca:>8} {civ:>7} {cd:>6} │ {:>7.2}{atm} │ {pb:>8} {pa:>8} {piv:>7} {pd:>6}",
-            r.strike
-        )?;
-    }
-    writeln!(out, "expirations: {}", c.expirations.join(" "))?;
-    Ok(())
-}
-
-fn options_lines(command: LineKind) -> anyhow::Result<()> {
-    use std::io::BufRead;
-    let stdin = std::io::stdin();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for line in stdin.lock().lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        writeln!(out, "{}", option_answer(&command, &line))?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-fn indicators_csv(input: &std::path::Path, specs: &[String]) -> anyhow::Result<()> {
-    use coach_core::barcsv::{self, TimeText};
-    use coach_core::indicators::{IndicatorSet, Spec};
-    let specs: Vec<Spec> = specs.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
-    let text = std::fs::read_to_string(input)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
-    // The whole file is checked before anything is printed.
-    let bars = barcsv::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-    let mut set = IndicatorSet::new(&specs);
-    let keys = set.keys().to_vec();
-    let mut row = Vec::with_capacity(keys.len());
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (time, bar) in &bars {
-        set.push(bar, &mut row);
-        let mut obj = serde_json::Map::with_capacity(keys.len() + 1);
-        obj.insert(
-            "time".into(),
-            match time {
-                TimeText::Number(n) => serde_json::json!(n),
-                TimeText::Text(t) => serde_json::json!(t),
-            },
-        );
-        for (k, v) in keys.iter().zip(&row) {
-            obj.insert(k.clone(), serde_json::json!(v));
-        }
-        writeln!(out, "{}", serde_json::Value::Object(obj))?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-async fn reconcile(opts: EngineOptions, symbols: &[String]) -> anyhow::Result<()> {
-    let symbols: Vec<coach_core::Symbol> = symbols
-        .iter()
-        .map(|s| coach_core::Symbol::parse(s))
-        .collect::<Result<_, _>>()?;
-    let engine = Engine::start(EngineOptions {
-        lazy_market: true,
-        ..opts
-    })
-    .await?;
-    let mut failed = None;
-    let mut out = std::io::stdout().lock();
-    for r in engine.market().reconcile_now(&symbols).await {
-        match r {
-            Ok(report) => writeln!(out, "{}", serde_json::to_string(&report)?)?,
-            Err((symbol, tf, e)) => {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"symbol": symbol.as_str(), "timeframe": tf.as_str(), "error": e.to_string()})
-                )?;
-                failed = Some(e);
-            }
-        }
-    }
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
-}
-
-async fn stream(
-    opts: EngineOptions,
-    symbols: &[String],
-    timeframe: &str,
-    duration: Option<f64>,
-) -> anyhow::Result<()> {
-    let symbols: Vec<coach_core::Symbol> = symbols
-        .iter()
-        .map(|s| coach_core::Symbol::parse(s))
-        .collect::<Result<_, _>>()?;
-    let tf: coach_core::Timeframe = timeframe.parse()?;
-    let engine = Engine::start(opts).await?;
-    let mut live = engine.market().live_candles(&symbols, &[tf]);
-    let deadline = duration
-        .map(|d| tokio::time::Instant::now() + std::time::Duration::from_secs_f64(d.max(0.0)));
-    let mut last_state = None;
-    loop {
-        let item = match deadline {
-            Some(d) => match tokio::time::timeout_at(d, live.recv()).await {
-                Ok(item) => item,
-                Err(_) => break,
-            },
-            None => tokio::select! {
-                item = live.recv() => item,
-                _ = tokio::signal::ctrl_c() => break,
-            },
-        };
-        let Some(item) = item else { break };
-        let line = match item {
-            coach_engine::market::live::LiveItem::State(s) => {
-                if last_state == Some(s.state) {
-                    continue;
-                }
-                last_state = Some(s.state);
-                serde_json::json!({"state": s.state})
-            }
-            coach_engine::market::live::LiveItem::Candle { symbol, update } => {
-                let c = update.candle;
-                serde_json::json!({
-                    "symbol": symbol.as_str(), "timeframe": update.timeframe.as_str(), "time": c.time,
-                    "open": c.open, "high": c.high, "low": c.low, "close": c.close, "volume": c.volume,
-                    "final": update.is_final
-                })
-            }
-        };
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")?;
-        out.flush()?;
-    }
-    Ok(())
 }

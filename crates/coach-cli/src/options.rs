@@ -1,4 +1,5 @@
-//! `coach options analyze --positions FILE.json`.
+//! `coach options`: `price` and `iv` line by line on stdin, `chain` from the
+//! market, `analyze --positions FILE.json`.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,8 +9,11 @@ use coach_core::analysis::{analyze as run, AnalysisInput, AnalysisLeg};
 use coach_core::strategy::{Extreme, Leg, LegKind};
 use coach_engine::chrono::{DateTime, NaiveDate, Utc};
 use coach_engine::options_chain::{expiry_close, years_to_expiry, DEFAULT_RATE};
+use coach_engine::{Engine, EngineOptions};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use crate::parse_day;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -273,5 +277,148 @@ pub fn analyze(file: &Path, as_json: bool) -> anyhow::Result<()> {
             pt["pnl"].as_f64().unwrap_or(0.0)
         )?;
     }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct OptionLine {
+    kind: coach_core::options::OptionKind,
+    spot: f64,
+    strike: f64,
+    years: f64,
+    rate: f64,
+    dividend: f64,
+    vol: Option<f64>,
+    price: Option<f64>,
+}
+
+impl OptionLine {
+    fn contract(&self) -> coach_core::options::Contract {
+        coach_core::options::Contract {
+            kind: self.kind,
+            spot: self.spot,
+            strike: self.strike,
+            years: self.years,
+            rate: self.rate,
+            dividend: self.dividend,
+        }
+    }
+}
+
+/// The line-by-line option commands.
+#[derive(Clone, Copy)]
+pub enum LineKind {
+    Price,
+    Iv,
+}
+
+/// Answers one line of `coach options price|iv`; a bad line is an error
+/// object, never the end of the run.
+fn option_answer(command: &LineKind, line: &str) -> serde_json::Value {
+    use coach_core::options::{bsm, implied_vol};
+    let input: OptionLine = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            let e = format!("invalid input line: {e}");
+            return match command {
+                LineKind::Price => serde_json::json!({"error": e}),
+                LineKind::Iv => serde_json::json!({"iv": null, "error": e}),
+            };
+        }
+    };
+    match command {
+        LineKind::Price => match input.vol {
+            None => serde_json::json!({"error": "missing field `vol`"}),
+            Some(vol) => match bsm(&input.contract(), vol) {
+                Ok(g) => {
+                    serde_json::json!({"price": g.price, "delta": g.delta, "gamma": g.gamma, "theta": g.theta, "vega": g.vega, "rho": g.rho})
+                }
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            },
+        },
+        LineKind::Iv => match input.price {
+            None => serde_json::json!({"iv": null, "error": "missing field `price`"}),
+            Some(price) => match implied_vol(&input.contract(), price) {
+                Ok(iv) => serde_json::json!({"iv": iv}),
+                Err(e) => serde_json::json!({"iv": null, "error": e.to_string()}),
+            },
+        },
+    }
+}
+
+pub async fn chain(
+    opts: EngineOptions,
+    symbol: &str,
+    expiration: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let exp = expiration
+        .map(|d| parse_day(d, "--expiration"))
+        .transpose()?;
+    let engine = Engine::start(opts).await?;
+    let c = engine.options().chain(symbol, exp).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&c)?)?;
+        return Ok(());
+    }
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let px = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
+    let dl = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:+.2}"));
+    writeln!(
+        out,
+        "{} options expiring {} · spot {:.2} · {} contracts ({} with IV/Greeks computed here)",
+        c.symbol, c.expiration, c.spot, c.contracts, c.computed
+    )?;
+    if let Some(m) = &c.expected_move {
+        writeln!(
+            out,
+            "expected move ±{:.2} ({:.2}%) from the {} straddle: {:.2} – {:.2}",
+            m.straddle,
+            m.fraction * 100.0,
+            m.strike,
+            m.low,
+            m.high
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>8} {:>8} {:>7} {:>6} │ {:>8} │ {:>8} {:>8} {:>7} {:>6}",
+        "call bid", "ask", "IV", "Δ", "strike", "put bid", "ask", "IV", "Δ"
+    )?;
+    for r in &c.rows {
+        let side = |q: &Option<coach_engine::options_chain::OptionQuote>| match q {
+            Some(q) => (px(q.bid), px(q.ask), pct(q.iv), dl(q.delta)),
+            None => ("".into(), "".into(), "".into(), "".into()),
+        };
+        let (cb, ca, civ, cd) = side(&r.call);
+        let (pb, pa, piv, pd) = side(&r.put);
+        let atm = if c.atm_strike == Some(r.strike) {
+            "*"
+        } else {
+            " "
+        };
+        writeln!(
+            out,
+            "{cb:>8} {ca:>8} {civ:>7} {cd:>6} │ {:>7.2}{atm} │ {pb:>8} {pa:>8} {piv:>7} {pd:>6}",
+            r.strike
+        )?;
+    }
+    writeln!(out, "expirations: {}", c.expirations.join(" "))?;
+    Ok(())
+}
+
+pub fn lines(command: LineKind) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        writeln!(out, "{}", option_answer(&command, &line))?;
+    }
+    out.flush()?;
     Ok(())
 }

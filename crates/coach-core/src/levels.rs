@@ -141,83 +141,142 @@ fn p2(x: f64) -> String {
 
 /// Computes the levels.
 pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
-    let session = &inp.session;
     let prior = *inp
         .daily
         .last()
-        .ok_or(LevelsError::NoHistory(session.date))?;
-    let prior_date = ny_date(prior.time);
-    let atr = {
-        let mut a = Atr::new(14);
-        let mut last = None;
-        for b in inp.daily {
-            last = a.push(b).or(last);
-        }
-        last
-    };
-    let open_ms = session.open.timestamp_millis();
-    let regular: Vec<(usize, &Candle)> = inp
-        .minutes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.time >= open_ms && b.time < session.close.timestamp_millis())
-        .collect();
+        .ok_or(LevelsError::NoHistory(inp.session.date))?;
+    let atr = daily_atr(inp.daily);
+    let regular = regular_session(inp);
     let today_open = regular.first().map(|(_, b)| b.open);
     let price = inp.minutes.last().map(|b| b.close).unwrap_or(prior.close);
+    let pd = prior_session_note(&prior);
 
+    // In this order: the final sort keeps it among levels of one price and kind.
     let mut raw = Vec::new();
-    let (h, l, c) = (prior.high, prior.low, prior.close);
-    let pd = format!(
-        "prior session {prior_date}: high {}, low {}, close {}",
-        p2(h),
-        p2(l),
-        p2(c)
-    );
-    raw.push(Raw::fixed(
-        "prior_day_high",
-        "PDH",
-        h,
-        format!("high of the {pd}"),
+    raw.extend(prior_day(&prior, &pd));
+    raw.extend(premarket(inp));
+    raw.extend(opening_ranges(inp, &regular));
+    raw.extend(classic_pivots(&prior, &pd));
+    raw.extend(fibonacci_pivots(&prior, &pd));
+    raw.extend(camarilla_pivots(&prior, &pd));
+    raw.extend(woodie_pivots(&prior, today_open, &pd));
+    raw.extend(vwap_bands(inp, &regular));
+    raw.extend(prior_period(
+        inp,
+        "week",
+        |d| d.iso_week(),
+        [("prior_week_high", "PWH"), ("prior_week_low", "PWL")],
     ));
-    raw.push(Raw::fixed(
-        "prior_day_low",
-        "PDL",
-        l,
-        format!("low of the {pd}"),
+    raw.extend(prior_period(
+        inp,
+        "month",
+        |d| (d.year(), d.month()),
+        [("prior_month_high", "PMoH"), ("prior_month_low", "PMoL")],
     ));
-    raw.push(Raw::fixed(
-        "prior_day_close",
-        "PDC",
-        c,
-        format!("close of the {pd}"),
-    ));
+    if let Some(atr) = atr {
+        raw.extend(swing_zones(inp.daily, atr, price));
+        raw.extend(expected_range(atr, today_open, prior.close));
+    }
 
-    // Pre-market: 04:00 to 09:30 today.
+    Ok(LevelsReport {
+        symbol: inp.symbol.to_string(),
+        at_ms: inp.at.timestamp_millis(),
+        session: inp.session.date,
+        price,
+        atr,
+        levels: scored(&raw, inp.minutes, atr, price),
+    })
+}
+
+/// ATR(14) over the daily bars, `None` until it has warmed up.
+fn daily_atr(daily: &[Candle]) -> Option<f64> {
+    let mut a = Atr::new(14);
+    let mut last = None;
+    for b in daily {
+        last = a.push(b).or(last);
+    }
+    last
+}
+
+/// Today's regular-session minute bars so far, with their index in `inp.minutes`.
+fn regular_session<'a>(inp: &LevelInputs<'a>) -> Vec<(usize, &'a Candle)> {
+    let open_ms = inp.session.open.timestamp_millis();
+    inp.minutes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.time >= open_ms && b.time < inp.session.close.timestamp_millis())
+        .collect()
+}
+
+/// The prior session's high, low and close, as the provenance of the levels built on them.
+fn prior_session_note(prior: &Candle) -> String {
+    format!(
+        "prior session {}: high {}, low {}, close {}",
+        ny_date(prior.time),
+        p2(prior.high),
+        p2(prior.low),
+        p2(prior.close)
+    )
+}
+
+fn prior_day(prior: &Candle, pd: &str) -> Vec<Raw> {
+    vec![
+        Raw::fixed(
+            "prior_day_high",
+            "PDH",
+            prior.high,
+            format!("high of the {pd}"),
+        ),
+        Raw::fixed(
+            "prior_day_low",
+            "PDL",
+            prior.low,
+            format!("low of the {pd}"),
+        ),
+        Raw::fixed(
+            "prior_day_close",
+            "PDC",
+            prior.close,
+            format!("close of the {pd}"),
+        ),
+    ]
+}
+
+/// Pre-market: 04:00 to 09:30 today.
+fn premarket(inp: &LevelInputs) -> Vec<Raw> {
+    let open_ms = inp.session.open.timestamp_millis();
     let pre: Vec<&Candle> = inp.minutes.iter().filter(|b| b.time < open_ms).collect();
-    if !pre.is_empty() {
-        let hi = pre.iter().map(|b| b.high).fold(f64::MIN, f64::max);
-        let lo = pre.iter().map(|b| b.low).fold(f64::MAX, f64::min);
-        let done = inp.at >= session.open;
-        let note = if done {
-            "04:00–09:30 ET"
-        } else {
-            "04:00 ET so far"
-        };
-        raw.push(Raw::fixed(
+    if pre.is_empty() {
+        return Vec::new();
+    }
+    let hi = pre.iter().map(|b| b.high).fold(f64::MIN, f64::max);
+    let lo = pre.iter().map(|b| b.low).fold(f64::MAX, f64::min);
+    let done = inp.at >= inp.session.open;
+    let note = if done {
+        "04:00–09:30 ET"
+    } else {
+        "04:00 ET so far"
+    };
+    vec![
+        Raw::fixed(
             "premarket_high",
             "PM high",
             hi,
             format!("highest pre-market price, {note} ({} bars)", pre.len()),
-        ));
-        raw.push(Raw::fixed(
+        ),
+        Raw::fixed(
             "premarket_low",
             "PM low",
             lo,
             format!("lowest pre-market price, {note} ({} bars)", pre.len()),
-        ));
-    }
+        ),
+    ]
+}
 
-    // Opening ranges, once complete.
+/// Opening ranges, once complete.
+fn opening_ranges(inp: &LevelInputs, regular: &[(usize, &Candle)]) -> Vec<Raw> {
+    let open_ms = inp.session.open.timestamp_millis();
+    let mut raw = Vec::new();
     for (minutes, kh, kl) in [
         (5, "or5_high", "or5_low"),
         (15, "or15_high", "or15_low"),
@@ -244,11 +303,14 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
         raw.push(rh);
         raw.push(rl);
     }
+    raw
+}
 
-    // Pivots from the prior session.
+fn classic_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
+    let (h, l, c) = (prior.high, prior.low, prior.close);
     let range = h - l;
     let pp = (h + l + c) / 3.0;
-    let classic = [
+    [
         ("R3", h + 2.0 * (pp - l), "H + 2(P − L)"),
         ("R2", pp + range, "P + (H − L)"),
         ("R1", 2.0 * pp - l, "2P − L"),
@@ -256,31 +318,46 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
         ("S1", 2.0 * pp - h, "2P − H"),
         ("S2", pp - range, "P − (H − L)"),
         ("S3", l - 2.0 * (h - pp), "L − 2(H − P)"),
-    ];
-    for (name, v, f) in classic {
-        raw.push(Raw::fixed(
+    ]
+    .into_iter()
+    .map(|(name, v, f)| {
+        Raw::fixed(
             "pivot_classic",
             format!("{name} classic"),
             v,
             format!("classic pivot {name} = {f}, {pd}"),
-        ));
-    }
-    let fib = [
+        )
+    })
+    .collect()
+}
+
+fn fibonacci_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
+    let (h, l, c) = (prior.high, prior.low, prior.close);
+    let range = h - l;
+    let pp = (h + l + c) / 3.0;
+    [
         ("R3", pp + range, "P + 1.000(H − L)"),
         ("R2", pp + 0.618 * range, "P + 0.618(H − L)"),
         ("R1", pp + 0.382 * range, "P + 0.382(H − L)"),
         ("S1", pp - 0.382 * range, "P − 0.382(H − L)"),
         ("S2", pp - 0.618 * range, "P − 0.618(H − L)"),
         ("S3", pp - range, "P − 1.000(H − L)"),
-    ];
-    for (name, v, f) in fib {
-        raw.push(Raw::fixed(
+    ]
+    .into_iter()
+    .map(|(name, v, f)| {
+        Raw::fixed(
             "pivot_fibonacci",
             format!("{name} fib"),
             v,
             format!("Fibonacci pivot {name} = {f}, P = (H + L + C) / 3, {pd}"),
-        ));
-    }
+        )
+    })
+    .collect()
+}
+
+fn camarilla_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
+    let (c, range) = (prior.close, prior.high - prior.low);
+    let mut raw = Vec::new();
     for (i, div) in [(4, 2.0), (3, 4.0), (2, 6.0), (1, 12.0)] {
         let d = range * 1.1 / div;
         raw.push(Raw::fixed(
@@ -296,141 +373,155 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
             format!("Camarilla S{i} = C − 1.1(H − L)/{div}, {pd}"),
         ));
     }
+    raw
+}
+
+/// Woodie's pivots weigh today's open, or the prior close before the open.
+fn woodie_pivots(prior: &Candle, today_open: Option<f64>, pd: &str) -> Vec<Raw> {
+    let (h, l, c) = (prior.high, prior.low, prior.close);
+    let range = h - l;
     let (wo, wo_note) = match today_open {
         Some(o) => (o, format!("today's open {}", p2(o))),
         None => (c, format!("prior close {} (before today's open)", p2(c))),
     };
     let wp = (h + l + 2.0 * wo) / 4.0;
-    for (name, v, f) in [
+    [
         ("R2", wp + range, "P + (H − L)"),
         ("R1", 2.0 * wp - l, "2P − L"),
         ("P", wp, "(H + L + 2·O) / 4"),
         ("S1", 2.0 * wp - h, "2P − H"),
         ("S2", wp - range, "P − (H − L)"),
-    ] {
-        raw.push(Raw::fixed(
+    ]
+    .into_iter()
+    .map(|(name, v, f)| {
+        Raw::fixed(
             "pivot_woodie",
             format!("{name} woodie"),
             v,
             format!("Woodie pivot {name} = {f}, O = {wo_note}, {pd}"),
-        ));
-    }
+        )
+    })
+    .collect()
+}
 
-    // VWAP and its bands, from the regular open.
-    if !regular.is_empty() {
-        let mut vwap = Vwap::new();
-        let values: Vec<Option<crate::indicators::VwapValue>> =
-            inp.minutes.iter().map(|b| vwap.push(b)).collect();
-        // Only today's accumulation counts (a pre-market bar belongs to yesterday's).
-        let first = regular[0].0;
-        let series = |f: fn(&crate::indicators::VwapValue) -> f64| -> Vec<Option<f64>> {
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| if i < first { None } else { v.as_ref().map(f) })
-                .collect()
-        };
-        if let Some(Some(last)) = values.last() {
-            let n = regular.len();
-            for (kind, label, v, f, what) in [
-                (
-                    "vwap",
-                    "VWAP",
-                    last.vwap,
-                    (|v: &crate::indicators::VwapValue| v.vwap) as fn(&_) -> f64,
-                    "VWAP",
+/// VWAP and its bands, from the regular open.
+fn vwap_bands(inp: &LevelInputs, regular: &[(usize, &Candle)]) -> Vec<Raw> {
+    let mut raw = Vec::new();
+    if regular.is_empty() {
+        return raw;
+    }
+    let mut vwap = Vwap::new();
+    let values: Vec<Option<crate::indicators::VwapValue>> =
+        inp.minutes.iter().map(|b| vwap.push(b)).collect();
+    // Only today's accumulation counts (a pre-market bar belongs to yesterday's).
+    let first = regular[0].0;
+    let series = |f: fn(&crate::indicators::VwapValue) -> f64| -> Vec<Option<f64>> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| if i < first { None } else { v.as_ref().map(f) })
+            .collect()
+    };
+    if let Some(Some(last)) = values.last() {
+        let n = regular.len();
+        for (kind, label, v, f, what) in [
+            (
+                "vwap",
+                "VWAP",
+                last.vwap,
+                (|v: &crate::indicators::VwapValue| v.vwap) as fn(&_) -> f64,
+                "VWAP",
+            ),
+            (
+                "vwap_upper_2",
+                "VWAP +2σ",
+                last.upper_2,
+                |v| v.upper_2,
+                "VWAP + 2σ",
+            ),
+            (
+                "vwap_upper_1",
+                "VWAP +1σ",
+                last.upper_1,
+                |v| v.upper_1,
+                "VWAP + 1σ",
+            ),
+            (
+                "vwap_lower_1",
+                "VWAP −1σ",
+                last.lower_1,
+                |v| v.lower_1,
+                "VWAP − 1σ",
+            ),
+            (
+                "vwap_lower_2",
+                "VWAP −2σ",
+                last.lower_2,
+                |v| v.lower_2,
+                "VWAP − 2σ",
+            ),
+        ] {
+            raw.push(Raw {
+                kind,
+                label: label.into(),
+                price: v,
+                provenance: format!(
+                    "{what}: Σ(typical price × volume) / Σ volume since 09:30 ET over {n} minute bars, typical price = (H + L + C) / 3, σ = volume-weighted standard deviation (σ = {})",
+                    p2(last.sd)
                 ),
-                (
-                    "vwap_upper_2",
-                    "VWAP +2σ",
-                    last.upper_2,
-                    |v| v.upper_2,
-                    "VWAP + 2σ",
-                ),
-                (
-                    "vwap_upper_1",
-                    "VWAP +1σ",
-                    last.upper_1,
-                    |v| v.upper_1,
-                    "VWAP + 1σ",
-                ),
-                (
-                    "vwap_lower_1",
-                    "VWAP −1σ",
-                    last.lower_1,
-                    |v| v.lower_1,
-                    "VWAP − 1σ",
-                ),
-                (
-                    "vwap_lower_2",
-                    "VWAP −2σ",
-                    last.lower_2,
-                    |v| v.lower_2,
-                    "VWAP − 2σ",
-                ),
-            ] {
-                raw.push(Raw {
-                    kind,
-                    label: label.into(),
-                    price: v,
-                    provenance: format!(
-                        "{what}: Σ(typical price × volume) / Σ volume since 09:30 ET over {n} minute bars, typical price = (H + L + C) / 3, σ = volume-weighted standard deviation (σ = {})",
-                        p2(last.sd)
-                    ),
-                    path: Some(series(f)),
-                    from_bar: first,
-                });
-            }
+                path: Some(series(f)),
+                from_bar: first,
+            });
         }
     }
+    raw
+}
 
-    // Prior week and month (calendar weeks and months in New York).
-    let week_of = |d: NaiveDate| d.iso_week();
-    let this_week = week_of(session.date);
-    if let Some((wh, wl, wn, first_d, last_d)) = period_extremes(
-        inp.daily,
-        |d| week_of(d) != this_week,
-        |a, b| week_of(a) == week_of(b),
-    ) {
-        let prov = |w: &str| format!("{w} of the prior week ({first_d} – {last_d}, {wn} sessions)");
-        raw.push(Raw::fixed("prior_week_high", "PWH", wh, prov("high")));
-        raw.push(Raw::fixed("prior_week_low", "PWL", wl, prov("low")));
-    }
-    let month = |d: NaiveDate| (d.year(), d.month());
-    let this_month = month(session.date);
-    if let Some((mh, ml, mn, first_d, last_d)) = period_extremes(
-        inp.daily,
-        |d| month(d) != this_month,
-        |a, b| month(a) == month(b),
-    ) {
-        let prov =
-            |w: &str| format!("{w} of the prior month ({first_d} – {last_d}, {mn} sessions)");
-        raw.push(Raw::fixed("prior_month_high", "PMoH", mh, prov("high")));
-        raw.push(Raw::fixed("prior_month_low", "PMoL", ml, prov("low")));
-    }
+/// The high and low of the most recent calendar `period` (week or month in
+/// New York, told apart by `key`) before the one today is in.
+fn prior_period<K: PartialEq>(
+    inp: &LevelInputs,
+    period: &str,
+    key: impl Fn(NaiveDate) -> K,
+    [(kind_high, label_high), (kind_low, label_low)]: [(&'static str, &'static str); 2],
+) -> Vec<Raw> {
+    let current = key(inp.session.date);
+    let Some((hi, lo, n, first_d, last_d)) =
+        period_extremes(inp.daily, |d| key(d) != current, |a, b| key(a) == key(b))
+    else {
+        return Vec::new();
+    };
+    let prov = |w: &str| format!("{w} of the prior {period} ({first_d} – {last_d}, {n} sessions)");
+    vec![
+        Raw::fixed(kind_high, label_high, hi, prov("high")),
+        Raw::fixed(kind_low, label_low, lo, prov("low")),
+    ]
+}
 
-    // Swing zones from recent daily history.
-    if let Some(atr) = atr {
-        raw.extend(swing_zones(inp.daily, atr, price));
-        let (base, base_note) = match today_open {
-            Some(o) => (o, format!("today's open {}", p2(o))),
-            None => (c, format!("prior close {}", p2(c))),
-        };
-        raw.push(Raw::fixed(
+/// One ATR either side of today's open (the prior close before the open).
+fn expected_range(atr: f64, today_open: Option<f64>, prior_close: f64) -> Vec<Raw> {
+    let (base, base_note) = match today_open {
+        Some(o) => (o, format!("today's open {}", p2(o))),
+        None => (prior_close, format!("prior close {}", p2(prior_close))),
+    };
+    vec![
+        Raw::fixed(
             "expected_range_high",
             "ER high",
             base + atr,
             format!("{base_note} + ATR(14, daily) {}", p2(atr)),
-        ));
-        raw.push(Raw::fixed(
+        ),
+        Raw::fixed(
             "expected_range_low",
             "ER low",
             base - atr,
             format!("{base_note} − ATR(14, daily) {}", p2(atr)),
-        ));
-    }
+        ),
+    ]
+}
 
-    // Tests, confluence, distances.
+/// The levels with today's tests, confluence and distances, highest first.
+fn scored(raw: &[Raw], minutes: &[Candle], atr: Option<f64>, price: f64) -> Vec<Level> {
     let tol = atr
         .map(|a| 0.05 * a)
         .unwrap_or(0.001 * price)
@@ -451,7 +542,7 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
                     0.0
                 },
                 distance_atr: atr.filter(|a| *a > 0.0).map(|a| pts / a),
-                tests: count_tests(inp.minutes, r, tol),
+                tests: count_tests(minutes, r, tol),
                 strength: 1,
                 provenance: r.provenance.clone(),
             }
@@ -470,14 +561,7 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
             .total_cmp(&a.price)
             .then_with(|| a.kind.cmp(&b.kind))
     });
-    Ok(LevelsReport {
-        symbol: inp.symbol.to_string(),
-        at_ms: inp.at.timestamp_millis(),
-        session: session.date,
-        price,
-        atr,
-        levels,
-    })
+    levels
 }
 
 /// Levels of one family do not confirm each other (a pivot set, the VWAP bands).
