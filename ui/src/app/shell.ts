@@ -10,7 +10,8 @@ import { createSystemView } from "./systemView";
 import { createSettingsView } from "./settingsView";
 import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
-import { createChartView, TIMEFRAMES, type TimeframeId } from "../chart/chartView";
+import { createChartView } from "../chart/chartView";
+import { TIMEFRAMES, type TimeframeId } from "../chart/chartToolbar";
 import { createOptionsView } from "../options/optionsView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {

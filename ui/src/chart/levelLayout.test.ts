@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { layoutLabels, type LabelWish } from "./levelLayout";
+import type { Level, LevelsReport } from "../generated/bindings";
+import { labelWishes, layoutLabels, type LabelWish } from "./levelLayout";
+import { levelId } from "./levelText";
 
 const H = 18;
 const w = (want: number, priority = 0): LabelWish => ({ want, priority });
@@ -58,5 +60,53 @@ describe("level label layout", () => {
       const best = wishes.reduce((b, x, i) => (x.priority < wishes[b]!.priority ? i : b), 0);
       expect(ys[best]).not.toBeNull();
     }
+  });
+});
+
+function lv(label: string, distance: number, strength = 1): Level {
+  return {
+    kind: "pivot",
+    label,
+    price: 500 + distance,
+    distance_pts: distance,
+    distance_pct: distance / 5,
+    distance_atr: null,
+    tests: { touches: 0, rejections: 0, breaks: 0 },
+    strength,
+    provenance: "test",
+  };
+}
+
+const reportOf = (levels: Level[]): LevelsReport => ({ symbol: "SPY", at_ms: 0, session: "2024-06-03", price: 500, atr: null, levels });
+
+describe("label wishes", () => {
+  it("wants the line's own y while it is on screen", () => {
+    const wishes = labelWishes(reportOf([lv("A", 2), lv("B", -2)]), [100, 300], 400, null);
+    expect(wishes.map((x) => x.want), "on-screen labels sit beside their lines").toEqual([100, 300]);
+  });
+
+  it("pins lines beyond the pane to the edge they are past", () => {
+    const wishes = labelWishes(reportOf([lv("up", 50), lv("down", -50), lv("above", 1), lv("below", -1)]), [-20, 420, null, null], 400, null);
+    expect(wishes[0]!.want, "a line scrolled above the pane pins to the top").toBe(-1);
+    expect(wishes[1]!.want, "a line below the pane pins to the bottom").toBe(401);
+    expect(wishes[2]!.want, "without a coordinate the price side decides: above the last price pins to the top").toBe(-1);
+    expect(wishes[3]!.want, "and below the last price pins to the bottom").toBe(401);
+  });
+
+  it("ranks the selected level first, on-screen by strength then nearness, off-screen last by nearness", () => {
+    const levels = [lv("weakNear", 1, 1), lv("strongFar", 8, 3), lv("strongNear", -3, 3), lv("offFar", 90, 5), lv("offNear", -60, 5), lv("picked", -9, 1)];
+    const wishes = labelWishes(reportOf(levels), [190, 120, 230, -5, 999, 260], 400, levelId(levels[5]!));
+    const order = wishes
+      .map((w, i) => ({ p: w.priority, label: levels[i]!.label }))
+      .sort((a, b) => a.p - b.p)
+      .map((x) => x.label);
+    expect(order, "the layout gives places in this order, so the labels a trader needs survive crowding").toEqual([
+      "picked",
+      "strongNear",
+      "strongFar",
+      "weakNear",
+      "offNear",
+      "offFar",
+    ]);
   });
 });

@@ -4,6 +4,9 @@
 // closest free spot within `maxShift` of it; a label that has no such spot is
 // left out (its line stays, and the level list still has it).
 
+import type { LevelsReport } from "../generated/bindings";
+import { levelId } from "./levelText";
+
 export interface LabelWish {
   /** The line's y in pixels. */
   want: number;
@@ -41,4 +44,27 @@ export function layoutLabels(wishes: LabelWish[], height: number, paneHeight: nu
     }
   }
   return out;
+}
+
+/**
+ * Where each level's label wants to go and how much it matters, in the order of
+ * `report.levels`. `ys` are the lines' pixel positions (null where the chart
+ * cannot place the price). A line beyond the pane wants the edge it is past
+ * (−1 or paneHeight + 1): what is on screen decides, not the price. Priority:
+ * the selected level, then on-screen levels by strength and nearness, then
+ * off-screen ones by nearness.
+ */
+export function labelWishes(report: LevelsReport, ys: (number | null)[], paneHeight: number, selected: string | null): LabelWish[] {
+  const rank = new Map(
+    [...report.levels]
+      .sort((a, b) => b.strength - a.strength || Math.abs(a.distance_pts) - Math.abs(b.distance_pts))
+      .map((l, i) => [levelId(l), i] as const),
+  );
+  return report.levels.map((l, i) => {
+    const y = ys[i] ?? null;
+    const want = y === null ? (l.price > report.price ? -1 : paneHeight + 1) : y < 0 ? -1 : y > paneHeight ? paneHeight + 1 : y;
+    const id = levelId(l);
+    const off = want < 0 || want > paneHeight;
+    return { want, priority: id === selected ? -1 : off ? 10_000 + Math.abs(l.distance_pts) : rank.get(id)! };
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChatEvent, ChatMessage } from "../generated/bindings";
-import { applyEvent, argsSummary, fromStored, pendingAnswer } from "./model";
+import { applyEvent, argsSummary, chartToShow, fromStored, pendingAnswer } from "./model";
 
 const card = { card_type: "quote", title: "SPY quote", symbol: "SPY", timeframe: "5m", tool_call_id: "c1", data: { price: 512.4 } };
 
@@ -64,5 +64,15 @@ describe("message model", () => {
     expect(argsSummary({ symbol: "spy", timeframe: "5m" })).toBe("SPY · 5m");
     expect(argsSummary({ legs: [{}, {}] })).toBe("2 legs");
     expect(argsSummary('{"symbol": "SPY"')).toBe('{"symbol": "SPY"');
+  });
+
+  it("opens the chart a successful show_chart names, on 5m unless told", () => {
+    const result = (name: string, ok: boolean, r: unknown): ChatEvent => ({ type: "tool_result", id: "c", name, ok, result: r, ms: 1 });
+    expect(chartToShow(result("show_chart", true, { symbol: "NVDA", timeframe: "15m" })), "the coach's timeframe is kept").toEqual({ symbol: "NVDA", timeframe: "15m" });
+    expect(chartToShow(result("show_chart", true, { symbol: "NVDA" })), "5m is the coach's default chart").toEqual({ symbol: "NVDA", timeframe: "5m" });
+    expect(chartToShow(result("show_chart", false, { symbol: "NVDA" })), "a failed call must not move the chart").toBeNull();
+    expect(chartToShow(result("get_quote", true, { symbol: "NVDA" })), "other tools never open a chart").toBeNull();
+    expect(chartToShow(result("show_chart", true, {})), "without a symbol there is nothing to open").toBeNull();
+    expect(chartToShow(events[0]!), "only tool results count").toBeNull();
   });
 });

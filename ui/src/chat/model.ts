@@ -147,3 +147,10 @@ export function argsSummary(args: unknown): string {
   if (Array.isArray(a.legs)) parts.push(`${a.legs.length} leg${a.legs.length === 1 ? "" : "s"}`);
   return parts.join(" · ");
 }
+
+/** The chart a successful show_chart call asks the center panel to open (5m unless it names a timeframe). */
+export function chartToShow(ev: ChatEvent): { symbol: string; timeframe: string } | null {
+  if (ev.type !== "tool_result" || !ev.ok || ev.name !== "show_chart") return null;
+  const r = ev.result as { symbol?: string; timeframe?: string };
+  return r.symbol ? { symbol: r.symbol, timeframe: r.timeframe ?? "5m" } : null;
+}
