@@ -1,7 +1,9 @@
 // Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.
 // Do not edit by hand: CI fails when this file and the Rust types disagree.
 
-export type IpcError = { code: string, message: string, };
+export type IpcError = { code: ErrorCode, message: string, };
+
+export type ErrorCode = "invalid_input" | "not_found" | "unavailable" | "database" | "superseded" | "internal";
 
 export type AppStatus = { version: string, market_mode: MarketMode, 
 /**

@@ -32,15 +32,34 @@ import type {
   SettingsView,
   Startup,
   UiErrorReport,
+  ErrorCode,
 } from "../generated/bindings";
 
-export type { IpcError };
+export type { ErrorCode, IpcError };
+
+/** Every code the engine sends; the type check fails when one is missing or unknown. */
+const ERROR_CODES = [
+  "invalid_input",
+  "not_found",
+  "unavailable",
+  "database",
+  "superseded",
+  "internal",
+] as const satisfies readonly ErrorCode[];
+type Unlisted = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
+const everyCodeListed: Unlisted extends never ? true : never = true;
+void everyCodeListed;
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** Turns whatever a rejected invoke gives us into an IpcError. */
 export function toIpcError(e: unknown): IpcError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
     const { code, message } = e as { code: unknown; message: unknown };
-    return { code: String(code), message: String(message) };
+    // A code this UI does not know is a bug on one side: say so, keep the message.
+    return { code: isErrorCode(code) ? code : "internal", message: String(message) };
   }
   if (e instanceof Error) return { code: "internal", message: e.message };
   return { code: "internal", message: typeof e === "string" ? e : "Unknown error" };

@@ -24,6 +24,13 @@ describe("toIpcError", () => {
     expect(toIpcError("boom")).toEqual({ code: "internal", message: "boom" });
     expect(toIpcError(new Error("bad"))).toEqual({ code: "internal", message: "bad" });
   });
+  it("turns a code the engine does not define into internal, keeping the message", () => {
+    // The generated ErrorCode union is the contract; anything else is a bug on one side.
+    expect(toIpcError({ code: "teapot", message: "short and stout" })).toEqual({
+      code: "internal",
+      message: "short and stout",
+    });
+  });
 });
 
 describe("ipc", () => {

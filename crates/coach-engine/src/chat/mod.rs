@@ -375,9 +375,7 @@ impl Coach {
     }
 
     pub fn chat_session(&self, id: i64) -> Result<SessionDetail, ChatError> {
-        self.db
-            .chat_session(id)?
-            .ok_or_else(|| ChatError::NoSession(id).into())
+        self.db.chat_session(id)?.ok_or(ChatError::NoSession(id))
     }
 
     pub fn chat_rename(&self, id: i64, title: &str) -> Result<(), ChatError> {
@@ -388,7 +386,7 @@ impl Coach {
             ));
         }
         if !self.db.chat_rename_session(id, t)? {
-            return Err(ChatError::NoSession(id).into());
+            return Err(ChatError::NoSession(id));
         }
         Ok(())
     }
@@ -398,7 +396,7 @@ impl Coach {
             tracing::info!(session = id, "deleting a session stopped its answer");
         }
         if !self.db.chat_delete_session(id)? {
-            return Err(ChatError::NoSession(id).into());
+            return Err(ChatError::NoSession(id));
         }
         Ok(())
     }
@@ -441,11 +439,11 @@ impl Coach {
     ) -> Result<ChatEvent, ChatError> {
         let prompt = req.prompt.trim().to_string();
         if prompt.is_empty() {
-            return Err(ChatError::Empty.into());
+            return Err(ChatError::Empty);
         }
         let n = prompt.chars().count();
         if n > MAX_PROMPT_CHARS {
-            return Err(ChatError::TooLong(n).into());
+            return Err(ChatError::TooLong(n));
         }
         let now = chrono::Utc::now().timestamp_millis();
         let db = &self.db;
@@ -460,7 +458,7 @@ impl Coach {
             ),
         };
         let Some((_claim, cancel)) = self.chats.claim(session_id) else {
-            return Err(ChatError::Busy(session_id).into());
+            return Err(ChatError::Busy(session_id));
         };
         self.chat_turn(session_id, prompt, history, None, cancel, &sink)
             .await
@@ -479,7 +477,7 @@ impl Coach {
             .ok_or(ChatError::NoMessage(message_id))?
             .session_id;
         let Some((_claim, cancel)) = self.chats.claim(session_id) else {
-            return Err(ChatError::Busy(session_id).into());
+            return Err(ChatError::Busy(session_id));
         };
         // Read again now that nothing else can append to it.
         let msg = db
@@ -491,7 +489,7 @@ impl Coach {
                 MessageStatus::Interrupted | MessageStatus::Cancelled
             )
         {
-            return Err(ChatError::NotContinuable(message_id).into());
+            return Err(ChatError::NotContinuable(message_id));
         }
         let session = db
             .chat_session(msg.session_id)?

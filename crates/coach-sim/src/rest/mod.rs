@@ -1,5 +1,5 @@
 //! Massive REST endpoints, with the same JSON shapes as Massive's responses
-//! (see shared/reference/massive): aggregates with pagination, previous close,
+//! (see tests/fixtures/massive): aggregates with pagination, previous close,
 //! ticker snapshot, options chain and contracts, market status now/upcoming.
 //! Every Massive route sits behind one [`gate`] (injected 429s, the key check);
 //! the `/_sim` routes that steer the simulator itself do not.
