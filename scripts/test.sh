@@ -11,6 +11,8 @@ ensure_tauri_driver
 
 log "every path code and tests read lies inside the repository"
 node scripts/check-paths.mjs
+log "coach-engine: no module cycle, no component reaching back into the Engine"
+node scripts/check-module-cycles.mjs
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

@@ -23,7 +23,7 @@ pub struct DoctorReport {
     pub secret_backend: SecretBackendKind,
     pub secret_backend_warning: Option<String>,
     /// Whether each secret is set, and where from. Never its value.
-    pub secrets: Vec<crate::ipc::SecretInfo>,
+    pub secrets: Vec<crate::secrets::SecretInfo>,
     pub endpoints: Vec<EndpointReport>,
     pub settings_issues: Vec<crate::config::SettingsIssue>,
 }

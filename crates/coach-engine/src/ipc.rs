@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::config::{MarketMode, Settings, SettingsIssue};
 use crate::error_code::{Coded, ErrorCode};
 use crate::market::ConnectionStatus;
-use crate::secrets::{SecretBackendKind, SecretName};
+use crate::secrets::{SecretBackendKind, SecretInfo, SecretName};
 
 /// An error as the UI receives it: a small stable `code` to branch on and a
 /// message to show.
@@ -96,16 +96,6 @@ pub enum Startup {
     Failed {
         message: String,
     },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct SecretInfo {
-    pub name: SecretName,
-    pub label: String,
-    pub env_var: String,
-    pub set: bool,
-    /// "env" when an environment variable provides it (it then wins over the stored value).
-    pub source: Option<String>,
 }
 
 /// The settings screen.

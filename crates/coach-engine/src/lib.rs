@@ -33,14 +33,14 @@ use crate::config::{
 };
 use crate::doctor::{DatabaseReport, DoctorReport};
 use crate::error_code::{Coded, ErrorCode};
-use crate::ipc::{AppStatus, MetricInput, SecretInfo, SettingsView, UiErrorReport};
+use crate::ipc::{AppStatus, MetricInput, SettingsView, UiErrorReport};
 use crate::levels::Levels;
 use crate::market::history::BarHistory;
 use crate::market::rest::MassiveRest;
 use crate::market::Market;
 use crate::options_chain::OptionsDesk;
 use crate::positions::Positions;
-use crate::secrets::{Secret, SecretName, SecretStore, SecretsError};
+use crate::secrets::{Secret, SecretInfo, SecretName, SecretStore, SecretsError};
 use crate::store::{Db, Metric, StoreError};
 
 pub use chrono;

@@ -351,6 +351,17 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<(), Secrets
     std::fs::rename(&tmp, path).map_err(|e| err("replaced", e))
 }
 
+/// Whether a secret is set and where it came from (never its value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SecretInfo {
+    pub name: SecretName,
+    pub label: String,
+    pub env_var: String,
+    pub set: bool,
+    /// "env" when an environment variable provides it (it then wins over the stored value).
+    pub source: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
