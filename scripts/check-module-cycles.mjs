@@ -49,11 +49,17 @@ for (const [name, files] of modules) {
         problems.push(`${rel}: names crate::${target}, the crate root; a component is handed what it needs instead`);
       }
     }
+    if (/super::super::[A-Z]|\bsuper::(Engine|EngineError)\b/.test(text) && !rel.endsWith("lib.rs")) {
+      problems.push(`${rel}: reaches the crate root through super::; a component is handed what it needs instead`);
+    }
     // `use crate::{a, b::c}` groups.
     for (const m of text.matchAll(/use crate::\{([^}]*)\}/g)) {
       for (const part of m[1].split(",")) {
         const head = part.trim().split("::")[0];
         if (modules.has(head) && head !== name) deps.add(head);
+        else if (/^[A-Z]/.test(head)) {
+          problems.push(`${rel}: names crate::${head}, the crate root; a component is handed what it needs instead`);
+        }
       }
     }
   }

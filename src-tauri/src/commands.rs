@@ -53,6 +53,8 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     patch: Map<String, Value>,
 ) -> Result<SettingsView, IpcError> {
+    // One save at a time: each validates against the settings the last one saved.
+    let _saving = state.saving_settings().await;
     let next = state.engine().await?.validate_settings_patch(&patch)?;
     state.save_settings(&next)?;
     state.start_engine(&app).await;

@@ -21,7 +21,7 @@ pub fn run() {
         // Registered, but it holds no store: it writes files in place and saves
         // every open store again on exit, so settings.json is the engine's
         // (atomic writes, its own reader). The page is granted none of its
-        // commands (capabilities/*.json). See docs/adr/0007.
+        // commands (capabilities/*.json). See docs/adr/0008.
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(|app| {
             let env = EnvOverrides::from_env();

@@ -27,6 +27,7 @@ pub struct AppState {
     secrets: Arc<SecretStore>,
     telemetry: TelemetryGuard,
     forwarder: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    settings_save: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
             secrets,
             telemetry,
             forwarder: std::sync::Mutex::new(None),
+            settings_save: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -81,7 +83,12 @@ impl AppState {
     /// The settings object, read by the engine's own reader: a damaged file is
     /// moved aside (never deleted) and reported; defaults are used.
     pub fn load_settings(&self) -> (Map<String, Value>, Vec<SettingsIssue>) {
-        coach_engine::read_settings_file(&self.data_dir)
+        coach_engine::load_settings_file(&self.data_dir)
+    }
+
+    /// Held across a settings save (validate, write, restart).
+    pub async fn saving_settings(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.settings_save.lock().await
     }
 
     /// Saves validated settings atomically (see `coach_engine::write_settings_file`).

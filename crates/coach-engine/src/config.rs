@@ -1,8 +1,8 @@
 //! Settings (what the user chose, validated), environment overrides, and the
 //! configuration the engine runs with once secrets are resolved.
 //!
-//! Settings live in `settings.json` in the data directory: the app reads and
-//! writes it through tauri-plugin-store, `coach` reads the same file. Both
+//! Settings live in `settings.json` in the data directory: the engine reads it
+//! for the app and `coach` alike and writes it atomically (ADR 0008). Both
 //! hand the raw JSON object to [`Settings::from_map`], so there is one
 //! validator. A bad value is reported and replaced by its default; an unknown
 //! key is ignored with a warning; nothing here can crash the app.

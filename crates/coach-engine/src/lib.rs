@@ -65,6 +65,8 @@ pub enum EngineError {
     InvalidSettings(Vec<SettingsIssue>),
     #[error("{0}")]
     InvalidInput(String),
+    #[error("the settings could not be saved to {path}: {detail}")]
+    SettingsWrite { path: PathBuf, detail: String },
 }
 
 impl Coded for EngineError {
@@ -74,9 +76,10 @@ impl Coded for EngineError {
             EngineError::InvalidSettings(_) | EngineError::InvalidInput(_) => {
                 ErrorCode::InvalidInput
             }
-            EngineError::Secrets(_) | EngineError::DataDir { .. } | EngineError::Sim(_) => {
-                ErrorCode::Unavailable
-            }
+            EngineError::Secrets(_)
+            | EngineError::DataDir { .. }
+            | EngineError::Sim(_)
+            | EngineError::SettingsWrite { .. } => ErrorCode::Unavailable,
         }
     }
 }
@@ -98,29 +101,48 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), EngineError> {
     })
 }
 
-/// Reads `settings.json` as a JSON object. A missing file is empty settings.
-/// A file that is not a JSON object (a damaged save, a hand edit gone wrong)
-/// is moved aside, never deleted, and reported by name with where it was
-/// kept; defaults are used until settings are saved again.
-pub fn read_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsIssue>) {
-    let path = data_dir.join(SETTINGS_FILE);
-    let problem = match std::fs::read(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Map::new(), vec![]),
-        Err(e) => {
-            return (
-                Map::new(),
-                vec![SettingsIssue {
-                    key: SETTINGS_FILE.into(),
-                    message: format!("could not be read ({e}); defaults are in use"),
-                }],
-            )
-        }
+/// Why `settings.json` cannot be used, or its object (`None` when missing).
+fn parse_settings_file(path: &Path) -> Result<Option<Map<String, Value>>, String> {
+    match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("it could not be read ({e})")),
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(m)) => return (m, vec![]),
-            Ok(_) => "it is not a JSON object".to_string(),
-            Err(e) => format!("it is not valid JSON ({e})"),
+            Ok(Value::Object(m)) => Ok(Some(m)),
+            Ok(_) => Err("it is not a JSON object".to_string()),
+            Err(e) => Err(format!("it is not valid JSON ({e})")),
         },
+    }
+}
+
+/// Reads `settings.json` as a JSON object, only reporting a file it cannot
+/// use (for `coach`, which must not move the app's files). A missing file is
+/// empty settings.
+pub fn read_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsIssue>) {
+    match parse_settings_file(&data_dir.join(SETTINGS_FILE)) {
+        Ok(m) => (m.unwrap_or_default(), vec![]),
+        Err(problem) => (
+            Map::new(),
+            vec![SettingsIssue {
+                key: SETTINGS_FILE.into(),
+                message: format!("could not be used: {problem}; defaults are in use"),
+            }],
+        ),
+    }
+}
+
+/// Reads `settings.json` for the app. A file that is not a JSON object (a
+/// damaged save, a hand edit gone wrong) is moved aside, never deleted, and
+/// reported by name with where it was kept; defaults are used until settings
+/// are saved again.
+pub fn load_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsIssue>) {
+    let path = data_dir.join(SETTINGS_FILE);
+    let problem = match parse_settings_file(&path) {
+        Ok(m) => return (m.unwrap_or_default(), vec![]),
+        Err(p) => p,
     };
+    if !path.exists() {
+        return read_settings_file(data_dir);
+    }
     let aside = path.with_extension(format!(
         "json.damaged-{}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
@@ -149,13 +171,20 @@ pub fn read_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsI
 /// to disk, then renamed over it), so a crash or kill mid-save leaves the old
 /// file or the new one, never a truncated one.
 pub fn write_settings_file(data_dir: &Path, settings: &Settings) -> Result<(), EngineError> {
-    let (mut map, _) = read_settings_file(data_dir);
+    let path = data_dir.join(SETTINGS_FILE);
+    // A file that cannot be read is left as it is: saving over it would lose it.
+    let mut map = parse_settings_file(&path)
+        .map_err(|problem| EngineError::SettingsWrite {
+            path: path.clone(),
+            detail: format!("{problem}; it was left as it is and nothing was saved"),
+        })?
+        .unwrap_or_default();
     map.extend(settings.to_map());
     let bytes = serde_json::to_vec_pretty(&Value::Object(map))
         .map_err(|e| EngineError::InvalidInput(format!("settings could not be written: {e}")))?;
-    write_atomically(&data_dir.join(SETTINGS_FILE), &bytes).map_err(|e| EngineError::DataDir {
-        path: data_dir.join(SETTINGS_FILE),
-        detail: format!("the settings could not be saved: {e}"),
+    write_atomically(&path, &bytes).map_err(|e| EngineError::SettingsWrite {
+        path: path.clone(),
+        detail: e.to_string(),
     })
 }
 
@@ -257,7 +286,7 @@ pub struct EngineOptions {
     pub data_dir: PathBuf,
     pub env: EnvOverrides,
     pub secrets: Arc<SecretStore>,
-    /// The stored settings object (from tauri-plugin-store or settings.json).
+    /// The stored settings object (settings.json).
     pub settings: Map<String, Value>,
     /// Problems found while reading the settings (e.g. an unreadable file).
     pub settings_issues: Vec<SettingsIssue>,

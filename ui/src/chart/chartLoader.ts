@@ -3,7 +3,7 @@
 // whose request is not the newest. The screen is never cleared while a chart
 // loads; a failure keeps what is drawn and offers Retry.
 
-import type { ChartEvent, ChartView } from "../generated/bindings";
+import type { ChartEvent, ChartView, ErrorCode } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { nowMs, recordMetric, shownMetrics } from "./chartMetrics";
 import type { TimeframeId } from "./chartToolbar";
@@ -20,7 +20,7 @@ export type FailureStep = "drop" | "keep" | "retry" | "refuse" | "fail";
  * unavailable. `refuse`: the symbol or timeframe is wrong, the input says so.
  * `fail`: show the error with Retry.
  */
-export function failureStep(code: string, attempt: number, quiet: boolean): FailureStep {
+export function failureStep(code: ErrorCode, attempt: number, quiet: boolean): FailureStep {
   if (code === "superseded") return "drop";
   if (quiet) return "keep";
   if (code === "unavailable" && attempt < RETRIES) return "retry";

@@ -102,23 +102,35 @@ impl MassiveRest {
     /// sent. The key goes with every request, so a `next_url` is followed only
     /// when its scheme, host and port are the configured base's.
     fn url_for(&self, path_or_url: &str) -> Result<String, RestError> {
-        if !path_or_url.starts_with("http://") && !path_or_url.starts_with("https://") {
-            return Ok(format!("{}{}", self.base, path_or_url));
-        }
-        let origin = |u: &str| {
-            url::Url::parse(u).ok().map(|u| {
-                (
-                    u.scheme().to_string(),
-                    u.host_str().map(str::to_string),
-                    u.port_or_known_default(),
-                )
-            })
-        };
-        match (origin(path_or_url), origin(&self.base)) {
-            (Some(next), Some(base)) if next == base => Ok(path_or_url.to_string()),
-            _ => Err(RestError::ForeignUrl {
+        let lower = path_or_url
+            .get(..8)
+            .unwrap_or(path_or_url)
+            .to_ascii_lowercase();
+        let full = if lower.starts_with("http://") || lower.starts_with("https://") {
+            path_or_url.to_string()
+        } else if path_or_url.starts_with('/') && !path_or_url.starts_with("//") {
+            format!("{}{}", self.base, path_or_url)
+        } else {
+            // "@evil.com/…" or ".evil.com/…" glued to the base would name another host.
+            return Err(RestError::ForeignUrl {
                 url: redact(path_or_url),
-            }),
+            });
+        };
+        let origin = |u: &str| {
+            url::Url::parse(u)
+                .ok()
+                .filter(|u| u.username().is_empty() && u.password().is_none())
+                .map(|u| {
+                    (
+                        u.scheme().to_string(),
+                        u.host_str().map(str::to_string),
+                        u.port_or_known_default(),
+                    )
+                })
+        };
+        match (origin(&full), origin(&self.base)) {
+            (Some(next), Some(base)) if next == base => Ok(full),
+            _ => Err(RestError::ForeignUrl { url: redact(&full) }),
         }
     }
 
@@ -611,6 +623,78 @@ mod tests {
         assert!(
             elsewhere_seen.lock().unwrap().is_empty(),
             "the other host was never asked, so it never saw the key"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_next_url_that_names_another_host_through_the_base_is_refused() {
+        let (elsewhere, elsewhere_seen) = serve(|_| serde_json::json!({"results": []})).await;
+        let port = elsewhere.rsplit(':').next().unwrap().to_string();
+        for next in [
+            // Glued to "http://127.0.0.1:PORT" this is userinfo, and the host is 127.0.0.2.
+            format!("@127.0.0.2:{port}/v2/aggs/page2"),
+            format!("//127.0.0.2:{port}/v2/aggs/page2"),
+            format!("http://user@127.0.0.1:{port}/v2/aggs/page2"),
+        ] {
+            let n = next.clone();
+            let (base, _) = serve(move |_| {
+                serde_json::json!({"results": [{"t": 1, "o": 1.0, "h": 1.0, "l": 1.0, "c": 1.0}], "next_url": n})
+            })
+            .await;
+            let err = client(&base)
+                .aggregates("AAPL", 1, "day", "2024-01-01", "2024-01-31")
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, RestError::ForeignUrl { .. }),
+                "{next:?} is refused, not glued to the base: {err}"
+            );
+        }
+        assert!(
+            elsewhere_seen.lock().unwrap().is_empty(),
+            "no other host was asked, so none saw the key"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_with_the_key() {
+        use axum::{http::HeaderMap, response::Redirect, routing::get, Router};
+        let (elsewhere, elsewhere_seen) = serve(|_| serde_json::json!({"market": "open"})).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let target = format!("{elsewhere}/v1/marketstatus/now");
+        let app = Router::new().fallback(get(move |_h: HeaderMap| {
+            let target = target.clone();
+            async move { Redirect::temporary(&target) }
+        }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let err = client(&base).market_status().await.unwrap_err();
+        assert!(
+            matches!(err, RestError::Http { status: 307, .. }),
+            "a redirect is an answer, not an instruction to carry the key elsewhere: {err}"
+        );
+        assert!(
+            elsewhere_seen.lock().unwrap().is_empty(),
+            "the redirect target was never asked"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_over_the_size_cap_is_cut_off() {
+        use axum::{body::Body, routing::get, Router};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        // No Content-Length: the cap must hold while reading, not only from the header.
+        let app = Router::new().fallback(get(|| async {
+            let chunk = axum::body::Bytes::from(vec![b' '; 1 << 20]);
+            let chunks = (0..40).map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
+            Body::from_stream(futures_util::stream::iter(chunks))
+        }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let err = client(&base).market_status().await.unwrap_err();
+        assert!(
+            matches!(err, RestError::TooLarge { .. }),
+            "a 40 MiB stream is refused once it passes 32 MiB: {err}"
         );
     }
 

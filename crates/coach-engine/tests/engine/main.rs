@@ -401,6 +401,29 @@ fn a_damaged_settings_file_is_reported_and_kept() {
     let truncated = br#"{"stale_after_secs": 12, "market_prov"#;
     std::fs::write(&path, truncated).unwrap();
     let (map, issues) = coach_engine::read_settings_file(dir.path());
+    assert!(
+        map.is_empty() && issues.len() == 1,
+        "coach reports it: {issues:?}"
+    );
+    assert!(
+        path.exists(),
+        "coach only reports; it does not move the app's file"
+    );
+    let err = coach_engine::write_settings_file(
+        dir.path(),
+        &coach_engine::config::Settings::from_map(&serde_json::Map::new()).0,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("nothing was saved"),
+        "a save never writes over a file it could not read: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        truncated,
+        "the file is untouched"
+    );
+    let (map, issues) = coach_engine::load_settings_file(dir.path());
     assert!(map.is_empty(), "defaults are used");
     assert_eq!(issues.len(), 1);
     let message = &issues[0].message;
