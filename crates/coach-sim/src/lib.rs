@@ -88,6 +88,10 @@ pub(crate) struct Shared {
     /// Bumped on each new connection; Massive allows one connection per
     /// asset class, so a newer one pushes the older off with `max_connections`.
     pub connection_epoch: watch::Sender<u64>,
+    /// While true, aggregate requests wait before they are answered.
+    pub hold_aggregates: watch::Sender<bool>,
+    /// Aggregate requests waiting on that hold now.
+    pub held_requests: watch::Sender<usize>,
 }
 
 /// A running simulator; dropping it stops the server.
@@ -115,6 +119,8 @@ impl SimHandle {
             faults: Mutex::new(Faults::default()),
             socket_faults: tokio::sync::broadcast::channel(16).0,
             connection_epoch: watch::channel(0).0,
+            hold_aggregates: watch::channel(false).0,
+            held_requests: watch::channel(0).0,
         });
         let app = rest::router(shared.clone()).merge(ws::router(shared.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -189,6 +195,17 @@ impl SimHandle {
     /// Fault injection: make `auth` fail (or succeed again).
     pub async fn set_fail_auth(&self, fail: bool) {
         self.shared.faults.lock().await.fail_auth = fail;
+    }
+
+    /// Fault injection: while `hold` is true, REST aggregate requests (history,
+    /// backfill) wait unanswered; setting it false answers them.
+    pub fn hold_aggregates(&self, hold: bool) {
+        self.shared.hold_aggregates.send_replace(hold);
+    }
+
+    /// How many aggregate requests are waiting on [`SimHandle::hold_aggregates`].
+    pub fn held_requests(&self) -> watch::Receiver<usize> {
+        self.shared.held_requests.subscribe()
     }
 
     /// Fault injection: answer the next `n` REST calls with 429 Too Many Requests.

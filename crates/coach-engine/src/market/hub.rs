@@ -8,7 +8,10 @@
 //!   then backfills missed minute bars over REST, so the minute bars a
 //!   subscriber sees after recovery are the ones an uninterrupted run would have
 //!   produced. A later minute bar that skips ahead (a gap) triggers the same
-//!   backfill; a minute bar already delivered is dropped.
+//!   backfill; a minute bar already delivered is dropped. A backfill runs in
+//!   its own task: the socket keeps being read, other symbols flow on, and the
+//!   symbol waiting for its missed minutes holds its aggregates until they are
+//!   delivered, so its bars stay in time order.
 //! - Publishes its state: connecting / live / delayed / stale / reconnecting /
 //!   failed. "Stale" means no data for the configured time while the regular
 //!   session is open (by the market's clock), with something subscribed.
@@ -295,6 +298,8 @@ impl MarketHub {
                 last_minute_end: HashMap::new(),
                 parser: FrameParser::new(),
                 last_data_ms: None,
+                backfills: tokio::task::JoinSet::new(),
+                held: HashMap::new(),
             }
             .run(lazy),
         );
@@ -455,7 +460,27 @@ struct Runner {
     parser: FrameParser,
     /// Market time of the last data event.
     last_data_ms: Option<i64>,
+    /// REST backfills in flight, one per symbol at most. They run beside the
+    /// read loop, so a slow backfill never stops frames from being read; their
+    /// answers come back into the loop and are delivered there, in order.
+    backfills: tokio::task::JoinSet<Backfilled>,
+    /// Per symbol with a backfill in flight: its aggregates that arrived
+    /// meanwhile, delivered after the missed bars so the minute bars of a
+    /// symbol stay in time order. Other symbols and channels flow on.
+    held: HashMap<Sym, Vec<MarketEvent>>,
 }
+
+/// A finished backfill: the minute bars of `sym` in `[from, to]`, or why not.
+struct Backfilled {
+    sym: Sym,
+    from: i64,
+    to: i64,
+    bars: Result<Vec<super::rest::RestBar>, super::rest::RestError>,
+}
+
+/// Aggregates held for one symbol while its backfill runs, at most; past
+/// this (a backfill stuck for many minutes) they are delivered unheld.
+const MAX_HELD: usize = 20_000;
 
 impl Runner {
     fn set(&self, state: ConnectionState, detail: Option<String>, attempt: u32) {
@@ -573,6 +598,11 @@ impl Runner {
                     }
                 }
                 _ = watchdog.tick(), if authed => self.check_stale(),
+                done = self.backfills.join_next(), if !self.backfills.is_empty() => {
+                    if let Some(Ok(done)) = done {
+                        self.finish_backfill(done);
+                    }
+                }
                 msg = ws.next() => {
                     let text = match msg {
                         Some(Ok(Message::Text(t))) => t,
@@ -610,7 +640,7 @@ impl Runner {
                                         return SessionEnd::Dropped(e);
                                     }
                                     if *connected_before {
-                                        self.backfill_all().await;
+                                        self.backfill_all();
                                     }
                                     *connected_before = true;
                                 }
@@ -619,7 +649,7 @@ impl Runner {
                                 "slow_consumer" => return SessionEnd::Dropped("the server dropped us as a slow consumer".into()),
                                 other => tracing::debug!(status = other, %message, "market status message"),
                             },
-                            data => self.deliver(data).await,
+                            data => self.deliver(data),
                         }
                     }
                 }
@@ -695,7 +725,19 @@ impl Runner {
         }
     }
 
-    async fn deliver(&mut self, ev: MarketEvent) {
+    fn deliver(&mut self, ev: MarketEvent) {
+        // A symbol waiting for its missed minutes holds its aggregates.
+        if let MarketEvent::Aggregate { sym, .. } = &ev {
+            if let Some(held) = self.held.get_mut(sym) {
+                if held.len() < MAX_HELD {
+                    held.push(ev);
+                    return;
+                }
+                tracing::warn!(%sym, "a backfill is taking too long; live bars flow on without it");
+                let sym = sym.clone();
+                self.release(&sym);
+            }
+        }
         let channel = match &ev {
             MarketEvent::Trade { .. } => Channel::Trades,
             MarketEvent::Quote { .. } => Channel::Quotes,
@@ -718,8 +760,11 @@ impl Runner {
                         return;
                     }
                     Some(last) if start > last && start - last <= 16 * 3_600_000 => {
+                        // The bars in between come first: hold this one behind them.
                         let sym = sym.clone();
-                        self.backfill(&sym, last, start - 1).await;
+                        self.start_backfill(&sym, last, start - 1);
+                        self.held.entry(sym).or_default().push(ev);
+                        return;
                     }
                     _ => {}
                 }
@@ -736,40 +781,73 @@ impl Runner {
         self.shared.publish(channel, ev);
     }
 
+    /// Delivers what `sym` held, in arrival order, and stops holding it.
+    fn release(&mut self, sym: &Sym) {
+        for ev in self.held.remove(sym).unwrap_or_default() {
+            self.deliver(ev);
+        }
+    }
+
     /// After a reconnect: every subscribed symbol's missed minutes up to now.
-    async fn backfill_all(&mut self) {
+    fn backfill_all(&mut self) {
         let now = self.clock.now().timestamp_millis();
-        let symbols: Vec<(String, i64)> = self
+        let symbols: Vec<(Sym, i64)> = self
             .shared
             .wanted()
             .iter()
             .filter_map(|w| w.strip_prefix("AM."))
-            .filter_map(|s| self.last_minute_end.get(s).map(|&e| (s.to_string(), e)))
+            .filter_map(|s| {
+                self.last_minute_end
+                    .get_key_value(s)
+                    .map(|(k, &e)| (k.clone(), e))
+            })
             .collect();
         for (sym, last) in symbols {
-            self.backfill(&sym, last, now).await;
+            self.start_backfill(&sym, last, now);
         }
     }
 
-    /// Minute bars of `sym` starting in `[from, to]`, fetched over REST and delivered in order.
-    async fn backfill(&mut self, sym: &str, from: i64, to: i64) {
-        if to < from {
+    /// Fetches the minute bars of `sym` starting in `[from, to]` over REST in
+    /// its own task; `sym`'s aggregates are held until they are delivered.
+    fn start_backfill(&mut self, sym: &Sym, from: i64, to: i64) {
+        if to < from || self.held.contains_key(sym) {
             return;
         }
-        let bars = match self
-            .rest
-            .aggregates(sym, 1, "minute", &from.to_string(), &to.to_string())
-            .await
-        {
+        self.held.insert(sym.clone(), Vec::new());
+        let rest = self.rest.clone();
+        let sym = sym.clone();
+        self.backfills.spawn(async move {
+            let bars = rest
+                .aggregates(&sym, 1, "minute", &from.to_string(), &to.to_string())
+                .await;
+            Backfilled {
+                sym,
+                from,
+                to,
+                bars,
+            }
+        });
+    }
+
+    /// Delivers a finished backfill's bars in order, then what its symbol held.
+    fn finish_backfill(&mut self, done: Backfilled) {
+        let Backfilled {
+            sym,
+            from,
+            to,
+            bars,
+        } = done;
+        let bars = match bars {
             Ok(b) => b,
             Err(e) => {
-                tracing::warn!(error = %e, sym, "gap backfill failed; reconciliation will retry");
+                tracing::warn!(error = %e, %sym, "gap backfill failed; reconciliation will retry");
+                self.release(&sym);
                 return;
             }
         };
         let mut n = 0;
         for b in bars {
-            let last = self.last_minute_end.get(sym).copied().unwrap_or(i64::MIN);
+            let last = self.last_minute_end.get(&sym).copied().unwrap_or(i64::MIN);
             if b.t < last || b.t < from || b.t > to {
                 continue;
             }
@@ -777,7 +855,7 @@ impl Runner {
             self.shared.publish(
                 Channel::Minutes,
                 MarketEvent::Aggregate {
-                    sym: Sym::from(sym),
+                    sym: sym.clone(),
                     minute: true,
                     open: b.o,
                     high: b.h,
@@ -790,16 +868,17 @@ impl Runner {
                     backfill: true,
                 },
             );
-            self.last_minute_end.insert(Sym::from(sym), end);
+            self.last_minute_end.insert(sym.clone(), end);
             n += 1;
         }
         if n > 0 {
-            tracing::info!(sym, bars = n, "backfilled missed minute bars over REST");
+            tracing::info!(%sym, bars = n, "backfilled missed minute bars over REST");
             self.shared
                 .counters
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .backfilled_minutes += n;
         }
+        self.release(&sym);
     }
 }

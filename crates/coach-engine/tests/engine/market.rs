@@ -208,6 +208,86 @@ async fn a_dropped_socket_loses_no_minute_bars() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_backfill_holds_its_symbol_while_the_socket_keeps_flowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc("2024-07-02T14:00:00Z"); // 10:00 New York, regular session
+    let clock = ManualClock::new(start);
+    let engine = demo_engine(dir.path(), &clock, 600).await;
+    let sim = engine.demo_market().unwrap();
+    let spy = Symbol::parse("SPY").unwrap();
+    let mut live = engine
+        .market()
+        .live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+    let mut nvda = engine
+        .market()
+        .hub()
+        .subscribe(Topic::new(Channel::Seconds, Symbol::parse("NVDA").unwrap()));
+    upstream(&engine, "AM.SPY").await;
+    upstream(&engine, "A.NVDA").await;
+    let minute = |i: i64| start.timestamp_millis() + i * 60_000;
+    let (mut finals, mut states) = (Vec::new(), Vec::new());
+    clock.set(DateTime::from_timestamp_millis(minute(1) + 1_000).unwrap());
+    until_final(&mut live, minute(0), &mut finals, &mut states).await;
+
+    // The socket drops while three minutes pass; the backfill of SPY's
+    // missed minutes is then held unanswered by the provider.
+    sim.hold_aggregates(true);
+    sim.drop_connections();
+    clock.set(DateTime::from_timestamp_millis(minute(4) + 1_000).unwrap());
+    let mut held = sim.held_requests();
+    eventually(15, "SPY's backfill to reach the provider and wait", || {
+        *held.borrow_and_update() >= 1
+    })
+    .await;
+
+    // Time moves on: NVDA's second aggregates keep arriving while it waits,
+    // which a read loop stopped at the backfill could not deliver.
+    let later = minute(4) + 20_000;
+    clock.set(DateTime::from_timestamp_millis(later).unwrap());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, nvda.recv())
+            .await
+            .expect("NVDA's seconds flow while SPY's backfill is held")
+            .expect("the subscription stays open");
+        // A second that ended after the drop was read from the new socket
+        // while the backfill waited (not every second has a trade).
+        if let coach_engine::market::wire::MarketEvent::Aggregate { end, .. } = *ev {
+            if end > minute(4) + 1_000 {
+                break;
+            }
+        }
+    }
+    assert!(
+        *held.borrow() >= 1,
+        "SPY's backfill was still held while NVDA's frames were read"
+    );
+
+    // Answered at last: SPY's minute bars arrive complete and in order.
+    sim.hold_aggregates(false);
+    clock.set(DateTime::from_timestamp_millis(minute(6) + 1_000).unwrap());
+    until_final(&mut live, minute(5), &mut finals, &mut states).await;
+    let got: Vec<(i64, f64, f64)> = finals
+        .iter()
+        .filter(|f| f.timeframe == Timeframe::M1 && f.candle.time < minute(6))
+        .map(|f| (f.candle.time, f.candle.open, f.candle.close))
+        .collect();
+    let truth: Vec<(i64, f64, f64)> = sim
+        .model()
+        .minute_bars("SPY", start.date_naive())
+        .unwrap()
+        .iter()
+        .filter(|b| b.t >= minute(0) && b.t < minute(6))
+        .map(|b| (b.t, b.o, b.c))
+        .collect();
+    assert_eq!(
+        got, truth,
+        "every minute, the backfilled ones included, once and in time order"
+    );
+    assert!(engine.market().hub().stats().backfilled_minutes >= 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_are_reference_counted_and_only_the_diff_goes_upstream() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc("2024-07-02T14:00:00Z"));

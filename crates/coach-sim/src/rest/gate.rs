@@ -56,5 +56,13 @@ pub(super) async fn gate(
     if !shared.key_ok(presented_key(&headers, &query)) {
         return error(StatusCode::UNAUTHORIZED, "ERROR", "Unknown API Key");
     }
+    if request.uri().path().starts_with("/v2/aggs/") {
+        let mut hold = shared.hold_aggregates.subscribe();
+        if *hold.borrow_and_update() {
+            shared.held_requests.send_modify(|n| *n += 1);
+            let _ = hold.wait_for(|h| !*h).await;
+            shared.held_requests.send_modify(|n| *n -= 1);
+        }
+    }
     next.run(request).await
 }
