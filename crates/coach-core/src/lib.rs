@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod candles;
 pub mod indicators;
 pub mod levels;
+pub mod market_data;
 pub mod options;
 pub mod strategy;
 pub mod symbol;

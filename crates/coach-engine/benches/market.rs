@@ -12,7 +12,7 @@ use coach_engine::clock::Clock;
 use coach_engine::config::{MarketConfig, MarketMode};
 use coach_engine::market::history::{BarHistory, ChartQuery};
 use coach_engine::market::rest::MassiveRest;
-use coach_engine::market::wire::parse_frame;
+use coach_engine::market::wire::{parse_frame, MarketEvent};
 use coach_engine::market::{Channel, MarketHub, Topic};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -69,7 +69,9 @@ fn frame_to_candles(c: &mut Criterion) {
             events.clear();
             parse_frame(&text, &mut events).unwrap();
             for ev in events.drain(..) {
-                hub.dispatch(ev);
+                if let MarketEvent::Data(d) = ev {
+                    hub.dispatch(d);
+                }
             }
             while let Some(ev) = sub.try_recv() {
                 if let Some(part) = ev.candle() {

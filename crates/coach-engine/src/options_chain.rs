@@ -600,7 +600,7 @@ impl OptionsDesk {
         mut sink: impl FnMut(OptionsTick) -> bool + Send + 'static,
     ) -> Result<(), ChainError> {
         use crate::market::hub::RecvError;
-        use crate::market::wire::MarketEvent;
+        use crate::market::wire::MarketData;
         use crate::market::{Channel, Topic};
         let sym = Symbol::parse(&chain.symbol)?;
         let current = self.follow.counter();
@@ -621,7 +621,7 @@ impl OptionsDesk {
                 };
                 match tokio::time::timeout(wait, sub.recv()).await {
                     Ok(Ok(ev)) => {
-                        if let MarketEvent::Aggregate {
+                        if let MarketData::Aggregate {
                             close,
                             end,
                             backfill: false,

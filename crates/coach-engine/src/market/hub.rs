@@ -30,7 +30,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::link::{backoff, ConnectionState, ConnectionStatus};
 use super::rest::MassiveRest;
-use super::wire::{FrameParser, MarketEvent, Sym};
+use super::wire::{FrameParser, MarketData, MarketEvent, Sym};
 use crate::clock::Clock;
 use crate::config::{MarketConfig, MarketMode};
 
@@ -78,13 +78,13 @@ const SUBSCRIBER_CAPACITY: usize = 4096;
 /// it sees their events in the order the server sent them.
 struct Sink {
     id: u64,
-    tx: mpsc::Sender<Arc<MarketEvent>>,
+    tx: mpsc::Sender<Arc<MarketData>>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Sink {
     /// Never waits: a full queue drops the event and counts it.
-    fn offer(&self, ev: &Arc<MarketEvent>) {
+    fn offer(&self, ev: &Arc<MarketData>) {
         if self.tx.try_send(ev.clone()).is_err() {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -178,8 +178,8 @@ impl Shared {
     }
 
     /// Hands an event to every subscriber of its topic.
-    fn publish(&self, channel: Channel, ev: MarketEvent) {
-        let Some(sym) = ev.symbol() else { return };
+    fn publish(&self, channel: Channel, ev: MarketData) {
+        let sym = ev.symbol();
         let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = topics.get(sym).and_then(|chans| chans.get(&channel)) {
             let ev = Arc::new(ev);
@@ -194,7 +194,7 @@ impl Shared {
 pub struct Subscription {
     topics: Vec<Topic>,
     id: u64,
-    rx: mpsc::Receiver<Arc<MarketEvent>>,
+    rx: mpsc::Receiver<Arc<MarketData>>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
     shared: Arc<Shared>,
 }
@@ -214,12 +214,12 @@ impl Subscription {
     }
 
     /// The next event if one is queued, without waiting.
-    pub fn try_recv(&mut self) -> Option<Arc<MarketEvent>> {
+    pub fn try_recv(&mut self) -> Option<Arc<MarketData>> {
         self.rx.try_recv().ok()
     }
 
     /// The next event; `Lagged(n)` first when `n` events were lost to a full queue.
-    pub async fn recv(&mut self) -> Result<Arc<MarketEvent>, RecvError> {
+    pub async fn recv(&mut self) -> Result<Arc<MarketData>, RecvError> {
         let lost = self.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
         if lost > 0 {
             return Err(RecvError::Lagged(lost));
@@ -357,13 +357,12 @@ impl MarketHub {
     /// Hands a parsed event to its topic's subscribers exactly as the socket
     /// task does (without the minute-bar gap bookkeeping). For replay tools and
     /// the fan-out benchmark.
-    pub fn dispatch(&self, ev: MarketEvent) {
+    pub fn dispatch(&self, ev: MarketData) {
         let channel = match &ev {
-            MarketEvent::Trade { .. } => Channel::Trades,
-            MarketEvent::Quote { .. } => Channel::Quotes,
-            MarketEvent::Aggregate { minute: true, .. } => Channel::Minutes,
-            MarketEvent::Aggregate { minute: false, .. } => Channel::Seconds,
-            MarketEvent::Status { .. } => return,
+            MarketData::Trade { .. } => Channel::Trades,
+            MarketData::Quote { .. } => Channel::Quotes,
+            MarketData::Aggregate { minute: true, .. } => Channel::Minutes,
+            MarketData::Aggregate { minute: false, .. } => Channel::Seconds,
         };
         self.shared.publish(channel, ev);
     }
@@ -467,7 +466,7 @@ struct Runner {
     /// Per symbol with a backfill in flight: its aggregates that arrived
     /// meanwhile, delivered after the missed bars so the minute bars of a
     /// symbol stay in time order. Other symbols and channels flow on.
-    held: HashMap<Sym, Vec<MarketEvent>>,
+    held: HashMap<Sym, Vec<MarketData>>,
 }
 
 /// A finished backfill: the minute bars of `sym` in `[from, to]`, or why not.
@@ -649,7 +648,7 @@ impl Runner {
                                 "slow_consumer" => return SessionEnd::Dropped("the server dropped us as a slow consumer".into()),
                                 other => tracing::debug!(status = other, %message, "market status message"),
                             },
-                            data => self.deliver(data),
+                            MarketEvent::Data(data) => self.deliver(data),
                         }
                     }
                 }
@@ -725,9 +724,9 @@ impl Runner {
         }
     }
 
-    fn deliver(&mut self, ev: MarketEvent) {
+    fn deliver(&mut self, ev: MarketData) {
         // A symbol waiting for its missed minutes holds its aggregates.
-        if let MarketEvent::Aggregate { sym, .. } = &ev {
+        if let MarketData::Aggregate { sym, .. } = &ev {
             if let Some(held) = self.held.get_mut(sym) {
                 if held.len() < MAX_HELD {
                     held.push(ev);
@@ -739,10 +738,10 @@ impl Runner {
             }
         }
         let channel = match &ev {
-            MarketEvent::Trade { .. } => Channel::Trades,
-            MarketEvent::Quote { .. } => Channel::Quotes,
-            MarketEvent::Aggregate { minute: false, .. } => Channel::Seconds,
-            MarketEvent::Aggregate {
+            MarketData::Trade { .. } => Channel::Trades,
+            MarketData::Quote { .. } => Channel::Quotes,
+            MarketData::Aggregate { minute: false, .. } => Channel::Seconds,
+            MarketData::Aggregate {
                 sym,
                 minute: true,
                 start,
@@ -776,7 +775,6 @@ impl Runner {
                 }
                 Channel::Minutes
             }
-            MarketEvent::Status { .. } => return,
         };
         self.shared.publish(channel, ev);
     }
@@ -854,7 +852,7 @@ impl Runner {
             let end = b.t + 60_000;
             self.shared.publish(
                 Channel::Minutes,
-                MarketEvent::Aggregate {
+                MarketData::Aggregate {
                     sym: sym.clone(),
                     minute: true,
                     open: b.o,

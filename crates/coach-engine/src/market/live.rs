@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::history::BarHistory;
 use super::hub::{Channel, MarketHub, RecvError, Topic};
-use super::wire::{MarketEvent, Sym};
+use super::wire::{MarketData, Sym};
 use super::ConnectionStatus;
 
 /// One item of a live stream.
@@ -277,9 +277,9 @@ impl Fold {
         }
     }
 
-    fn on_event(&mut self, ev: &MarketEvent, out: &Outlet) {
+    fn on_event(&mut self, ev: &MarketData, out: &Outlet) {
         let (
-            MarketEvent::Aggregate {
+            MarketData::Aggregate {
                 sym, minute, start, ..
             },
             Some(candle),

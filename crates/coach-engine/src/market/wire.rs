@@ -13,81 +13,14 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-/// A ticker as the feed spells it, shared between events (interned).
-pub type Sym = Arc<str>;
+pub use coach_core::market_data::{MarketData, Sym};
 
-/// One market event, as the hub hands it to subscribers.
+/// One event of a frame: market data, or the provider's status message
+/// (which stays here: subscribers only ever see [`MarketData`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MarketEvent {
-    Trade {
-        sym: Sym,
-        price: f64,
-        size: f64,
-        /// Unix ms.
-        t: i64,
-    },
-    Quote {
-        sym: Sym,
-        bid: f64,
-        ask: f64,
-        t: i64,
-    },
-    /// A second (`A`) or minute (`AM`) aggregate; `start`/`end` in unix ms.
-    Aggregate {
-        sym: Sym,
-        minute: bool,
-        open: f64,
-        high: f64,
-        low: f64,
-        close: f64,
-        volume: f64,
-        vwap: Option<f64>,
-        start: i64,
-        end: i64,
-        /// Filled in by REST after a gap rather than received live.
-        backfill: bool,
-    },
-    Status {
-        status: String,
-        message: String,
-    },
-}
-
-impl MarketEvent {
-    /// An aggregate as a candle (`extended` is decided by the aggregator).
-    pub fn candle(&self) -> Option<coach_core::candles::Candle> {
-        match self {
-            MarketEvent::Aggregate {
-                open,
-                high,
-                low,
-                close,
-                volume,
-                vwap,
-                start,
-                ..
-            } => Some(coach_core::candles::Candle {
-                time: *start,
-                open: *open,
-                high: *high,
-                low: *low,
-                close: *close,
-                volume: *volume,
-                vwap: *vwap,
-                extended: false,
-            }),
-            _ => None,
-        }
-    }
-
-    pub fn symbol(&self) -> Option<&str> {
-        match self {
-            MarketEvent::Trade { sym, .. }
-            | MarketEvent::Quote { sym, .. }
-            | MarketEvent::Aggregate { sym, .. } => Some(sym),
-            MarketEvent::Status { .. } => None,
-        }
-    }
+    Data(MarketData),
+    Status { status: String, message: String },
 }
 
 #[path = "wire_scan.rs"]
@@ -285,21 +218,25 @@ fn convert(w: Wire<'_>, interner: &mut Interner, out: &mut Vec<MarketEvent>) -> 
     {
         let ev = match w.ev {
             "T" => match (w.sym, w.p, w.s, w.t) {
-                (Some(sym), Some(price), Some(size), Some(t)) => Some(MarketEvent::Trade {
-                    sym: interner.intern(sym),
-                    price,
-                    size,
-                    t,
-                }),
+                (Some(sym), Some(price), Some(size), Some(t)) => {
+                    Some(MarketEvent::Data(MarketData::Trade {
+                        sym: interner.intern(sym),
+                        price,
+                        size,
+                        t,
+                    }))
+                }
                 _ => None,
             },
             "Q" => match (w.sym, w.bp, w.ap, w.t) {
-                (Some(sym), Some(bid), Some(ask), Some(t)) => Some(MarketEvent::Quote {
-                    sym: interner.intern(sym),
-                    bid,
-                    ask,
-                    t,
-                }),
+                (Some(sym), Some(bid), Some(ask), Some(t)) => {
+                    Some(MarketEvent::Data(MarketData::Quote {
+                        sym: interner.intern(sym),
+                        bid,
+                        ask,
+                        t,
+                    }))
+                }
                 _ => None,
             },
             "A" | "AM" => match (w.sym, w.o, w.h, w.l, w.c.0, w.v, w.s, w.e) {
@@ -312,7 +249,7 @@ fn convert(w: Wire<'_>, interner: &mut Interner, out: &mut Vec<MarketEvent>) -> 
                     Some(volume),
                     Some(start),
                     Some(end),
-                ) => Some(MarketEvent::Aggregate {
+                ) => Some(MarketEvent::Data(MarketData::Aggregate {
                     sym: interner.intern(sym),
                     minute: w.ev == "AM",
                     open,
@@ -324,7 +261,7 @@ fn convert(w: Wire<'_>, interner: &mut Interner, out: &mut Vec<MarketEvent>) -> 
                     start: start as i64,
                     end,
                     backfill: false,
-                }),
+                })),
                 _ => None,
             },
             "status" => Some(MarketEvent::Status {
@@ -379,18 +316,18 @@ mod tests {
         assert_eq!(out.len(), 4);
         assert_eq!(
             out[0],
-            MarketEvent::Trade {
+            MarketEvent::Data(MarketData::Trade {
                 sym: "MSFT".into(),
                 price: 114.125,
                 size: 100.0,
                 t: 1536036818784
-            }
+            })
         );
         assert!(
-            matches!(&out[1], MarketEvent::Quote { bid, ask, .. } if *bid == 114.125 && *ask == 114.128)
+            matches!(&out[1], MarketEvent::Data(MarketData::Quote { bid, ask, .. }) if *bid == 114.125 && *ask == 114.128)
         );
         match &out[3] {
-            MarketEvent::Aggregate {
+            MarketEvent::Data(MarketData::Aggregate {
                 sym,
                 minute,
                 close,
@@ -398,7 +335,7 @@ mod tests {
                 end,
                 vwap,
                 ..
-            } => {
+            }) => {
                 assert_eq!(&**sym, "GTE");
                 assert!(*minute, "AM is a minute aggregate");
                 assert_eq!(

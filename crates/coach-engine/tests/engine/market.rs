@@ -252,7 +252,7 @@ async fn a_slow_backfill_holds_its_symbol_while_the_socket_keeps_flowing() {
             .expect("the subscription stays open");
         // A second that ended after the drop was read from the new socket
         // while the backfill waited (not every second has a trade).
-        if let coach_engine::market::wire::MarketEvent::Aggregate { end, .. } = *ev {
+        if let coach_engine::market::wire::MarketData::Aggregate { end, .. } = *ev {
             if end > minute(4) + 1_000 {
                 break;
             }
