@@ -56,7 +56,7 @@ pub async fn save_settings(
     // One save at a time: each validates against the settings the last one saved.
     let _saving = state.saving_settings().await;
     let next = state.engine().await?.validate_settings_patch(&patch)?;
-    state.save_settings(&next)?;
+    state.save_settings(next).await?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
 }
@@ -69,7 +69,7 @@ pub async fn set_secret(
     name: SecretName,
     value: String,
 ) -> Result<SettingsView, IpcError> {
-    state.engine().await?.set_secret(name, &value)?;
+    state.engine().await?.set_secret(name, &value).await?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
 }
@@ -81,7 +81,7 @@ pub async fn clear_secret(
     state: State<'_, AppState>,
     name: SecretName,
 ) -> Result<SettingsView, IpcError> {
-    state.engine().await?.clear_secret(name)?;
+    state.engine().await?.clear_secret(name).await?;
     state.start_engine(&app).await;
     Ok(state.engine().await?.settings_view())
 }
@@ -121,7 +121,7 @@ pub async fn record_metric(
     state: State<'_, AppState>,
     metric: MetricInput,
 ) -> Result<(), IpcError> {
-    Ok(state.engine().await?.record_metric(metric)?)
+    Ok(state.engine().await?.record_metric(metric).await?)
 }
 
 /// A batch of measurements (the chart's per-tick latencies are flushed this way).
@@ -131,7 +131,7 @@ pub async fn record_metrics(
     state: State<'_, AppState>,
     metrics: Vec<MetricInput>,
 ) -> Result<(), IpcError> {
-    Ok(state.engine().await?.record_metrics(metrics)?)
+    Ok(state.engine().await?.record_metrics(metrics).await?)
 }
 
 #[tauri::command]
@@ -141,7 +141,7 @@ pub async fn recent_metrics(
     name: String,
     limit: u32,
 ) -> Result<Vec<Metric>, IpcError> {
-    Ok(state.engine().await?.recent_metrics(&name, limit)?)
+    Ok(state.engine().await?.recent_metrics(&name, limit).await?)
 }
 
 /// Opens the chart of a UI slot and streams its live events into `on_event`.
@@ -215,13 +215,13 @@ pub async fn chat_sessions(
     state: State<'_, AppState>,
     limit: u32,
 ) -> Result<Vec<SessionSummary>, IpcError> {
-    Ok(state.engine().await?.coach().chat_sessions(limit)?)
+    Ok(state.engine().await?.coach().chat_sessions(limit).await?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn chat_session(state: State<'_, AppState>, id: i64) -> Result<SessionDetail, IpcError> {
-    Ok(state.engine().await?.coach().chat_session(id)?)
+    Ok(state.engine().await?.coach().chat_session(id).await?)
 }
 
 #[tauri::command]
@@ -231,13 +231,18 @@ pub async fn chat_rename(
     id: i64,
     title: String,
 ) -> Result<(), IpcError> {
-    Ok(state.engine().await?.coach().chat_rename(id, &title)?)
+    Ok(state
+        .engine()
+        .await?
+        .coach()
+        .chat_rename(id, &title)
+        .await?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn chat_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine().await?.coach().chat_delete(id)?)
+    Ok(state.engine().await?.coach().chat_delete(id).await?)
 }
 
 #[tauri::command]
@@ -247,7 +252,12 @@ pub async fn chat_search(
     text: String,
     limit: u32,
 ) -> Result<Vec<SearchHit>, IpcError> {
-    Ok(state.engine().await?.coach().chat_search(&text, limit)?)
+    Ok(state
+        .engine()
+        .await?
+        .coach()
+        .chat_search(&text, limit)
+        .await?)
 }
 
 /// One expiration's options chain (default: the nearest), IV/Greeks completed.
@@ -320,7 +330,7 @@ pub async fn options_term_structure(
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn positions_list(state: State<'_, AppState>) -> Result<Vec<SavedPosition>, IpcError> {
-    Ok(state.engine().await?.positions().list()?)
+    Ok(state.engine().await?.positions().list().await?)
 }
 
 /// Saves a position (validated by leg); returns its id.
@@ -330,13 +340,13 @@ pub async fn position_save(
     state: State<'_, AppState>,
     position: PositionInput,
 ) -> Result<i64, IpcError> {
-    Ok(state.engine().await?.positions().save(position)?)
+    Ok(state.engine().await?.positions().save(position).await?)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn position_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
-    Ok(state.engine().await?.positions().delete(id)?)
+    Ok(state.engine().await?.positions().delete(id).await?)
 }
 
 /// A saved position against the market, with what-ifs.

@@ -10,7 +10,6 @@ use coach_engine::secrets::SecretStore;
 use coach_engine::store::StoreError;
 use coach_engine::telemetry::TelemetryGuard;
 use coach_engine::{Engine, EngineError, EngineOptions};
-use serde_json::{Map, Value};
 use tauri::{AppHandle, Runtime};
 use tokio::sync::RwLock;
 
@@ -28,6 +27,9 @@ pub struct AppState {
     telemetry: TelemetryGuard,
     forwarder: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     settings_save: tokio::sync::Mutex<()>,
+    /// One engine start at a time. The slot's lock is only taken to swap it,
+    /// never held while an engine starts (that is network and file work).
+    starting: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             telemetry,
             forwarder: std::sync::Mutex::new(None),
             settings_save: tokio::sync::Mutex::new(()),
+            starting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -80,28 +83,52 @@ impl AppState {
         *self.slot.write().await = Slot::Problem(Box::new(Startup::Failed { message }));
     }
 
-    /// The settings object, read by the engine's own reader: a damaged file is
-    /// moved aside (never deleted) and reported; defaults are used.
-    pub fn load_settings(&self) -> (Map<String, Value>, Vec<SettingsIssue>) {
-        coach_engine::load_settings_file(&self.data_dir)
-    }
-
     /// Held across a settings save (validate, write, restart).
     pub async fn saving_settings(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.settings_save.lock().await
     }
 
     /// Saves validated settings atomically (see `coach_engine::write_settings_file`).
-    pub fn save_settings(&self, settings: &coach_engine::config::Settings) -> Result<(), IpcError> {
-        coach_engine::write_settings_file(&self.data_dir, settings).map_err(IpcError::from)
+    pub async fn save_settings(
+        &self,
+        settings: coach_engine::config::Settings,
+    ) -> Result<(), IpcError> {
+        let data_dir = self.data_dir.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            coach_engine::write_settings_file(&data_dir, &settings)
+        })
+        .await
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("the settings save stopped: {e}"),
+            )
+        })?
+        .map_err(IpcError::from)
     }
 
     /// Starts (or restarts) the engine with the current settings and secrets.
     pub async fn start_engine<R: Runtime>(&self, app: &AppHandle<R>) {
-        let mut slot = self.slot.write().await;
-        // Stop the old engine (its market socket and demo market) before the new one binds.
-        *slot = Slot::Starting;
-        let (settings, settings_issues) = self.load_settings();
+        let _one_at_a_time = self.starting.lock().await;
+        // Stop the old engine (its market socket and demo market) before the new
+        // one connects: the slot and the forwarder held the handles on it.
+        let old = std::mem::replace(&mut *self.slot.write().await, Slot::Starting);
+        self.stop_forwarder();
+        drop(old);
+        let data_dir = self.data_dir.clone();
+        let (settings, settings_issues) = tauri::async_runtime::spawn_blocking(move || {
+            coach_engine::load_settings_file(&data_dir)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            (
+                Default::default(),
+                vec![SettingsIssue {
+                    key: coach_engine::SETTINGS_FILE.into(),
+                    message: format!("could not be read ({e}); defaults are in use"),
+                }],
+            )
+        });
         let opts = EngineOptions {
             data_dir: self.data_dir.clone(),
             env: self.env.clone(),
@@ -114,7 +141,7 @@ impl AppState {
             lazy_market: false,
             log_dir: self.telemetry.log_dir.clone(),
         };
-        *slot = match Engine::start(opts).await {
+        let next = match Engine::start(opts).await {
             Ok(engine) => {
                 let engine = Arc::new(engine);
                 self.replace_forwarder(crate::forward::spawn(app.clone(), engine.clone()));
@@ -125,8 +152,15 @@ impl AppState {
                 Slot::Problem(Box::new(problem_from(&e)))
             }
         };
-        drop(slot);
+        *self.slot.write().await = next;
         crate::forward::emit_startup(app, &self.startup().await);
+    }
+
+    fn stop_forwarder(&self) {
+        let mut f = self.forwarder.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = f.take() {
+            old.abort();
+        }
     }
 
     fn replace_forwarder(&self, next: tauri::async_runtime::JoinHandle<()>) {

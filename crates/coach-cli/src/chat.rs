@@ -185,7 +185,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
     let mut out = std::io::stdout().lock();
     match command {
         SessionsCommand::List { limit, json } => {
-            let list = engine.coach().chat_sessions(limit)?;
+            let list = engine.coach().chat_sessions(limit).await?;
             if json {
                 for s in &list {
                     writeln!(out, "{}", serde_json::to_string(s)?)?;
@@ -209,7 +209,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Show { id, json } => {
-            let d = engine.coach().chat_session(id)?;
+            let d = engine.coach().chat_session(id).await?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&d)?)?;
             } else {
@@ -249,7 +249,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Search { text, limit, json } => {
-            let hits = engine.coach().chat_search(&text, limit)?;
+            let hits = engine.coach().chat_search(&text, limit).await?;
             if json {
                 for h in &hits {
                     writeln!(out, "{}", serde_json::to_string(h)?)?;
@@ -269,18 +269,18 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
             }
         }
         SessionsCommand::Rename { id, title } => {
-            engine.coach().chat_rename(id, &title)?;
+            engine.coach().chat_rename(id, &title).await?;
             writeln!(out, "Session {id} renamed.")?;
         }
         SessionsCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            for id in engine.coach().chat_import(&text)? {
+            for id in engine.coach().chat_import(&text).await? {
                 writeln!(out, "{id}")?;
             }
         }
         SessionsCommand::Delete { id } => {
-            engine.coach().chat_delete(id)?;
+            engine.coach().chat_delete(id).await?;
             writeln!(out, "Session {id} deleted.")?;
         }
     }

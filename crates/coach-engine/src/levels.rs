@@ -171,15 +171,24 @@ impl Levels {
             minutes: &minutes,
         })?;
         if live {
-            self.merge_level_tests(&mut report, now.timestamp_millis())?;
+            self.merge_level_tests(&mut report, now.timestamp_millis())
+                .await?;
         }
         Ok(report)
     }
 
     /// Keeps the larger of today's recount and the saved record, then saves.
-    fn merge_level_tests(&self, report: &mut LevelsReport, now_ms: i64) -> Result<(), StoreError> {
+    async fn merge_level_tests(
+        &self,
+        report: &mut LevelsReport,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let session = report.session.to_string();
-        let saved = self.db.level_tests(&report.symbol, &session)?;
+        let (symbol, day) = (report.symbol.clone(), session.clone());
+        let saved = self
+            .db
+            .call(move |db| db.level_tests(&symbol, &day))
+            .await?;
         let mut rows = Vec::with_capacity(report.levels.len());
         for lv in &mut report.levels {
             if let Some((_, _, t, r, b)) = saved
@@ -200,7 +209,9 @@ impl Levels {
                 lv.tests.breaks,
             ));
         }
+        let symbol = report.symbol.clone();
         self.db
-            .save_level_tests(&report.symbol, &session, &rows, now_ms)
+            .call(move |db| db.save_level_tests(&symbol, &session, &rows, now_ms))
+            .await
     }
 }

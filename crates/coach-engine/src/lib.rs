@@ -309,6 +309,8 @@ pub struct Engine {
     data_dir: PathBuf,
     log_dir: Option<PathBuf>,
     db: Arc<Db>,
+    /// Read once at start: migrations only run then.
+    schema_version: u32,
     env: EnvOverrides,
     settings: Settings,
     settings_issues: Vec<SettingsIssue>,
@@ -335,13 +337,33 @@ impl Engine {
         if let Some(w) = opts.secrets.warning() {
             tracing::warn!("{w}");
         }
-        let db = Arc::new(Db::open(&opts.data_dir.join(store::DB_FILE))?);
+        // Opening migrates: file I/O, off the async threads.
+        let db_path = opts.data_dir.join(store::DB_FILE);
+        let db = Arc::new(
+            tokio::task::spawn_blocking(move || Db::open(&db_path))
+                .await
+                .map_err(|e| {
+                    EngineError::InvalidInput(format!("the database could not be opened: {e}"))
+                })??,
+        );
+        let schema_version = {
+            let db = db.clone();
+            db.clone().blocking(move || db.schema_version()).await?
+        };
         let (settings, mut settings_issues) = Settings::from_map(&opts.settings);
         settings_issues.splice(0..0, opts.settings_issues);
         for issue in &settings_issues {
             tracing::warn!(key = %issue.key, "setting ignored: {}", issue.message);
         }
-        let (resolved, secret_sources) = resolve_secrets(&opts.env, &opts.secrets);
+        // The keychain is D-Bus (or the OS) underneath: off the async threads too.
+        let (resolved, secret_sources) = {
+            let (env, secrets) = (opts.env.clone(), opts.secrets.clone());
+            tokio::task::spawn_blocking(move || resolve_secrets(&env, &secrets))
+                .await
+                .map_err(|e| {
+                    EngineError::InvalidInput(format!("the stored keys could not be read: {e}"))
+                })?
+        };
         let mut market_config =
             config::resolve_market(&settings, &opts.env, &resolved, opts.provider_override);
         let (sim, clock): (Option<SimHandle>, Arc<dyn Clock>) =
@@ -366,12 +388,14 @@ impl Engine {
         tracing::info!(
             market = market_config.mode.label(),
             ai = %ai.label(),
-            schema = db.schema_version()?,
+            schema = schema_version,
             "engine started"
         );
+        let now_ms = chrono::Utc::now().timestamp_millis();
         match db
             .chat()
-            .chat_close_orphans(chrono::Utc::now().timestamp_millis())
+            .call(move |chat| chat.chat_close_orphans(now_ms))
+            .await
         {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
@@ -430,6 +454,7 @@ impl Engine {
             data_dir: opts.data_dir,
             log_dir: opts.log_dir,
             db,
+            schema_version,
             env: opts.env,
             settings,
             settings_issues,
@@ -517,7 +542,7 @@ impl Engine {
             ai_label: self.ai.label(),
             ai_detail,
             data_dir: self.data_dir.display().to_string(),
-            schema_version: self.db.schema_version().unwrap_or(0),
+            schema_version: self.schema_version,
             secret_backend_warning: self.secrets.warning().map(str::to_string),
             settings_issues: self.settings_issues.clone(),
             simulated_clock: self
@@ -567,24 +592,34 @@ impl Engine {
             .map_err(EngineError::InvalidSettings)
     }
 
-    pub fn set_secret(&self, name: SecretName, value: &str) -> Result<(), EngineError> {
-        self.secrets.set(name, value)?;
+    /// Saves a key in the OS keychain (or the announced file), off the async threads.
+    pub async fn set_secret(&self, name: SecretName, value: &str) -> Result<(), EngineError> {
+        let (secrets, value) = (self.secrets.clone(), value.to_string());
+        tokio::task::spawn_blocking(move || secrets.set(name, &value))
+            .await
+            .map_err(|e| EngineError::InvalidInput(format!("the key could not be saved: {e}")))??;
         tracing::info!(secret = name.label(), "secret saved");
         Ok(())
     }
 
-    pub fn clear_secret(&self, name: SecretName) -> Result<(), EngineError> {
-        self.secrets.clear(name)?;
+    /// Removes a stored key, off the async threads.
+    pub async fn clear_secret(&self, name: SecretName) -> Result<(), EngineError> {
+        let secrets = self.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.clear(name))
+            .await
+            .map_err(|e| {
+                EngineError::InvalidInput(format!("the key could not be removed: {e}"))
+            })??;
         tracing::info!(secret = name.label(), "secret cleared");
         Ok(())
     }
 
-    pub fn record_metric(&self, m: MetricInput) -> Result<(), EngineError> {
-        self.record_metrics(vec![m])
+    pub async fn record_metric(&self, m: MetricInput) -> Result<(), EngineError> {
+        self.record_metrics(vec![m]).await
     }
 
     /// Records measurements from the UI; one bad one refuses the batch (nothing saved).
-    pub fn record_metrics(&self, ms: Vec<MetricInput>) -> Result<(), EngineError> {
+    pub async fn record_metrics(&self, ms: Vec<MetricInput>) -> Result<(), EngineError> {
         if let Some(m) = ms
             .iter()
             .find(|m| m.name.trim().is_empty() || !m.value.is_finite())
@@ -609,12 +644,20 @@ impl Engine {
                 }
             })
             .collect();
-        self.db.metrics().record_metrics(&rows)?;
+        self.db
+            .metrics()
+            .call(move |m| m.record_metrics(&rows))
+            .await?;
         Ok(())
     }
 
-    pub fn recent_metrics(&self, name: &str, limit: u32) -> Result<Vec<Metric>, EngineError> {
-        Ok(self.db.metrics().recent_metrics(name, limit.min(10_000))?)
+    pub async fn recent_metrics(&self, name: &str, limit: u32) -> Result<Vec<Metric>, EngineError> {
+        let (name, limit) = (name.to_string(), limit.min(10_000));
+        Ok(self
+            .db
+            .metrics()
+            .call(move |m| m.recent_metrics(&name, limit))
+            .await?)
     }
 
     /// A JavaScript error from the webview: logged, and sent to Sentry when configured.
@@ -645,9 +688,12 @@ impl Engine {
             log_dir: self.log_dir.as_ref().map(|d| d.display().to_string()),
             database: DatabaseReport {
                 path: self.db.path().display().to_string(),
-                schema_version: self.db.schema_version().ok(),
+                schema_version: Some(self.schema_version),
                 supported_schema_version: store::supported_schema_version(),
-                journal_mode: self.db.journal_mode().ok(),
+                journal_mode: {
+                    let db = self.db.clone();
+                    self.db.blocking(move || db.journal_mode()).await.ok()
+                },
                 error: None,
             },
             market_mode: self.market.config().mode.label().to_string(),

@@ -325,19 +325,18 @@ impl Positions {
         self.market.clock()
     }
 
-    pub fn save(&self, p: PositionInput) -> Result<i64, PositionError> {
+    pub async fn save(&self, p: PositionInput) -> Result<i64, PositionError> {
         validate(&p)?;
-        Ok(self
-            .db
-            .save_position(&p, chrono::Utc::now().timestamp_millis())?)
+        let now = chrono::Utc::now().timestamp_millis();
+        Ok(self.db.call(move |db| db.save_position(&p, now)).await?)
     }
 
-    pub fn list(&self) -> Result<Vec<SavedPosition>, PositionError> {
-        Ok(self.db.positions()?)
+    pub async fn list(&self) -> Result<Vec<SavedPosition>, PositionError> {
+        Ok(self.db.call(|db| db.positions()).await?)
     }
 
-    pub fn delete(&self, id: i64) -> Result<(), PositionError> {
-        if !self.db.delete_position(id)? {
+    pub async fn delete(&self, id: i64) -> Result<(), PositionError> {
+        if !self.db.call(move |db| db.delete_position(id)).await? {
             return Err(PositionError::NotFound(id));
         }
         Ok(())
@@ -346,7 +345,8 @@ impl Positions {
     /// A saved position against the market (spot and IVs from its chain), with what-ifs.
     pub async fn analyze(&self, id: i64, w: &WhatIf) -> Result<PositionAnalysis, PositionError> {
         let p = self
-            .list()?
+            .list()
+            .await?
             .into_iter()
             .find(|p| p.id == id)
             .ok_or(PositionError::NotFound(id))?;
@@ -510,7 +510,7 @@ impl Positions {
             skipped: vec![],
         };
         let mut by: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
-        for p in self.list()? {
+        for p in self.list().await? {
             match self.analyze(p.id, &WhatIf::default()).await {
                 Ok(a) => {
                     total.positions += 1;

@@ -102,7 +102,14 @@ pub struct Db {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// Database work waiting for a blocking thread: at most this many jobs
+    /// run at once, the rest queue here (never on the async threads).
+    jobs: tokio::sync::Semaphore,
 }
+
+/// Database jobs running on blocking threads at once (one writer connection
+/// and one reader serialise them anyway; more would only wait on the mutex).
+const DB_JOBS: usize = 4;
 
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -130,11 +137,27 @@ impl Db {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            jobs: tokio::sync::Semaphore::new(DB_JOBS),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `f` (SQLite work) on a blocking thread, off the async threads;
+    /// jobs beyond [`DB_JOBS`] wait their turn. A panic in `f` resumes here.
+    pub async fn blocking<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
+        let _turn = self
+            .jobs
+            .acquire()
+            .await
+            .expect("the job queue is never closed");
+        match tokio::task::spawn_blocking(f).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("a database job was cancelled: {e}"),
+        }
     }
 
     /// The connection for reads.
@@ -178,6 +201,17 @@ macro_rules! tables {
             #[allow(dead_code)]
             pub(crate) fn write(&self) -> MutexGuard<'_, Connection> {
                 self.db.write()
+            }
+        }
+
+        impl $name {
+            /// Runs `f` over these tables on a blocking thread (see [`Db::blocking`]).
+            pub async fn call<R: Send + 'static>(
+                &self,
+                f: impl FnOnce(&$name) -> R + Send + 'static,
+            ) -> R {
+                let me = self.clone();
+                self.db.blocking(move || f(&me)).await
             }
         }
 
@@ -665,5 +699,49 @@ mod tests {
         );
         assert_eq!(got[0].attrs["model"], "offline");
         assert!(db.recent_metrics("other", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_slow_database_never_stalls_the_async_thread() {
+        let (_dir, path) = temp_db();
+        let db = Arc::new(Db::open(&path).unwrap());
+        // Another thread holds the write connection, as a long import would.
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (held, holding) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let _writer = db.write();
+                held.send(()).unwrap();
+                // Bounded, so a regression fails the assertions below instead of hanging.
+                let _ = released.recv_timeout(std::time::Duration::from_secs(10));
+            })
+        };
+        holding.recv().unwrap();
+        // One async thread only: if the write ran on it, nothing else could.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (ran_first, write_done) = rt.block_on(async {
+            let chat = db.chat();
+            let write = tokio::spawn(async move {
+                chat.call(|c| c.chat_create_session("while the writer is busy", 1))
+                    .await
+            });
+            let other = tokio::spawn(async { 42 }).await.unwrap();
+            let ran_first = other == 42 && !write.is_finished();
+            release.send(()).unwrap();
+            (ran_first, write.await.unwrap())
+        });
+        holder.join().unwrap();
+        assert!(
+            ran_first,
+            "another task ran while the database was busy: the write waited on a blocking thread"
+        );
+        assert!(
+            write_done.is_ok(),
+            "and the write went through once the connection was free"
+        );
     }
 }

@@ -370,32 +370,40 @@ impl Coach {
         self.chats.cancel(session_id)
     }
 
-    pub fn chat_sessions(&self, limit: u32) -> Result<Vec<SessionSummary>, ChatError> {
-        Ok(self.db.chat_sessions(limit.clamp(1, 10_000))?)
+    pub async fn chat_sessions(&self, limit: u32) -> Result<Vec<SessionSummary>, ChatError> {
+        let limit = limit.clamp(1, 10_000);
+        Ok(self.db.call(move |db| db.chat_sessions(limit)).await?)
     }
 
-    pub fn chat_session(&self, id: i64) -> Result<SessionDetail, ChatError> {
-        self.db.chat_session(id)?.ok_or(ChatError::NoSession(id))
+    pub async fn chat_session(&self, id: i64) -> Result<SessionDetail, ChatError> {
+        self.db
+            .call(move |db| db.chat_session(id))
+            .await?
+            .ok_or(ChatError::NoSession(id))
     }
 
-    pub fn chat_rename(&self, id: i64, title: &str) -> Result<(), ChatError> {
-        let t = title.trim();
+    pub async fn chat_rename(&self, id: i64, title: &str) -> Result<(), ChatError> {
+        let t = title.trim().to_string();
         if t.is_empty() || t.chars().count() > 120 {
             return Err(ChatError::Invalid(
                 "a session title needs 1 to 120 characters".into(),
             ));
         }
-        if !self.db.chat_rename_session(id, t)? {
+        if !self
+            .db
+            .call(move |db| db.chat_rename_session(id, &t))
+            .await?
+        {
             return Err(ChatError::NoSession(id));
         }
         Ok(())
     }
 
-    pub fn chat_delete(&self, id: i64) -> Result<(), ChatError> {
+    pub async fn chat_delete(&self, id: i64) -> Result<(), ChatError> {
         if self.chats.cancel(id) {
             tracing::info!(session = id, "deleting a session stopped its answer");
         }
-        if !self.db.chat_delete_session(id)? {
+        if !self.db.call(move |db| db.chat_delete_session(id)).await? {
             return Err(ChatError::NoSession(id));
         }
         Ok(())
@@ -404,7 +412,7 @@ impl Coach {
     /// Imports sessions from JSON lines, each a session as `coach sessions show
     /// --json` prints it. All lines are checked first; one bad line imports
     /// nothing and is named. Returns the new session ids.
-    pub fn chat_import(&self, text: &str) -> Result<Vec<i64>, ChatError> {
+    pub async fn chat_import(&self, text: &str) -> Result<Vec<i64>, ChatError> {
         let mut sessions = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -423,11 +431,15 @@ impl Coach {
         if sessions.is_empty() {
             return Err(ChatError::Invalid("no sessions to import".into()));
         }
-        Ok(self.db.chat_import_sessions(&sessions)?)
+        Ok(self
+            .db
+            .call(move |db| db.chat_import_sessions(&sessions))
+            .await?)
     }
 
-    pub fn chat_search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ChatError> {
-        Ok(self.db.chat_search(text, limit.clamp(1, 500))?)
+    pub async fn chat_search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ChatError> {
+        let (text, limit) = (text.to_string(), limit.clamp(1, 500));
+        Ok(self.db.call(move |db| db.chat_search(&text, limit)).await?)
     }
 
     /// Answers `req.prompt` (in a new session or `req.session_id`), sending
@@ -446,16 +458,16 @@ impl Coach {
             return Err(ChatError::TooLong(n));
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let db = &self.db;
         let (session_id, history) = match req.session_id {
-            Some(id) => {
-                let d = db.chat_session(id)?.ok_or(ChatError::NoSession(id))?;
-                (id, d.messages)
+            Some(id) => (id, self.chat_session(id).await?.messages),
+            None => {
+                let title = title_for(&prompt, &[]);
+                let id = self
+                    .db
+                    .call(move |db| db.chat_create_session(&title, now))
+                    .await?;
+                (id, vec![])
             }
-            None => (
-                db.chat_create_session(&title_for(&prompt, &[]), now)?,
-                vec![],
-            ),
         };
         let Some((_claim, cancel)) = self.chats.claim(session_id) else {
             return Err(ChatError::Busy(session_id));
@@ -471,17 +483,21 @@ impl Coach {
         message_id: i64,
         sink: impl ChatSink,
     ) -> Result<ChatEvent, ChatError> {
-        let db = &self.db;
-        let session_id = db
-            .chat_message(message_id)?
+        let message = move |db: &ChatTables| db.chat_message(message_id);
+        let session_id = self
+            .db
+            .call(message)
+            .await?
             .ok_or(ChatError::NoMessage(message_id))?
             .session_id;
         let Some((_claim, cancel)) = self.chats.claim(session_id) else {
             return Err(ChatError::Busy(session_id));
         };
         // Read again now that nothing else can append to it.
-        let msg = db
-            .chat_message(message_id)?
+        let msg = self
+            .db
+            .call(message)
+            .await?
             .ok_or(ChatError::NoMessage(message_id))?;
         if msg.role != Role::Assistant
             || !matches!(
@@ -491,9 +507,7 @@ impl Coach {
         {
             return Err(ChatError::NotContinuable(message_id));
         }
-        let session = db
-            .chat_session(msg.session_id)?
-            .ok_or(ChatError::NoSession(msg.session_id))?;
+        let session = self.chat_session(msg.session_id).await?;
         let pos = session
             .messages
             .iter()
@@ -519,26 +533,32 @@ impl Coach {
         mut cancel: watch::Receiver<bool>,
         sink: DynSink<'_>,
     ) -> Result<ChatEvent, ChatError> {
-        let db = &self.db;
         let now = chrono::Utc::now().timestamp_millis();
         let first_exchange = history.is_empty() && resume.is_none();
         let (user_message_id, message_id) = match &resume {
             Some(m) => (None, m.id),
             None => {
-                let u = db.chat_insert_message(
-                    session_id,
-                    Role::User,
-                    &prompt,
-                    MessageStatus::Complete,
-                    now,
-                )?;
-                let a = db.chat_insert_message(
-                    session_id,
-                    Role::Assistant,
-                    "",
-                    MessageStatus::Streaming,
-                    now,
-                )?;
+                let text = prompt.clone();
+                let (u, a) = self
+                    .db
+                    .call(move |db| {
+                        let u = db.chat_insert_message(
+                            session_id,
+                            Role::User,
+                            &text,
+                            MessageStatus::Complete,
+                            now,
+                        )?;
+                        let a = db.chat_insert_message(
+                            session_id,
+                            Role::Assistant,
+                            "",
+                            MessageStatus::Streaming,
+                            now,
+                        )?;
+                        Ok::<_, StoreError>((u, a))
+                    })
+                    .await?;
                 (Some(u), a)
             }
         };
@@ -568,7 +588,7 @@ impl Coach {
         };
         turn.tools_base = turn.tools.len();
         turn.round_base = turn.tools.iter().map(|t| t.round + 1).max().unwrap_or(0);
-        self.persist(&turn, MessageStatus::Streaming);
+        self.persist(&turn, MessageStatus::Streaming).await;
         sink(ChatEvent::Started {
             session_id,
             user_message_id,
@@ -636,14 +656,18 @@ impl Coach {
         turn.meta["rounds"] = json!(turn.rounds);
         if first_exchange {
             let title = title_for(&prompt, &turn.tools);
-            if let Err(e) = db.chat_rename_session(session_id, &title) {
+            if let Err(e) = self
+                .db
+                .call(move |db| db.chat_rename_session(session_id, &title))
+                .await
+            {
                 tracing::warn!(error = %e, "the session title could not be saved");
             }
         }
-        self.record_chat_metrics(&turn);
+        self.record_chat_metrics(&turn).await;
         let last = match ending {
             None => {
-                self.persist(&turn, MessageStatus::Cancelled);
+                self.persist(&turn, MessageStatus::Cancelled).await;
                 ChatEvent::Done {
                     session_id,
                     message_id,
@@ -654,7 +678,7 @@ impl Coach {
                 }
             }
             Some(Ending::Complete) => {
-                self.persist(&turn, MessageStatus::Complete);
+                self.persist(&turn, MessageStatus::Complete).await;
                 ChatEvent::Done {
                     session_id,
                     message_id,
@@ -666,15 +690,16 @@ impl Coach {
             }
             Some(Ending::Failed(message)) => {
                 tracing::error!(target: "chat", session = session_id, error = %message, partial = !turn.content.is_empty(), "chat stream failed");
-                let _ = self.metrics.record_metric(&Metric {
+                let failure = Metric {
                     ts_ms: chrono::Utc::now().timestamp_millis(),
                     name: "chat.stream_error".into(),
                     value: 1.0,
                     unit: "count".into(),
                     attrs: json!({"message": message, "partial": !turn.content.is_empty()}),
-                });
+                };
+                let _ = self.metrics.call(move |m| m.record_metric(&failure)).await;
                 turn.meta["error"] = json!(message);
-                let saved = self.persist(&turn, MessageStatus::Interrupted);
+                let saved = self.persist(&turn, MessageStatus::Interrupted).await;
                 ChatEvent::Error {
                     message,
                     partial_saved: saved && !turn.content.is_empty(),
@@ -688,26 +713,40 @@ impl Coach {
     }
 
     /// Writes the answer as it stands; false if the database refused.
-    fn persist(&self, turn: &Turn, status: MessageStatus) -> bool {
-        let r = self.db.chat_update_assistant(
+    async fn persist(&self, turn: &Turn, status: MessageStatus) -> bool {
+        let (id, content, tools, cards, unverified, meta) = (
             turn.message_id,
-            &AssistantUpdate {
-                content: &turn.content,
-                status,
-                tools: &turn.tools,
-                cards: &turn.cards,
-                unverified: &turn.unverified,
-                meta: &turn.meta,
-            },
-            chrono::Utc::now().timestamp_millis(),
+            turn.content.clone(),
+            turn.tools.clone(),
+            turn.cards.clone(),
+            turn.unverified.clone(),
+            turn.meta.clone(),
         );
+        let now = chrono::Utc::now().timestamp_millis();
+        let r = self
+            .db
+            .call(move |db| {
+                db.chat_update_assistant(
+                    id,
+                    &AssistantUpdate {
+                        content: &content,
+                        status,
+                        tools: &tools,
+                        cards: &cards,
+                        unverified: &unverified,
+                        meta: &meta,
+                    },
+                    now,
+                )
+            })
+            .await;
         if let Err(e) = &r {
             tracing::error!(error = %e, message = turn.message_id, "an answer could not be saved");
         }
         r.is_ok()
     }
 
-    fn record_chat_metrics(&self, turn: &Turn) {
+    async fn record_chat_metrics(&self, turn: &Turn) {
         let now = chrono::Utc::now().timestamp_millis();
         let mut rows = Vec::new();
         if let Some(t) = turn.ttft_ms {
@@ -731,12 +770,12 @@ impl Coach {
                 });
             }
         }
-        if let Err(e) = self.metrics.record_metrics(&rows) {
+        if let Err(e) = self.metrics.call(move |m| m.record_metrics(&rows)).await {
             tracing::warn!(error = %e, "chat metrics could not be recorded");
         }
     }
 
-    fn emit_token(&self, turn: &mut Turn, text: &str, sink: DynSink<'_>) {
+    async fn emit_token(&self, turn: &mut Turn, text: &str, sink: DynSink<'_>) {
         if text.is_empty() {
             return;
         }
@@ -749,7 +788,7 @@ impl Coach {
         });
         if turn.last_persist.elapsed() >= PERSIST_EVERY {
             turn.last_persist = Instant::now();
-            self.persist(turn, MessageStatus::Streaming);
+            self.persist(turn, MessageStatus::Streaming).await;
         }
     }
 
@@ -780,7 +819,7 @@ impl Coach {
                 round,
             });
         }
-        self.persist(turn, MessageStatus::Streaming);
+        self.persist(turn, MessageStatus::Streaming).await;
         let mut pending = FuturesUnordered::new();
         for (i, (id, name, raw)) in calls.iter().enumerate() {
             sink(status(Phase::Calling, Some(name)));
@@ -824,7 +863,7 @@ impl Coach {
                     turn.held.push(ev);
                 }
             }
-            self.persist(turn, MessageStatus::Streaming);
+            self.persist(turn, MessageStatus::Streaming).await;
             results[i] = Some(out.result);
         }
         drop(pending);
@@ -966,7 +1005,7 @@ impl Coach {
                         sink(status(Phase::Writing, None));
                     }
                     text.push_str(c);
-                    self.emit_token(turn, c, sink);
+                    self.emit_token(turn, c, sink).await;
                 }
                 for d in choice.delta.tool_calls.iter().flatten() {
                     calls.push(d);
@@ -976,7 +1015,7 @@ impl Coach {
         let calls = calls.finish();
         if !text.is_empty() && !calls.is_empty() {
             // Text before tool calls stays in the answer; separate what follows.
-            self.emit_token(turn, "\n\n", sink);
+            self.emit_token(turn, "\n\n", sink).await;
         }
         Ok((text, calls))
     }
@@ -1045,12 +1084,12 @@ impl Coach {
         for ch in rest.chars() {
             piece.push(ch);
             if ch == ' ' || ch == '\n' {
-                self.emit_token(turn, &piece, sink);
+                self.emit_token(turn, &piece, sink).await;
                 piece.clear();
                 tokio::task::yield_now().await;
             }
         }
-        self.emit_token(turn, &piece, sink);
+        self.emit_token(turn, &piece, sink).await;
         Ending::Complete
     }
 }

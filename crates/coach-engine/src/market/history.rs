@@ -247,21 +247,29 @@ impl BarHistory {
             .cloned();
         // "Up to now" is answered from a span that ends in the last few minutes;
         // the tail is fetched in the background and the live stream fills it.
-        let covers = |cf: i64, ct: i64| {
-            cf <= from && (ct >= to || (q.to_ms.is_none() && to - ct <= RECENT_TAIL_MS))
+        let open_ended = q.to_ms.is_none();
+        let covers = move |cf: i64, ct: i64| {
+            cf <= from && (ct >= to || (open_ended && to - ct <= RECENT_TAIL_MS))
         };
         if let Some(s) = cached.filter(|s| covers(s.from, s.to)) {
             self.refresh_if_recent(&symbol, tf, to, s.to);
             return Ok(data(&s.bars, ChartSource::Memory));
         }
-        if let Some((cf, ct)) = self.db.coverage(symbol.as_str(), tf.as_str())? {
-            if covers(cf, ct) {
-                let bars = self.db.bars_between(symbol.as_str(), tf.as_str(), cf, ct)?;
-                let out = data(&bars, ChartSource::Database);
-                self.remember(key, cf, ct, bars);
-                self.refresh_if_recent(&symbol, tf, to, ct);
-                return Ok(out);
-            }
+        let sym = symbol.to_string();
+        let stored = self
+            .db
+            .call(move |db| match db.coverage(&sym, tf.as_str())? {
+                Some((cf, ct)) if covers(cf, ct) => {
+                    Ok::<_, StoreError>(Some((cf, ct, db.bars_between(&sym, tf.as_str(), cf, ct)?)))
+                }
+                _ => Ok(None),
+            })
+            .await?;
+        if let Some((cf, ct, bars)) = stored {
+            let out = data(&bars, ChartSource::Database);
+            self.remember(key, cf, ct, bars);
+            self.refresh_if_recent(&symbol, tf, to, ct);
+            return Ok(out);
         }
         let bars = self.fetch(&symbol, tf, from, to).await?;
         Ok(data(&bars, ChartSource::Network))
@@ -326,24 +334,26 @@ impl BarHistory {
         to: i64,
     ) -> Result<Vec<Candle>, ChartError> {
         let bars = self.provider_bars(symbol, tf, from, to).await?;
-        self.db.upsert_bars(symbol.as_str(), tf.as_str(), &bars)?;
-        // Extend the covered span when the new one touches it; otherwise start over.
-        let (cf, ct) = match self.db.coverage(symbol.as_str(), tf.as_str())? {
-            Some((cf, ct)) if cf <= to && ct >= from => (cf.min(from), ct.max(to)),
-            _ => (from, to),
-        };
-        self.db.set_coverage(
-            symbol.as_str(),
-            tf.as_str(),
-            cf,
-            ct,
-            self.clock.now().timestamp_millis(),
-        )?;
-        let all = if (cf, ct) == (from, to) {
-            bars.clone()
-        } else {
-            self.db.bars_between(symbol.as_str(), tf.as_str(), cf, ct)?
-        };
+        let now = self.clock.now().timestamp_millis();
+        let sym = symbol.to_string();
+        let (cf, ct, all, bars) = self
+            .db
+            .call(move |db| {
+                db.upsert_bars(&sym, tf.as_str(), &bars)?;
+                // Extend the covered span when the new one touches it; otherwise start over.
+                let (cf, ct) = match db.coverage(&sym, tf.as_str())? {
+                    Some((cf, ct)) if cf <= to && ct >= from => (cf.min(from), ct.max(to)),
+                    _ => (from, to),
+                };
+                db.set_coverage(&sym, tf.as_str(), cf, ct, now)?;
+                let all = if (cf, ct) == (from, to) {
+                    bars.clone()
+                } else {
+                    db.bars_between(&sym, tf.as_str(), cf, ct)?
+                };
+                Ok::<_, StoreError>((cf, ct, all, bars))
+            })
+            .await?;
         self.remember((symbol.clone(), tf), cf, ct, all);
         Ok(bars)
     }
@@ -422,28 +432,39 @@ impl BarHistory {
     }
 
     /// Puts bars finalised live into the cache (REST reconciliation is for integrity only).
-    pub fn record_final(
+    pub async fn record_final(
         &self,
         symbol: &Symbol,
         tf: Timeframe,
         bar: Candle,
     ) -> Result<(), ChartError> {
-        self.store_bars(symbol, tf, &[bar])
+        self.store_bars(symbol, tf, vec![bar]).await
     }
 
     /// Whether SQLite holds any bars of this series in `[from, to]`.
-    pub fn has_bars(&self, symbol: &Symbol, tf: Timeframe, from: i64, to: i64) -> bool {
+    pub async fn has_bars(&self, symbol: &Symbol, tf: Timeframe, from: i64, to: i64) -> bool {
+        let sym = symbol.to_string();
         self.db
-            .has_bars(symbol.as_str(), tf.as_str(), from, to)
+            .call(move |db| db.has_bars(&sym, tf.as_str(), from, to))
+            .await
             .unwrap_or(false)
     }
 
     /// Writes bars to SQLite and into the in-memory series that covers them.
-    fn store_bars(&self, symbol: &Symbol, tf: Timeframe, new: &[Candle]) -> Result<(), ChartError> {
+    async fn store_bars(
+        &self,
+        symbol: &Symbol,
+        tf: Timeframe,
+        new: Vec<Candle>,
+    ) -> Result<(), ChartError> {
         if new.is_empty() {
             return Ok(());
         }
-        self.db.upsert_bars(symbol.as_str(), tf.as_str(), new)?;
+        let sym = symbol.to_string();
+        let new = self
+            .db
+            .call(move |db| db.upsert_bars(&sym, tf.as_str(), &new).map(|()| new))
+            .await?;
         let mut mem = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = mem.get_mut(&(symbol.clone(), tf)) {
             let mut bars = (*s.bars).clone();
@@ -484,9 +505,11 @@ impl BarHistory {
         let len = tf.intraday_minutes().map(|m| m as i64 * 60_000);
         let mut provider = self.provider_bars(symbol, tf, from, to).await?;
         provider.retain(|b| b.time >= from && len.is_none_or(|len| b.time + len <= to));
+        let sym = symbol.to_string();
         let cached: HashMap<i64, Candle> = self
             .db
-            .bars_between(symbol.as_str(), tf.as_str(), from, to)?
+            .call(move |db| db.bars_between(&sym, tf.as_str(), from, to))
+            .await?
             .into_iter()
             .map(|b| (b.time, b))
             .collect();
@@ -517,7 +540,7 @@ impl BarHistory {
                 }
             }
         }
-        self.store_bars(symbol, tf, &changes)?;
+        self.store_bars(symbol, tf, changes).await?;
         if !report.corrected.is_empty() {
             tracing::warn!(
                 %symbol,

@@ -182,7 +182,7 @@ impl LiveCandles {
                             }
                             Err(RecvError::Closed) => return,
                         };
-                        fold.on_event(&ev, &tx);
+                        fold.on_event(&ev, &tx).await;
                     }
                 }
             }
@@ -277,7 +277,7 @@ impl Fold {
         }
     }
 
-    fn on_event(&mut self, ev: &MarketData, out: &Outlet) {
+    async fn on_event(&mut self, ev: &MarketData, out: &Outlet) {
         let (
             MarketData::Aggregate {
                 sym, minute, start, ..
@@ -297,7 +297,9 @@ impl Fold {
             // Too late for the live chart; history gets it.
             if *minute {
                 if let (Some(charts), Ok(symbol)) = (&self.charts, Symbol::parse(sym)) {
-                    let _ = charts.record_final(&symbol, Timeframe::M1, late.candle);
+                    let _ = charts
+                        .record_final(&symbol, Timeframe::M1, late.candle)
+                        .await;
                 }
             }
             return;
@@ -305,6 +307,9 @@ impl Fold {
         let Ok(symbol) = Symbol::parse(sym) else {
             return;
         };
+        // Worked out first, then stored and sent: a final bar is in history
+        // before anyone is told it closed.
+        let mut updates = Vec::new();
         for tf in &self.timeframes {
             let closed = agg.take_closed(*tf);
             let current = agg.current(*tf);
@@ -327,16 +332,17 @@ impl Fold {
                         .untrusted_before
                         .get(sym)
                         .is_none_or(|t| update.candle.time >= *t);
-                if update.is_final && trusted {
-                    if let Some(charts) = &self.charts {
-                        let _ = charts.record_final(&symbol, *tf, update.candle);
-                    }
-                }
-                out.push(LiveItem::Candle {
-                    symbol: symbol.clone(),
-                    update,
-                });
+                updates.push((*tf, update, update.is_final && trusted));
             }
+        }
+        for (tf, update, record) in updates {
+            if let (true, Some(charts)) = (record, &self.charts) {
+                let _ = charts.record_final(&symbol, tf, update.candle).await;
+            }
+            out.push(LiveItem::Candle {
+                symbol: symbol.clone(),
+                update,
+            });
         }
     }
 }

@@ -41,7 +41,7 @@ pub async fn reconcile_recent(
     for symbol in symbols {
         for tf in TIMEFRAMES {
             // Minutes always; larger bars only where the live path stored some.
-            if tf != Timeframe::M1 && !charts.has_bars(symbol, tf, from, now_ms) {
+            if tf != Timeframe::M1 && !charts.has_bars(symbol, tf, from, now_ms).await {
                 continue;
             }
             out.push(

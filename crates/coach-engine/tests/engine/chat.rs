@@ -217,7 +217,7 @@ async fn offline_levels_for_spy_streams_tools_card_and_a_grounded_template_and_r
         "every templated number comes from the tool: {unverified:?}"
     );
     let (session, message) = ids(&last);
-    let detail = engine.coach().chat_session(session).unwrap();
+    let detail = engine.coach().chat_session(session).await.unwrap();
     assert_eq!(
         detail.session.title, "SPY key levels",
         "titled from the first exchange"
@@ -236,7 +236,7 @@ async fn offline_levels_for_spy_streams_tools_card_and_a_grounded_template_and_r
     });
     assert_eq!(m.cards, vec![card.unwrap()], "the card restores exactly");
     assert_eq!(m.tools[0].result.as_ref(), Some(&results[0].2));
-    let hits = engine.coach().chat_search("resistance", 10).unwrap();
+    let hits = engine.coach().chat_search("resistance", 10).await.unwrap();
     assert!(
         hits.iter().any(|h| h.message_id == message),
         "the answer is searchable"
@@ -389,10 +389,16 @@ async fn parallel_real_tools_split_in_many_chunks_report_as_they_finish_and_the_
     );
     let (session, _) = ids(&last);
     assert_eq!(
-        engine.coach().chat_session(session).unwrap().session.title,
+        engine
+            .coach()
+            .chat_session(session)
+            .await
+            .unwrap()
+            .session
+            .title,
         "SPY quote, QQQ key levels"
     );
-    let cards = engine.coach().chat_session(session).unwrap().messages[1]
+    let cards = engine.coach().chat_session(session).await.unwrap().messages[1]
         .cards
         .clone();
     assert_eq!(
@@ -456,7 +462,7 @@ async fn a_drop_mid_answer_keeps_the_partial_text_as_interrupted_and_continue_fi
     }
     assert_eq!(sim.requests().len(), 1, "no retry once text has been shown");
     let (session, message) = ids(&last);
-    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).await.unwrap().messages[1].clone();
     assert_eq!(m.status, MessageStatus::Interrupted);
     assert_eq!(m.content, partial, "exactly what was shown is kept");
     assert!(
@@ -478,7 +484,7 @@ async fn a_drop_mid_answer_keeps_the_partial_text_as_interrupted_and_continue_fi
         ),
         "{done:?}"
     );
-    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).await.unwrap().messages[1].clone();
     assert_eq!(
         m.content,
         format!("{partial} are defending it."),
@@ -687,7 +693,7 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
     let (task, events, session) = answer_in_background(&engine, 5).await;
     // Written as it streams: the stored message already holds some of the text.
     let mid = loop {
-        let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
+        let m = engine.coach().chat_session(session).await.unwrap().messages[1].clone();
         if !m.content.is_empty() {
             break m;
         }
@@ -711,7 +717,7 @@ async fn cancel_stops_the_stream_and_keeps_what_arrived_as_cancelled() {
         "{last:?}"
     );
     let shown = text(&events.lock().unwrap());
-    let m = engine.coach().chat_session(session).unwrap().messages[1].clone();
+    let m = engine.coach().chat_session(session).await.unwrap().messages[1].clone();
     assert_eq!(m.status, MessageStatus::Cancelled);
     assert_eq!(m.content, shown, "what was shown is kept");
     assert!(shown.len() < 1000, "it stopped early");
@@ -821,7 +827,7 @@ async fn a_follow_up_sends_the_earlier_turn_back_and_invented_numbers_are_flagge
         "99.5 is the user's own number"
     );
     let (_, message) = ids(&last);
-    let stored = engine.coach().chat_session(session).unwrap().messages;
+    let stored = engine.coach().chat_session(session).await.unwrap().messages;
     assert_eq!(stored.len(), 4);
     assert_eq!(stored.last().unwrap().id, message);
     assert_eq!(
@@ -861,7 +867,7 @@ async fn bad_requests_are_refused_by_name() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("no chat session 999"), "{e}");
-    assert!(engine.coach().chat_rename(999, "x").is_err());
+    assert!(engine.coach().chat_rename(999, "x").await.is_err());
     let (_, sink) = recorder();
     let e = engine.coach().chat_continue(12345, sink).await.unwrap_err();
     assert!(e.to_string().contains("no message 12345"), "{e}");
@@ -993,7 +999,7 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
         .await
         .unwrap_err();
     assert!(busy.to_string().contains("already streaming"), "{busy}");
-    engine.coach().chat_delete(session).unwrap();
+    engine.coach().chat_delete(session).await.unwrap();
     let last = tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("deleting stops the answer")
@@ -1010,8 +1016,8 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
         "{last:?}"
     );
     assert!(
-        engine.coach().chat_session(session).is_err(),
+        engine.coach().chat_session(session).await.is_err(),
         "the session is gone"
     );
-    assert!(engine.coach().chat_sessions(10).unwrap().is_empty());
+    assert!(engine.coach().chat_sessions(10).await.unwrap().is_empty());
 }

@@ -302,35 +302,44 @@ async fn metrics_go_to_the_database_and_bad_ones_are_refused() {
             value: 120.5,
             unit: "ms".into(),
         })
+        .await
         .unwrap();
-    let got = engine.recent_metrics("ui.first_paint", 5).unwrap();
+    let got = engine.recent_metrics("ui.first_paint", 5).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].value, 120.5);
-    let bad = engine.record_metric(MetricInput {
-        name: "x".into(),
-        value: f64::NAN,
-        unit: "ms".into(),
-    });
+    let bad = engine
+        .record_metric(MetricInput {
+            name: "x".into(),
+            value: f64::NAN,
+            unit: "ms".into(),
+        })
+        .await;
     assert!(bad.is_err(), "NaN is not a measurement");
     let m = |v: f64| MetricInput {
         name: "chart.tick_to_chart_ms".into(),
         value: v,
         unit: "ms".into(),
     };
-    engine.record_metrics(vec![m(1.5), m(2.5), m(3.5)]).unwrap();
+    engine
+        .record_metrics(vec![m(1.5), m(2.5), m(3.5)])
+        .await
+        .unwrap();
     assert_eq!(
         engine
             .recent_metrics("chart.tick_to_chart_ms", 10)
+            .await
             .unwrap()
             .len(),
         3
     );
     assert!(engine
         .record_metrics(vec![m(4.5), m(f64::INFINITY)])
+        .await
         .is_err());
     assert_eq!(
         engine
             .recent_metrics("chart.tick_to_chart_ms", 10)
+            .await
             .unwrap()
             .len(),
         3,

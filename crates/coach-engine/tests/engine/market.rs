@@ -553,6 +553,7 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
         engine
             .bar_history()
             .record_final(&spy, Timeframe::M1, c)
+            .await
             .unwrap();
     }
 
@@ -601,6 +602,7 @@ async fn reconciliation_corrects_bars_that_differ_from_history_and_fills_missing
     engine
         .bar_history()
         .record_final(&spy, Timeframe::M1, wrong)
+        .await
         .unwrap();
     let followed = spy.clone();
     let task = coach_engine::market::reconcile::Reconciler::start(

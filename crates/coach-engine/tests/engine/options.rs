@@ -272,7 +272,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
     let credit = mid(atm - 10.0, false) + mid(atm + 10.0, true)
         - mid(atm - 20.0, false)
         - mid(atm + 20.0, true);
-    let id = engine.positions().save(condor).unwrap();
+    let id = engine.positions().save(condor).await.unwrap();
     let a = engine
         .positions()
         .analyze(id, &WhatIf::default())
@@ -369,6 +369,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
                 entry_price: call.mid.unwrap(),
             }],
         })
+        .await
         .unwrap();
     let p = engine.positions().portfolio_greeks().await.unwrap();
     assert_eq!(p.positions, 2, "{:?}", p.skipped);
@@ -452,6 +453,7 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
             symbol: "SPY".into(),
             legs: vec![leg(near_exp, -1.0, pn), leg(back_exp, 1.0, pb)],
         })
+        .await
         .unwrap();
     let a = engine
         .positions()
@@ -545,6 +547,7 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
                 })
                 .to_vec(),
         })
+        .await
         .unwrap();
     let a = engine
         .positions()
