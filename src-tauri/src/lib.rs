@@ -5,10 +5,6 @@ mod commands;
 mod forward;
 mod state;
 
-use std::sync::Arc;
-
-use coach_engine::config::EnvOverrides;
-use coach_engine::secrets::SecretStore;
 use tauri::Manager;
 
 pub use state::AppState;
@@ -24,30 +20,20 @@ pub fn run() {
         // commands (capabilities/*.json). See docs/adr/0008.
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(|app| {
-            let env = EnvOverrides::from_env();
-            let data_dir = match &env.data_dir {
-                Some(d) => d.clone(),
-                None => app.path().app_data_dir()?,
-            };
-            // A missing data dir is created; one that cannot be is shown as a start-up failure.
-            let dir_error = coach_engine::ensure_data_dir(&data_dir).err();
-            let secrets = Arc::new(SecretStore::open(&data_dir));
-            let (resolved, _) = coach_engine::resolve_secrets(&env, &secrets);
-            let telemetry =
-                coach_engine::telemetry::init(coach_engine::telemetry::TelemetryOptions {
-                    data_dir: dir_error.is_none().then(|| data_dir.clone()),
-                    sentry_dsn: resolved.sentry_dsn,
-                    stderr: true,
-                    default_filter: "info".into(),
-                    program: "ai-coach",
-                });
-            let state = AppState::new(data_dir, env, secrets, telemetry);
-            app.manage(state);
+            let booted = coach_engine::boot::boot(coach_engine::boot::BootRequest {
+                program: "ai-coach",
+                platform_data_dir: Some(app.path().app_data_dir()?),
+                data_dir_flag: None,
+                stderr: true,
+            });
+            let dir_error = booted.data_dir_error.as_ref().map(|e| e.to_string());
+            app.manage(AppState::new(booted));
             let handle = app.handle().clone();
             tauri::async_runtime::block_on(async move {
                 let state = handle.state::<AppState>();
                 match dir_error {
-                    Some(e) => state.fail(e.to_string()).await,
+                    // A data dir that cannot be created is shown as a start-up failure.
+                    Some(e) => state.fail(e).await,
                     None => state.start_engine(&handle).await,
                 }
             });

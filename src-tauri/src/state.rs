@@ -3,13 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use coach_engine::config::{EnvOverrides, SettingsIssue};
+use coach_engine::boot::Booted;
+use coach_engine::config::SettingsIssue;
 use coach_engine::error_code::ErrorCode;
 use coach_engine::ipc::{IpcError, Startup};
-use coach_engine::secrets::SecretStore;
 use coach_engine::store::StoreError;
-use coach_engine::telemetry::TelemetryGuard;
-use coach_engine::{Engine, EngineError, EngineOptions};
+use coach_engine::{Engine, EngineError};
 use tauri::{AppHandle, Runtime};
 use tokio::sync::RwLock;
 
@@ -22,9 +21,7 @@ enum Slot {
 pub struct AppState {
     slot: RwLock<Slot>,
     data_dir: PathBuf,
-    env: EnvOverrides,
-    secrets: Arc<SecretStore>,
-    telemetry: TelemetryGuard,
+    booted: Booted,
     forwarder: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     settings_save: tokio::sync::Mutex<()>,
     /// One engine start at a time. The slot's lock is only taken to swap it,
@@ -33,18 +30,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(
-        data_dir: PathBuf,
-        env: EnvOverrides,
-        secrets: Arc<SecretStore>,
-        telemetry: TelemetryGuard,
-    ) -> AppState {
+    pub fn new(booted: Booted) -> AppState {
         AppState {
             slot: RwLock::new(Slot::Starting),
-            data_dir,
-            env,
-            secrets,
-            telemetry,
+            data_dir: booted.data_dir.clone(),
+            booted,
             forwarder: std::sync::Mutex::new(None),
             settings_save: tokio::sync::Mutex::new(()),
             starting: tokio::sync::Mutex::new(()),
@@ -129,18 +119,7 @@ impl AppState {
                 }],
             )
         });
-        let opts = EngineOptions {
-            data_dir: self.data_dir.clone(),
-            env: self.env.clone(),
-            secrets: self.secrets.clone(),
-            settings,
-            settings_issues,
-            provider_override: None,
-            demo_seed: 1,
-            demo_clock: None,
-            lazy_market: false,
-            log_dir: self.telemetry.log_dir.clone(),
-        };
+        let opts = self.booted.engine_options((settings, settings_issues));
         let next = match Engine::start(opts).await {
             Ok(engine) => {
                 let engine = Arc::new(engine);

@@ -3,12 +3,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use coach_engine::config::{EnvOverrides, ProviderChoice};
-use coach_engine::secrets::SecretStore;
-use coach_engine::EngineOptions;
+use coach_engine::config::ProviderChoice;
 
 mod calendar;
 mod chat;
@@ -240,46 +237,27 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
-    let mut env = EnvOverrides::from_env();
-    if let Some(dir) = cli.data_dir.clone() {
-        env.data_dir = Some(dir);
-    }
-    let data_dir = coach_engine::resolve_data_dir(&env);
-    if let Err(e) = coach_engine::ensure_data_dir(&data_dir) {
+    let booted = coach_engine::boot::boot(coach_engine::boot::BootRequest {
+        program: "coach",
+        platform_data_dir: None,
+        data_dir_flag: cli.data_dir.clone(),
+        stderr: cli.verbose,
+    });
+    if let Some(e) = &booted.data_dir_error {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let secrets = Arc::new(SecretStore::open(&data_dir));
-    let (resolved, _) = coach_engine::resolve_secrets(&env, &secrets);
-    let telemetry = coach_engine::telemetry::init(coach_engine::telemetry::TelemetryOptions {
-        data_dir: Some(data_dir.clone()),
-        sentry_dsn: resolved.sentry_dsn.clone(),
-        stderr: cli.verbose,
-        default_filter: "info".into(),
-        program: "coach",
-    });
     let span = tracing::info_span!(
         "cli",
         request_id = coach_engine::telemetry::next_request_id()
     );
     let _entered = span.enter();
-    let (settings, settings_issues) = coach_engine::read_settings_file(&data_dir);
-    let opts = EngineOptions {
-        data_dir,
-        env,
-        secrets,
-        settings,
-        settings_issues,
-        provider_override: cli.provider.map(|p| match p {
-            Provider::Demo => ProviderChoice::Demo,
-            Provider::Massive => ProviderChoice::Massive,
-        }),
-        demo_seed: 1,
-        demo_clock: None,
-        lazy_market: false,
-        log_dir: telemetry.log_dir.clone(),
-    };
-    let mut opts = opts;
+    // `coach` only reports a damaged settings file; the app moves it aside.
+    let mut opts = booted.engine_options(coach_engine::read_settings_file(&booted.data_dir));
+    opts.provider_override = cli.provider.map(|p| match p {
+        Provider::Demo => ProviderChoice::Demo,
+        Provider::Massive => ProviderChoice::Massive,
+    });
     opts.lazy_market = !matches!(cli.command, Command::Doctor { .. } | Command::Stream { .. });
     let result = match cli.command {
         Command::Doctor { json } => return doctor::doctor(opts, json).await,

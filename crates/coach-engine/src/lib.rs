@@ -4,6 +4,7 @@
 //! resolve the data directory, install telemetry, then start an `Engine` and
 //! call its methods. Nothing here knows about a webview.
 
+pub mod boot;
 pub mod chart_stream;
 pub mod chat;
 pub mod clock;
