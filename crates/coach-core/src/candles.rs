@@ -16,14 +16,18 @@
 //! aligning in New York time) and include extended hours; 1D is the regular
 //! NYSE session only.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{self, Session};
 use crate::timeframe::Timeframe;
 
-/// One OHLCV candle. `time` is the bar's start in unix milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// One OHLCV candle. `time` is the bar's start in unix milliseconds. The one
+/// bar type: history, the live stream and the UI all use it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Candle {
+    /// Bar start, unix milliseconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub time: i64,
     pub open: f64,
     pub high: f64,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A validated, upper-case equity ticker such as `SPY` or `BRK.B`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Symbol(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

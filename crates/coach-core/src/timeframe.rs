@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The bar sizes the chart and the coach work in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Timeframe {
     #[serde(rename = "1m")]
     M1,

@@ -11,35 +11,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use coach_engine::chat::{ChatEvent, ChatRequest};
-use coach_engine::secrets::SecretStore;
-use coach_engine::{Engine, EngineOptions};
+use coach_engine::Engine;
 use coach_llm_sim::{LlmSim, Reply};
+use coach_testkit::EngineKit;
 use criterion::{criterion_group, criterion_main, Criterion};
 
-async fn engine(dir: &std::path::Path, base_url: String) -> Engine {
-    let data_dir = dir.join("data");
-    std::fs::create_dir_all(&data_dir).unwrap();
-    let env = [
-        ("OPENAI_BASE_URL".to_string(), base_url),
-        ("OPENAI_API_KEY".to_string(), "sk-bench".to_string()),
-        ("COACH_MODEL".to_string(), "sim-model".to_string()),
-    ];
-    Engine::start(EngineOptions {
-        secrets: Arc::new(SecretStore::file(&data_dir, "bench".into())),
-        data_dir,
-        env: coach_engine::config::EnvOverrides::from_lookup(move |k| {
-            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        }),
-        settings: Default::default(),
-        settings_issues: vec![],
-        provider_override: None,
-        demo_seed: 1,
-        demo_clock: None,
-        lazy_market: true,
-        log_dir: None,
-    })
-    .await
-    .unwrap()
+async fn engine(dir: &std::path::Path, model: &LlmSim) -> Engine {
+    EngineKit::new(dir)
+        .lazy_market(true)
+        .scripted_model(model)
+        .start()
+        .await
 }
 
 /// One answer; returns first content fragment sent → first token event received.
@@ -90,7 +72,7 @@ fn added_latency(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let (sim, engine) = rt.block_on(async {
         let sim = LlmSim::start(vec![], 0).await.unwrap();
-        let engine = engine(dir.path(), sim.base_url()).await;
+        let engine = engine(dir.path(), &sim).await;
         (sim, engine)
     });
     // Warm up connections and caches, then a distribution for p50/p99.

@@ -21,7 +21,7 @@ use ts_rs::TS;
 
 use crate::error_code::{Coded, ErrorCode};
 use crate::levels::Levels;
-use crate::market::history::{BarHistory, ChartBar, ChartError, ChartQuery, ChartSource};
+use crate::market::history::{BarHistory, ChartError, ChartQuery, ChartSource};
 use crate::market::live::LiveItem;
 use crate::market::{ConnectionStatus, Market};
 
@@ -56,9 +56,9 @@ pub struct ChartOpen {
 /// The first answer: the bars and every indicator's values over them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ChartView {
-    pub symbol: String,
-    pub timeframe: String,
-    pub bars: Vec<ChartBar>,
+    pub symbol: Symbol,
+    pub timeframe: Timeframe,
+    pub bars: Vec<Candle>,
     pub source: ChartSource,
     /// The request's generation in its slot; every event of its stream carries it.
     #[ts(type = "number")]
@@ -82,7 +82,7 @@ pub enum ChartEvent {
     Bar {
         #[ts(type = "number")]
         generation: u64,
-        bar: ChartBar,
+        bar: Candle,
         #[serde(rename = "final")]
         is_final: bool,
         indicators: Vec<Option<f64>>,
@@ -95,7 +95,7 @@ pub enum ChartEvent {
     Fill {
         #[ts(type = "number")]
         generation: u64,
-        bars: Vec<ChartBar>,
+        bars: Vec<Candle>,
         indicators: Vec<Vec<Option<f64>>>,
     },
     Levels {
@@ -290,8 +290,7 @@ impl Charts {
                 },
             )
             .await?;
-        let symbol = Symbol::parse(&data.symbol).map_err(ChartError::from)?;
-        let tf: Timeframe = data.timeframe.parse().map_err(ChartError::from)?;
+        let (symbol, tf) = (data.symbol.clone(), data.timeframe);
         let mut set = IndicatorSet::new(&specs);
         let keys = set.keys().to_vec();
         let mut columns: Vec<Vec<Option<f64>>> =
@@ -304,9 +303,9 @@ impl Charts {
         let mut last_time = None;
         for b in &data.bars {
             if b.time + period > now {
-                set.peek(&Candle::from(*b), &mut row);
+                set.peek(b, &mut row);
             } else {
-                set.push(&Candle::from(*b), &mut row);
+                set.push(b, &mut row);
                 last_time = Some(b.time);
             }
             for (c, v) in columns.iter_mut().zip(&row) {
@@ -424,7 +423,7 @@ impl Stream {
                 return true;
             }
         };
-        let bars: Vec<ChartBar> = bars
+        let bars: Vec<Candle> = bars
             .into_iter()
             .filter(|b| b.time > last && before.is_none_or(|t| b.time < t))
             .collect();
@@ -437,9 +436,9 @@ impl Stream {
         for b in &bars {
             if b.time + period > now {
                 // Still forming (a REST refresh can return it): shown, not committed.
-                self.set.peek(&Candle::from(*b), &mut row);
+                self.set.peek(b, &mut row);
             } else {
-                self.set.push(&Candle::from(*b), &mut row);
+                self.set.push(b, &mut row);
                 self.last_time = Some(b.time);
             }
             rows.push(row.clone());
@@ -477,7 +476,7 @@ impl Stream {
         }
         self.send(ChartEvent::Bar {
             generation: self.generation,
-            bar: c.into(),
+            bar: c,
             is_final,
             indicators: row,
             received_ms,

@@ -140,7 +140,7 @@ impl Levels {
             .bars
             .iter()
             .filter(|b| b.time < midnight)
-            .map(|&b| Candle::from(b))
+            .copied()
             .collect();
         let keep = daily.len().saturating_sub(levels::DAILY_LOOKBACK);
         daily.drain(..keep);
@@ -158,7 +158,7 @@ impl Levels {
                 .iter()
                 // Completed minutes only.
                 .filter(|b| b.time + 60_000 <= at_ms)
-                .map(|&b| Candle::from(b))
+                .copied()
                 .collect()
         } else {
             Vec::new()

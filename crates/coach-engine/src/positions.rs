@@ -24,8 +24,7 @@ use crate::store::{PositionTables, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PositionLeg {
-    /// `call`, `put` or `stock`.
-    pub kind: String,
+    pub kind: LegKind,
     pub strike: Option<f64>,
     /// YYYY-MM-DD (options).
     pub expiry: Option<String>,
@@ -166,12 +165,22 @@ impl Coded for PositionError {
     }
 }
 
-fn kind_of(s: &str) -> Option<LegKind> {
+/// `call`, `put` or `stock` as a leg kind.
+pub fn leg_kind(s: &str) -> Option<LegKind> {
     match s {
         "call" => Some(LegKind::Call),
         "put" => Some(LegKind::Put),
         "stock" => Some(LegKind::Stock),
         _ => None,
+    }
+}
+
+/// A leg kind as stored and shown.
+fn kind_name(k: LegKind) -> &'static str {
+    match k {
+        LegKind::Call => "call",
+        LegKind::Put => "put",
+        LegKind::Stock => "stock",
     }
 }
 
@@ -190,9 +199,7 @@ pub fn validate(p: &PositionInput) -> Result<(Symbol, Vec<NaiveDate>), PositionE
     let mut expiries = Vec::new();
     for (i, l) in p.legs.iter().enumerate() {
         let n = i + 1;
-        let Some(kind) = kind_of(&l.kind) else {
-            return bad(format!("leg {n}: the kind must be call, put or stock"));
-        };
+        let kind = l.kind;
         if !(l.quantity.is_finite() && l.quantity != 0.0) {
             return bad(format!(
                 "leg {n}: the quantity must be a non-zero number (negative to sell)"
@@ -232,14 +239,14 @@ impl PositionTables {
         )?;
         let id = tx.last_insert_rowid();
         for (i, l) in p.legs.iter().enumerate() {
-            let stock = l.kind == "stock";
+            let stock = l.kind == LegKind::Stock;
             tx.execute(
                 "INSERT INTO position_legs (position_id, seq, kind, strike, expiry, quantity, entry_price, multiplier)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     id,
                     i as i64,
-                    l.kind,
+                    kind_name(l.kind),
                     if stock { None } else { l.strike },
                     if stock { None } else { l.expiry.clone() },
                     l.quantity,
@@ -273,8 +280,15 @@ impl PositionTables {
         for p in &mut out {
             p.legs = legs
                 .query_map([p.id], |r| {
+                    let kind: String = r.get(0)?;
                     Ok(PositionLeg {
-                        kind: r.get(0)?,
+                        kind: leg_kind(&kind).ok_or_else(|| {
+                            rusqlite::Error::InvalidColumnType(
+                                0,
+                                format!("kind {kind:?}"),
+                                rusqlite::types::Type::Text,
+                            )
+                        })?,
                         strike: r.get(1)?,
                         expiry: r.get(2)?,
                         quantity: r.get(3)?,
@@ -395,10 +409,10 @@ impl Positions {
                         let d = leg_expiry(l)?;
                         let chain = &chains.iter().find(|(e, _)| *e == d)?.1;
                         let row = chain.rows.iter().find(|r| Some(r.strike) == l.strike)?;
-                        let q = match l.kind.as_str() {
-                            "call" => row.call.as_ref(),
-                            "put" => row.put.as_ref(),
-                            _ => None,
+                        let q = match l.kind {
+                            LegKind::Call => row.call.as_ref(),
+                            LegKind::Put => row.put.as_ref(),
+                            LegKind::Stock => None,
                         }?;
                         q.iv
                     })
@@ -408,14 +422,14 @@ impl Positions {
             None => (self.desk.last_price(&sym).await?, vec![None; p.legs.len()]),
         };
         for (i, (l, iv)) in p.legs.iter().zip(&ivs).enumerate() {
-            if l.kind != "stock" && iv.is_none() {
+            if l.kind != LegKind::Stock && iv.is_none() {
                 return Err(PositionError::Analysis(format!(
                     "leg {}: {} {} {} {} is not in the chain (or has no IV)",
                     i + 1,
                     sym,
                     l.expiry.as_deref().unwrap_or_default(),
                     l.strike.unwrap_or_default(),
-                    l.kind
+                    kind_name(l.kind)
                 )));
             }
         }
@@ -431,15 +445,15 @@ impl Positions {
             .zip(&ivs)
             .map(|(l, iv)| AnalysisLeg {
                 leg: Leg {
-                    kind: kind_of(&l.kind).unwrap_or(LegKind::Stock),
+                    kind: l.kind,
                     strike: l.strike.unwrap_or(0.0),
                     quantity: l.quantity,
                     entry_price: l.entry_price,
-                    multiplier: if l.kind == "stock" { 1.0 } else { 100.0 },
+                    multiplier: if l.kind == LegKind::Stock { 1.0 } else { 100.0 },
                 },
                 iv: iv.map(|v| (v + shift).max(0.001)),
                 years: leg_expiry(l)
-                    .filter(|d| Some(*d) != expiry && l.kind != "stock")
+                    .filter(|d| Some(*d) != expiry && l.kind != LegKind::Stock)
                     .map(|d| years_to_expiry(now, d)),
             })
             .collect();
@@ -526,7 +540,7 @@ impl Positions {
                     .push(format!("{} ({}): {e}", p.name, p.symbol)),
             }
         }
-        let returns = |bars: &[crate::market::history::ChartBar]| -> Vec<f64> {
+        let returns = |bars: &[coach_core::candles::Candle]| -> Vec<f64> {
             bars.windows(2)
                 .map(|w| (w[1].close / w[0].close).ln())
                 .collect()
@@ -585,7 +599,7 @@ mod tests {
 
     fn leg(kind: &str, strike: f64, q: f64, px: f64) -> PositionLeg {
         PositionLeg {
-            kind: kind.into(),
+            kind: leg_kind(kind).unwrap(),
             strike: Some(strike),
             expiry: Some("2024-07-19".into()),
             quantity: q,
@@ -601,12 +615,15 @@ mod tests {
             legs: vec![leg("put", 570.0, 1.0, 1.0), leg("put", 575.0, -1.0, 2.0)],
         };
         assert!(validate(&ok).is_ok());
-        let mut p = ok.clone();
-        p.legs[1].kind = "cal".into();
-        assert!(validate(&p)
-            .unwrap_err()
-            .to_string()
-            .contains("leg 2: the kind"));
+        let bad_kind = serde_json::from_value::<PositionLeg>(serde_json::json!(
+            {"kind": "cal", "strike": 575.0, "expiry": "2024-07-19", "quantity": 1.0, "entry_price": 2.0}
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad_kind.contains("call") && bad_kind.contains("put") && bad_kind.contains("stock"),
+            "a kind that is not a leg kind is refused at the boundary, naming the kinds: {bad_kind}"
+        );
         let mut p = ok.clone();
         p.legs[0].quantity = 0.0;
         assert!(validate(&p)
@@ -651,7 +668,7 @@ mod tests {
             symbol: "aapl".into(),
             legs: vec![
                 PositionLeg {
-                    kind: "stock".into(),
+                    kind: LegKind::Stock,
                     strike: None,
                     expiry: None,
                     quantity: 100.0,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ChartBar, ChartView } from "../generated/bindings";
+import type { Candle, ChartView } from "../generated/bindings";
 import { changeOf, chartAttributes, legendText } from "./chartCaption";
 
-const bar = (time: number, open: number, close: number, volume = 1234.6): ChartBar => ({
+const bar = (time: number, open: number, close: number, volume = 1234.6): Candle => ({
   time,
   open,
   high: Math.max(open, close) + 1,
@@ -13,7 +13,7 @@ const bar = (time: number, open: number, close: number, volume = 1234.6): ChartB
   extended: false,
 });
 
-const view = (bars: ChartBar[]): ChartView => ({
+const view = (bars: Candle[]): ChartView => ({
   symbol: "SPY",
   timeframe: "5m",
   bars,

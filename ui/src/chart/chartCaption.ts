@@ -3,7 +3,7 @@
 // chart's aria-label and data attributes (the WebDriver suite reads them).
 
 import type { IChartApi, MouseEventParams } from "lightweight-charts";
-import type { ChartBar, ChartView } from "../generated/bindings";
+import type { Candle, ChartView } from "../generated/bindings";
 import { h } from "../lib/dom";
 import { uiLocale } from "../lib/locale";
 import { barTime } from "./seriesPoints";
@@ -11,12 +11,12 @@ import { barTime } from "./seriesPoints";
 const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
 
 /** "O 1.00  H 2.00  L 0.50  C 1.50  +0.50  V 1,200" for one bar. */
-export function legendText(b: ChartBar): string {
+export function legendText(b: Candle): string {
   return `O ${b.open.toFixed(2)}  H ${b.high.toFixed(2)}  L ${b.low.toFixed(2)}  C ${b.close.toFixed(2)}  ${signed(b.close - b.open)}  V ${Math.round(b.volume).toLocaleString(uiLocale)}`;
 }
 
 /** The title's change: the last close against the bar before it (null with fewer than two bars). */
-export function changeOf(bars: ChartBar[]): { text: string; up: boolean } | null {
+export function changeOf(bars: Candle[]): { text: string; up: boolean } | null {
   const last = bars[bars.length - 1];
   const prevClose = bars.length > 1 ? bars[bars.length - 2]!.close : undefined;
   if (!last || prevClose === undefined) return null;
@@ -30,7 +30,7 @@ export interface ChartCounts {
 }
 
 /** The chart element's data attributes (in the order they are set) and its aria-label. */
-export function chartAttributes(view: ChartView | null, bars: ChartBar[], counts: ChartCounts): { data: [string, string][]; label: string } {
+export function chartAttributes(view: ChartView | null, bars: Candle[], counts: ChartCounts): { data: [string, string][]; label: string } {
   const last = bars[bars.length - 1];
   return {
     data: [
@@ -52,10 +52,10 @@ export interface ChartCaption {
   /** The chart head: title and legend. */
   element: HTMLElement;
   /** Says what is drawn; `symbol` and `timeframe` (asked for) stand in until a chart is. */
-  render(view: ChartView | null, bars: ChartBar[], symbol: string, timeframe: string, counts: ChartCounts): void;
+  render(view: ChartView | null, bars: Candle[], symbol: string, timeframe: string, counts: ChartCounts): void;
 }
 
-export function createChartCaption(chart: IChartApi, container: HTMLElement, bars: () => ChartBar[]): ChartCaption {
+export function createChartCaption(chart: IChartApi, container: HTMLElement, bars: () => Candle[]): ChartCaption {
   const titleSymbol = h("span", { class: "chart-symbol" });
   const titleTf = h("span", { class: "chart-tf" });
   const titleLast = h("span", { class: "chart-last num" });
@@ -63,7 +63,7 @@ export function createChartCaption(chart: IChartApi, container: HTMLElement, bar
   const title = h("h2", { class: "chart-title", "data-testid": "chart-title" }, titleSymbol, titleTf, titleLast, titleChg);
   const legend = h("div", { class: "chart-legend", "data-testid": "chart-legend", "aria-hidden": "true" });
 
-  const renderLegend = (b: ChartBar | undefined) => (legend.textContent = b ? legendText(b) : "");
+  const renderLegend = (b: Candle | undefined) => (legend.textContent = b ? legendText(b) : "");
   // While the crosshair is on a bar the legend describes that bar, not the last one.
   let crosshairOn = false;
   chart.subscribeCrosshairMove((p: MouseEventParams) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChartEvent, ChartView } from "../generated/bindings";
+import type { ChartEvent, ChartView, Timeframe } from "../generated/bindings";
 
 // A stand-in for the backend's chart_open: each open waits until the test answers it.
 interface Open {
@@ -23,7 +23,7 @@ vi.mock("../ipc", () => ({
 const { createChartLoader, failureStep, retryDelayMs } = await import("./chartLoader");
 type Screen = import("./chartLoader").ChartScreen;
 
-function chart(symbol: string, timeframe = "1m", generation = 1): ChartView {
+function chart(symbol: string, timeframe: Timeframe = "1m", generation = 1): ChartView {
   return {
     symbol,
     timeframe,

@@ -113,7 +113,7 @@ export function createChartLoader(screen: ChartScreen): ChartLoader {
           // The engine may have switched the slot's stream to a request the UI
           // dropped: open what is on screen again (a cache hit) so it stays live.
           screen.settle();
-          void show(drawnView.symbol, drawnView.timeframe as TimeframeId, false, true);
+          void show(drawnView.symbol, drawnView.timeframe, false, true);
         }
         return;
       }

@@ -17,7 +17,7 @@ import {
   type SeriesType,
   type Time,
 } from "lightweight-charts";
-import type { ChartBar } from "../generated/bindings";
+import type { Candle } from "../generated/bindings";
 import { uiLocale } from "../lib/locale";
 import { crosshairLabel, tickLabel } from "./nyTime";
 import { OVERLAYS, paneIndex } from "./overlays";
@@ -28,9 +28,9 @@ export type Columns = Map<string, (number | null)[]>;
 export interface ChartSeries {
   chart: IChartApi;
   candles: ISeriesApi<"Candlestick">;
-  readonly bars: ChartBar[];
+  readonly bars: Candle[];
   /** Takes a new chart's bars and indicator columns (drawn by the next `redraw`). */
-  load(bars: ChartBar[], columns: Columns): void;
+  load(bars: Candle[], columns: Columns): void;
   /** Sets every series from the stored bars and columns. */
   redraw(): void;
   /** Removes every indicator series and rebuilds the enabled ones from the stored columns. */
@@ -40,7 +40,7 @@ export interface ChartSeries {
    * Returns true when the bar went in before the last one; with `redraw` false
    * the caller redraws once after several.
    */
-  applyBar(b: ChartBar, row: (number | null)[], keys: string[], redraw?: boolean): boolean;
+  applyBar(b: Candle, row: (number | null)[], keys: string[], redraw?: boolean): boolean;
 }
 
 export function createChartSeries(
@@ -56,7 +56,7 @@ export function createChartSeries(
     onRebuilt: () => void;
   },
 ): ChartSeries {
-  let bars: ChartBar[] = [];
+  let bars: Candle[] = [];
   let columns: Columns = new Map();
   let intraday = true;
   const chart: IChartApi = createChart(container, {
@@ -153,7 +153,7 @@ export function createChartSeries(
     rebuildIndicators();
   }
 
-  function applyBar(b: ChartBar, row: (number | null)[], keys: string[], redrawOlder = true): boolean {
+  function applyBar(b: Candle, row: (number | null)[], keys: string[], redrawOlder = true): boolean {
     if (mergeBar(bars, columns, b, row, keys) === "older") {
       if (redrawOlder) redraw();
       return true;

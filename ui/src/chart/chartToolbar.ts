@@ -2,13 +2,16 @@
 // timeframe and indicator toggles, the refresh indicator, the source, live
 // and stale badges, and the button that opens the level sheet on phones.
 
-import type { AppStatus, ChartView, ConnectionStatus } from "../generated/bindings";
+import type { AppStatus, ChartView, ConnectionStatus, Timeframe } from "../generated/bindings";
 import { h } from "../lib/dom";
 import { chartBadges } from "./chartBadges";
 import { OVERLAYS } from "./overlays";
 
-export const TIMEFRAMES = ["1m", "5m", "15m", "1h", "1d"] as const;
-export type TimeframeId = (typeof TIMEFRAMES)[number];
+/** The toolbar's buttons, in order: every timeframe the engine has, no other. */
+export const TIMEFRAMES = ["1m", "5m", "15m", "1h", "1d"] as const satisfies readonly Timeframe[];
+export type TimeframeId = Timeframe;
+const everyTimeframeListed: Exclude<Timeframe, (typeof TIMEFRAMES)[number]> extends never ? true : never = true;
+void everyTimeframeListed;
 export const WATCHLIST = ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "META", "GOOGL"];
 
 export interface ChartToolbar {

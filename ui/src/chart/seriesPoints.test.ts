@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { UTCTimestamp } from "lightweight-charts";
-import type { ChartBar } from "../generated/bindings";
+import type { Candle } from "../generated/bindings";
 import { candleOf, histColour, mergeBar, pointOf, sessionOf, valueFor, volumeOf } from "./seriesPoints";
 import { toChartTime } from "./nyTime";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 5, 3, 14, 30); // 10:30 New York (EDT)
 
-function bar(i: number, close = 100 + i, extra: Partial<ChartBar> = {}): ChartBar {
+function bar(i: number, close = 100 + i, extra: Partial<Candle> = {}): Candle {
   return { time: T0 + i * MIN, open: 100, high: close + 1, low: 99, close, volume: 1000 + i, vwap: null, extended: false, ...extra };
 }
 

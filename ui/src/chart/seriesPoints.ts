@@ -3,24 +3,24 @@
 // decided here so the first draw and every live update agree.
 
 import type { UTCTimestamp } from "lightweight-charts";
-import type { ChartBar } from "../generated/bindings";
+import type { Candle } from "../generated/bindings";
 import { toChartTime } from "./nyTime";
 
 export const UP = "#22c55e";
 export const DOWN = "#ef4444";
 
-export const barTime = (b: ChartBar): UTCTimestamp => toChartTime(b.time);
+export const barTime = (b: Candle): UTCTimestamp => toChartTime(b.time);
 
-export const candleOf = (b: ChartBar) => ({ time: barTime(b), open: b.open, high: b.high, low: b.low, close: b.close });
+export const candleOf = (b: Candle) => ({ time: barTime(b), open: b.open, high: b.high, low: b.low, close: b.close });
 
-export const volumeOf = (b: ChartBar) => ({
+export const volumeOf = (b: Candle) => ({
   time: barTime(b),
   value: b.volume,
   color: b.close >= b.open ? "rgba(34,197,94,0.35)" : "rgba(239,68,68,0.35)",
 });
 
 /** Extended hours are shaded only where the axis shows times of day. */
-export const sessionOf = (b: ChartBar, intraday: boolean) => ({
+export const sessionOf = (b: Candle, intraday: boolean) => ({
   time: barTime(b),
   value: 1,
   color: intraday && b.extended ? "rgba(124,180,255,0.08)" : "rgba(0,0,0,0)",
@@ -31,7 +31,7 @@ export const pointOf = (time: UTCTimestamp, v: number | null | undefined, colour
   v === null || v === undefined ? { time } : colour ? { time, value: v, color: colour } : { time, value: v };
 
 /** Session VWAP is drawn over the regular session only (it carries the last session's value before the open). */
-export function valueFor(key: string, b: ChartBar, v: number | null | undefined, intraday: boolean): number | null | undefined {
+export function valueFor(key: string, b: Candle, v: number | null | undefined, intraday: boolean): number | null | undefined {
   return intraday && b.extended && key.startsWith("vwap") ? null : v;
 }
 
@@ -46,9 +46,9 @@ export function histColour(v: number | null | undefined): string | undefined {
  * must be redrawn; "last": it replaced the forming bar; "new": it was appended.
  */
 export function mergeBar(
-  bars: ChartBar[],
+  bars: Candle[],
   columns: Map<string, (number | null)[]>,
-  b: ChartBar,
+  b: Candle,
   row: (number | null)[],
   keys: string[],
 ): "older" | "last" | "new" {

@@ -140,19 +140,23 @@ export type ChartQuery = { symbol: string,
  */
 timeframe: string, from_ms: number | null, to_ms: number | null, };
 
-export type ChartData = { symbol: string, timeframe: string, from_ms: number, to_ms: number, bars: Array<ChartBar>, source: ChartSource, 
+export type ChartData = { symbol: Symbol, timeframe: Timeframe, from_ms: number, to_ms: number, bars: Array<Candle>, source: ChartSource, 
 /**
  * The request's generation within its slot (0 for slot-less loads).
  */
 generation: number, };
 
-export type ChartBar = { 
+export type Candle = { 
 /**
  * Bar start, unix milliseconds.
  */
-time: number, open: number, high: number, low: number, close: number, volume: number, vwap: number | null, 
+time: number, open: number, high: number, low: number, close: number, volume: number, 
 /**
- * Pre-market or after-hours.
+ * Volume-weighted average price when known.
+ */
+vwap: number | null, 
+/**
+ * Every minute in it is pre-market or after-hours.
  */
 extended: boolean, };
 
@@ -168,7 +172,7 @@ timeframe: string,
  */
 indicators: Array<string>, };
 
-export type ChartView = { symbol: string, timeframe: string, bars: Array<ChartBar>, source: ChartSource, 
+export type ChartView = { symbol: Symbol, timeframe: Timeframe, bars: Array<Candle>, source: ChartSource, 
 /**
  * The request's generation in its slot; every event of its stream carries it.
  */
@@ -190,12 +194,18 @@ older_bars: number,
  */
 live_updates: boolean, refresh_secs: number, };
 
-export type ChartEvent = { "type": "bar", generation: number, bar: ChartBar, final: boolean, indicators: Array<number | null>, 
+export type ChartEvent = { "type": "bar", generation: number, bar: Candle, final: boolean, indicators: Array<number | null>, 
 /**
  * Wall-clock ms when the engine's chart stream received the update
  * (for tick-to-chart latency).
  */
-received_ms: number, } | { "type": "fill", generation: number, bars: Array<ChartBar>, indicators: Array<Array<number | null>>, } | { "type": "levels", generation: number, report: LevelsReport, } | { "type": "levels_failed", generation: number, message: string, } | { "type": "connection", generation: number, status: ConnectionStatus, };
+received_ms: number, } | { "type": "fill", generation: number, bars: Array<Candle>, indicators: Array<Array<number | null>>, } | { "type": "levels", generation: number, report: LevelsReport, } | { "type": "levels_failed", generation: number, message: string, } | { "type": "connection", generation: number, status: ConnectionStatus, };
+
+export type Symbol = string;
+
+export type Timeframe = "1m" | "5m" | "15m" | "1h" | "1d";
+
+export type LegKind = "call" | "put" | "stock";
 
 export type LevelsReport = { symbol: string, 
 /**
@@ -435,11 +445,7 @@ export type TermPoint = { expiration: string, days: number, atm_strike: number |
  */
 atm_iv: number | null, };
 
-export type PositionLeg = { 
-/**
- * `call`, `put` or `stock`.
- */
-kind: string, strike: number | null, 
+export type PositionLeg = { kind: LegKind, strike: number | null, 
 /**
  * YYYY-MM-DD (options).
  */

@@ -3,7 +3,7 @@
 // what-if controls for price, date and IV; max gain/loss, breakevens,
 // probability of profit, Greeks) and the portfolio's Greeks.
 
-import type { OptionsChain, PositionAnalysis, PositionLeg, SavedPosition } from "../generated/bindings";
+import type { LegKind, OptionsChain, PositionAnalysis, PositionLeg, SavedPosition } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 import { lineChart } from "./svgChart";
@@ -15,7 +15,7 @@ export interface PositionsPanel {
   refresh(): Promise<void>;
 }
 
-type Template = { id: string; label: string; legs: (atm: number, step: number) => [string, number, number, number?][] };
+type Template = { id: string; label: string; legs: (atm: number, step: number) => [LegKind, number, number, number?][] };
 
 /**
  * Templates as (kind, strike offset in strike steps from the ATM, quantity,
@@ -65,6 +65,11 @@ export function templateLegs(t: Template, chain: OptionsChain, later: OptionsCha
     const q = kind === "call" ? row.call : row.put;
     return { kind, strike: row.strike, expiry, quantity, entry_price: Number((q?.mid ?? 0).toFixed(2)) };
   });
+}
+
+/** The kind select's value; it offers exactly the three kinds. */
+function asLegKind(v: string): LegKind {
+  return v === "put" || v === "stock" ? v : "call";
 }
 
 const money = (v: number | null | undefined) => (v == null ? "unbounded" : v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
@@ -128,7 +133,7 @@ export function createPositionsPanel(): PositionsPanel {
         const qty = h("input", { type: "number", step: "any", value: l.quantity, "aria-label": `Leg ${i + 1} quantity` });
         const entry = h("input", { type: "number", step: "any", min: 0, value: l.entry_price, "aria-label": `Leg ${i + 1} entry price` });
         kind.addEventListener("change", () => {
-          l.kind = kind.value;
+          l.kind = asLegKind(kind.value);
           if (l.kind === "stock") Object.assign(l, { strike: null, expiry: null });
           else l.expiry = chain?.expiration ?? l.expiry;
           renderLegs();

@@ -448,7 +448,7 @@ async fn indicators(kit: &Toolbox, call_id: &str, args: &Value) -> Result<ToolOu
         .map(|s| s.parse::<Spec>())
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    let candles: Vec<coach_core::candles::Candle> = data.bars.iter().map(|b| (*b).into()).collect();
+    let candles: Vec<coach_core::candles::Candle> = data.bars.to_vec();
     let last = candles
         .last()
         .ok_or_else(|| format!("no {tf} bars for {sym}"))?;
@@ -586,24 +586,30 @@ async fn analyze_against_market(
         .ok_or("the argument \"legs\" (a list of legs) is missing")?;
     let legs = legs_v
         .iter()
-        .map(|l| PositionLeg {
-            kind: l
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            strike: l.get("strike").and_then(Value::as_f64),
-            expiry: l.get("expiry").and_then(Value::as_str).map(str::to_string),
-            quantity: l
-                .get("quantity")
-                .and_then(Value::as_f64)
-                .unwrap_or(f64::NAN),
-            entry_price: l
-                .get("entry_price")
-                .and_then(Value::as_f64)
-                .unwrap_or(f64::NAN),
+        .enumerate()
+        .map(|(i, l)| {
+            let kind = l.get("kind").and_then(Value::as_str).unwrap_or_default();
+            let kind = crate::positions::leg_kind(kind).ok_or_else(|| {
+                format!(
+                    "leg {}: kind must be call, put or stock (got {kind:?})",
+                    i + 1
+                )
+            })?;
+            Ok::<_, String>(PositionLeg {
+                kind,
+                strike: l.get("strike").and_then(Value::as_f64),
+                expiry: l.get("expiry").and_then(Value::as_str).map(str::to_string),
+                quantity: l
+                    .get("quantity")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN),
+                entry_price: l
+                    .get("entry_price")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     let input = PositionInput {
         name: format!("{symbol} position"),
         symbol: symbol.to_string(),

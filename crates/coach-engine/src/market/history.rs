@@ -33,51 +33,6 @@ pub struct ChartQuery {
     pub to_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
-pub struct ChartBar {
-    /// Bar start, unix milliseconds.
-    #[ts(type = "number")]
-    pub time: i64,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub close: f64,
-    pub volume: f64,
-    pub vwap: Option<f64>,
-    /// Pre-market or after-hours.
-    pub extended: bool,
-}
-
-impl From<Candle> for ChartBar {
-    fn from(c: Candle) -> ChartBar {
-        ChartBar {
-            time: c.time,
-            open: c.open,
-            high: c.high,
-            low: c.low,
-            close: c.close,
-            volume: c.volume,
-            vwap: c.vwap,
-            extended: c.extended,
-        }
-    }
-}
-
-impl From<ChartBar> for Candle {
-    fn from(b: ChartBar) -> Candle {
-        Candle {
-            time: b.time,
-            open: b.open,
-            high: b.high,
-            low: b.low,
-            close: b.close,
-            volume: b.volume,
-            vwap: b.vwap,
-            extended: b.extended,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartSource {
@@ -88,13 +43,13 @@ pub enum ChartSource {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ChartData {
-    pub symbol: String,
-    pub timeframe: String,
+    pub symbol: Symbol,
+    pub timeframe: Timeframe,
     #[ts(type = "number")]
     pub from_ms: i64,
     #[ts(type = "number")]
     pub to_ms: i64,
-    pub bars: Vec<ChartBar>,
+    pub bars: Vec<Candle>,
     pub source: ChartSource,
     /// The request's generation within its slot (0 for slot-less loads).
     #[ts(type = "number")]
@@ -226,14 +181,14 @@ impl BarHistory {
     pub async fn load(self: &Arc<Self>, q: &ChartQuery) -> Result<ChartData, ChartError> {
         let (symbol, tf, from, to) = self.resolve(q)?;
         let data = |bars: &[Candle], source| ChartData {
-            symbol: symbol.to_string(),
-            timeframe: tf.to_string(),
+            symbol: symbol.clone(),
+            timeframe: tf,
             from_ms: from,
             to_ms: to,
             bars: bars
                 .iter()
                 .filter(|b| b.time >= from && b.time <= to)
-                .map(|&b| b.into())
+                .copied()
                 .collect(),
             source,
             generation: 0,
@@ -529,8 +484,8 @@ impl BarHistory {
                 Some(mine) => {
                     report.corrected.push(BarCorrection {
                         time: bar.time,
-                        cached: (*mine).into(),
-                        provider: (*bar).into(),
+                        cached: (*mine),
+                        provider: (*bar),
                     });
                     changes.push(*bar);
                 }
@@ -576,8 +531,8 @@ fn same_bar(a: &Candle, b: &Candle) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BarCorrection {
     pub time: i64,
-    pub cached: ChartBar,
-    pub provider: ChartBar,
+    pub cached: Candle,
+    pub provider: Candle,
 }
 
 /// What one reconciliation pass found for a symbol and timeframe.

@@ -262,7 +262,7 @@ impl Fold {
                 Ok(d) => {
                     let agg = self.aggs.entry(sym).or_default();
                     for b in d.bars.iter().filter(|b| b.time + 60_000 <= now) {
-                        let _ = agg.on_minute_bar(&(*b).into());
+                        let _ = agg.on_minute_bar(b);
                     }
                     // Seeded bars are history, not news: nothing is sent for them.
                     for tf in Timeframe::ALL {

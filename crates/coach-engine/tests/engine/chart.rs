@@ -11,7 +11,7 @@ use coach_core::Timeframe;
 use coach_engine::chart_stream::{
     ChartEvent, ChartOpen, ChartOpenError, DEFAULT_INDICATORS, MAX_VIEW_BARS,
 };
-use coach_engine::market::history::{default_lookback_ms, ChartBar, ChartError, ChartQuery};
+use coach_engine::market::history::{default_lookback_ms, ChartError, ChartQuery};
 use coach_sim::ManualClock;
 use tokio::sync::mpsc;
 
@@ -38,12 +38,12 @@ fn bits(row: &[Option<f64>]) -> Vec<Option<u64>> {
 }
 
 /// The indicator rows a fresh batch computation gives over `bars`.
-fn batch(bars: &[ChartBar]) -> Vec<Vec<Option<f64>>> {
+fn batch(bars: &[Candle]) -> Vec<Vec<Option<f64>>> {
     let specs: Vec<_> = DEFAULT_INDICATORS
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
-    let candles: Vec<Candle> = bars.iter().map(|&b| Candle::from(b)).collect();
+    let candles: Vec<Candle> = bars.to_vec();
     IndicatorSet::run(&specs, &candles)
 }
 
@@ -58,7 +58,7 @@ async fn next_event(rx: &mut mpsc::UnboundedReceiver<ChartEvent>, what: &str) ->
 #[derive(Default)]
 struct Seen {
     partials: usize,
-    finals: Vec<ChartBar>,
+    finals: Vec<Candle>,
     levels: Option<coach_core::levels::LevelsReport>,
 }
 
@@ -68,7 +68,7 @@ impl Seen {
         &mut self,
         ev: ChartEvent,
         view: &coach_engine::chart_stream::ChartView,
-        history: &[ChartBar],
+        history: &[Candle],
         last: i64,
     ) {
         match ev {

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coach_engine::chat::{ChatEvent, ChatRequest, MessageStatus, Phase, MAX_TOOL_ROUNDS};
-use coach_engine::secrets::SecretStore;
-use coach_engine::{Engine, EngineOptions};
+use coach_engine::Engine;
 use coach_llm_sim::{Call, LlmSim, Quirks, Reply};
-use coach_sim::{ManualClock, SimClock};
+use coach_sim::ManualClock;
+use coach_testkit::EngineKit;
 use serde_json::{json, Value};
 
 use crate::market::utc;
@@ -20,34 +20,26 @@ use crate::market::utc;
 const NOW: &str = "2024-07-02T15:00:00Z";
 
 async fn engine(dir: &std::path::Path, env: Vec<(String, String)>) -> Engine {
-    let data_dir = dir.join("data");
-    std::fs::create_dir_all(&data_dir).unwrap();
-    Engine::start(EngineOptions {
-        secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
-        data_dir,
-        env: coach_engine::config::EnvOverrides::from_lookup(move |k| {
-            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        }),
-        settings: Default::default(),
-        settings_issues: vec![],
-        provider_override: None,
-        demo_seed: 5,
-        demo_clock: Some(SimClock::Manual(ManualClock::new(utc(NOW)))),
-        lazy_market: true,
-        log_dir: None,
-    })
-    .await
-    .unwrap()
+    let mut kit = EngineKit::new(dir)
+        .seed(5)
+        .demo_at(&ManualClock::new(utc(NOW)))
+        .lazy_market(true);
+    for (k, v) in env {
+        kit = kit.env(&k, v);
+    }
+    kit.start().await
 }
 
 async fn model_engine(dir: &std::path::Path, sim: &LlmSim, extra: &[(&str, &str)]) -> Engine {
-    let mut env = vec![
-        ("OPENAI_BASE_URL".to_string(), sim.base_url()),
-        ("OPENAI_API_KEY".to_string(), "sk-test".to_string()),
-        ("COACH_MODEL".to_string(), "sim-model".to_string()),
-    ];
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    engine(dir, env).await
+    let mut kit = EngineKit::new(dir)
+        .seed(5)
+        .demo_at(&ManualClock::new(utc(NOW)))
+        .lazy_market(true)
+        .scripted_model(sim);
+    for (k, v) in extra {
+        kit = kit.env(k, *v);
+    }
+    kit.start().await
 }
 
 /// A scripted model server, a data dir and an engine pointed at the server.

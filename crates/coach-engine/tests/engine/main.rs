@@ -2,15 +2,15 @@
 //! servers on loopback: coach-sim for Massive, a scripted OpenAI-compatible
 //! server for the model. No mocks inside the engine.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use coach_engine::config::{EnvOverrides, ProviderChoice};
+use coach_engine::config::ProviderChoice;
 use coach_engine::error_code::{Coded, ErrorCode};
 use coach_engine::market::{ConnectionState, ConnectionStatus};
-use coach_engine::secrets::{SecretName, SecretStore};
+use coach_engine::secrets::SecretName;
 use coach_engine::{Engine, EngineOptions};
 use coach_sim::{SimConfig, SimHandle};
+use coach_testkit::EngineKit;
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
@@ -32,33 +32,27 @@ impl Env {
 
     fn options(
         &self,
-        env: EnvOverrides,
+        vars: Vec<(String, String)>,
         settings: Value,
         provider: Option<ProviderChoice>,
     ) -> EngineOptions {
-        let data_dir = self.dir.path().join("data");
-        std::fs::create_dir_all(&data_dir).unwrap();
-        EngineOptions {
-            secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
-            data_dir,
-            env,
-            settings: settings.as_object().cloned().unwrap_or_default(),
-            settings_issues: vec![],
-            provider_override: provider,
-            demo_seed: 7,
-            demo_clock: None,
-            lazy_market: false,
-            log_dir: None,
+        let mut kit = EngineKit::new(self.dir.path()).seed(7).settings(settings);
+        for (k, v) in vars {
+            kit = kit.env(&k, v);
         }
+        if let Some(p) = provider {
+            kit = kit.provider(p);
+        }
+        kit.options()
     }
 }
 
-fn env_from(pairs: &[(&str, String)]) -> EnvOverrides {
-    let pairs: Vec<(String, String)> = pairs
+/// Environment variables as the engine would read them.
+fn env_from(pairs: &[(&str, String)]) -> Vec<(String, String)> {
+    pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    EnvOverrides::from_lookup(move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        .collect()
 }
 
 /// Waits for the connection to reach `want`, collecting every state seen on the way.

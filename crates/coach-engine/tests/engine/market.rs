@@ -2,7 +2,6 @@
 //! clock: the test decides when simulated time passes, and waits for events
 //! (never for wall-clock time) to check what the engine did.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,9 +10,9 @@ use coach_core::{Symbol, Timeframe};
 use coach_engine::market::history::{ChartError, ChartQuery, ChartSource};
 use coach_engine::market::live::LiveItem;
 use coach_engine::market::{Channel, ConnectionState, Topic};
-use coach_engine::secrets::SecretStore;
-use coach_engine::{Engine, EngineOptions};
-use coach_sim::{ManualClock, SimClock};
+use coach_engine::Engine;
+use coach_sim::ManualClock;
+use coach_testkit::EngineKit;
 
 pub(crate) fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -30,33 +29,16 @@ pub(crate) async fn demo_engine_env(
     stale_after: u32,
     env: &[(&'static str, &'static str)],
 ) -> Engine {
-    let env = env.to_vec();
-    let data_dir = dir.join("data");
-    std::fs::create_dir_all(&data_dir).unwrap();
-    Engine::start(EngineOptions {
-        secrets: Arc::new(SecretStore::file(&data_dir, "tests".into())),
-        data_dir,
-        env: coach_engine::config::EnvOverrides::from_lookup(move |k| {
-            env.iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }),
-        settings: serde_json::json!({"stale_after_secs": stale_after})
-            .as_object()
-            .cloned()
-            .unwrap(),
-        settings_issues: vec![],
-        provider_override: None,
-        demo_seed: 11,
-        demo_clock: Some(SimClock::Manual(clock.clone())),
-        lazy_market: false,
-        log_dir: None,
-    })
-    .await
-    .unwrap()
+    let mut kit = EngineKit::new(dir)
+        .demo_at(clock)
+        .seed(11)
+        .settings(serde_json::json!({"stale_after_secs": stale_after}));
+    for (k, v) in env {
+        kit = kit.env(k, *v);
+    }
+    kit.start().await
 }
 
-/// Waits until the hub has subscribed `topic` on the server (so time may move).
 pub(crate) async fn upstream(engine: &Engine, topic: &str) {
     eventually(10, &format!("{topic} upstream"), || {
         engine
@@ -428,7 +410,7 @@ async fn charts_come_from_cache_after_the_first_fetch_and_survive_a_restart() {
         let engine = demo_engine(dir.path(), &clock, 600).await;
         let first = engine.bar_history().load(&q).await.unwrap();
         assert_eq!(first.source, ChartSource::Network);
-        assert_eq!(first.symbol, "AAPL", "symbols are normalised");
+        assert_eq!(first.symbol.as_str(), "AAPL", "symbols are normalised");
         assert_eq!(
             first.bars.len(),
             19,
@@ -511,7 +493,11 @@ async fn the_latest_chart_request_wins() {
         matches!(first, Err(ChartError::Superseded)),
         "the older request is never delivered: {first:?}"
     );
-    assert_eq!(other.unwrap().symbol, "IWM", "slots are independent");
+    assert_eq!(
+        other.unwrap().symbol.as_str(),
+        "IWM",
+        "slots are independent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

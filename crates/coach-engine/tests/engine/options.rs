@@ -3,6 +3,7 @@
 //! provider sent none, the expected move, and the coach's options tool.
 
 use coach_core::options::{bsm, Contract, OptionKind};
+use coach_core::strategy::LegKind;
 use coach_engine::chat::{ChatEvent, ChatRequest};
 use coach_engine::options_chain::{years_to_expiry, ChainError, DEFAULT_RATE};
 use coach_sim::ManualClock;
@@ -233,7 +234,7 @@ async fn after_the_closing_bell_todays_expiration_is_gone() {
 
 #[tokio::test]
 async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfolio() {
-    use coach_engine::positions::{PositionInput, PositionLeg, WhatIf};
+    use coach_engine::positions::{leg_kind, PositionInput, PositionLeg, WhatIf};
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc(NOW));
     let engine = demo_engine_env(dir.path(), &clock, 30, &[]).await;
@@ -253,7 +254,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
         q.unwrap().mid.unwrap()
     };
     let leg = |kind: &str, strike: f64, q: f64| PositionLeg {
-        kind: kind.into(),
+        kind: leg_kind(kind).unwrap(),
         strike: Some(strike),
         expiry: Some("2024-07-19".into()),
         quantity: q,
@@ -362,7 +363,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
             name: "QQQ call".into(),
             symbol: "QQQ".into(),
             legs: vec![PositionLeg {
-                kind: "call".into(),
+                kind: LegKind::Call,
                 strike: Some(k),
                 expiry: Some("2024-07-19".into()),
                 quantity: 2.0,
@@ -395,7 +396,7 @@ async fn a_saved_condor_is_analysed_with_the_chains_ivs_and_adds_to_the_portfoli
         from_ms: None,
         to_ms: None,
     };
-    let rets = |bars: &[coach_engine::market::history::ChartBar]| -> Vec<f64> {
+    let rets = |bars: &[coach_core::candles::Candle]| -> Vec<f64> {
         bars.windows(2)
             .map(|w| (w[1].close / w[0].close).ln())
             .collect()
@@ -439,7 +440,7 @@ async fn a_calendar_is_analysed_at_the_first_expiration_with_each_chains_iv() {
     };
     let (qn, qb) = (quote(&near), quote(&back));
     let leg = |exp: &str, q: f64, px: f64| PositionLeg {
-        kind: "call".into(),
+        kind: LegKind::Call,
         strike: Some(atm),
         expiry: Some(exp.into()),
         quantity: q,
@@ -539,7 +540,7 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
             symbol: "SPY".into(),
             legs: [("2024-07-12", -1.0, 4.1), ("2024-08-16", 1.0, 9.3)]
                 .map(|(e, q, px)| PositionLeg {
-                    kind: "call".into(),
+                    kind: LegKind::Call,
                     strike: Some(k),
                     expiry: Some(e.into()),
                     quantity: q,
