@@ -594,6 +594,25 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
         "{}",
         out.result
     );
+    // Arguments of the wrong type are refused by the tool's argument type, naming the tool.
+    let wrong = serde_json::json!({"symbol": "SPY", "legs": "two calls"});
+    let out = tools::run(
+        engine.coach().toolbox(),
+        "call_4",
+        "analyze_position",
+        &wrong,
+    )
+    .await;
+    assert!(!out.ok);
+    let error = out.result["error"].as_str().unwrap();
+    assert!(
+        error.contains("analyze_position"),
+        "the error names the tool: {error}"
+    );
+    assert!(
+        error.contains("sequence"),
+        "and says a list was expected: {error}"
+    );
 }
 
 /// The Options tab's live chain: each tick is the loaded chain repriced at the

@@ -1,0 +1,69 @@
+//! The `show_chart` tool.
+
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::*;
+
+pub(super) struct ShowChart;
+
+/// Arguments as the model sends them; validated by the handler, which names what is wrong.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Args {
+    symbol: Option<String>,
+    timeframe: Option<String>,
+}
+
+impl Tool for ShowChart {
+    const NAME: &'static str = "show_chart";
+    const DESCRIPTION: &'static str =
+        "Open the chart of a symbol at a timeframe in the app, and get its last bar.";
+    type Args = Args;
+
+    fn parameters() -> Value {
+        json!({"type": "object", "properties": {"symbol": symbol_schema(), "timeframe": timeframe_schema()}, "required": ["symbol"]})
+    }
+
+    fn run<'a>(
+        kit: &'a Toolbox,
+        call_id: &'a str,
+        args: Args,
+    ) -> BoxFuture<'a, Result<ToolOutput, String>> {
+        Box::pin(show_chart(kit, call_id, args))
+    }
+}
+
+async fn show_chart(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutput, String> {
+    let sym = symbol_arg(args.symbol.as_deref())?;
+    let tf = timeframe_arg(args.timeframe.as_deref(), Timeframe::M5)?;
+    let data = bars(kit, &sym, tf).await?;
+    let last = data
+        .bars
+        .last()
+        .ok_or_else(|| format!("no {tf} bars for {sym}"))?;
+    let result = json!({
+        "symbol": sym.to_string(),
+        "timeframe": tf.to_string(),
+        "opened": true,
+        "bars": data.bars.len(),
+        "last_bar": bar_time(last.time, tf),
+        "last_open": price(last.open),
+        "last_high": price(last.high),
+        "last_low": price(last.low),
+        "last_close": price(last.close),
+    });
+    Ok(ToolOutput {
+        ok: true,
+        card: card(
+            "chart",
+            format!("{sym} · {tf} chart"),
+            Some(&sym),
+            Some(tf),
+            call_id,
+            &result,
+        ),
+        result,
+    })
+}
