@@ -16,7 +16,9 @@ const src = path.join(root, "crates/coach-engine/src");
 const modules = new Map();
 for (const entry of readdirSync(src)) {
   const full = path.join(src, entry);
-  if (entry === "lib.rs") continue;
+  // lib.rs and its start-up sequence (boot.rs) are the crate root: they build
+  // the components, so they alone may name Engine and its options.
+  if (entry === "lib.rs" || entry === "boot.rs") continue;
   if (statSync(full).isDirectory()) {
     const files = [];
     const walk = (d) => {

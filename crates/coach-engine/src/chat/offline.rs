@@ -4,6 +4,9 @@
 
 use serde_json::{json, Value};
 
+use super::turn::{status, Ending, Turn};
+use super::{DynSink, Phase};
+
 /// A tool to call, decided from the words of the request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedCall {
@@ -500,6 +503,87 @@ pub fn describe(name: &str, r: &Value) -> String {
             out
         }
         _ => String::new(),
+    }
+}
+
+/// The offline coach answering a turn: the same tools, templated text.
+impl super::Coach {
+    pub(super) async fn offline_answer(
+        &self,
+        turn: &mut Turn,
+        resuming: bool,
+        sink: DynSink<'_>,
+    ) -> Ending {
+        turn.rounds = 1;
+        sink(status(Phase::Thinking, None));
+        let plan = plan(&turn.prompt);
+        let mut text = match plan {
+            Plan::Help => help_text(),
+            Plan::NeedSymbol(what) => {
+                format!("Which symbol? For {what}, name a ticker, for example \"{what} for SPY\".")
+            }
+            Plan::Calls(calls) => {
+                // A continued answer reuses the calls that finished; the rest run now.
+                turn.tools.retain(|t| t.result.is_some());
+                turn.tools_base = turn.tools.len();
+                let mut results: Vec<Option<(String, Value)>> = calls
+                    .iter()
+                    .map(|c| {
+                        turn.tools
+                            .iter()
+                            .find(|t| t.name == c.name && t.arguments == c.arguments)
+                            .map(|t| (t.name.clone(), t.result.clone().unwrap_or(Value::Null)))
+                    })
+                    .collect();
+                let missing: Vec<usize> =
+                    (0..calls.len()).filter(|&i| results[i].is_none()).collect();
+                let ids: Vec<(String, String, String)> = missing
+                    .iter()
+                    .map(|&i| {
+                        (
+                            format!("offline_{}_{}", turn.message_id, turn.tools.len() + i + 1),
+                            calls[i].name.to_string(),
+                            calls[i].arguments.to_string(),
+                        )
+                    })
+                    .collect();
+                let ran = self.run_tools(ids, turn.round_base, turn, sink).await;
+                for (&i, (_, v)) in missing.iter().zip(ran) {
+                    results[i] = Some((calls[i].name.to_string(), v));
+                }
+                sink(status(Phase::Analyzing, None));
+                let parts: Vec<String> = results
+                    .iter()
+                    .flatten()
+                    .map(|(name, r)| describe(name, r))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                parts.join("\n\n")
+            }
+        };
+        text.push_str(FOOTER);
+        // Resuming: send what the stored text lacks.
+        let rest = if resuming {
+            match text.strip_prefix(turn.content.as_str()) {
+                Some(r) => r.to_string(),
+                None => format!("\n\n{text}"),
+            }
+        } else {
+            text
+        };
+        sink(status(Phase::Writing, None));
+        // Word by word, as a model would stream.
+        let mut piece = String::new();
+        for ch in rest.chars() {
+            piece.push(ch);
+            if ch == ' ' || ch == '\n' {
+                self.emit_token(turn, &piece, sink).await;
+                piece.clear();
+                tokio::task::yield_now().await;
+            }
+        }
+        self.emit_token(turn, &piece, sink).await;
+        Ending::Complete
     }
 }
 

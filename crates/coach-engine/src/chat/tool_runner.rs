@@ -1,0 +1,121 @@
+//! The tool runner: a round's calls run together, each result (and card)
+//! sent as it finishes.
+
+use super::*;
+
+impl Coach {
+    /// Runs tool calls together; each result (and card) is sent as it finishes.
+    pub(super) async fn run_tools(
+        &self,
+        calls: Vec<(String, String, String)>,
+        round: u32,
+        turn: &mut Turn,
+        sink: DynSink<'_>,
+    ) -> Vec<(String, Value)> {
+        let base = turn.tools.len();
+        for (id, name, raw) in &calls {
+            let (arguments, _) = parse_arguments(raw);
+            sink(ChatEvent::ToolCall {
+                id: id.clone(),
+                name: name.clone(),
+                arguments: arguments.clone(),
+            });
+            turn.tools.push(ToolRecord {
+                id: id.clone(),
+                name: name.clone(),
+                arguments,
+                raw_arguments: raw.clone(),
+                result: None,
+                ok: None,
+                ms: None,
+                round,
+            });
+        }
+        self.persist(turn, MessageStatus::Streaming).await;
+        let mut pending = FuturesUnordered::new();
+        for (i, (id, name, raw)) in calls.iter().enumerate() {
+            sink(status(Phase::Calling, Some(name)));
+            pending.push(async move {
+                let t0 = Instant::now();
+                let out = match parse_arguments(raw) {
+                    (_, Some(err)) => tools::ToolOutput {
+                        ok: false,
+                        result: json!({"error": format!("the arguments of {name} are not valid JSON ({err}); send a JSON object")}),
+                        card: None,
+                    },
+                    (args, None) => tools::run(&self.kit, id, name, &args).await,
+                };
+                (i, out, t0.elapsed().as_secs_f64() * 1e3)
+            });
+        }
+        let mut results: Vec<Option<Value>> = vec![None; calls.len()];
+        while let Some((i, out, ms)) = pending.next().await {
+            let (id, name, _) = &calls[i];
+            tracing::info!(target: "chat", tool = %name, ok = out.ok, ms, "tool finished");
+            let rec = &mut turn.tools[base + i];
+            rec.result = Some(out.result.clone());
+            rec.ok = Some(out.ok);
+            rec.ms = Some(ms);
+            let ev = ChatEvent::ToolResult {
+                id: id.clone(),
+                name: name.clone(),
+                ok: out.ok,
+                result: out.result.clone(),
+                ms,
+            };
+            let mut evs = vec![ev];
+            if let Some(c) = out.card {
+                turn.cards.push(c.clone());
+                evs.push(ChatEvent::Card(c));
+            }
+            for ev in evs {
+                if turn.progressive {
+                    sink(ev);
+                } else {
+                    turn.held.push(ev);
+                }
+            }
+            self.persist(turn, MessageStatus::Streaming).await;
+            results[i] = Some(out.result);
+        }
+        drop(pending);
+        calls
+            .into_iter()
+            .zip(results)
+            .map(|((id, _, _), r)| (id, r.unwrap_or(Value::Null)))
+            .collect()
+    }
+}
+
+/// The arguments as JSON, or the raw text and why it is not valid.
+pub(super) fn parse_arguments(raw: &str) -> (Value, Option<String>) {
+    let t = raw.trim();
+    if t.is_empty() {
+        return (json!({}), None);
+    }
+    match serde_json::from_str::<Value>(t) {
+        Ok(v @ Value::Object(_)) => (v, None),
+        Ok(other) => (
+            other.clone(),
+            Some(format!("expected an object, got {other}")),
+        ),
+        Err(e) => (Value::String(raw.to_string()), Some(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_arguments_are_reported_not_guessed() {
+        assert_eq!(parse_arguments(""), (json!({}), None));
+        let (v, e) = parse_arguments("{\"symbol\": \"SPY\"");
+        assert_eq!(v, json!("{\"symbol\": \"SPY\""), "the raw text is kept");
+        assert!(e.is_some());
+        assert!(
+            parse_arguments("[1]").1.is_some(),
+            "arguments must be an object"
+        );
+    }
+}
