@@ -27,6 +27,9 @@ pub struct AppState {
     /// One engine start at a time. The slot's lock is only taken to swap it,
     /// never held while an engine starts (that is network and file work).
     starting: tokio::sync::Mutex<()>,
+    /// Bumped whenever the slot leaves `Starting`, so callers that arrive
+    /// during a restart wait for its outcome instead of failing.
+    settled: tokio::sync::watch::Sender<u64>,
 }
 
 impl AppState {
@@ -38,11 +41,34 @@ impl AppState {
             forwarder: std::sync::Mutex::new(None),
             settings_save: tokio::sync::Mutex::new(()),
             starting: tokio::sync::Mutex::new(()),
+            settled: tokio::sync::watch::channel(0).0,
+        }
+    }
+
+    /// Puts `next` in the slot and wakes whoever waits for the start to settle.
+    async fn settle(&self, next: Slot) {
+        *self.slot.write().await = next;
+        self.settled.send_modify(|n| *n += 1);
+    }
+
+    /// Waits (bounded) while an engine is starting; the slot's lock is not
+    /// held meanwhile.
+    async fn wait_while_starting(&self) {
+        let mut settled = self.settled.subscribe();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        while matches!(&*self.slot.read().await, Slot::Starting) {
+            if tokio::time::timeout_at(deadline, settled.changed())
+                .await
+                .map_or(true, |r| r.is_err())
+            {
+                return;
+            }
         }
     }
 
     /// The running engine, or an error the UI can show.
     pub async fn engine(&self) -> Result<Arc<Engine>, IpcError> {
+        self.wait_while_starting().await;
         match &*self.slot.read().await {
             Slot::Ready(e) => Ok(e.clone()),
             Slot::Starting => Err(IpcError::new(
@@ -57,6 +83,7 @@ impl AppState {
     }
 
     pub async fn startup(&self) -> Startup {
+        self.wait_while_starting().await;
         match &*self.slot.read().await {
             Slot::Ready(e) => Startup::Ready {
                 status: Box::new(e.status()),
@@ -70,7 +97,8 @@ impl AppState {
 
     pub async fn fail(&self, message: String) {
         tracing::error!("start-up failed: {message}");
-        *self.slot.write().await = Slot::Problem(Box::new(Startup::Failed { message }));
+        self.settle(Slot::Problem(Box::new(Startup::Failed { message })))
+            .await;
     }
 
     /// Held across a settings save (validate, write, restart).
@@ -131,7 +159,7 @@ impl AppState {
                 Slot::Problem(Box::new(problem_from(&e)))
             }
         };
-        *self.slot.write().await = next;
+        self.settle(next).await;
         crate::forward::emit_startup(app, &self.startup().await);
     }
 

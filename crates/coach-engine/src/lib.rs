@@ -102,15 +102,37 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), EngineError> {
     })
 }
 
-/// Why `settings.json` cannot be used, or its object (`None` when missing).
-fn parse_settings_file(path: &Path) -> Result<Option<Map<String, Value>>, String> {
+/// Why `settings.json` cannot be used.
+enum SettingsProblem {
+    /// It could not be read (permissions, a folder in its place): left alone.
+    Unreadable(String),
+    /// It was read but is not a JSON object: damaged.
+    Damaged(String),
+}
+
+impl std::fmt::Display for SettingsProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsProblem::Unreadable(s) | SettingsProblem::Damaged(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The settings object (`None` when there is no file), or why it cannot be used.
+fn parse_settings_file(path: &Path) -> Result<Option<Map<String, Value>>, SettingsProblem> {
     match std::fs::read(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("it could not be read ({e})")),
+        Err(e) => Err(SettingsProblem::Unreadable(format!(
+            "it could not be read ({e})"
+        ))),
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(m)) => Ok(Some(m)),
-            Ok(_) => Err("it is not a JSON object".to_string()),
-            Err(e) => Err(format!("it is not valid JSON ({e})")),
+            Ok(_) => Err(SettingsProblem::Damaged(
+                "it is not a JSON object".to_string(),
+            )),
+            Err(e) => Err(SettingsProblem::Damaged(format!(
+                "it is not valid JSON ({e})"
+            ))),
         },
     }
 }
@@ -139,11 +161,11 @@ pub fn load_settings_file(data_dir: &Path) -> (Map<String, Value>, Vec<SettingsI
     let path = data_dir.join(SETTINGS_FILE);
     let problem = match parse_settings_file(&path) {
         Ok(m) => return (m.unwrap_or_default(), vec![]),
-        Err(p) => p,
+        // Only a file that was read and is damaged moves; one that cannot be
+        // read at all is reported where it is.
+        Err(SettingsProblem::Unreadable(_)) => return read_settings_file(data_dir),
+        Err(SettingsProblem::Damaged(p)) => p,
     };
-    if !path.exists() {
-        return read_settings_file(data_dir);
-    }
     let aside = path.with_extension(format!(
         "json.damaged-{}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")

@@ -104,7 +104,7 @@ pub struct Db {
     reader: Mutex<Connection>,
     /// Database work waiting for a blocking thread: at most this many jobs
     /// run at once, the rest queue here (never on the async threads).
-    jobs: tokio::sync::Semaphore,
+    jobs: Arc<tokio::sync::Semaphore>,
 }
 
 /// Database jobs running on blocking threads at once (one writer connection
@@ -137,7 +137,7 @@ impl Db {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
-            jobs: tokio::sync::Semaphore::new(DB_JOBS),
+            jobs: Arc::new(tokio::sync::Semaphore::new(DB_JOBS)),
         })
     }
 
@@ -148,12 +148,20 @@ impl Db {
     /// Runs `f` (SQLite work) on a blocking thread, off the async threads;
     /// jobs beyond [`DB_JOBS`] wait their turn. A panic in `f` resumes here.
     pub async fn blocking<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
-        let _turn = self
+        let turn = self
             .jobs
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .expect("the job queue is never closed");
-        match tokio::task::spawn_blocking(f).await {
+        // The turn goes with the job: a caller that stops waiting does not
+        // free a place while its job still runs.
+        match tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            f()
+        })
+        .await
+        {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => panic!("a database job was cancelled: {e}"),

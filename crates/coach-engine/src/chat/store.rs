@@ -158,7 +158,25 @@ impl ChatTables {
         u: &AssistantUpdate<'_>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        self.chat_update_assistant_if(message_id, u, now_ms, || true)
+            .map(|_| ())
+    }
+
+    /// [`ChatTables::chat_update_assistant`] when `current()` still holds once
+    /// the write connection is ours: a save overtaken by a newer one of the
+    /// same answer is skipped, so an older snapshot never lands last. Returns
+    /// whether it wrote.
+    pub fn chat_update_assistant_if(
+        &self,
+        message_id: i64,
+        u: &AssistantUpdate<'_>,
+        now_ms: i64,
+        current: impl FnOnce() -> bool,
+    ) -> Result<bool, StoreError> {
         let conn = self.write();
+        if !current() {
+            return Ok(false);
+        }
         conn.execute(
             "UPDATE chat_messages SET content = ?2, status = ?3, tools = ?4, cards = ?5,
                  unverified = ?6, meta = ?7, updated_ms = ?8 WHERE id = ?1",
@@ -178,7 +196,7 @@ impl ChatTables {
              WHERE id = (SELECT session_id FROM chat_messages WHERE id = ?1)",
             params![message_id, now_ms],
         )?;
-        Ok(())
+        Ok(true)
     }
 
     /// Messages left `streaming` by a process that stopped mid-answer become

@@ -25,6 +25,9 @@ pub(super) struct Turn {
     pub(super) tools_base: usize,
     /// The first round number of this turn.
     pub(super) round_base: u32,
+    /// Saves of this answer so far: a save runs only if no newer one was
+    /// asked for meanwhile (a stopped turn can leave one in flight).
+    pub(super) saves: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Turn {
@@ -201,6 +204,7 @@ impl Coach {
             progressive: self.stream_progressive_functions(),
             tools_base: 0,
             round_base: 0,
+            saves: Default::default(),
         };
         turn.tools_base = turn.tools.len();
         turn.round_base = turn.tools.iter().map(|t| t.round + 1).max().unwrap_or(0);
@@ -339,10 +343,12 @@ impl Coach {
             turn.meta.clone(),
         );
         let now = chrono::Utc::now().timestamp_millis();
+        let saves = turn.saves.clone();
+        let this = saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         let r = self
             .db
             .call(move |db| {
-                db.chat_update_assistant(
+                db.chat_update_assistant_if(
                     id,
                     &AssistantUpdate {
                         content: &content,
@@ -353,6 +359,7 @@ impl Coach {
                         meta: &meta,
                     },
                     now,
+                    || saves.load(std::sync::atomic::Ordering::SeqCst) == this,
                 )
             })
             .await;

@@ -299,6 +299,7 @@ impl MarketHub {
                 parser: FrameParser::new(),
                 last_data_ms: None,
                 backfills: tokio::task::JoinSet::new(),
+                in_flight: HashMap::new(),
                 held: HashMap::new(),
             }
             .run(lazy),
@@ -463,6 +464,8 @@ struct Runner {
     /// read loop, so a slow backfill never stops frames from being read; their
     /// answers come back into the loop and are delivered there, in order.
     backfills: tokio::task::JoinSet<Backfilled>,
+    /// The backfill in flight per symbol, and the symbol of each task.
+    in_flight: HashMap<Sym, (tokio::task::Id, tokio::task::AbortHandle)>,
     /// Per symbol with a backfill in flight: its aggregates that arrived
     /// meanwhile, delivered after the missed bars so the minute bars of a
     /// symbol stay in time order. Other symbols and channels flow on.
@@ -597,9 +600,26 @@ impl Runner {
                     }
                 }
                 _ = watchdog.tick(), if authed => self.check_stale(),
-                done = self.backfills.join_next(), if !self.backfills.is_empty() => {
-                    if let Some(Ok(done)) = done {
-                        self.finish_backfill(done);
+                done = self.backfills.join_next_with_id(), if !self.backfills.is_empty() => {
+                    match done {
+                        Some(Ok((_, done))) => {
+                            self.in_flight.remove(&done.sym);
+                            self.finish_backfill(done);
+                        }
+                        Some(Err(e)) => {
+                            // Panicked or aborted: what the symbol held flows on.
+                            let sym = self
+                                .in_flight
+                                .iter()
+                                .find(|(_, (id, _))| *id == e.id())
+                                .map(|(s, _)| s.clone());
+                            if let Some(sym) = sym {
+                                tracing::warn!(%sym, error = %e, "a backfill stopped; live bars flow on without it");
+                                self.in_flight.remove(&sym);
+                                self.release(&sym);
+                            }
+                        }
+                        None => {}
                     }
                 }
                 msg = ws.next() => {
@@ -648,7 +668,7 @@ impl Runner {
                                 "slow_consumer" => return SessionEnd::Dropped("the server dropped us as a slow consumer".into()),
                                 other => tracing::debug!(status = other, %message, "market status message"),
                             },
-                            MarketEvent::Data(data) => self.deliver(data),
+                            MarketEvent::Data(data) => self.deliver(data, true),
                         }
                     }
                 }
@@ -724,7 +744,11 @@ impl Runner {
         }
     }
 
-    fn deliver(&mut self, ev: MarketData) {
+    /// Publishes `ev` to its topic's subscribers. A minute bar that skips
+    /// ahead starts a backfill of the minutes in between (with `may_backfill`;
+    /// bars released after one are taken as they are, so a provider that has
+    /// no bars for a gap cannot start another at once).
+    fn deliver(&mut self, ev: MarketData, may_backfill: bool) {
         // A symbol waiting for its missed minutes holds its aggregates.
         if let MarketData::Aggregate { sym, .. } = &ev {
             if let Some(held) = self.held.get_mut(sym) {
@@ -734,6 +758,9 @@ impl Runner {
                 }
                 tracing::warn!(%sym, "a backfill is taking too long; live bars flow on without it");
                 let sym = sym.clone();
+                if let Some((_, task)) = self.in_flight.remove(&sym) {
+                    task.abort();
+                }
                 self.release(&sym);
             }
         }
@@ -758,7 +785,9 @@ impl Runner {
                             .duplicate_minutes += 1;
                         return;
                     }
-                    Some(last) if start > last && start - last <= 16 * 3_600_000 => {
+                    Some(last)
+                        if may_backfill && start > last && start - last <= 16 * 3_600_000 =>
+                    {
                         // The bars in between come first: hold this one behind them.
                         let sym = sym.clone();
                         self.start_backfill(&sym, last, start - 1);
@@ -782,7 +811,7 @@ impl Runner {
     /// Delivers what `sym` held, in arrival order, and stops holding it.
     fn release(&mut self, sym: &Sym) {
         for ev in self.held.remove(sym).unwrap_or_default() {
-            self.deliver(ev);
+            self.deliver(ev, false);
         }
     }
 
@@ -808,13 +837,14 @@ impl Runner {
     /// Fetches the minute bars of `sym` starting in `[from, to]` over REST in
     /// its own task; `sym`'s aggregates are held until they are delivered.
     fn start_backfill(&mut self, sym: &Sym, from: i64, to: i64) {
-        if to < from || self.held.contains_key(sym) {
+        if to < from || self.in_flight.contains_key(sym) {
             return;
         }
-        self.held.insert(sym.clone(), Vec::new());
+        self.held.entry(sym.clone()).or_default();
         let rest = self.rest.clone();
+        let key = sym.clone();
         let sym = sym.clone();
-        self.backfills.spawn(async move {
+        let task = self.backfills.spawn(async move {
             let bars = rest
                 .aggregates(&sym, 1, "minute", &from.to_string(), &to.to_string())
                 .await;
@@ -825,6 +855,7 @@ impl Runner {
                 bars,
             }
         });
+        self.in_flight.insert(key, (task.id(), task));
     }
 
     /// Delivers a finished backfill's bars in order, then what its symbol held.

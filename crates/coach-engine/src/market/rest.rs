@@ -102,11 +102,7 @@ impl MassiveRest {
     /// sent. The key goes with every request, so a `next_url` is followed only
     /// when its scheme, host and port are the configured base's.
     fn url_for(&self, path_or_url: &str) -> Result<String, RestError> {
-        let lower = path_or_url
-            .get(..8)
-            .unwrap_or(path_or_url)
-            .to_ascii_lowercase();
-        let full = if lower.starts_with("http://") || lower.starts_with("https://") {
+        let full = if is_absolute(path_or_url) {
             path_or_url.to_string()
         } else if path_or_url.starts_with('/') && !path_or_url.starts_with("//") {
             format!("{}{}", self.base, path_or_url)
@@ -225,7 +221,10 @@ impl MassiveRest {
                 .map(str::to_string);
             out.push(page);
             match next {
-                Some(n) => url = n,
+                // Massive's next_url is absolute; anything else is not followed
+                // (glued to the base, "@host/…" would name another host).
+                Some(n) if is_absolute(&n) => url = n,
+                Some(n) => return Err(RestError::ForeignUrl { url: redact(&n) }),
                 None => break,
             }
         }
@@ -340,6 +339,12 @@ impl MassiveRest {
             Ok(_) => Ok(true),
         }
     }
+}
+
+/// `http://` or `https://`, in any case.
+fn is_absolute(url: &str) -> bool {
+    let head = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    head.starts_with("http://") || head.starts_with("https://")
 }
 
 /// A non-zero finite number at `path` (Massive sends 0 for "none yet").
@@ -633,6 +638,8 @@ mod tests {
         for next in [
             // Glued to "http://127.0.0.1:PORT" this is userinfo, and the host is 127.0.0.2.
             format!("@127.0.0.2:{port}/v2/aggs/page2"),
+            // A relative next_url is not Massive's form either.
+            "/v2/aggs/page2".to_string(),
             format!("//127.0.0.2:{port}/v2/aggs/page2"),
             format!("http://user@127.0.0.1:{port}/v2/aggs/page2"),
         ] {

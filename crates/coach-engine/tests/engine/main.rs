@@ -455,3 +455,22 @@ fn a_damaged_settings_file_is_reported_and_kept() {
     );
     assert!(!path.exists(), "a later save starts a fresh file");
 }
+
+#[test]
+fn a_settings_file_that_cannot_be_read_is_reported_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder where the file should be: it cannot be read, and it is not damaged.
+    let path = dir.path().join(coach_engine::SETTINGS_FILE);
+    std::fs::create_dir(&path).unwrap();
+    let (map, issues) = coach_engine::load_settings_file(dir.path());
+    assert!(map.is_empty(), "defaults are used");
+    assert_eq!(issues.len(), 1, "and it is reported: {issues:?}");
+    assert!(
+        issues[0].message.contains("could not be read"),
+        "{issues:?}"
+    );
+    assert!(
+        path.is_dir(),
+        "it stays where it is: only a damaged file moves aside"
+    );
+}

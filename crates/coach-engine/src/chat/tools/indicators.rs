@@ -14,7 +14,8 @@ pub(super) struct GetIndicators;
 #[serde(default)]
 pub(super) struct Args {
     symbol: Option<String>,
-    timeframe: Option<String>,
+    /// Any JSON: a wrong type gets the list of timeframes back, not a parse error.
+    timeframe: Option<Value>,
 }
 
 impl Tool for GetIndicators {
@@ -48,7 +49,7 @@ pub const SNAPSHOT_INDICATORS: [&str; 8] = [
 
 async fn indicators(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args.symbol.as_deref())?;
-    let tf = timeframe_arg(args.timeframe.as_deref(), Timeframe::D1)?;
+    let tf = timeframe_arg(args.timeframe.as_ref(), Timeframe::D1)?;
     let data = bars(kit, &sym, tf).await?;
     let specs: Vec<Spec> = SNAPSHOT_INDICATORS
         .iter()

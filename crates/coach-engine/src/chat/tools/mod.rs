@@ -188,10 +188,14 @@ fn symbol_arg(symbol: Option<&str>) -> Result<Symbol, String> {
     Symbol::parse(s).map_err(|e| e.to_string())
 }
 
-fn timeframe_arg(timeframe: Option<&str>, default: Timeframe) -> Result<Timeframe, String> {
-    timeframe.map_or(Ok(default), |s| {
-        s.parse::<Timeframe>().map_err(|e| e.to_string())
-    })
+fn timeframe_arg(timeframe: Option<&Value>, default: Timeframe) -> Result<Timeframe, String> {
+    match timeframe {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::String(s)) => s.parse::<Timeframe>().map_err(|e| e.to_string()),
+        Some(other) => Err(format!(
+            "\"timeframe\" must be one of 1m, 5m, 15m, 1h, 1d (got {other})"
+        )),
+    }
 }
 
 /// What the tools reach: the components they answer from, handed to the

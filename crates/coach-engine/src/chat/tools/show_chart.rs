@@ -13,7 +13,8 @@ pub(super) struct ShowChart;
 #[serde(default)]
 pub(super) struct Args {
     symbol: Option<String>,
-    timeframe: Option<String>,
+    /// Any JSON: a wrong type gets the list of timeframes back, not a parse error.
+    timeframe: Option<Value>,
 }
 
 impl Tool for ShowChart {
@@ -37,7 +38,7 @@ impl Tool for ShowChart {
 
 async fn show_chart(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutput, String> {
     let sym = symbol_arg(args.symbol.as_deref())?;
-    let tf = timeframe_arg(args.timeframe.as_deref(), Timeframe::M5)?;
+    let tf = timeframe_arg(args.timeframe.as_ref(), Timeframe::M5)?;
     let data = bars(kit, &sym, tf).await?;
     let last = data
         .bars
