@@ -604,11 +604,12 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn a_next_url_on_another_host_is_not_followed_and_gets_no_key() {
-        let (elsewhere, elsewhere_seen) = serve(|_| serde_json::json!({"results": []})).await;
-        let next = format!("{elsewhere}/v2/aggs/page2");
-        let (base, base_seen) = serve(move |_| {
+    /// Aggregates from a server whose one page names `next` as the next
+    /// one: the error, and the keys the server saw.
+    async fn one_page_then(
+        next: String,
+    ) -> (RestError, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        let (base, seen) = serve(move |_| {
             serde_json::json!({"results": [{"t": 1, "o": 1.0, "h": 1.0, "l": 1.0, "c": 1.0}], "next_url": next})
         })
         .await;
@@ -616,6 +617,14 @@ mod tests {
             .aggregates("AAPL", 1, "day", "2024-01-01", "2024-01-31")
             .await
             .unwrap_err();
+        (err, seen)
+    }
+
+    #[tokio::test]
+    async fn a_next_url_on_another_host_is_not_followed_and_gets_no_key() {
+        let (elsewhere, elsewhere_seen) = serve(|_| serde_json::json!({"results": []})).await;
+        let next = format!("{elsewhere}/v2/aggs/page2");
+        let (err, base_seen) = one_page_then(next).await;
         assert!(
             matches!(err, RestError::ForeignUrl { .. }),
             "a next_url on another port is refused by name: {err}"
@@ -643,15 +652,7 @@ mod tests {
             format!("//127.0.0.2:{port}/v2/aggs/page2"),
             format!("http://user@127.0.0.1:{port}/v2/aggs/page2"),
         ] {
-            let n = next.clone();
-            let (base, _) = serve(move |_| {
-                serde_json::json!({"results": [{"t": 1, "o": 1.0, "h": 1.0, "l": 1.0, "c": 1.0}], "next_url": n})
-            })
-            .await;
-            let err = client(&base)
-                .aggregates("AAPL", 1, "day", "2024-01-01", "2024-01-31")
-                .await
-                .unwrap_err();
+            let (err, _) = one_page_then(next.clone()).await;
             assert!(
                 matches!(err, RestError::ForeignUrl { .. }),
                 "{next:?} is refused, not glued to the base: {err}"

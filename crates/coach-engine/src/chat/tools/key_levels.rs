@@ -1,19 +1,13 @@
 //! The `get_key_levels` tool.
 
 use futures_util::future::BoxFuture;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::*;
 
 pub(super) struct GetKeyLevels;
 
-/// Arguments as the model sends them; validated by the handler, which names what is wrong.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Args {
-    symbol: Option<String>,
-}
+use super::SymbolArgs as Args;
 
 impl Tool for GetKeyLevels {
     const NAME: &'static str = "get_key_levels";

@@ -118,6 +118,23 @@ pub fn names() -> Vec<&'static str> {
     registry().iter().map(|t| t.name).collect()
 }
 
+/// A tool's arguments when they are a symbol: as the model sends them,
+/// validated by the handler, which names what is wrong.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SymbolArgs {
+    symbol: Option<String>,
+}
+
+/// A symbol and a timeframe (any JSON: a wrong type gets the list of
+/// timeframes back, not a parse error).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ChartArgs {
+    symbol: Option<String>,
+    timeframe: Option<Value>,
+}
+
 fn symbol_schema() -> Value {
     json!({"type": "string", "description": "Ticker symbol, e.g. SPY"})
 }

@@ -1,21 +1,13 @@
 //! The `show_chart` tool.
 
 use futures_util::future::BoxFuture;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::*;
 
 pub(super) struct ShowChart;
 
-/// Arguments as the model sends them; validated by the handler, which names what is wrong.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Args {
-    symbol: Option<String>,
-    /// Any JSON: a wrong type gets the list of timeframes back, not a parse error.
-    timeframe: Option<Value>,
-}
+use super::ChartArgs as Args;
 
 impl Tool for ShowChart {
     const NAME: &'static str = "show_chart";
