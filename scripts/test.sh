@@ -13,6 +13,8 @@ log "every path code and tests read lies inside the repository"
 node scripts/check-paths.mjs
 log "coach-engine: no module cycle, no component reaching back into the Engine"
 node scripts/check-module-cycles.mjs
+log "the app's commands: registered, defined and in the UI's Command union alike"
+node scripts/check-commands.mjs
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

@@ -128,6 +128,44 @@ pub struct MetricInput {
     pub unit: String,
 }
 
+/// Every command the app registers (`generate_handler!` in src-tauri/src/lib.rs):
+/// the UI's `invoke` takes only these names (the generated `Command` union),
+/// and `scripts/check-commands.mjs` fails when the shell registers a different set.
+pub const COMMANDS: [&str; 32] = [
+    "startup_state",
+    "get_status",
+    "doctor",
+    "get_settings",
+    "save_settings",
+    "set_secret",
+    "clear_secret",
+    "move_database_aside",
+    "report_ui_error",
+    "record_metric",
+    "record_metrics",
+    "recent_metrics",
+    "chart_open",
+    "chart_close",
+    "chart_bars",
+    "chat_send",
+    "chat_continue",
+    "chat_cancel",
+    "chat_sessions",
+    "chat_session",
+    "chat_rename",
+    "chat_delete",
+    "chat_search",
+    "options_chain",
+    "options_follow",
+    "options_unfollow",
+    "options_term_structure",
+    "positions_list",
+    "position_save",
+    "position_delete",
+    "position_analyze",
+    "portfolio_greeks",
+];
+
 /// The TypeScript declarations of every IPC type, as committed in
 /// `ui/src/generated/bindings.ts`.
 pub fn typescript_bindings() -> String {
@@ -207,6 +245,15 @@ pub fn typescript_bindings() -> String {
         out.push_str(d.trim());
         out.push_str("\n\n");
     }
+    out.push_str("/** Every command the app registers; `invoke` takes no other name. */\nexport type Command = ");
+    out.push_str(
+        &COMMANDS
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    out.push_str(";\n\n");
     out.trim_end().to_string() + "\n"
 }
 

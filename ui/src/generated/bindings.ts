@@ -518,3 +518,6 @@ by_symbol: Array<SymbolExposure>,
 skipped: Array<string>, };
 
 export type SymbolExposure = { symbol: string, delta: number, beta: number, spot: number, };
+
+/** Every command the app registers; `invoke` takes no other name. */
+export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks";

@@ -33,6 +33,7 @@ import type {
   Startup,
   UiErrorReport,
   ErrorCode,
+  Command,
 } from "../generated/bindings";
 
 export type { ErrorCode, IpcError };
@@ -65,7 +66,7 @@ export function toIpcError(e: unknown): IpcError {
   return { code: "internal", message: typeof e === "string" ? e : "Unknown error" };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
