@@ -141,21 +141,57 @@ describe("the live chart", () => {
     await app.type(await app.byTestId("symbol-input"), "SPY\uE007");
     await chartReady(app, "SPY", "1m");
     await waitFor(async () => (await app.findAll("[data-testid=level-label]")).length > 3, { what: "level labels" });
-    const labels = await app.findAll("[data-testid=level-label]");
-    const label = labels[Math.floor(labels.length / 2)];
-    const price = await app.attr(label, "data-price");
-    const kind = await app.attr(label, "data-kind");
-    // Hover shows the level's detail next to its label.
-    await app.cmd("POST", "/actions", {
-      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", origin: { "element-6066-11e4-a52e-4f735466cecf": label }, x: 0, y: 0 }] }],
-    });
-    const tip = await waitFor(async () => {
-      const t = await app.exec("const t = document.querySelector('.level-tooltip'); return t && !t.hidden ? t.innerText : null");
-      return t;
-    }, { what: "the hover detail" });
+    // A level that does not move intraday (pivots, prior periods): VWAP and its bands
+    // move with every bar, and the labels are redrawn whenever the levels update, so
+    // the label is picked by what it is and found again before each action.
+    const { price, kind } = await waitFor(
+      () =>
+        app.exec(`const ls = [...document.querySelectorAll('[data-testid=level-label]')].filter((l) => /^(pivot_|prior_)/.test(l.dataset.kind));
+          const l = ls[Math.floor(ls.length / 2)];
+          return l ? { price: l.dataset.price, kind: l.dataset.kind } : null;`),
+      { what: "the label of a fixed level" },
+    );
+    const onLabel = (act) =>
+      waitFor(
+        async () => {
+          try {
+            await act(await app.find(`[data-testid=level-label][data-kind="${kind}"][data-price="${price}"]`));
+            return true;
+          } catch (e) {
+            // Redrawn between finding it and acting on it: find it again.
+            if (/stale element|no such element/i.test(String(e.message ?? e))) return null;
+            throw e;
+          }
+        },
+        { what: `the ${kind} ${price} label` },
+      );
+    // Hover shows the level's detail next to its label (hovered again should a
+    // redraw or a neighbour take the pointer first).
+    const tip = await waitFor(
+      async () => {
+        await onLabel((label) =>
+          app.cmd("POST", "/actions", {
+            actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", origin: { "element-6066-11e4-a52e-4f735466cecf": label }, x: 0, y: 0 }] }],
+          }),
+        );
+        const t = await app.exec("const t = document.querySelector('.level-tooltip'); return t && !t.hidden ? t.innerText : null");
+        return t && t.includes(price) ? t : null;
+      },
+      { what: `the hover detail of the ${kind} ${price} label` },
+    );
     assert.ok(tip.includes(price), `hover shows the price: ${tip}`);
     await app.screenshot("chart-03a-level-hover");
-    await app.click(label);
+    // Clicked until it is the selected label (a click never lands twice on it,
+    // which would unselect it).
+    await waitFor(
+      async () => {
+        const selected = await app.exec("return document.querySelector('[data-testid=level-label].selected')?.dataset.price ?? null");
+        if (selected === price) return true;
+        await onLabel((label) => app.click(label));
+        return null;
+      },
+      { what: `the ${kind} ${price} label to be selected` },
+    );
     const detail = await app.waitForTestId("level-detail");
     const text = await app.text(detail);
     assert.ok(text.includes(price), `the detail shows the level's price ${price}: ${text}`);
