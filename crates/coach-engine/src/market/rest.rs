@@ -568,8 +568,8 @@ mod tests {
         assert_eq!(page.results[0].vw, Some(1.469));
     }
 
-    /// A loopback server: `/a` answers with `next`'s JSON; every request's
-    /// Authorization header is recorded.
+    /// A loopback server: every path answers `answer(port)` as JSON; every
+    /// request's Authorization header is recorded.
     async fn serve(
         answer: impl Fn(u16) -> serde_json::Value + Clone + Send + Sync + 'static,
     ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
@@ -664,18 +664,24 @@ mod tests {
         );
     }
 
+    /// `app` on a loopback port; its base URL.
+    async fn serve_router(app: axum::Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
     #[tokio::test]
     async fn a_redirect_is_not_followed_with_the_key() {
         use axum::{http::HeaderMap, response::Redirect, routing::get, Router};
         let (elsewhere, elsewhere_seen) = serve(|_| serde_json::json!({"market": "open"})).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let target = format!("{elsewhere}/v1/marketstatus/now");
-        let app = Router::new().fallback(get(move |_h: HeaderMap| {
+        let base = serve_router(Router::new().fallback(get(move |_h: HeaderMap| {
             let target = target.clone();
             async move { Redirect::temporary(&target) }
-        }));
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        })))
+        .await;
         let err = client(&base).market_status().await.unwrap_err();
         assert!(
             matches!(err, RestError::Http { status: 307, .. }),
@@ -690,15 +696,13 @@ mod tests {
     #[tokio::test]
     async fn a_streamed_answer_over_the_size_cap_is_cut_off() {
         use axum::{body::Body, routing::get, Router};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         // No Content-Length: the cap must hold while reading, not only from the header.
-        let app = Router::new().fallback(get(|| async {
+        let base = serve_router(Router::new().fallback(get(|| async {
             let chunk = axum::body::Bytes::from(vec![b' '; 1 << 20]);
             let chunks = (0..40).map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
             Body::from_stream(futures_util::stream::iter(chunks))
-        }));
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        })))
+        .await;
         let err = client(&base).market_status().await.unwrap_err();
         assert!(
             matches!(err, RestError::TooLarge { .. }),

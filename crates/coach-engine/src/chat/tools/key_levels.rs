@@ -15,7 +15,7 @@ impl Tool for GetKeyLevels {
     type Args = Args;
 
     fn parameters() -> Value {
-        json!({"type": "object", "properties": {"symbol": symbol_schema()}, "required": ["symbol"]})
+        Args::schema()
     }
 
     fn run<'a>(

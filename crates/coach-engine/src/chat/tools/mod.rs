@@ -135,6 +135,18 @@ struct ChartArgs {
     timeframe: Option<Value>,
 }
 
+impl SymbolArgs {
+    fn schema() -> Value {
+        json!({"type": "object", "properties": {"symbol": symbol_schema()}, "required": ["symbol"]})
+    }
+}
+
+impl ChartArgs {
+    fn schema() -> Value {
+        json!({"type": "object", "properties": {"symbol": symbol_schema(), "timeframe": timeframe_schema()}, "required": ["symbol"]})
+    }
+}
+
 fn symbol_schema() -> Value {
     json!({"type": "string", "description": "Ticker symbol, e.g. SPY"})
 }

@@ -16,7 +16,7 @@ impl Tool for ShowChart {
     type Args = Args;
 
     fn parameters() -> Value {
-        json!({"type": "object", "properties": {"symbol": symbol_schema(), "timeframe": timeframe_schema()}, "required": ["symbol"]})
+        Args::schema()
     }
 
     fn run<'a>(
