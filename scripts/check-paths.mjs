@@ -17,7 +17,7 @@ const files = execFileSync(
   { cwd: root, encoding: "utf8" },
 )
   .split("\0")
-  .filter((f) => /\.(rs|ts|mjs|js|sh|py|toml)$/.test(f) && !f.startsWith("node_modules/"))
+  .filter((f) => /\.(rs|ts|mjs|js|sh|py|toml|json|ya?ml)$/.test(f) && !f.startsWith("node_modules/"))
   .filter((f) => existsSync(path.join(root, f)));
 
 /** The folder of the nearest Cargo.toml or package.json above `file`. */

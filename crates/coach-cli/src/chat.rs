@@ -46,7 +46,7 @@ fn readable(ev: &ChatEvent, out: &mut impl Write, err: &mut impl Write) -> std::
                 )
             }
         }
-        ChatEvent::Card(c) => writeln!(err, "▣ card: {} ({})", c.title, c.card_type),
+        ChatEvent::Card(c) => writeln!(err, "▣ card: {} ({})", c.title, c.body.card_type()),
         ChatEvent::Grounding { unverified, .. } => {
             if unverified.is_empty() {
                 Ok(())

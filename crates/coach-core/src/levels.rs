@@ -42,11 +42,170 @@ impl LevelTests {
     }
 }
 
+/// What a level is. The machine names (`prior_day_high`, `or15_low`, …) are
+/// what the UI, the coach's tools and the stored tests of a level use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum LevelKind {
+    #[serde(rename = "prior_day_high")]
+    PriorDayHigh,
+    #[serde(rename = "prior_day_low")]
+    PriorDayLow,
+    #[serde(rename = "prior_day_close")]
+    PriorDayClose,
+    #[serde(rename = "prior_week_high")]
+    PriorWeekHigh,
+    #[serde(rename = "prior_week_low")]
+    PriorWeekLow,
+    #[serde(rename = "prior_month_high")]
+    PriorMonthHigh,
+    #[serde(rename = "prior_month_low")]
+    PriorMonthLow,
+    #[serde(rename = "premarket_high")]
+    PremarketHigh,
+    #[serde(rename = "premarket_low")]
+    PremarketLow,
+    #[serde(rename = "or5_high")]
+    Or5High,
+    #[serde(rename = "or5_low")]
+    Or5Low,
+    #[serde(rename = "or15_high")]
+    Or15High,
+    #[serde(rename = "or15_low")]
+    Or15Low,
+    #[serde(rename = "or30_high")]
+    Or30High,
+    #[serde(rename = "or30_low")]
+    Or30Low,
+    #[serde(rename = "pivot_classic")]
+    PivotClassic,
+    #[serde(rename = "pivot_fibonacci")]
+    PivotFibonacci,
+    #[serde(rename = "pivot_camarilla")]
+    PivotCamarilla,
+    #[serde(rename = "pivot_woodie")]
+    PivotWoodie,
+    #[serde(rename = "vwap")]
+    Vwap,
+    #[serde(rename = "vwap_upper_1")]
+    VwapUpper1,
+    #[serde(rename = "vwap_upper_2")]
+    VwapUpper2,
+    #[serde(rename = "vwap_lower_1")]
+    VwapLower1,
+    #[serde(rename = "vwap_lower_2")]
+    VwapLower2,
+    #[serde(rename = "expected_range_high")]
+    ExpectedRangeHigh,
+    #[serde(rename = "expected_range_low")]
+    ExpectedRangeLow,
+    #[serde(rename = "resistance_zone")]
+    ResistanceZone,
+    #[serde(rename = "support_zone")]
+    SupportZone,
+}
+
+impl LevelKind {
+    /// Every kind.
+    pub const ALL: [LevelKind; 28] = [
+        LevelKind::PriorDayHigh,
+        LevelKind::PriorDayLow,
+        LevelKind::PriorDayClose,
+        LevelKind::PriorWeekHigh,
+        LevelKind::PriorWeekLow,
+        LevelKind::PriorMonthHigh,
+        LevelKind::PriorMonthLow,
+        LevelKind::PremarketHigh,
+        LevelKind::PremarketLow,
+        LevelKind::Or5High,
+        LevelKind::Or5Low,
+        LevelKind::Or15High,
+        LevelKind::Or15Low,
+        LevelKind::Or30High,
+        LevelKind::Or30Low,
+        LevelKind::PivotClassic,
+        LevelKind::PivotFibonacci,
+        LevelKind::PivotCamarilla,
+        LevelKind::PivotWoodie,
+        LevelKind::Vwap,
+        LevelKind::VwapUpper1,
+        LevelKind::VwapUpper2,
+        LevelKind::VwapLower1,
+        LevelKind::VwapLower2,
+        LevelKind::ExpectedRangeHigh,
+        LevelKind::ExpectedRangeLow,
+        LevelKind::ResistanceZone,
+        LevelKind::SupportZone,
+    ];
+
+    /// The machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelKind::PriorDayHigh => "prior_day_high",
+            LevelKind::PriorDayLow => "prior_day_low",
+            LevelKind::PriorDayClose => "prior_day_close",
+            LevelKind::PriorWeekHigh => "prior_week_high",
+            LevelKind::PriorWeekLow => "prior_week_low",
+            LevelKind::PriorMonthHigh => "prior_month_high",
+            LevelKind::PriorMonthLow => "prior_month_low",
+            LevelKind::PremarketHigh => "premarket_high",
+            LevelKind::PremarketLow => "premarket_low",
+            LevelKind::Or5High => "or5_high",
+            LevelKind::Or5Low => "or5_low",
+            LevelKind::Or15High => "or15_high",
+            LevelKind::Or15Low => "or15_low",
+            LevelKind::Or30High => "or30_high",
+            LevelKind::Or30Low => "or30_low",
+            LevelKind::PivotClassic => "pivot_classic",
+            LevelKind::PivotFibonacci => "pivot_fibonacci",
+            LevelKind::PivotCamarilla => "pivot_camarilla",
+            LevelKind::PivotWoodie => "pivot_woodie",
+            LevelKind::Vwap => "vwap",
+            LevelKind::VwapUpper1 => "vwap_upper_1",
+            LevelKind::VwapUpper2 => "vwap_upper_2",
+            LevelKind::VwapLower1 => "vwap_lower_1",
+            LevelKind::VwapLower2 => "vwap_lower_2",
+            LevelKind::ExpectedRangeHigh => "expected_range_high",
+            LevelKind::ExpectedRangeLow => "expected_range_low",
+            LevelKind::ResistanceZone => "resistance_zone",
+            LevelKind::SupportZone => "support_zone",
+        }
+    }
+
+    /// Levels of one family do not confirm each other: each pivot set, VWAP
+    /// and its bands, the opening ranges.
+    fn family(self) -> &'static str {
+        use LevelKind::*;
+        match self {
+            Vwap | VwapUpper1 | VwapUpper2 | VwapLower1 | VwapLower2 => "vwap",
+            Or5High | Or5Low | Or15High | Or15Low | Or30High | Or30Low => "opening_range",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for LevelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for LevelKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<LevelKind, String> {
+        LevelKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a level kind"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Level {
     /// Stable machine name: `prior_day_high`, `pivot_classic`, `or15_low`, …
-    pub kind: String,
+    pub kind: LevelKind,
     /// Short label for the chart: `PDH`, `R1 (classic)`, `OR15 low`.
     pub label: String,
     pub price: f64,
@@ -112,7 +271,7 @@ pub fn session_for(at: DateTime<Utc>) -> Result<Session, calendar::CalendarError
 
 /// A level before tests, strength and distances are known.
 struct Raw {
-    kind: &'static str,
+    kind: LevelKind,
     label: String,
     price: f64,
     provenance: String,
@@ -123,7 +282,7 @@ struct Raw {
 }
 
 impl Raw {
-    fn fixed(kind: &'static str, label: impl Into<String>, price: f64, provenance: String) -> Raw {
+    fn fixed(kind: LevelKind, label: impl Into<String>, price: f64, provenance: String) -> Raw {
         Raw {
             kind,
             label: label.into(),
@@ -165,13 +324,19 @@ pub fn compute(inp: &LevelInputs) -> Result<LevelsReport, LevelsError> {
         inp,
         "week",
         |d| d.iso_week(),
-        [("prior_week_high", "PWH"), ("prior_week_low", "PWL")],
+        [
+            (LevelKind::PriorWeekHigh, "PWH"),
+            (LevelKind::PriorWeekLow, "PWL"),
+        ],
     ));
     raw.extend(prior_period(
         inp,
         "month",
         |d| (d.year(), d.month()),
-        [("prior_month_high", "PMoH"), ("prior_month_low", "PMoL")],
+        [
+            (LevelKind::PriorMonthHigh, "PMoH"),
+            (LevelKind::PriorMonthLow, "PMoL"),
+        ],
     ));
     if let Some(atr) = atr {
         raw.extend(swing_zones(inp.daily, atr, price));
@@ -222,19 +387,19 @@ fn prior_session_note(prior: &Candle) -> String {
 fn prior_day(prior: &Candle, pd: &str) -> Vec<Raw> {
     vec![
         Raw::fixed(
-            "prior_day_high",
+            LevelKind::PriorDayHigh,
             "PDH",
             prior.high,
             format!("high of the {pd}"),
         ),
         Raw::fixed(
-            "prior_day_low",
+            LevelKind::PriorDayLow,
             "PDL",
             prior.low,
             format!("low of the {pd}"),
         ),
         Raw::fixed(
-            "prior_day_close",
+            LevelKind::PriorDayClose,
             "PDC",
             prior.close,
             format!("close of the {pd}"),
@@ -259,13 +424,13 @@ fn premarket(inp: &LevelInputs) -> Vec<Raw> {
     };
     vec![
         Raw::fixed(
-            "premarket_high",
+            LevelKind::PremarketHigh,
             "PM high",
             hi,
             format!("highest pre-market price, {note} ({} bars)", pre.len()),
         ),
         Raw::fixed(
-            "premarket_low",
+            LevelKind::PremarketLow,
             "PM low",
             lo,
             format!("lowest pre-market price, {note} ({} bars)", pre.len()),
@@ -278,9 +443,9 @@ fn opening_ranges(inp: &LevelInputs, regular: &[(usize, &Candle)]) -> Vec<Raw> {
     let open_ms = inp.session.open.timestamp_millis();
     let mut raw = Vec::new();
     for (minutes, kh, kl) in [
-        (5, "or5_high", "or5_low"),
-        (15, "or15_high", "or15_low"),
-        (30, "or30_high", "or30_low"),
+        (5, LevelKind::Or5High, LevelKind::Or5Low),
+        (15, LevelKind::Or15High, LevelKind::Or15Low),
+        (30, LevelKind::Or30High, LevelKind::Or30Low),
     ] {
         let end = open_ms + minutes * 60_000;
         let bars: Vec<&(usize, &Candle)> = regular.iter().filter(|(_, b)| b.time < end).collect();
@@ -322,7 +487,7 @@ fn classic_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
     .into_iter()
     .map(|(name, v, f)| {
         Raw::fixed(
-            "pivot_classic",
+            LevelKind::PivotClassic,
             format!("{name} classic"),
             v,
             format!("classic pivot {name} = {f}, {pd}"),
@@ -346,7 +511,7 @@ fn fibonacci_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
     .into_iter()
     .map(|(name, v, f)| {
         Raw::fixed(
-            "pivot_fibonacci",
+            LevelKind::PivotFibonacci,
             format!("{name} fib"),
             v,
             format!("Fibonacci pivot {name} = {f}, P = (H + L + C) / 3, {pd}"),
@@ -361,13 +526,13 @@ fn camarilla_pivots(prior: &Candle, pd: &str) -> Vec<Raw> {
     for (i, div) in [(4, 2.0), (3, 4.0), (2, 6.0), (1, 12.0)] {
         let d = range * 1.1 / div;
         raw.push(Raw::fixed(
-            "pivot_camarilla",
+            LevelKind::PivotCamarilla,
             format!("R{i} cam"),
             c + d,
             format!("Camarilla R{i} = C + 1.1(H − L)/{div}, {pd}"),
         ));
         raw.push(Raw::fixed(
-            "pivot_camarilla",
+            LevelKind::PivotCamarilla,
             format!("S{i} cam"),
             c - d,
             format!("Camarilla S{i} = C − 1.1(H − L)/{div}, {pd}"),
@@ -395,7 +560,7 @@ fn woodie_pivots(prior: &Candle, today_open: Option<f64>, pd: &str) -> Vec<Raw> 
     .into_iter()
     .map(|(name, v, f)| {
         Raw::fixed(
-            "pivot_woodie",
+            LevelKind::PivotWoodie,
             format!("{name} woodie"),
             v,
             format!("Woodie pivot {name} = {f}, O = {wo_note}, {pd}"),
@@ -426,35 +591,35 @@ fn vwap_bands(inp: &LevelInputs, regular: &[(usize, &Candle)]) -> Vec<Raw> {
         let n = regular.len();
         for (kind, label, v, f, what) in [
             (
-                "vwap",
+                LevelKind::Vwap,
                 "VWAP",
                 last.vwap,
                 (|v: &crate::indicators::VwapValue| v.vwap) as fn(&_) -> f64,
                 "VWAP",
             ),
             (
-                "vwap_upper_2",
+                LevelKind::VwapUpper2,
                 "VWAP +2σ",
                 last.upper_2,
                 |v| v.upper_2,
                 "VWAP + 2σ",
             ),
             (
-                "vwap_upper_1",
+                LevelKind::VwapUpper1,
                 "VWAP +1σ",
                 last.upper_1,
                 |v| v.upper_1,
                 "VWAP + 1σ",
             ),
             (
-                "vwap_lower_1",
+                LevelKind::VwapLower1,
                 "VWAP −1σ",
                 last.lower_1,
                 |v| v.lower_1,
                 "VWAP − 1σ",
             ),
             (
-                "vwap_lower_2",
+                LevelKind::VwapLower2,
                 "VWAP −2σ",
                 last.lower_2,
                 |v| v.lower_2,
@@ -483,7 +648,7 @@ fn prior_period<K: PartialEq>(
     inp: &LevelInputs,
     period: &str,
     key: impl Fn(NaiveDate) -> K,
-    [(kind_high, label_high), (kind_low, label_low)]: [(&'static str, &'static str); 2],
+    [(kind_high, label_high), (kind_low, label_low)]: [(LevelKind, &'static str); 2],
 ) -> Vec<Raw> {
     let current = key(inp.session.date);
     let Some((hi, lo, n, first_d, last_d)) =
@@ -506,13 +671,13 @@ fn expected_range(atr: f64, today_open: Option<f64>, prior_close: f64) -> Vec<Ra
     };
     vec![
         Raw::fixed(
-            "expected_range_high",
+            LevelKind::ExpectedRangeHigh,
             "ER high",
             base + atr,
             format!("{base_note} + ATR(14, daily) {}", p2(atr)),
         ),
         Raw::fixed(
-            "expected_range_low",
+            LevelKind::ExpectedRangeLow,
             "ER low",
             base - atr,
             format!("{base_note} − ATR(14, daily) {}", p2(atr)),
@@ -532,7 +697,7 @@ fn scored(raw: &[Raw], minutes: &[Candle], atr: Option<f64>, price: f64) -> Vec<
         .map(|r| {
             let pts = r.price - price;
             Level {
-                kind: r.kind.to_string(),
+                kind: r.kind,
                 label: r.label.clone(),
                 price: r.price,
                 distance_pts: pts,
@@ -548,9 +713,9 @@ fn scored(raw: &[Raw], minutes: &[Candle], atr: Option<f64>, price: f64) -> Vec<
             }
         })
         .collect();
-    let prices: Vec<(f64, &str)> = raw.iter().map(|r| (r.price, family(r.kind))).collect();
+    let prices: Vec<(f64, &str)> = raw.iter().map(|r| (r.price, r.kind.family())).collect();
     for lv in &mut levels {
-        let fam = family(&lv.kind);
+        let fam = lv.kind.family();
         lv.strength = 1 + prices
             .iter()
             .filter(|(p, f)| *f != fam && (p - lv.price).abs() <= band)
@@ -559,22 +724,9 @@ fn scored(raw: &[Raw], minutes: &[Candle], atr: Option<f64>, price: f64) -> Vec<
     levels.sort_by(|a, b| {
         b.price
             .total_cmp(&a.price)
-            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
     });
     levels
-}
-
-/// Levels of one family do not confirm each other (a pivot set, the VWAP bands).
-fn family(kind: &str) -> &str {
-    if kind.starts_with("pivot_") {
-        kind
-    } else if kind.starts_with("vwap") {
-        "vwap"
-    } else if kind.starts_with("or") && kind.contains('_') {
-        "opening_range"
-    } else {
-        kind
-    }
 }
 
 fn ny_date(ms: i64) -> NaiveDate {
@@ -652,7 +804,7 @@ fn swing_zones(daily: &[Candle], atr: f64, price: f64) -> Vec<Raw> {
                 .collect();
             points.sort();
             Raw::fixed(
-                if above { "resistance_zone" } else { "support_zone" },
+                if above { LevelKind::ResistanceZone } else { LevelKind::SupportZone },
                 format!(
                     "{} {} ({}×)",
                     if above { "Resistance" } else { "Support" },
@@ -754,7 +906,7 @@ mod tests {
 
     #[test]
     fn a_touch_that_holds_is_a_rejection_and_one_that_goes_through_is_a_break() {
-        let level = Raw::fixed("x", "x", 100.0, String::new());
+        let level = Raw::fixed(LevelKind::Vwap, "x", 100.0, String::new());
         let m = 60_000;
         let bars = [
             bar(0, 101.0, 101.5, 100.8, 101.2), // above
@@ -885,15 +1037,15 @@ mod tests {
             assert!(l.strength >= 1 && !l.provenance.is_empty());
         }
         for kind in [
-            "premarket_high",
-            "or5_high",
-            "or15_low",
-            "or30_high",
-            "vwap",
-            "vwap_upper_2",
-            "prior_week_high",
-            "prior_month_low",
-            "expected_range_high",
+            LevelKind::PremarketHigh,
+            LevelKind::Or5High,
+            LevelKind::Or15Low,
+            LevelKind::Or30High,
+            LevelKind::Vwap,
+            LevelKind::VwapUpper2,
+            LevelKind::PriorWeekHigh,
+            LevelKind::PriorMonthLow,
+            LevelKind::ExpectedRangeHigh,
         ] {
             assert!(r.levels.iter().any(|l| l.kind == kind), "{kind} at 11:00");
         }
@@ -904,7 +1056,7 @@ mod tests {
     #[test]
     fn opening_ranges_appear_as_they_close() {
         let (daily, all, session) = fixture(11 * 60);
-        let kinds = |minute: i64| -> Vec<String> {
+        let kinds = |minute: i64| -> Vec<&str> {
             let minutes: Vec<Candle> = all
                 .iter()
                 .copied()
@@ -920,18 +1072,15 @@ mod tests {
             .unwrap()
             .levels
             .into_iter()
-            .map(|l| l.kind)
+            .map(|l| l.kind.as_str())
             .collect()
         };
         let at_0933 = kinds(9 * 60 + 33);
         assert!(!at_0933.iter().any(|k| k.starts_with("or")), "{at_0933:?}");
-        assert!(at_0933.contains(&"vwap".to_string()));
+        assert!(at_0933.contains(&"vwap"));
         let at_0936 = kinds(9 * 60 + 36);
-        assert!(
-            at_0936.contains(&"or5_high".to_string())
-                && !at_0936.contains(&"or15_high".to_string())
-        );
-        assert!(kinds(9 * 60 + 45).contains(&"or15_low".to_string()));
+        assert!(at_0936.contains(&"or5_high") && !at_0936.contains(&"or15_high"));
+        assert!(kinds(9 * 60 + 45).contains(&"or15_low"));
         let before = kinds(3 * 60);
         assert!(
             !before
@@ -939,6 +1088,27 @@ mod tests {
                 .any(|k| k.starts_with("premarket") || k.starts_with("vwap")),
             "nothing of today before 04:00"
         );
-        assert!(before.contains(&"prior_day_high".to_string()));
+        assert!(before.contains(&"prior_day_high"));
+    }
+
+    #[test]
+    fn every_level_kind_is_named_once_and_read_back_from_its_name() {
+        let mut names: Vec<&str> = LevelKind::ALL.iter().map(|k| k.as_str()).collect();
+        for k in LevelKind::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                k.as_str(),
+                "serde and as_str agree"
+            );
+            assert_eq!(k.as_str().parse::<LevelKind>(), Ok(k));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            LevelKind::ALL.len(),
+            "no two kinds share a name"
+        );
+        assert!("pivot".parse::<LevelKind>().is_err());
     }
 }

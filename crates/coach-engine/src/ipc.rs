@@ -128,43 +128,120 @@ pub struct MetricInput {
     pub unit: String,
 }
 
-/// Every command the app registers (`generate_handler!` in src-tauri/src/lib.rs):
-/// the UI's `invoke` takes only these names (the generated `Command` union),
-/// and `scripts/check-commands.mjs` fails when the shell registers a different set.
-pub const COMMANDS: [&str; 32] = [
-    "startup_state",
-    "get_status",
-    "doctor",
-    "get_settings",
-    "save_settings",
-    "set_secret",
-    "clear_secret",
-    "move_database_aside",
-    "report_ui_error",
-    "record_metric",
-    "record_metrics",
-    "recent_metrics",
-    "chart_open",
-    "chart_close",
-    "chart_bars",
-    "chat_send",
-    "chat_continue",
-    "chat_cancel",
-    "chat_sessions",
-    "chat_session",
-    "chat_rename",
-    "chat_delete",
-    "chat_search",
-    "options_chain",
-    "options_follow",
-    "options_unfollow",
-    "options_term_structure",
-    "positions_list",
-    "position_save",
-    "position_delete",
-    "position_analyze",
-    "portfolio_greeks",
-];
+/// A stream the UI hands a command (Tauri's `Channel<T>` in the shell; a
+/// `Channel` of `@tauri-apps/api` in the UI), carrying `T`s.
+pub struct Channel<T>(std::marker::PhantomData<T>);
+
+impl<T: TS> TS for Channel<T> {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+
+    fn name(cfg: &ts_rs::Config) -> String {
+        format!("Channel<{}>", T::name(cfg))
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
+}
+
+/// The command table: every command the app registers, its arguments and
+/// what it answers, written once. From it come [`COMMANDS`] and the UI's
+/// `Command`, `CommandArgs` and `CommandResult` types, so `invoke` takes
+/// only these names with exactly these arguments; `scripts/check-commands.mjs`
+/// fails when the shell's `generate_handler!` list or the signatures of its
+/// `#[tauri::command]` functions differ from this table (argument names,
+/// their types and the answer's type, in order).
+macro_rules! command_table {
+    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )*) => {
+        /// Every command the app registers, in the table's order.
+        pub const COMMANDS: &[&str] = &[$( stringify!($name) ),*];
+
+        /// `CommandArgs` and `CommandResult` in TypeScript (arguments
+        /// camelCased as Tauri reads them).
+        fn command_types(cfg: &ts_rs::Config) -> String {
+            let mut args = String::from(
+                "/** Each command's arguments, as `invoke` sends them. */\nexport type CommandArgs = {\n",
+            );
+            let mut rets = String::from(
+                "/** What each command answers. */\nexport type CommandResult = {\n",
+            );
+            $(
+                let fields: Vec<String> = vec![$( format!(
+                    "{}: {}",
+                    camel_case(stringify!($arg)),
+                    <$ty as TS>::name(cfg)
+                ) ),*];
+                let fields = if fields.is_empty() {
+                    "{}".to_string()
+                } else {
+                    format!("{{ {} }}", fields.join("; "))
+                };
+                args.push_str(&format!("  {}: {};\n", stringify!($name), fields));
+                rets.push_str(&format!(
+                    "  {}: {};\n",
+                    stringify!($name),
+                    <$ret as TS>::name(cfg)
+                ));
+            )*
+            args.push_str("};\n\n");
+            rets.push_str("};\n");
+            args + &rets
+        }
+    };
+}
+
+command_table! {
+    startup_state() -> Startup;
+    get_status() -> AppStatus;
+    doctor() -> crate::doctor::DoctorReport;
+    get_settings() -> SettingsView;
+    save_settings(patch: serde_json::Map<String, serde_json::Value>) -> SettingsView;
+    set_secret(name: SecretName, value: String) -> SettingsView;
+    clear_secret(name: SecretName) -> SettingsView;
+    move_database_aside() -> Startup;
+    report_ui_error(report: UiErrorReport) -> ();
+    record_metric(metric: MetricInput) -> ();
+    record_metrics(metrics: Vec<MetricInput>) -> ();
+    recent_metrics(name: String, limit: u32) -> Vec<crate::store::Metric>;
+    chart_open(slot: String, request: crate::chart_stream::ChartOpen, on_event: Channel<crate::chart_stream::ChartEvent>) -> crate::chart_stream::ChartView;
+    chart_close(slot: String) -> bool;
+    chart_bars(query: crate::market::history::ChartQuery) -> crate::market::history::ChartData;
+    chat_send(request: crate::chat::ChatRequest, on_event: Channel<crate::chat::ChatEvent>) -> crate::chat::ChatEvent;
+    chat_continue(message_id: i64, on_event: Channel<crate::chat::ChatEvent>) -> crate::chat::ChatEvent;
+    chat_cancel(session_id: i64) -> bool;
+    chat_sessions(limit: u32) -> Vec<crate::chat::SessionSummary>;
+    chat_session(id: i64) -> crate::chat::SessionDetail;
+    chat_rename(id: i64, title: String) -> ();
+    chat_delete(id: i64) -> ();
+    chat_search(text: String, limit: u32) -> Vec<crate::chat::SearchHit>;
+    options_chain(symbol: String, expiration: Option<String>) -> crate::options_chain::OptionsChain;
+    options_follow(symbol: String, expiration: Option<String>, on_event: Channel<crate::options_chain::OptionsTick>) -> crate::options_chain::OptionsChain;
+    options_unfollow() -> ();
+    options_term_structure(symbol: String) -> Vec<crate::options_chain::TermPoint>;
+    positions_list() -> Vec<crate::positions::SavedPosition>;
+    position_save(position: crate::positions::PositionInput) -> i64;
+    position_delete(id: i64) -> ();
+    position_analyze(id: i64, what_if: crate::positions::WhatIf) -> crate::positions::PositionAnalysis;
+    portfolio_greeks() -> crate::positions::PortfolioGreeks;
+}
+
+/// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut up = false;
+    for c in snake.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// The TypeScript declarations of every IPC type, as committed in
 /// `ui/src/generated/bindings.ts`.
@@ -172,6 +249,7 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new();
     let decls = [
         IpcError::decl(&cfg),
+        serde_json::Value::decl(&cfg),
         ErrorCode::decl(&cfg),
         AppStatus::decl(&cfg),
         SimulatedClock::decl(&cfg),
@@ -207,11 +285,33 @@ pub fn typescript_bindings() -> String {
         coach_core::levels::LevelsReport::decl(&cfg),
         coach_core::levels::Level::decl(&cfg),
         coach_core::levels::LevelTests::decl(&cfg),
+        coach_core::levels::LevelKind::decl(&cfg),
         crate::chat::ChatRequest::decl(&cfg),
         crate::chat::ChatEvent::decl(&cfg),
         crate::chat::Phase::decl(&cfg),
         crate::chat::MessageStatus::decl(&cfg),
         crate::chat::Card::decl(&cfg),
+        crate::chat::cards::CardBody::decl(&cfg),
+        crate::chat::cards::UnreadableCard::decl(&cfg),
+        crate::chat::cards::QuoteCard::decl(&cfg),
+        crate::chat::cards::KeyLevelsCard::decl(&cfg),
+        crate::chat::cards::LevelLine::decl(&cfg),
+        crate::chat::cards::IndicatorsCard::decl(&cfg),
+        crate::chat::cards::IndicatorValues::decl(&cfg),
+        crate::chat::cards::ChartCard::decl(&cfg),
+        crate::chat::cards::SessionPhase::decl(&cfg),
+        crate::chat::cards::MarketStatusCard::decl(&cfg),
+        crate::chat::cards::OptionsChainCard::decl(&cfg),
+        crate::chat::cards::ExpectedMoveLine::decl(&cfg),
+        crate::chat::cards::StrikeLine::decl(&cfg),
+        crate::chat::cards::QuoteLine::decl(&cfg),
+        crate::chat::cards::PositionCard::decl(&cfg),
+        crate::chat::cards::Unbounded::decl(&cfg),
+        crate::chat::cards::Money::decl(&cfg),
+        crate::chat::cards::Extreme::decl(&cfg),
+        crate::chat::cards::MarketPositionCard::decl(&cfg),
+        crate::chat::cards::GreeksLine::decl(&cfg),
+        crate::chat::cards::PayoffCard::decl(&cfg),
         crate::chat::Usage::decl(&cfg),
         crate::chat::Unverified::decl(&cfg),
         crate::chat::ToolRecord::decl(&cfg),
@@ -238,7 +338,7 @@ pub fn typescript_bindings() -> String {
         crate::positions::SymbolExposure::decl(&cfg),
     ];
     let mut out = String::from(
-        "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\n",
+        "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\nimport type { Channel } from \"@tauri-apps/api/core\";\n\n",
     );
     for d in decls {
         out.push_str("export ");
@@ -254,6 +354,9 @@ pub fn typescript_bindings() -> String {
             .join(" | "),
     );
     out.push_str(";\n\n");
+    out.push_str(&command_types(
+        &ts_rs::Config::new().with_large_int("number"),
+    ));
     out.trim_end().to_string() + "\n"
 }
 

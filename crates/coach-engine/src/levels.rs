@@ -193,7 +193,7 @@ impl Levels {
         for lv in &mut report.levels {
             if let Some((_, _, t, r, b)) = saved
                 .iter()
-                .find(|(k, l, ..)| *k == lv.kind && *l == lv.label)
+                .find(|(k, l, ..)| k == lv.kind.as_str() && *l == lv.label)
             {
                 lv.tests = lv.tests.max(LevelTests {
                     touches: *t,
@@ -202,7 +202,7 @@ impl Levels {
                 });
             }
             rows.push((
-                lv.kind.clone(),
+                lv.kind.as_str().to_string(),
                 lv.label.clone(),
                 lv.tests.touches,
                 lv.tests.rejections,

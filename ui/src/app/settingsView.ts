@@ -2,7 +2,7 @@
 // Keys go to the OS keychain (or the announced file fallback); the UI never
 // receives a stored key back, only whether one is set.
 
-import type { SecretInfo, Settings, SettingsView } from "../generated/bindings";
+import type { JsonValue, SecretInfo, Settings, SettingsView } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 
@@ -70,8 +70,8 @@ export const FIELDS: Field[] = [
 ];
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */
-export function diffSettings(before: Settings, form: Record<string, string>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
+export function diffSettings(before: Settings, form: Record<string, string>): { [key: string]: JsonValue } {
+  const patch: { [key: string]: JsonValue } = {};
   for (const f of FIELDS) {
     const raw = form[f.key];
     if (raw === undefined) continue;

@@ -7,7 +7,7 @@ const PRICE = 500;
 
 function level(label: string, distance: number): Level {
   return {
-    kind: "pivot",
+    kind: "pivot_classic",
     label,
     price: PRICE + distance,
     distance_pts: distance,

@@ -65,7 +65,7 @@ describe("level label layout", () => {
 
 function lv(label: string, distance: number, strength = 1): Level {
   return {
-    kind: "pivot",
+    kind: "pivot_classic",
     label,
     price: 500 + distance,
     distance_pts: distance,

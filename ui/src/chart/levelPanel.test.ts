@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Level, LevelsReport } from "../generated/bindings";
+import type { Level, LevelKind, LevelsReport } from "../generated/bindings";
 import { createLevelPanel } from "./levelPanel";
 
-function level(kind: string, label: string, price: number, distance: number): Level {
+function level(kind: LevelKind, label: string, price: number, distance: number): Level {
   return {
     kind,
     label,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Level } from "../generated/bindings";
+import type { Level, LevelKind } from "../generated/bindings";
 import { askCoachPrompt, byDistance, distanceText, levelFamily, testsText } from "./levelText";
 
-function level(kind: string, price: number, distance: number, extra: Partial<Level> = {}): Level {
+function level(kind: LevelKind, price: number, distance: number, extra: Partial<Level> = {}): Level {
   return {
     kind,
     label: kind.toUpperCase(),
@@ -19,8 +19,8 @@ function level(kind: string, price: number, distance: number, extra: Partial<Lev
 
 describe("level text", () => {
   it("orders levels by absolute distance from the price", () => {
-    const sorted = byDistance([level("a", 110, 10), level("b", 99, -1), level("c", 103, 3), level("d", 97, -3)]);
-    expect(sorted.map((l) => l.kind)).toEqual(["b", "c", "d", "a"]);
+    const sorted = byDistance([level("prior_day_high", 110, 10), level("vwap", 99, -1), level("or5_high", 103, 3), level("pivot_classic", 97, -3)]);
+    expect(sorted.map((l) => l.kind)).toEqual(["vwap", "or5_high", "pivot_classic", "prior_day_high"]);
   });
 
   it("names families from the engine's kinds", () => {
@@ -34,8 +34,8 @@ describe("level text", () => {
   });
 
   it("writes signed distances and leaves ATR out when unknown", () => {
-    expect(distanceText(level("x", 101.5, 1.5))).toBe("+1.50 pts · +1.50% · 0.30 ATR");
-    expect(distanceText(level("x", 98, -2, { distance_atr: null }))).toBe("−2.00 pts · −2.00%");
+    expect(distanceText(level("vwap", 101.5, 1.5))).toBe("+1.50 pts · +1.50% · 0.30 ATR");
+    expect(distanceText(level("vwap", 98, -2, { distance_atr: null }))).toBe("−2.00 pts · −2.00%");
   });
 
   it("puts the engine's numbers into the coach prompt", () => {

@@ -2,7 +2,7 @@
 // family colour and the prompt "Ask coach" sends. Every number comes from the
 // engine's LevelsReport; nothing here computes a level.
 
-import type { Level, LevelsReport } from "../generated/bindings";
+import type { Level, LevelKind, LevelsReport } from "../generated/bindings";
 
 /** Nearest to the last price first; ties keep the engine's order (higher first). */
 export function byDistance(levels: Level[]): Level[] {
@@ -14,14 +14,40 @@ export function byDistance(levels: Level[]): Level[] {
 
 export type LevelFamily = "prior" | "premarket" | "opening" | "pivot" | "vwap" | "zone" | "range";
 
-export function levelFamily(kind: string): LevelFamily {
-  if (kind.startsWith("premarket")) return "premarket";
-  if (/^or\d+_/.test(kind)) return "opening";
-  if (kind.startsWith("pivot")) return "pivot";
-  if (kind.startsWith("vwap")) return "vwap";
-  if (kind.endsWith("_zone")) return "zone";
-  if (kind.startsWith("expected_range")) return "range";
-  return "prior";
+/** The family of every kind the engine sends: a new kind fails the type check until it has one. */
+const KIND_FAMILY: Record<LevelKind, LevelFamily> = {
+  prior_day_high: "prior",
+  prior_day_low: "prior",
+  prior_day_close: "prior",
+  prior_week_high: "prior",
+  prior_week_low: "prior",
+  prior_month_high: "prior",
+  prior_month_low: "prior",
+  premarket_high: "premarket",
+  premarket_low: "premarket",
+  or5_high: "opening",
+  or5_low: "opening",
+  or15_high: "opening",
+  or15_low: "opening",
+  or30_high: "opening",
+  or30_low: "opening",
+  pivot_classic: "pivot",
+  pivot_fibonacci: "pivot",
+  pivot_camarilla: "pivot",
+  pivot_woodie: "pivot",
+  vwap: "vwap",
+  vwap_upper_1: "vwap",
+  vwap_upper_2: "vwap",
+  vwap_lower_1: "vwap",
+  vwap_lower_2: "vwap",
+  expected_range_high: "range",
+  expected_range_low: "range",
+  resistance_zone: "zone",
+  support_zone: "zone",
+};
+
+export function levelFamily(kind: LevelKind): LevelFamily {
+  return KIND_FAMILY[kind];
 }
 
 /** Line colours per family; each is ≥ 4.5:1 against the chart background (#0b1020). */

@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { ChatEvent, ChatMessage } from "../generated/bindings";
+import type { Card, ChatEvent, ChatMessage } from "../generated/bindings";
 import { applyEvent, argsSummary, chartToShow, fromStored, pendingAnswer } from "./model";
 
-const card = { card_type: "quote", title: "SPY quote", symbol: "SPY", timeframe: "5m", tool_call_id: "c1", data: { price: 512.4 } };
+const card: Card = {
+  card_type: "quote",
+  title: "SPY quote",
+  symbol: "SPY",
+  timeframe: "5m",
+  tool_call_id: "c1",
+  data: {
+    symbol: "SPY", price: 512.4, previous_close: 510, change: 2.4, change_pct: 0.47, bid: null, ask: null,
+    day_open: null, day_high: null, day_low: null, day_volume: null, day_vwap: null, as_of: "Tue Jul 2 11:00 ET", source: "Demo market",
+  },
+};
 
 const events: ChatEvent[] = [
   { type: "started", session_id: 1, user_message_id: 1, message_id: 2, mode: "Offline coach" },

@@ -1,7 +1,11 @@
 // Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.
 // Do not edit by hand: CI fails when this file and the Rust types disagree.
 
+import type { Channel } from "@tauri-apps/api/core";
+
 export type IpcError = { code: ErrorCode, message: string, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type ErrorCode = "invalid_input" | "not_found" | "unavailable" | "database" | "superseded" | "internal";
 
@@ -229,7 +233,7 @@ export type Level = {
 /**
  * Stable machine name: `prior_day_high`, `pivot_classic`, `or15_low`, …
  */
-kind: string, 
+kind: LevelKind, 
 /**
  * Short label for the chart: `PDH`, `R1 (classic)`, `OR15 low`.
  */
@@ -252,6 +256,8 @@ strength: number,
 provenance: string, };
 
 export type LevelTests = { touches: number, rejections: number, breaks: number, };
+
+export type LevelKind = "prior_day_high" | "prior_day_low" | "prior_day_close" | "prior_week_high" | "prior_week_low" | "prior_month_high" | "prior_month_low" | "premarket_high" | "premarket_low" | "or5_high" | "or5_low" | "or15_high" | "or15_low" | "or30_high" | "or30_low" | "pivot_classic" | "pivot_fibonacci" | "pivot_camarilla" | "pivot_woodie" | "vwap" | "vwap_upper_1" | "vwap_upper_2" | "vwap_lower_1" | "vwap_lower_2" | "expected_range_high" | "expected_range_low" | "resistance_zone" | "support_zone";
 
 export type ChatRequest = { 
 /**
@@ -305,19 +311,85 @@ export type Phase = "thinking" | "calling" | "analyzing" | "writing";
 
 export type MessageStatus = "streaming" | "complete" | "interrupted" | "cancelled";
 
-export type Card = { 
-/**
- * `quote`, `key_levels`, `indicators`, `chart`, `market_status`, `position`.
- */
-card_type: string, title: string, symbol: string | null, timeframe: string | null, 
+export type Card = { title: string, symbol: Symbol | null, timeframe: Timeframe | null, 
 /**
  * The tool call that produced it.
  */
-tool_call_id: string, 
+tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "unreadable", "data": UnreadableCard });
+
+export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "unreadable", "data": UnreadableCard };
+
+export type UnreadableCard = { 
 /**
- * The numbers shown (the same the model was given).
+ * The `card_type` it was stored with.
  */
-data: unknown, };
+stored_type: string, stored: unknown, 
+/**
+ * Why it does not fit.
+ */
+reason: string, };
+
+export type QuoteCard = { symbol: string, price: number, previous_close: number | null, change: number | null, change_pct: number | null, bid: number | null, ask: number | null, day_open: number | null, day_high: number | null, day_low: number | null, day_volume: number | null, day_vwap: number | null, 
+/**
+ * New York time of the last update, for people.
+ */
+as_of: string, 
+/**
+ * "Demo market", "Massive (live)", …
+ */
+source: string, };
+
+export type KeyLevelsCard = { symbol: string, 
+/**
+ * The session date (YYYY-MM-DD).
+ */
+session: string, as_of: string, price: number, atr_14_daily: number | null, resistance_nearest_first: Array<LevelLine>, support_nearest_first: Array<LevelLine>, total_levels: number, };
+
+export type LevelLine = { label: string, kind: LevelKind, price: number, 
+/**
+ * Signed points from the price (positive above).
+ */
+distance: number, distance_pct: number, distance_atr: number | null, strength: number, touches_today: number, rejections_today: number, breaks_today: number, };
+
+export type IndicatorsCard = { symbol: string, timeframe: Timeframe, 
+/**
+ * The last completed bar, for people.
+ */
+bar: string, rsi_zone: string | null, close: number, bars_used: number, values: IndicatorValues, };
+
+export type IndicatorValues = { rsi_14: number | null, macd_12_26_9: number | null, macd_signal_12_26_9: number | null, macd_hist_12_26_9: number | null, sma_20: number | null, sma_50: number | null, ema_20: number | null, atr_14: number | null, bb_upper_20_2: number | null, bb_middle_20_2: number | null, bb_lower_20_2: number | null, vwap: number | null, };
+
+export type ChartCard = { symbol: string, timeframe: Timeframe, opened: boolean, bars: number, last_bar: string, last_open: number, last_high: number, last_low: number, last_close: number, };
+
+export type SessionPhase = "closed" | "pre_market" | "regular" | "after_hours";
+
+export type MarketStatusCard = { now: string, phase: SessionPhase, is_open: boolean, today_is_trading_day: boolean, today_holiday: string | null, today_open: string | null, today_close: string | null, today_early_close: boolean | null, minutes_to_close: number | null, next_open: string, 
+/**
+ * "Demo market", "Massive (live)", …
+ */
+market_data: string, };
+
+export type OptionsChainCard = { symbol: string, expiration: string, requested_expiration: string | null, days_to_expiry: number, spot: number, atm_strike: number | null, atm_iv_pct: number | null, expected_move: ExpectedMoveLine | null, near_the_money: Array<StrikeLine>, contracts: number, iv_greeks_computed_locally: number, expirations: Array<string>, assumptions: string, };
+
+export type ExpectedMoveLine = { straddle_strike: number, straddle: number, pct: number, low: number, high: number, };
+
+export type StrikeLine = { strike: number, call: QuoteLine | null, put: QuoteLine | null, };
+
+export type QuoteLine = { bid: number | null, ask: number | null, mid: number | null, iv_pct: number | null, delta: number | null, volume: number | null, open_interest: number | null, };
+
+export type PositionCard = MarketPositionCard | PayoffCard;
+
+export type Unbounded = "unbounded";
+
+export type Money = number | Unbounded;
+
+export type Extreme = { value: number, at_price: number, } | Unbounded;
+
+export type MarketPositionCard = { symbol: string, spot: number, expiry: string | null, days_to_expiry: number, breakevens: Array<number>, max_gain: Money, max_loss: Money, net_debit: number, pnl_now: number, greeks: GreeksLine, probability_of_profit_pct: number | null, leg_ivs_pct: Array<number | null>, assumptions: string, };
+
+export type GreeksLine = { delta: number, gamma: number, theta: number, vega: number, };
+
+export type PayoffCard = { breakevens: Array<number>, max_gain: Extreme, max_loss: Extreme, net_debit: number, legs: number, assumptions: string, };
 
 export type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number, };
 
@@ -521,3 +593,75 @@ export type SymbolExposure = { symbol: string, delta: number, beta: number, spot
 
 /** Every command the app registers; `invoke` takes no other name. */
 export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks";
+
+/** Each command's arguments, as `invoke` sends them. */
+export type CommandArgs = {
+  startup_state: {};
+  get_status: {};
+  doctor: {};
+  get_settings: {};
+  save_settings: { patch: { [key in string]: JsonValue } };
+  set_secret: { name: SecretName; value: string };
+  clear_secret: { name: SecretName };
+  move_database_aside: {};
+  report_ui_error: { report: UiErrorReport };
+  record_metric: { metric: MetricInput };
+  record_metrics: { metrics: Array<MetricInput> };
+  recent_metrics: { name: string; limit: number };
+  chart_open: { slot: string; request: ChartOpen; onEvent: Channel<ChartEvent> };
+  chart_close: { slot: string };
+  chart_bars: { query: ChartQuery };
+  chat_send: { request: ChatRequest; onEvent: Channel<ChatEvent> };
+  chat_continue: { messageId: number; onEvent: Channel<ChatEvent> };
+  chat_cancel: { sessionId: number };
+  chat_sessions: { limit: number };
+  chat_session: { id: number };
+  chat_rename: { id: number; title: string };
+  chat_delete: { id: number };
+  chat_search: { text: string; limit: number };
+  options_chain: { symbol: string; expiration: string | null };
+  options_follow: { symbol: string; expiration: string | null; onEvent: Channel<OptionsTick> };
+  options_unfollow: {};
+  options_term_structure: { symbol: string };
+  positions_list: {};
+  position_save: { position: PositionInput };
+  position_delete: { id: number };
+  position_analyze: { id: number; whatIf: WhatIf };
+  portfolio_greeks: {};
+};
+
+/** What each command answers. */
+export type CommandResult = {
+  startup_state: Startup;
+  get_status: AppStatus;
+  doctor: DoctorReport;
+  get_settings: SettingsView;
+  save_settings: SettingsView;
+  set_secret: SettingsView;
+  clear_secret: SettingsView;
+  move_database_aside: Startup;
+  report_ui_error: null;
+  record_metric: null;
+  record_metrics: null;
+  recent_metrics: Array<Metric>;
+  chart_open: ChartView;
+  chart_close: boolean;
+  chart_bars: ChartData;
+  chat_send: ChatEvent;
+  chat_continue: ChatEvent;
+  chat_cancel: boolean;
+  chat_sessions: Array<SessionSummary>;
+  chat_session: SessionDetail;
+  chat_rename: null;
+  chat_delete: null;
+  chat_search: Array<SearchHit>;
+  options_chain: OptionsChain;
+  options_follow: OptionsChain;
+  options_unfollow: null;
+  options_term_structure: Array<TermPoint>;
+  positions_list: Array<SavedPosition>;
+  position_save: number;
+  position_delete: null;
+  position_analyze: PositionAnalysis;
+  portfolio_greeks: PortfolioGreeks;
+};

@@ -4,36 +4,24 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
-  AppStatus,
-  ChartData,
   ChartEvent,
   ChartOpen,
   ChartQuery,
-  ChartView,
   ChatEvent,
   ChatRequest,
   ConnectionStatus,
-  DoctorReport,
   IpcError,
-  Metric,
   MetricInput,
-  OptionsChain,
   OptionsTick,
-  PortfolioGreeks,
-  PositionAnalysis,
   PositionInput,
-  SavedPosition,
-  TermPoint,
   WhatIf,
-  SearchHit,
-  SessionDetail,
-  SessionSummary,
   SecretName,
-  SettingsView,
   Startup,
   UiErrorReport,
   ErrorCode,
   Command,
+  CommandArgs,
+  CommandResult,
 } from "../generated/bindings";
 
 export type { ErrorCode, IpcError };
@@ -66,66 +54,70 @@ export function toIpcError(e: unknown): IpcError {
   return { code: "internal", message: typeof e === "string" ? e : "Unknown error" };
 }
 
-async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
+/** A command's arguments: none for commands that take none, else exactly the table's. */
+type ArgsOf<C extends Command> = {} extends CommandArgs[C] ? [] : [args: CommandArgs[C]];
+
+async function call<C extends Command>(cmd: C, ...args: ArgsOf<C>): Promise<CommandResult[C]> {
   try {
-    return await invoke<T>(cmd, args);
+    const [payload] = args as [CommandArgs[C]?];
+    return await invoke<CommandResult[C]>(cmd, payload);
   } catch (e) {
     throw toIpcError(e);
   }
 }
 
 export const ipc = {
-  startupState: () => call<Startup>("startup_state"),
-  getStatus: () => call<AppStatus>("get_status"),
-  doctor: () => call<DoctorReport>("doctor"),
-  getSettings: () => call<SettingsView>("get_settings"),
-  saveSettings: (patch: Record<string, unknown>) => call<SettingsView>("save_settings", { patch }),
-  setSecret: (name: SecretName, value: string) => call<SettingsView>("set_secret", { name, value }),
-  clearSecret: (name: SecretName) => call<SettingsView>("clear_secret", { name }),
-  moveDatabaseAside: () => call<Startup>("move_database_aside"),
-  reportUiError: (report: UiErrorReport) => call<null>("report_ui_error", { report }),
-  recordMetric: (metric: MetricInput) => call<null>("record_metric", { metric }),
-  recordMetrics: (metrics: MetricInput[]) => call<null>("record_metrics", { metrics }),
-  recentMetrics: (name: string, limit: number) => call<Metric[]>("recent_metrics", { name, limit }),
+  startupState: () => call("startup_state"),
+  getStatus: () => call("get_status"),
+  doctor: () => call("doctor"),
+  getSettings: () => call("get_settings"),
+  saveSettings: (patch: CommandArgs["save_settings"]["patch"]) => call("save_settings", { patch }),
+  setSecret: (name: SecretName, value: string) => call("set_secret", { name, value }),
+  clearSecret: (name: SecretName) => call("clear_secret", { name }),
+  moveDatabaseAside: () => call("move_database_aside"),
+  reportUiError: (report: UiErrorReport) => call("report_ui_error", { report }),
+  recordMetric: (metric: MetricInput) => call("record_metric", { metric }),
+  recordMetrics: (metrics: MetricInput[]) => call("record_metrics", { metrics }),
+  recentMetrics: (name: string, limit: number) => call("recent_metrics", { name, limit }),
   /** Opens the chart of `slot`; its live events arrive through `onEvent` (possibly before this resolves). */
   chartOpen: (slot: string, request: ChartOpen, onEvent: (e: ChartEvent) => void) => {
     const channel = new Channel<ChartEvent>();
     channel.onmessage = onEvent;
-    return call<ChartView>("chart_open", { slot, request, onEvent: channel });
+    return call("chart_open", { slot, request, onEvent: channel });
   },
-  chartClose: (slot: string) => call<boolean>("chart_close", { slot }),
-  chartBars: (query: ChartQuery) => call<ChartData>("chart_bars", { query }),
+  chartClose: (slot: string) => call("chart_close", { slot }),
+  chartBars: (query: ChartQuery) => call("chart_bars", { query }),
   /** Asks the coach; events stream through `onEvent`; resolves with the last one (done or error). */
   chatSend: (request: ChatRequest, onEvent: (e: ChatEvent) => void) => {
     const channel = new Channel<ChatEvent>();
     channel.onmessage = onEvent;
-    return call<ChatEvent>("chat_send", { request, onEvent: channel });
+    return call("chat_send", { request, onEvent: channel });
   },
   chatContinue: (messageId: number, onEvent: (e: ChatEvent) => void) => {
     const channel = new Channel<ChatEvent>();
     channel.onmessage = onEvent;
-    return call<ChatEvent>("chat_continue", { messageId, onEvent: channel });
+    return call("chat_continue", { messageId, onEvent: channel });
   },
-  chatCancel: (sessionId: number) => call<boolean>("chat_cancel", { sessionId }),
-  chatSessions: (limit: number) => call<SessionSummary[]>("chat_sessions", { limit }),
-  chatSession: (id: number) => call<SessionDetail>("chat_session", { id }),
-  chatRename: (id: number, title: string) => call<null>("chat_rename", { id, title }),
-  chatDelete: (id: number) => call<null>("chat_delete", { id }),
-  chatSearch: (text: string, limit: number) => call<SearchHit[]>("chat_search", { text, limit }),
-  optionsChain: (symbol: string, expiration: string | null) => call<OptionsChain>("options_chain", { symbol, expiration }),
+  chatCancel: (sessionId: number) => call("chat_cancel", { sessionId }),
+  chatSessions: (limit: number) => call("chat_sessions", { limit }),
+  chatSession: (id: number) => call("chat_session", { id }),
+  chatRename: (id: number, title: string) => call("chat_rename", { id, title }),
+  chatDelete: (id: number) => call("chat_delete", { id }),
+  chatSearch: (text: string, limit: number) => call("chat_search", { text, limit }),
+  optionsChain: (symbol: string, expiration: string | null) => call("options_chain", { symbol, expiration }),
   /** The chain, then live repricings at the socket's price through `onTick` (the newest follow wins). */
   optionsFollow: (symbol: string, expiration: string | null, onTick: (t: OptionsTick) => void) => {
     const channel = new Channel<OptionsTick>();
     channel.onmessage = onTick;
-    return call<OptionsChain>("options_follow", { symbol, expiration, onEvent: channel });
+    return call("options_follow", { symbol, expiration, onEvent: channel });
   },
-  optionsUnfollow: () => call<null>("options_unfollow"),
-  optionsTermStructure: (symbol: string) => call<TermPoint[]>("options_term_structure", { symbol }),
-  positionsList: () => call<SavedPosition[]>("positions_list"),
-  positionSave: (position: PositionInput) => call<number>("position_save", { position }),
-  positionDelete: (id: number) => call<null>("position_delete", { id }),
-  positionAnalyze: (id: number, whatIf: WhatIf) => call<PositionAnalysis>("position_analyze", { id, whatIf }),
-  portfolioGreeks: () => call<PortfolioGreeks>("portfolio_greeks"),
+  optionsUnfollow: () => call("options_unfollow"),
+  optionsTermStructure: (symbol: string) => call("options_term_structure", { symbol }),
+  positionsList: () => call("positions_list"),
+  positionSave: (position: PositionInput) => call("position_save", { position }),
+  positionDelete: (id: number) => call("position_delete", { id }),
+  positionAnalyze: (id: number, whatIf: WhatIf) => call("position_analyze", { id, whatIf }),
+  portfolioGreeks: () => call("portfolio_greeks"),
 };
 
 export const events = {

@@ -7,6 +7,7 @@
 //! numbers are checked against the tool results (grounding), and a failure
 //! keeps what was already said.
 
+pub mod cards;
 pub mod grounding;
 pub mod llm;
 mod model_loop;
@@ -30,6 +31,7 @@ use tokio::sync::watch;
 use crate::config::AiConfig;
 use crate::error_code::{Coded, ErrorCode};
 use crate::store::{ChatTables, Metric, MetricTables, StoreError};
+pub use cards::{Card, CardBody};
 use llm::{CallAssembler, LlmClient, LlmError};
 use model_loop::{history_messages, system_prompt};
 pub use sessions::{title_for, ActiveChats};

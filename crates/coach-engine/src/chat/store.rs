@@ -3,8 +3,9 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::cards::Card;
 use super::types::{
-    Card, ChatMessage, MessageStatus, Role, SearchHit, SessionDetail, SessionSummary, SnippetPart,
+    ChatMessage, MessageStatus, Role, SearchHit, SessionDetail, SessionSummary, SnippetPart,
     ToolRecord, Unverified,
 };
 use crate::store::{ChatTables, StoreError};
@@ -374,12 +375,21 @@ mod tests {
             round: 0,
         }];
         let cards = vec![Card {
-            card_type: "key_levels".into(),
-            title: "SPY key levels".into(),
-            symbol: Some("SPY".into()),
-            timeframe: Some("5m".into()),
+            body: crate::chat::CardBody::Chart(crate::chat::cards::ChartCard {
+                symbol: "SPY".into(),
+                timeframe: coach_core::Timeframe::M5,
+                opened: true,
+                bars: 78,
+                last_bar: "Tue Jul 2 10:55 ET".into(),
+                last_open: 512.1,
+                last_high: 512.6,
+                last_low: 511.9,
+                last_close: 512.4,
+            }),
+            title: "SPY · 5m chart".into(),
+            symbol: Some(coach_core::Symbol::parse("SPY").unwrap()),
+            timeframe: Some(coach_core::Timeframe::M5),
             tool_call_id: "call_1".into(),
-            data: serde_json::json!({"price": 512.4}),
         }];
         let meta = serde_json::json!({"model": "m", "ttft_ms": 12.0});
         db.chat_update_assistant(

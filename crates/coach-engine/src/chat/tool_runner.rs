@@ -66,7 +66,7 @@ impl Coach {
             let mut evs = vec![ev];
             if let Some(c) = out.card {
                 turn.cards.push(c.clone());
-                evs.push(ChatEvent::Card(c));
+                evs.push(ChatEvent::Card(Box::new(c)));
             }
             for ev in evs {
                 if turn.progressive {

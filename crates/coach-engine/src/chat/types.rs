@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use super::cards::Card;
+
 /// What the coach is doing right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -49,22 +51,6 @@ impl MessageStatus {
             _ => MessageStatus::Streaming,
         }
     }
-}
-
-/// Something the UI draws inline in an answer; clicking it opens `symbol` /
-/// `timeframe` in the center panel (the chart request).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct Card {
-    /// `quote`, `key_levels`, `indicators`, `chart`, `market_status`, `position`.
-    pub card_type: String,
-    pub title: String,
-    pub symbol: Option<String>,
-    pub timeframe: Option<String>,
-    /// The tool call that produced it.
-    pub tool_call_id: String,
-    /// The numbers shown (the same the model was given).
-    #[ts(type = "unknown")]
-    pub data: Value,
 }
 
 /// Token counts reported by the model (absent for the offline coach and for
@@ -129,7 +115,7 @@ pub enum ChatEvent {
         /// How long the tool took, milliseconds.
         ms: f64,
     },
-    Card(Card),
+    Card(Box<Card>),
     /// Numbers in the answer that nothing backs (`checked` were found in all).
     Grounding {
         checked: u32,

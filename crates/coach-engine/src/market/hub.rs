@@ -301,6 +301,7 @@ impl MarketHub {
                 backfills: tokio::task::JoinSet::new(),
                 in_flight: HashMap::new(),
                 held: HashMap::new(),
+                queued: HashMap::new(),
             }
             .run(lazy),
         );
@@ -470,6 +471,10 @@ struct Runner {
     /// meanwhile, delivered after the missed bars so the minute bars of a
     /// symbol stay in time order. Other symbols and channels flow on.
     held: HashMap<Sym, Vec<MarketData>>,
+    /// Per symbol: a gap found while its backfill was in flight (the socket
+    /// dropped again meanwhile), fetched when that backfill ends and before
+    /// what the symbol held is released.
+    queued: HashMap<Sym, (i64, i64)>,
 }
 
 /// A finished backfill: the minute bars of `sym` in `[from, to]`, or why not.
@@ -616,6 +621,7 @@ impl Runner {
                             if let Some(sym) = sym {
                                 tracing::warn!(%sym, error = %e, "a backfill stopped; live bars flow on without it");
                                 self.in_flight.remove(&sym);
+                                self.queued.remove(&sym);
                                 self.release(&sym);
                             }
                         }
@@ -761,6 +767,7 @@ impl Runner {
                 if let Some((_, task)) = self.in_flight.remove(&sym) {
                     task.abort();
                 }
+                self.queued.remove(&sym);
                 self.release(&sym);
             }
         }
@@ -837,7 +844,16 @@ impl Runner {
     /// Fetches the minute bars of `sym` starting in `[from, to]` over REST in
     /// its own task; `sym`'s aggregates are held until they are delivered.
     fn start_backfill(&mut self, sym: &Sym, from: i64, to: i64) {
-        if to < from || self.in_flight.contains_key(sym) {
+        if to < from {
+            return;
+        }
+        if self.in_flight.contains_key(sym) {
+            // Another gap while the first is fetched: fetched next, before
+            // the held bars (which come after both) are released.
+            self.queued
+                .entry(sym.clone())
+                .and_modify(|r| *r = (r.0.min(from), r.1.max(to)))
+                .or_insert((from, to));
             return;
         }
         self.held.entry(sym.clone()).or_default();
@@ -870,7 +886,7 @@ impl Runner {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, %sym, "gap backfill failed; reconciliation will retry");
-                self.release(&sym);
+                self.next_or_release(&sym);
                 return;
             }
         };
@@ -908,6 +924,22 @@ impl Runner {
                 .unwrap_or_else(|p| p.into_inner())
                 .backfilled_minutes += n;
         }
-        self.release(&sym);
+        self.next_or_release(&sym);
+    }
+
+    /// After a backfill: the gap queued behind it, if any (from where the
+    /// delivered bars end), else what the symbol held.
+    fn next_or_release(&mut self, sym: &Sym) {
+        if let Some((from, to)) = self.queued.remove(sym) {
+            let from = self
+                .last_minute_end
+                .get(sym)
+                .map_or(from, |&last| last.max(from));
+            if to >= from {
+                self.start_backfill(sym, from, to);
+                return;
+            }
+        }
+        self.release(sym);
     }
 }

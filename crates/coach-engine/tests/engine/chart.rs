@@ -218,7 +218,10 @@ async fn the_chart_patches_the_forming_bar_with_the_same_indicator_values_as_his
         },
     };
     assert_eq!(levels.symbol, "SPY");
-    assert!(levels.levels.iter().any(|l| l.kind == "prior_day_high"));
+    assert!(levels
+        .levels
+        .iter()
+        .any(|l| l.kind.as_str() == "prior_day_high"));
     assert!(engine.charts().close("main"));
     assert!(engine.charts().open_slots().is_empty());
 }

@@ -226,7 +226,7 @@ async fn offline_levels_for_spy_streams_tools_card_and_a_grounded_template_and_r
         ChatEvent::Card(c) => Some(c.clone()),
         _ => None,
     });
-    assert_eq!(m.cards, vec![card.unwrap()], "the card restores exactly");
+    assert_eq!(m.cards, vec![*card.unwrap()], "the card restores exactly");
     assert_eq!(m.tools[0].result.as_ref(), Some(&results[0].2));
     let hits = engine.coach().chat_search("resistance", 10).await.unwrap();
     assert!(
@@ -396,7 +396,7 @@ async fn parallel_real_tools_split_in_many_chunks_report_as_they_finish_and_the_
     assert_eq!(
         cards
             .iter()
-            .map(|c| c.card_type.as_str())
+            .map(|c| c.body.card_type())
             .collect::<Vec<_>>()
             .len(),
         2

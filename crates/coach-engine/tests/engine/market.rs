@@ -189,84 +189,189 @@ async fn a_dropped_socket_loses_no_minute_bars() {
     }
 }
 
+/// A minute bar's start, open and close.
+type Minute = (i64, f64, f64);
+
+/// The demo market at 10:00 New York with SPY's minute bars followed live
+/// and NVDA's seconds subscribed, its first minute delivered.
+struct BackfillRig {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    clock: ManualClock,
+    start: DateTime<chrono::Utc>,
+    live: coach_engine::market::live::LiveCandles,
+    nvda: coach_engine::market::hub::Subscription,
+    finals: Vec<CandleUpdate>,
+    states: Vec<ConnectionState>,
+}
+
+impl BackfillRig {
+    async fn new() -> BackfillRig {
+        let dir = tempfile::tempdir().unwrap();
+        let start = utc("2024-07-02T14:00:00Z"); // 10:00 New York, regular session
+        let clock = ManualClock::new(start);
+        let engine = demo_engine(dir.path(), &clock, 600).await;
+        let spy = Symbol::parse("SPY").unwrap();
+        let live = engine
+            .market()
+            .live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
+        let nvda = engine
+            .market()
+            .hub()
+            .subscribe(Topic::new(Channel::Seconds, Symbol::parse("NVDA").unwrap()));
+        upstream(&engine, "AM.SPY").await;
+        upstream(&engine, "A.NVDA").await;
+        let mut rig = BackfillRig {
+            _dir: dir,
+            engine,
+            clock,
+            start,
+            live,
+            nvda,
+            finals: Vec::new(),
+            states: Vec::new(),
+        };
+        rig.at(rig.minute(1) + 1_000);
+        rig.until_final(0).await;
+        rig
+    }
+
+    fn sim(&self) -> &coach_sim::SimHandle {
+        self.engine.demo_market().unwrap()
+    }
+
+    fn minute(&self, i: i64) -> i64 {
+        self.start.timestamp_millis() + i * 60_000
+    }
+
+    fn at(&self, ms: i64) {
+        self.clock.set(DateTime::from_timestamp_millis(ms).unwrap());
+    }
+
+    async fn until_final(&mut self, minute: i64) {
+        let t = self.minute(minute);
+        until_final(&mut self.live, t, &mut self.finals, &mut self.states).await;
+    }
+
+    /// Waits for an NVDA second that ended after `ms`: one read from the socket since.
+    async fn nvda_second_after(&mut self, ms: i64, what: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let ev = tokio::time::timeout_at(deadline, self.nvda.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{what}"))
+                .expect("the subscription stays open");
+            if let coach_engine::market::wire::MarketData::Aggregate { end, .. } = *ev {
+                if end > ms {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// SPY's final minute bars before `minute` as delivered, and as the market made them.
+    fn minutes_before(&self, minute: i64) -> (Vec<Minute>, Vec<Minute>) {
+        let end = self.minute(minute);
+        let got = self
+            .finals
+            .iter()
+            .filter(|f| f.timeframe == Timeframe::M1 && f.candle.time < end)
+            .map(|f| (f.candle.time, f.candle.open, f.candle.close))
+            .collect();
+        let truth = self
+            .sim()
+            .model()
+            .minute_bars("SPY", self.start.date_naive())
+            .unwrap()
+            .iter()
+            .filter(|b| b.t >= self.minute(0) && b.t < end)
+            .map(|b| (b.t, b.o, b.c))
+            .collect();
+        (got, truth)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_backfill_holds_its_symbol_while_the_socket_keeps_flowing() {
-    let dir = tempfile::tempdir().unwrap();
-    let start = utc("2024-07-02T14:00:00Z"); // 10:00 New York, regular session
-    let clock = ManualClock::new(start);
-    let engine = demo_engine(dir.path(), &clock, 600).await;
-    let sim = engine.demo_market().unwrap();
-    let spy = Symbol::parse("SPY").unwrap();
-    let mut live = engine
-        .market()
-        .live_candles(std::slice::from_ref(&spy), &[Timeframe::M1]);
-    let mut nvda = engine
-        .market()
-        .hub()
-        .subscribe(Topic::new(Channel::Seconds, Symbol::parse("NVDA").unwrap()));
-    upstream(&engine, "AM.SPY").await;
-    upstream(&engine, "A.NVDA").await;
-    let minute = |i: i64| start.timestamp_millis() + i * 60_000;
-    let (mut finals, mut states) = (Vec::new(), Vec::new());
-    clock.set(DateTime::from_timestamp_millis(minute(1) + 1_000).unwrap());
-    until_final(&mut live, minute(0), &mut finals, &mut states).await;
+    let mut rig = BackfillRig::new().await;
 
     // The socket drops while three minutes pass; the backfill of SPY's
     // missed minutes is then held unanswered by the provider.
-    sim.hold_aggregates(true);
-    sim.drop_connections();
-    clock.set(DateTime::from_timestamp_millis(minute(4) + 1_000).unwrap());
-    let mut held = sim.held_requests();
+    rig.sim().hold_aggregates(true);
+    rig.sim().drop_connections();
+    rig.at(rig.minute(4) + 1_000);
+    let mut held = rig.sim().held_requests();
     eventually(15, "SPY's backfill to reach the provider and wait", || {
         *held.borrow_and_update() >= 1
     })
     .await;
 
     // Time moves on: NVDA's second aggregates keep arriving while it waits,
-    // which a read loop stopped at the backfill could not deliver.
-    let later = minute(4) + 20_000;
-    clock.set(DateTime::from_timestamp_millis(later).unwrap());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, nvda.recv())
-            .await
-            .expect("NVDA's seconds flow while SPY's backfill is held")
-            .expect("the subscription stays open");
-        // A second that ended after the drop was read from the new socket
-        // while the backfill waited (not every second has a trade).
-        if let coach_engine::market::wire::MarketData::Aggregate { end, .. } = *ev {
-            if end > minute(4) + 1_000 {
-                break;
-            }
-        }
-    }
+    // which a read loop stopped at the backfill could not deliver (a second
+    // that ended after the drop was read from the new socket; not every
+    // second has a trade).
+    rig.at(rig.minute(4) + 20_000);
+    rig.nvda_second_after(
+        rig.minute(4) + 1_000,
+        "NVDA's seconds flow while SPY's backfill is held",
+    )
+    .await;
     assert!(
         *held.borrow() >= 1,
         "SPY's backfill was still held while NVDA's frames were read"
     );
 
     // Answered at last: SPY's minute bars arrive complete and in order.
-    sim.hold_aggregates(false);
-    clock.set(DateTime::from_timestamp_millis(minute(6) + 1_000).unwrap());
-    until_final(&mut live, minute(5), &mut finals, &mut states).await;
-    let got: Vec<(i64, f64, f64)> = finals
-        .iter()
-        .filter(|f| f.timeframe == Timeframe::M1 && f.candle.time < minute(6))
-        .map(|f| (f.candle.time, f.candle.open, f.candle.close))
-        .collect();
-    let truth: Vec<(i64, f64, f64)> = sim
-        .model()
-        .minute_bars("SPY", start.date_naive())
-        .unwrap()
-        .iter()
-        .filter(|b| b.t >= minute(0) && b.t < minute(6))
-        .map(|b| (b.t, b.o, b.c))
-        .collect();
+    rig.sim().hold_aggregates(false);
+    rig.at(rig.minute(6) + 1_000);
+    rig.until_final(5).await;
+    let (got, truth) = rig.minutes_before(6);
     assert_eq!(
         got, truth,
         "every minute, the backfilled ones included, once and in time order"
     );
-    assert!(engine.market().hub().stats().backfilled_minutes >= 3);
+    assert!(rig.engine.market().hub().stats().backfilled_minutes >= 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_drop_while_a_backfill_waits_fetches_its_own_gap_before_the_held_bars() {
+    let mut rig = BackfillRig::new().await;
+
+    // First drop: SPY's backfill of minutes 1–3 reaches the provider and waits.
+    rig.sim().hold_aggregates(true);
+    rig.sim().drop_connections();
+    rig.at(rig.minute(4) + 1_000);
+    let mut held = rig.sim().held_requests();
+    eventually(15, "the first backfill to wait at the provider", || {
+        *held.borrow_and_update() >= 1
+    })
+    .await;
+
+    // Second drop while it waits: minutes 4–6 pass with no socket.
+    let connections = rig.engine.market().hub().stats().connections;
+    rig.sim().drop_connections();
+    rig.at(rig.minute(7) + 1_000);
+    eventually(15, "the hub to reconnect", || {
+        rig.engine.market().hub().stats().connections > connections
+    })
+    .await;
+    // A second read from the new socket: the hub has looked for the gap by now.
+    rig.at(rig.minute(7) + 20_000);
+    rig.nvda_second_after(
+        rig.minute(7) + 1_000,
+        "NVDA's seconds flow on the new socket",
+    )
+    .await;
+
+    // Answered: both gaps are filled, then the held bars follow.
+    rig.sim().hold_aggregates(false);
+    rig.at(rig.minute(9) + 1_000);
+    rig.until_final(8).await;
+    let (got, truth) = rig.minutes_before(9);
+    assert_eq!(
+        got, truth,
+        "every minute of both gaps, once and in time order"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -615,9 +720,13 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
         let pdh = r
             .levels
             .iter()
-            .find(|l| l.kind == "prior_day_high")
+            .find(|l| l.kind.as_str() == "prior_day_high")
             .unwrap();
-        let pdl = r.levels.iter().find(|l| l.kind == "prior_day_low").unwrap();
+        let pdl = r
+            .levels
+            .iter()
+            .find(|l| l.kind.as_str() == "prior_day_low")
+            .unwrap();
         assert!(pdh.price > pdl.price);
         // The prior day's figures are the demo market's July 1 bar.
         let model = engine.demo_market().unwrap().model();
@@ -652,7 +761,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
         );
         r.levels
             .iter()
-            .map(|l| (l.kind.clone(), l.label.clone(), l.tests))
+            .map(|l| (l.kind, l.label.clone(), l.tests))
             .collect::<Vec<_>>()
     };
     // A record from before the restart with more tests than the bars now show
@@ -682,7 +791,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     let pdh = r
         .levels
         .iter()
-        .find(|l| l.kind == "prior_day_high")
+        .find(|l| l.kind.as_str() == "prior_day_high")
         .unwrap();
     assert_eq!(
         (pdh.tests.touches, pdh.tests.rejections, pdh.tests.breaks),
@@ -705,7 +814,7 @@ async fn levels_come_from_the_chart_cache_and_todays_tests_survive_a_restart() {
     let pdh = past
         .levels
         .iter()
-        .find(|l| l.kind == "prior_day_high")
+        .find(|l| l.kind.as_str() == "prior_day_high")
         .unwrap();
     assert!(pdh.tests.touches < 42);
 }
@@ -722,8 +831,9 @@ async fn levels_update_live_as_the_opening_range_completes() {
             .market()
             .live_candles(std::slice::from_ref(&spy), &[coach_core::Timeframe::M1]),
     );
-    let has =
-        |r: &coach_core::levels::LevelsReport, kind: &str| r.levels.iter().any(|l| l.kind == kind);
+    let has = |r: &coach_core::levels::LevelsReport, kind: &str| {
+        r.levels.iter().any(|l| l.kind.as_str() == kind)
+    };
     live.rx
         .wait_for(|r| matches!(r, Some(Ok(_))))
         .await

@@ -191,7 +191,7 @@ async fn the_offline_coach_answers_options_for_friday_from_the_chain() {
     assert_eq!(result["days_to_expiry"], 3);
     assert!(evs
         .iter()
-        .any(|e| matches!(e, ChatEvent::Card(c) if c.card_type == "options_chain")));
+        .any(|e| matches!(e, ChatEvent::Card(c) if c.body.card_type() == "options_chain")));
     let unverified = evs.iter().find_map(|e| match e {
         ChatEvent::Grounding {
             unverified,
@@ -569,7 +569,15 @@ async fn the_coach_analyzes_a_calendar_against_the_market_like_the_options_tab()
     );
     assert!(r["greeks"]["vega"].as_f64().unwrap() > 0.0, "long vega");
     let card = out.card.expect("a position card");
-    assert_eq!(card.card_type, "position");
+    assert!(
+        matches!(
+            card.body,
+            coach_engine::chat::CardBody::Position(
+                coach_engine::chat::cards::PositionCard::Market(_)
+            )
+        ),
+        "a position card valued against the market: {card:?}"
+    );
     // A symbol given for context, legs without expiries: the payoff answer.
     let context = serde_json::json!({"symbol": "SPY", "legs": [{"kind": "call", "strike": 100, "quantity": 1, "entry_price": 2}]});
     let out = tools::run(

@@ -7,6 +7,11 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::chat::cards::{
+    Extreme as CardExtreme, GreeksLine, MarketPositionCard, Money, PayoffCard, PositionCard,
+    Unbounded,
+};
+
 use super::*;
 
 pub(super) struct AnalyzePosition;
@@ -118,29 +123,27 @@ fn payoff(call_id: &str, args: &Args) -> Result<ToolOutput, String> {
     }
     let p = strategy::expiry_profile(&legs).map_err(|e| e.to_string())?;
     let extreme = |e: &Extreme| match e {
-        Extreme::Finite { value, at } => json!({"value": round(*value, 2), "at_price": price(*at)}),
-        Extreme::Unbounded => json!("unbounded"),
+        Extreme::Finite { value, at } => CardExtreme::At {
+            value: round(*value, 2),
+            at_price: price(*at),
+        },
+        Extreme::Unbounded => CardExtreme::Unbounded(Unbounded::Unbounded),
     };
-    let result = json!({
-        "breakevens": p.breakevens.iter().map(|&b| price(b)).collect::<Vec<_>>(),
-        "max_gain": extreme(&p.max_gain),
-        "max_loss": extreme(&p.max_loss),
-        "net_debit": round(p.net_debit, 2),
-        "legs": legs.len(),
-        "assumptions": "P&L at expiry, 100 shares per contract, one expiration",
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "position",
-            "Position at expiry".into(),
-            None,
-            None,
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    let body = PayoffCard {
+        breakevens: p.breakevens.iter().map(|&b| price(b)).collect(),
+        max_gain: extreme(&p.max_gain),
+        max_loss: extreme(&p.max_loss),
+        net_debit: round(p.net_debit, 2),
+        legs: legs.len() as u32,
+        assumptions: "P&L at expiry, 100 shares per contract, one expiration".into(),
+    };
+    Ok(answer(
+        CardBody::Position(PositionCard::Payoff(body)),
+        "Position at expiry".into(),
+        None,
+        None,
+        call_id,
+    ))
 }
 
 /// A position valued against the market: the positions component's own analysis (the
@@ -173,40 +176,36 @@ async fn against_market(kit: &Toolbox, call_id: &str, args: &Args) -> Result<Too
         .analyze_legs(0, &input, &WhatIf::default())
         .await
         .map_err(|e| e.to_string())?;
-    let money = |v: Option<f64>| match v {
-        Some(v) => json!(round(v, 2)),
-        None => json!("unbounded"),
-    };
-    let result = json!({
-        "symbol": a.symbol,
-        "spot": price(a.spot),
-        "expiry": a.expiry,
-        "days_to_expiry": round(a.days_to_expiry, 1),
-        "breakevens": a.breakevens.iter().map(|&b| price(b)).collect::<Vec<_>>(),
-        "max_gain": money(a.max_gain),
-        "max_loss": money(a.max_loss),
-        "net_debit": round(a.net_debit, 2),
-        "pnl_now": round(a.pnl_now, 2),
-        "greeks": {
-            "delta": round(a.greeks.delta, 2),
-            "gamma": round(a.greeks.gamma, 4),
-            "theta": round(a.greeks.theta, 2),
-            "vega": round(a.greeks.vega, 2),
+    let money = |v: Option<f64>| Money::from(v.map(|v| round(v, 2)));
+    let body = MarketPositionCard {
+        symbol: a.symbol.clone(),
+        spot: price(a.spot),
+        expiry: a.expiry.clone(),
+        days_to_expiry: round(a.days_to_expiry, 1),
+        breakevens: a.breakevens.iter().map(|&b| price(b)).collect(),
+        max_gain: money(a.max_gain),
+        max_loss: money(a.max_loss),
+        net_debit: round(a.net_debit, 2),
+        pnl_now: round(a.pnl_now, 2),
+        greeks: GreeksLine {
+            delta: round(a.greeks.delta, 2),
+            gamma: round(a.greeks.gamma, 4),
+            theta: round(a.greeks.theta, 2),
+            vega: round(a.greeks.vega, 2),
         },
-        "probability_of_profit_pct": a.probability_of_profit.map(|p| round(100.0 * p, 1)),
-        "leg_ivs_pct": a.leg_ivs.iter().map(|v| v.map(|v| round(100.0 * v, 1))).collect::<Vec<_>>(),
-        "assumptions": a.assumptions,
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "position",
-            format!("{} position", a.symbol),
-            Symbol::parse(&a.symbol).ok().as_ref(),
-            None,
-            call_id,
-            &result,
-        ),
-        result,
-    })
+        probability_of_profit_pct: a.probability_of_profit.map(|p| round(100.0 * p, 1)),
+        leg_ivs_pct: a
+            .leg_ivs
+            .iter()
+            .map(|v| v.map(|v| round(100.0 * v, 1)))
+            .collect(),
+        assumptions: a.assumptions.clone(),
+    };
+    Ok(answer(
+        CardBody::Position(PositionCard::Market(body)),
+        format!("{} position", a.symbol),
+        Symbol::parse(&a.symbol).ok().as_ref(),
+        None,
+        call_id,
+    ))
 }

@@ -4,6 +4,8 @@ use coach_core::indicators::{IndicatorSet, Spec};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
+use crate::chat::cards::{IndicatorValues, IndicatorsCard};
+
 use super::*;
 
 pub(super) struct GetIndicators;
@@ -69,26 +71,33 @@ async fn indicators(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutp
         });
         values.insert(k.clone(), json!(v));
     }
-    let rsi = values.get("rsi_14").and_then(Value::as_f64);
-    let result = json!({
-        "symbol": sym.to_string(),
-        "timeframe": tf.to_string(),
-        "bar": bar_time(last.time, tf),
-        "rsi_zone": rsi.map(|r| if r >= 70.0 { "overbought (70 or above)" } else if r <= 30.0 { "oversold (30 or below)" } else { "neutral (between 30 and 70)" }),
-        "close": price(last.close),
-        "bars_used": candles.len(),
-        "values": values,
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "indicators",
-            format!("{sym} indicators · {tf}"),
-            Some(&sym),
-            Some(tf),
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    // The keys are the indicator set's; a key the card does not name is a
+    // bug caught here (and by this tool's tests), not a silently empty row.
+    let values: IndicatorValues = serde_json::from_value(Value::Object(values))
+        .map_err(|e| format!("indicator values do not fit the card: {e}"))?;
+    let body = IndicatorsCard {
+        symbol: sym.to_string(),
+        timeframe: tf,
+        bar: bar_time(last.time, tf),
+        rsi_zone: values.rsi_14.map(|r| {
+            if r >= 70.0 {
+                "overbought (70 or above)"
+            } else if r <= 30.0 {
+                "oversold (30 or below)"
+            } else {
+                "neutral (between 30 and 70)"
+            }
+            .to_string()
+        }),
+        close: price(last.close),
+        bars_used: candles.len() as u32,
+        values,
+    };
+    Ok(answer(
+        CardBody::Indicators(body),
+        format!("{sym} indicators · {tf}"),
+        Some(&sym),
+        Some(tf),
+        call_id,
+    ))
 }

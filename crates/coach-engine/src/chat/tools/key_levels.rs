@@ -1,7 +1,9 @@
 //! The `get_key_levels` tool.
 
 use futures_util::future::BoxFuture;
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::chat::cards::{KeyLevelsCard, LevelLine};
 
 use super::*;
 
@@ -37,22 +39,20 @@ async fn key_levels(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutp
         .levels(sym.as_str(), None)
         .await
         .map_err(|e| format!("no levels for {sym}: {e}"))?;
-    let level = |l: &coach_core::levels::Level| {
-        json!({
-            "label": l.label,
-            "kind": l.kind,
-            "price": price(l.price),
-            "distance": round(l.distance_pts, 2),
-            "distance_pct": round(l.distance_pct, 2),
-            "distance_atr": l.distance_atr.map(|x| round(x, 2)),
-            "strength": l.strength,
-            "touches_today": l.tests.touches,
-            "rejections_today": l.tests.rejections,
-            "breaks_today": l.tests.breaks,
-        })
+    let level = |l: &coach_core::levels::Level| LevelLine {
+        label: l.label.clone(),
+        kind: l.kind,
+        price: price(l.price),
+        distance: round(l.distance_pts, 2),
+        distance_pct: round(l.distance_pct, 2),
+        distance_atr: l.distance_atr.map(|x| round(x, 2)),
+        strength: l.strength,
+        touches_today: l.tests.touches,
+        rejections_today: l.tests.rejections,
+        breaks_today: l.tests.breaks,
     };
     // Highest first in the report: above the price come first.
-    let above: Vec<Value> = report
+    let above: Vec<LevelLine> = report
         .levels
         .iter()
         .filter(|l| l.price > report.price)
@@ -60,33 +60,28 @@ async fn key_levels(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutp
         .take(LEVELS_EACH_SIDE)
         .map(level)
         .collect();
-    let below: Vec<Value> = report
+    let below: Vec<LevelLine> = report
         .levels
         .iter()
         .filter(|l| l.price <= report.price)
         .take(LEVELS_EACH_SIDE)
         .map(level)
         .collect();
-    let result = json!({
-        "symbol": report.symbol,
-        "session": report.session.to_string(),
-        "as_of": ny(report.at_ms),
-        "price": price(report.price),
-        "atr_14_daily": report.atr.map(price),
-        "resistance_nearest_first": above,
-        "support_nearest_first": below,
-        "total_levels": report.levels.len(),
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "key_levels",
-            format!("{sym} key levels"),
-            Some(&sym),
-            Some(Timeframe::M5),
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    let body = KeyLevelsCard {
+        symbol: report.symbol.clone(),
+        session: report.session.to_string(),
+        as_of: ny(report.at_ms),
+        price: price(report.price),
+        atr_14_daily: report.atr.map(price),
+        resistance_nearest_first: above,
+        support_nearest_first: below,
+        total_levels: report.levels.len() as u32,
+    };
+    Ok(answer(
+        CardBody::KeyLevels(body),
+        format!("{sym} key levels"),
+        Some(&sym),
+        Some(Timeframe::M5),
+        call_id,
+    ))
 }

@@ -7,6 +7,8 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::chat::cards::{MarketStatusCard, SessionPhase};
+
 use super::*;
 
 pub(super) struct GetMarketStatus;
@@ -45,41 +47,39 @@ async fn market_status(kit: &Toolbox, call_id: &str, _args: Args) -> Result<Tool
         _ => next,
     };
     let hhmm = |t: DateTime<Utc>| t.with_timezone(&New_York).format("%H:%M ET").to_string();
-    let result = json!({
-        "now": now.with_timezone(&New_York).format("%a %b %-d %Y %H:%M ET").to_string(),
-        "phase": match phase {
-            MarketPhase::Closed => "closed",
-            MarketPhase::PreMarket => "pre_market",
-            MarketPhase::Regular => "regular",
-            MarketPhase::AfterHours => "after_hours",
+    let body = MarketStatusCard {
+        now: now
+            .with_timezone(&New_York)
+            .format("%a %b %-d %Y %H:%M ET")
+            .to_string(),
+        phase: match phase {
+            MarketPhase::Closed => SessionPhase::Closed,
+            MarketPhase::PreMarket => SessionPhase::PreMarket,
+            MarketPhase::Regular => SessionPhase::Regular,
+            MarketPhase::AfterHours => SessionPhase::AfterHours,
         },
-        "is_open": phase == MarketPhase::Regular,
-        "today_is_trading_day": session.is_some(),
-        "today_holiday": calendar::holiday_name(today),
-        "today_open": session.map(|s| hhmm(s.open)),
-        "today_close": session.map(|s| hhmm(s.close)),
-        "today_early_close": session.map(|s| s.early_close),
-        "minutes_to_close": match (phase, session) {
+        is_open: phase == MarketPhase::Regular,
+        today_is_trading_day: session.is_some(),
+        today_holiday: calendar::holiday_name(today).map(str::to_string),
+        today_open: session.map(|s| hhmm(s.open)),
+        today_close: session.map(|s| hhmm(s.close)),
+        today_early_close: session.map(|s| s.early_close),
+        minutes_to_close: match (phase, session) {
             (MarketPhase::Regular, Some(s)) => Some((s.close - now).num_minutes()),
             _ => None,
         },
-        "next_open": if phase == MarketPhase::Regular || phase == MarketPhase::AfterHours {
+        next_open: if phase == MarketPhase::Regular || phase == MarketPhase::AfterHours {
             ny(next.open.timestamp_millis())
         } else {
             ny(upcoming.open.timestamp_millis())
         },
-        "market_data": kit.market_config().mode.label(),
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "market_status",
-            "Market status".into(),
-            None,
-            None,
-            call_id,
-            &result,
-        ),
-        result,
-    })
+        market_data: kit.market_config().mode.label().to_string(),
+    };
+    Ok(answer(
+        CardBody::MarketStatus(body),
+        "Market status".into(),
+        None,
+        None,
+        call_id,
+    ))
 }

@@ -11,7 +11,7 @@ use coach_core::{Symbol, Timeframe};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
-use super::types::Card;
+use super::cards::{Card, CardBody};
 use crate::market::history::ChartQuery;
 
 use crate::clock::Clock;
@@ -278,22 +278,25 @@ pub async fn run(kit: &Toolbox, call_id: &str, name: &str, args: &Value) -> Tool
     r.unwrap_or_else(ToolOutput::error)
 }
 
-fn card(
-    kind: &str,
+/// A tool's answer: `body` is both the JSON the model reads and the card's payload.
+fn answer(
+    body: CardBody,
     title: String,
     symbol: Option<&Symbol>,
     tf: Option<Timeframe>,
     call_id: &str,
-    data: &Value,
-) -> Option<Card> {
-    Some(Card {
-        card_type: kind.to_string(),
-        title,
-        symbol: symbol.map(|s| s.to_string()),
-        timeframe: tf.map(|t| t.to_string()),
-        tool_call_id: call_id.to_string(),
-        data: data.clone(),
-    })
+) -> ToolOutput {
+    ToolOutput {
+        ok: true,
+        result: body.to_json(),
+        card: Some(Card {
+            body,
+            title,
+            symbol: symbol.cloned(),
+            timeframe: tf,
+            tool_call_id: call_id.to_string(),
+        }),
+    }
 }
 
 /// The chart cache's bars of `sym` at `tf` up to now (the chart's look-back).

@@ -5,6 +5,8 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::chat::cards::{ExpectedMoveLine, OptionsChainCard, QuoteLine, StrikeLine};
+
 use super::*;
 
 pub(super) struct GetOptionsChain;
@@ -97,12 +99,14 @@ async fn options_chain(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolO
         .await
         .map_err(|e| e.to_string())?;
     let side = |q: &Option<crate::options_chain::OptionQuote>| {
-        q.as_ref().map(|q| {
-            json!({
-                "bid": q.bid.map(price), "ask": q.ask.map(price), "mid": q.mid.map(price),
-                "iv_pct": q.iv.map(|v| round(v * 100.0, 1)), "delta": q.delta.map(|d| round(d, 2)),
-                "volume": q.volume, "open_interest": q.open_interest,
-            })
+        q.as_ref().map(|q| QuoteLine {
+            bid: q.bid.map(price),
+            ask: q.ask.map(price),
+            mid: q.mid.map(price),
+            iv_pct: q.iv.map(|v| round(v * 100.0, 1)),
+            delta: q.delta.map(|d| round(d, 2)),
+            volume: q.volume,
+            open_interest: q.open_interest,
         })
     };
     let atm = chain
@@ -112,9 +116,13 @@ async fn options_chain(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolO
         .unwrap_or(0);
     let lo = atm.saturating_sub(CHAIN_STRIKES_EACH_SIDE);
     let hi = (atm + CHAIN_STRIKES_EACH_SIDE + 1).min(chain.rows.len());
-    let near: Vec<Value> = chain.rows[lo..hi]
+    let near: Vec<StrikeLine> = chain.rows[lo..hi]
         .iter()
-        .map(|r| json!({"strike": price(r.strike), "call": side(&r.call), "put": side(&r.put)}))
+        .map(|r| StrikeLine {
+            strike: price(r.strike),
+            call: side(&r.call),
+            put: side(&r.put),
+        })
         .collect();
     let atm_iv = chain.rows.get(atm).and_then(|r| {
         let ivs: Vec<f64> = [&r.call, &r.put]
@@ -124,37 +132,32 @@ async fn options_chain(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolO
             .collect();
         (!ivs.is_empty()).then(|| ivs.iter().sum::<f64>() / ivs.len() as f64)
     });
-    let result = json!({
-        "symbol": chain.symbol,
-        "expiration": chain.expiration,
-        "requested_expiration": wanted.map(|w| w.to_string()),
-        "days_to_expiry": (exp - today).num_days(),
-        "spot": price(chain.spot),
-        "atm_strike": chain.atm_strike.map(price),
-        "atm_iv_pct": atm_iv.map(|v| round(v * 100.0, 1)),
-        "expected_move": chain.expected_move.as_ref().map(|m| json!({
-            "straddle_strike": price(m.strike),
-            "straddle": price(m.straddle),
-            "pct": round(m.fraction * 100.0, 2),
-            "low": price(m.low),
-            "high": price(m.high),
-        })),
-        "near_the_money": near,
-        "contracts": chain.contracts,
-        "iv_greeks_computed_locally": chain.computed,
-        "expirations": chain.expirations.iter().take(8).collect::<Vec<_>>(),
-        "assumptions": "European BSM, risk-free rate 4.5%, no dividend yield where IV/Greeks were computed locally",
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "options_chain",
-            format!("{sym} options · {}", chain.expiration),
-            Some(&sym),
-            Some(Timeframe::D1),
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    let body = OptionsChainCard {
+        symbol: chain.symbol.clone(),
+        expiration: chain.expiration.clone(),
+        requested_expiration: wanted.map(|w| w.to_string()),
+        days_to_expiry: (exp - today).num_days(),
+        spot: price(chain.spot),
+        atm_strike: chain.atm_strike.map(price),
+        atm_iv_pct: atm_iv.map(|v| round(v * 100.0, 1)),
+        expected_move: chain.expected_move.as_ref().map(|m| ExpectedMoveLine {
+            straddle_strike: price(m.strike),
+            straddle: price(m.straddle),
+            pct: round(m.fraction * 100.0, 2),
+            low: price(m.low),
+            high: price(m.high),
+        }),
+        near_the_money: near,
+        contracts: chain.contracts,
+        iv_greeks_computed_locally: chain.computed,
+        expirations: chain.expirations.iter().take(8).cloned().collect(),
+        assumptions: "European BSM, risk-free rate 4.5%, no dividend yield where IV/Greeks were computed locally".into(),
+    };
+    Ok(answer(
+        CardBody::OptionsChain(body),
+        format!("{sym} options · {}", chain.expiration),
+        Some(&sym),
+        Some(Timeframe::D1),
+        call_id,
+    ))
 }

@@ -1,7 +1,9 @@
 //! The `get_quote` tool.
 
 use futures_util::future::BoxFuture;
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::chat::cards::QuoteCard;
 
 use super::*;
 
@@ -43,32 +45,27 @@ async fn quote(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutput, S
     let updated_ms = snap
         .updated_ms
         .unwrap_or_else(|| kit.clock().now().timestamp_millis());
-    let result = json!({
-        "symbol": sym.to_string(),
-        "price": price(last),
-        "previous_close": prev.map(price),
-        "change": prev.map(|p| price(last - p)),
-        "change_pct": prev.map(|p| round((last - p) / p * 100.0, 2)),
-        "bid": snap.bid.map(price),
-        "ask": snap.ask.map(price),
-        "day_open": snap.day_open.map(price),
-        "day_high": snap.day_high.map(price),
-        "day_low": snap.day_low.map(price),
-        "day_volume": snap.day_volume.map(|v| v.round()),
-        "day_vwap": snap.day_vwap.map(price),
-        "as_of": ny(updated_ms),
-        "source": kit.market_config().mode.label(),
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "quote",
-            format!("{sym} quote"),
-            Some(&sym),
-            Some(Timeframe::M5),
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    let body = QuoteCard {
+        symbol: sym.to_string(),
+        price: price(last),
+        previous_close: prev.map(price),
+        change: prev.map(|p| price(last - p)),
+        change_pct: prev.map(|p| round((last - p) / p * 100.0, 2)),
+        bid: snap.bid.map(price),
+        ask: snap.ask.map(price),
+        day_open: snap.day_open.map(price),
+        day_high: snap.day_high.map(price),
+        day_low: snap.day_low.map(price),
+        day_volume: snap.day_volume.map(|v| v.round()),
+        day_vwap: snap.day_vwap.map(price),
+        as_of: ny(updated_ms),
+        source: kit.market_config().mode.label().to_string(),
+    };
+    Ok(answer(
+        CardBody::Quote(body),
+        format!("{sym} quote"),
+        Some(&sym),
+        Some(Timeframe::M5),
+        call_id,
+    ))
 }

@@ -1,7 +1,9 @@
 //! The `show_chart` tool.
 
 use futures_util::future::BoxFuture;
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::chat::cards::ChartCard;
 
 use super::*;
 
@@ -36,27 +38,22 @@ async fn show_chart(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolOutp
         .bars
         .last()
         .ok_or_else(|| format!("no {tf} bars for {sym}"))?;
-    let result = json!({
-        "symbol": sym.to_string(),
-        "timeframe": tf.to_string(),
-        "opened": true,
-        "bars": data.bars.len(),
-        "last_bar": bar_time(last.time, tf),
-        "last_open": price(last.open),
-        "last_high": price(last.high),
-        "last_low": price(last.low),
-        "last_close": price(last.close),
-    });
-    Ok(ToolOutput {
-        ok: true,
-        card: card(
-            "chart",
-            format!("{sym} · {tf} chart"),
-            Some(&sym),
-            Some(tf),
-            call_id,
-            &result,
-        ),
-        result,
-    })
+    let body = ChartCard {
+        symbol: sym.to_string(),
+        timeframe: tf,
+        opened: true,
+        bars: data.bars.len() as u32,
+        last_bar: bar_time(last.time, tf),
+        last_open: price(last.open),
+        last_high: price(last.high),
+        last_low: price(last.low),
+        last_close: price(last.close),
+    };
+    Ok(answer(
+        CardBody::Chart(body),
+        format!("{sym} · {tf} chart"),
+        Some(&sym),
+        Some(tf),
+        call_id,
+    ))
 }

@@ -1,0 +1,449 @@
+//! Cards: what a tool answered, drawn inline in the answer. Each card type
+//! has its own payload type, which is also exactly the JSON the model was
+//! given (the tool serialises the payload for the model and hands the same
+//! value to the card), so the card shows the numbers the answer speaks of and
+//! renaming a field breaks the UI's type check, not the card.
+//!
+//! On the wire a card is `{card_type, data, title, symbol, timeframe,
+//! tool_call_id}`: `card_type` names the payload in `data`. A stored card
+//! whose payload no longer fits its type (written by another version) loads
+//! as `unreadable`, keeping its JSON, instead of losing the message.
+
+use coach_core::levels::LevelKind;
+use coach_core::{Symbol, Timeframe};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Something the UI draws inline in an answer; clicking a card with a
+/// `symbol` opens it at `timeframe` in the center panel.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Card {
+    #[serde(flatten)]
+    pub body: CardBody,
+    pub title: String,
+    pub symbol: Option<Symbol>,
+    pub timeframe: Option<Timeframe>,
+    /// The tool call that produced it.
+    pub tool_call_id: String,
+}
+
+/// A card's payload, told apart by `card_type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "card_type", content = "data", rename_all = "snake_case")]
+pub enum CardBody {
+    Quote(QuoteCard),
+    KeyLevels(KeyLevelsCard),
+    Indicators(IndicatorsCard),
+    Chart(ChartCard),
+    MarketStatus(MarketStatusCard),
+    OptionsChain(OptionsChainCard),
+    Position(PositionCard),
+    /// A stored card that does not fit its type any more.
+    Unreadable(UnreadableCard),
+}
+
+impl CardBody {
+    /// The payload as the model is given it.
+    pub fn to_json(&self) -> Value {
+        let v = serde_json::to_value(self).unwrap_or(Value::Null);
+        match v {
+            Value::Object(mut m) => m.remove("data").unwrap_or(Value::Null),
+            other => other,
+        }
+    }
+
+    /// The `card_type` it is sent with.
+    pub fn card_type(&self) -> &'static str {
+        match self {
+            CardBody::Quote(_) => "quote",
+            CardBody::KeyLevels(_) => "key_levels",
+            CardBody::Indicators(_) => "indicators",
+            CardBody::Chart(_) => "chart",
+            CardBody::MarketStatus(_) => "market_status",
+            CardBody::OptionsChain(_) => "options_chain",
+            CardBody::Position(_) => "position",
+            CardBody::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+/// What a stored card held when it no longer fits its type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct UnreadableCard {
+    /// The `card_type` it was stored with.
+    pub stored_type: String,
+    #[ts(type = "unknown")]
+    pub stored: Value,
+    /// Why it does not fit.
+    pub reason: String,
+}
+
+impl<'de> Deserialize<'de> for Card {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Card, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            card_type: String,
+            #[serde(default)]
+            data: Value,
+            title: String,
+            #[serde(default)]
+            symbol: Option<String>,
+            #[serde(default)]
+            timeframe: Option<String>,
+            #[serde(default)]
+            tool_call_id: String,
+        }
+        let s = Stored::deserialize(d)?;
+        let tagged = serde_json::json!({"card_type": s.card_type, "data": s.data});
+        let body = CardBody::deserialize(&tagged).unwrap_or_else(|e| {
+            CardBody::Unreadable(UnreadableCard {
+                stored_type: s.card_type.clone(),
+                stored: s.data.clone(),
+                reason: e.to_string(),
+            })
+        });
+        Ok(Card {
+            body,
+            title: s.title,
+            symbol: s.symbol.and_then(|x| Symbol::parse(&x).ok()),
+            timeframe: s.timeframe.and_then(|x| x.parse().ok()),
+            tool_call_id: s.tool_call_id,
+        })
+    }
+}
+
+/// `get_quote`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct QuoteCard {
+    pub symbol: String,
+    pub price: f64,
+    pub previous_close: Option<f64>,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    pub day_open: Option<f64>,
+    pub day_high: Option<f64>,
+    pub day_low: Option<f64>,
+    pub day_volume: Option<f64>,
+    pub day_vwap: Option<f64>,
+    /// New York time of the last update, for people.
+    pub as_of: String,
+    /// "Demo market", "Massive (live)", …
+    pub source: String,
+}
+
+/// `get_key_levels`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct KeyLevelsCard {
+    pub symbol: String,
+    /// The session date (YYYY-MM-DD).
+    pub session: String,
+    pub as_of: String,
+    pub price: f64,
+    pub atr_14_daily: Option<f64>,
+    pub resistance_nearest_first: Vec<LevelLine>,
+    pub support_nearest_first: Vec<LevelLine>,
+    pub total_levels: u32,
+}
+
+/// One level of the key-levels card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LevelLine {
+    pub label: String,
+    pub kind: LevelKind,
+    pub price: f64,
+    /// Signed points from the price (positive above).
+    pub distance: f64,
+    pub distance_pct: f64,
+    pub distance_atr: Option<f64>,
+    pub strength: u32,
+    pub touches_today: u32,
+    pub rejections_today: u32,
+    pub breaks_today: u32,
+}
+
+/// `get_indicators`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct IndicatorsCard {
+    pub symbol: String,
+    pub timeframe: Timeframe,
+    /// The last completed bar, for people.
+    pub bar: String,
+    pub rsi_zone: Option<String>,
+    pub close: f64,
+    pub bars_used: u32,
+    pub values: IndicatorValues,
+}
+
+/// The snapshot indicators at the last bar (`null` without enough bars), in
+/// the order of [`super::tools::SNAPSHOT_INDICATORS`]'s output keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorValues {
+    pub rsi_14: Option<f64>,
+    pub macd_12_26_9: Option<f64>,
+    pub macd_signal_12_26_9: Option<f64>,
+    pub macd_hist_12_26_9: Option<f64>,
+    pub sma_20: Option<f64>,
+    pub sma_50: Option<f64>,
+    pub ema_20: Option<f64>,
+    pub atr_14: Option<f64>,
+    pub bb_upper_20_2: Option<f64>,
+    pub bb_middle_20_2: Option<f64>,
+    pub bb_lower_20_2: Option<f64>,
+    pub vwap: Option<f64>,
+}
+
+/// `show_chart`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChartCard {
+    pub symbol: String,
+    pub timeframe: Timeframe,
+    pub opened: bool,
+    pub bars: u32,
+    pub last_bar: String,
+    pub last_open: f64,
+    pub last_high: f64,
+    pub last_low: f64,
+    pub last_close: f64,
+}
+
+/// The market's phase as the coach names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPhase {
+    Closed,
+    PreMarket,
+    Regular,
+    AfterHours,
+}
+
+/// `get_market_status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MarketStatusCard {
+    pub now: String,
+    pub phase: SessionPhase,
+    pub is_open: bool,
+    pub today_is_trading_day: bool,
+    pub today_holiday: Option<String>,
+    pub today_open: Option<String>,
+    pub today_close: Option<String>,
+    pub today_early_close: Option<bool>,
+    #[ts(type = "number | null")]
+    pub minutes_to_close: Option<i64>,
+    pub next_open: String,
+    /// "Demo market", "Massive (live)", …
+    pub market_data: String,
+}
+
+/// `get_options_chain`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OptionsChainCard {
+    pub symbol: String,
+    pub expiration: String,
+    pub requested_expiration: Option<String>,
+    #[ts(type = "number")]
+    pub days_to_expiry: i64,
+    pub spot: f64,
+    pub atm_strike: Option<f64>,
+    pub atm_iv_pct: Option<f64>,
+    pub expected_move: Option<ExpectedMoveLine>,
+    pub near_the_money: Vec<StrikeLine>,
+    pub contracts: u32,
+    pub iv_greeks_computed_locally: u32,
+    pub expirations: Vec<String>,
+    pub assumptions: String,
+}
+
+/// The at-the-money straddle and the range it implies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ExpectedMoveLine {
+    pub straddle_strike: f64,
+    pub straddle: f64,
+    pub pct: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// One strike near the money.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct StrikeLine {
+    pub strike: f64,
+    pub call: Option<QuoteLine>,
+    pub put: Option<QuoteLine>,
+}
+
+/// One side of a strike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct QuoteLine {
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    pub mid: Option<f64>,
+    pub iv_pct: Option<f64>,
+    pub delta: Option<f64>,
+    pub volume: Option<f64>,
+    pub open_interest: Option<f64>,
+}
+
+/// `analyze_position`: valued against the market, or the P&L at expiry from
+/// the entry prices alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum PositionCard {
+    Market(MarketPositionCard),
+    Payoff(PayoffCard),
+}
+
+/// Written where a gain or loss has no bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Unbounded {
+    Unbounded,
+}
+
+/// A gain or loss: dollars, or unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum Money {
+    Value(f64),
+    Unbounded(Unbounded),
+}
+
+impl From<Option<f64>> for Money {
+    fn from(v: Option<f64>) -> Money {
+        v.map(Money::Value)
+            .unwrap_or(Money::Unbounded(Unbounded::Unbounded))
+    }
+}
+
+/// A gain or loss at expiry and the price where it happens, or unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum Extreme {
+    At { value: f64, at_price: f64 },
+    Unbounded(Unbounded),
+}
+
+/// A position valued against the market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MarketPositionCard {
+    pub symbol: String,
+    pub spot: f64,
+    pub expiry: Option<String>,
+    pub days_to_expiry: f64,
+    pub breakevens: Vec<f64>,
+    pub max_gain: Money,
+    pub max_loss: Money,
+    pub net_debit: f64,
+    pub pnl_now: f64,
+    pub greeks: GreeksLine,
+    pub probability_of_profit_pct: Option<f64>,
+    pub leg_ivs_pct: Vec<Option<f64>>,
+    pub assumptions: String,
+}
+
+/// Position Greeks (dollars per point, per day, per vol point).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GreeksLine {
+    pub delta: f64,
+    pub gamma: f64,
+    pub theta: f64,
+    pub vega: f64,
+}
+
+/// The P&L at expiry of one expiration, from entry prices alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PayoffCard {
+    pub breakevens: Vec<f64>,
+    pub max_gain: Extreme,
+    pub max_loss: Extreme,
+    pub net_debit: f64,
+    pub legs: u32,
+    pub assumptions: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote() -> CardBody {
+        CardBody::Quote(QuoteCard {
+            symbol: "SPY".into(),
+            price: 512.4,
+            previous_close: Some(510.0),
+            change: Some(2.4),
+            change_pct: Some(0.47),
+            bid: None,
+            ask: None,
+            day_open: None,
+            day_high: None,
+            day_low: None,
+            day_volume: None,
+            day_vwap: None,
+            as_of: "Tue Jul 2 11:00 ET".into(),
+            source: "Demo market".into(),
+        })
+    }
+
+    #[test]
+    fn a_card_is_its_type_and_payload_beside_the_common_fields() {
+        let card = Card {
+            body: quote(),
+            title: "SPY quote".into(),
+            symbol: Some(Symbol::parse("SPY").unwrap()),
+            timeframe: Some(Timeframe::M5),
+            tool_call_id: "call_1".into(),
+        };
+        let v = serde_json::to_value(&card).unwrap();
+        assert_eq!(v["card_type"], "quote");
+        assert_eq!(v["data"]["price"], 512.4);
+        assert_eq!(v["data"], card.body.to_json(), "data is what the model got");
+        assert_eq!(v["timeframe"], "5m");
+        let back: Card = serde_json::from_value(v).unwrap();
+        assert_eq!(back, card);
+    }
+
+    #[test]
+    fn a_stored_card_that_no_longer_fits_loads_as_unreadable_with_its_json() {
+        let stored = serde_json::json!({"card_type": "quote", "title": "SPY quote",
+            "symbol": "SPY", "timeframe": "5m", "tool_call_id": "c", "data": {"price": "n/a"}});
+        let card: Card = serde_json::from_value(stored).unwrap();
+        let CardBody::Unreadable(u) = &card.body else {
+            panic!("{card:?}")
+        };
+        assert_eq!(u.stored_type, "quote");
+        assert_eq!(u.stored["price"], "n/a");
+        assert!(!u.reason.is_empty());
+        assert_eq!(card.title, "SPY quote", "the common fields are kept");
+        let unknown = serde_json::json!({"card_type": "heatmap", "title": "t", "data": {}});
+        let card: Card = serde_json::from_value(unknown).unwrap();
+        assert_eq!(card.body.card_type(), "unreadable");
+    }
+
+    #[test]
+    fn gains_are_dollars_or_unbounded_and_payoff_extremes_carry_their_price() {
+        assert_eq!(
+            serde_json::to_value(Money::from(None)).unwrap(),
+            "unbounded"
+        );
+        assert_eq!(
+            serde_json::to_value(Money::from(Some(-120.5))).unwrap(),
+            -120.5
+        );
+        let e = Extreme::At {
+            value: 800.0,
+            at_price: 110.0,
+        };
+        assert_eq!(
+            serde_json::to_value(e).unwrap(),
+            serde_json::json!({"value": 800.0, "at_price": 110.0})
+        );
+        let payoff: PositionCard = serde_json::from_value(serde_json::json!({
+            "breakevens": [102.0], "max_gain": "unbounded", "max_loss": {"value": -200.0, "at_price": 100.0},
+            "net_debit": 200.0, "legs": 1, "assumptions": "a"}))
+        .unwrap();
+        assert!(matches!(payoff, PositionCard::Payoff(_)), "{payoff:?}");
+    }
+}
