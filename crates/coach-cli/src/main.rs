@@ -11,6 +11,7 @@ mod calendar;
 mod chat;
 mod doctor;
 mod indicators;
+mod journal;
 mod levels;
 mod market;
 mod options;
@@ -112,6 +113,11 @@ enum Command {
         session: Option<i64>,
         #[arg(long)]
         json: bool,
+    },
+    /// The trade journal: broker imports, trades, figures, manual trades.
+    Journal {
+        #[command(subcommand)]
+        command: journal::JournalCommand,
     },
     /// The coach's saved conversations.
     Sessions {
@@ -316,6 +322,11 @@ async fn run(cli: Cli) -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Sessions { command } => chat::sessions(opts, command).await,
+        Command::Journal { command } => match journal::run(opts, command).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

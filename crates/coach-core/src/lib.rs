@@ -9,6 +9,7 @@ pub mod black;
 pub mod calendar;
 pub mod candles;
 pub mod indicators;
+pub mod journal;
 pub mod levels;
 pub mod market_data;
 pub mod options;

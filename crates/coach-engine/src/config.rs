@@ -73,6 +73,10 @@ pub struct Settings {
     pub stream_progressive_functions: bool,
     /// How long the chat waits for the model's first byte, and between chunks.
     pub chat_timeout_secs: u32,
+    /// The zone of journal files whose times carry none (IANA name).
+    pub journal_import_tz: String,
+    /// The zone the journal shows times, days and hours in (IANA name).
+    pub journal_display_tz: String,
 }
 
 impl Default for Settings {
@@ -90,6 +94,8 @@ impl Default for Settings {
             chart_live_updates: true,
             stream_progressive_functions: true,
             chat_timeout_secs: 60,
+            journal_import_tz: "America/New_York".to_string(),
+            journal_display_tz: "America/New_York".to_string(),
         }
     }
 }
@@ -107,7 +113,7 @@ impl std::fmt::Display for SettingsIssue {
     }
 }
 
-pub const SETTING_KEYS: [&str; 12] = [
+pub const SETTING_KEYS: [&str; 14] = [
     "market_provider",
     "massive_feed",
     "massive_rest_url",
@@ -120,6 +126,8 @@ pub const SETTING_KEYS: [&str; 12] = [
     "chart_live_updates",
     "stream_progressive_functions",
     "chat_timeout_secs",
+    "journal_import_tz",
+    "journal_display_tz",
 ];
 
 impl Settings {
@@ -211,9 +219,42 @@ impl Settings {
                     .ok_or("must be a whole number of seconds from 5 to 600")?;
                 self.chat_timeout_secs = secs as u32;
             }
+            "journal_import_tz" => self.journal_import_tz = zone_value(value)?,
+            "journal_display_tz" => self.journal_display_tz = zone_value(value)?,
             _ => return Err("unknown setting, ignored".to_string()),
         }
         Ok(())
+    }
+}
+
+/// An IANA time-zone name such as America/New_York or Europe/London.
+fn zone_value(value: &Value) -> Result<String, String> {
+    let name = value
+        .as_str()
+        .map(str::trim)
+        .ok_or("must be a time-zone name such as America/New_York")?;
+    name.parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| {
+            format!(
+                "{name:?} is not a time zone: use a name such as America/New_York or Europe/London"
+            )
+        })
+}
+
+impl Settings {
+    /// The journal's import zone (always valid: checked when set).
+    pub fn import_tz(&self) -> chrono_tz::Tz {
+        self.journal_import_tz
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York)
+    }
+
+    /// The journal's display zone.
+    pub fn display_tz(&self) -> chrono_tz::Tz {
+        self.journal_display_tz
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod doctor;
 pub mod error_code;
 pub mod ipc;
+pub mod journal;
 pub mod levels;
 pub mod market;
 pub mod options_chain;
@@ -35,6 +36,7 @@ use crate::config::{
 use crate::doctor::{DatabaseReport, DoctorReport};
 use crate::error_code::{Coded, ErrorCode};
 use crate::ipc::{AppStatus, MetricInput, SettingsView, UiErrorReport};
+use crate::journal::Journal;
 use crate::levels::Levels;
 use crate::market::history::BarHistory;
 use crate::market::rest::MassiveRest;
@@ -343,6 +345,7 @@ pub struct Engine {
     // Components, dropped in this order: the users of the market first.
     coach: Coach,
     charts: Charts,
+    journal: Arc<Journal>,
     positions: Arc<Positions>,
     options: Arc<OptionsDesk>,
     levels: Levels,
@@ -454,6 +457,12 @@ impl Engine {
             options.clone(),
             market.clone(),
         ));
+        let journal = Arc::new(Journal::new(
+            db.journal(),
+            market.clock().clone(),
+            settings.import_tz(),
+            settings.display_tz(),
+        ));
         let coach = Coach::new(
             db.chat(),
             db.metrics(),
@@ -486,6 +495,7 @@ impl Engine {
             ai,
             coach,
             charts,
+            journal,
             positions,
             options,
             levels,
@@ -522,6 +532,11 @@ impl Engine {
     /// Saved positions and their analysis.
     pub fn positions(&self) -> &Arc<Positions> {
         &self.positions
+    }
+
+    /// The trade journal: imports, trades, notes, figures.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
     }
 
     /// The chat coach: sessions, answers, tools.

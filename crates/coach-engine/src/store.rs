@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_positions.sql",
         include_str!("../../../migrations/0005_positions.sql"),
     ),
+    (
+        6,
+        "0006_journal.sql",
+        include_str!("../../../migrations/0006_journal.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.
@@ -255,6 +260,11 @@ tables!(
     /// Saved positions (migrations/0005_positions.sql).
     PositionTables,
     positions
+);
+tables!(
+    /// The trade journal (migrations/0006_journal.sql).
+    JournalTables,
+    journal
 );
 
 impl MetricTables {

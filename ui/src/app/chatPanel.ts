@@ -3,7 +3,7 @@
 // search. It says plainly which coach is on (a model, or the offline coach).
 // This file puts the parts together; each lives in ../chat/.
 
-import type { AppStatus } from "../generated/bindings";
+import type { AppStatus, Timeframe } from "../generated/bindings";
 import { h } from "../lib/dom";
 import { createComposer } from "../chat/composer";
 import { createConversation } from "../chat/conversation";
@@ -20,9 +20,9 @@ export interface ChatPanel {
 
 export function createChatPanel(
   initial: AppStatus,
-  opts: { onOpenChart?: (symbol: string, timeframe: string) => void } = {},
+  opts: { onOpenChart?: (symbol: string, timeframe: Timeframe) => void } = {},
 ): ChatPanel {
-  const openChart = (s: string, tf: string) => opts.onOpenChart?.(s, tf);
+  const openChart = (s: string, tf: Timeframe) => opts.onOpenChart?.(s, tf);
 
   const mode = createModePill();
   const newBtn = h("button", { type: "button", class: "btn btn-quiet btn-small", "data-testid": "chat-new", title: "Start a new conversation" }, "New");

@@ -15,6 +15,8 @@ const base: Settings = {
   chart_live_updates: true,
   stream_progressive_functions: true,
   chat_timeout_secs: 60,
+  journal_import_tz: "America/New_York",
+  journal_display_tz: "America/New_York",
 };
 
 describe("diffSettings", () => {

@@ -67,6 +67,8 @@ export const FIELDS: Field[] = [
     help: "AI_COACH_STREAM_PROGRESSIVE_FUNCTIONS overrides this",
   },
   { key: "chat_timeout_secs", label: "Coach timeout (seconds)", kind: "number", help: "How long to wait for the model's first byte and between chunks: 5 to 600 (COACH_CHAT_TIMEOUT_SECS overrides)" },
+  { key: "journal_import_tz", label: "Journal import time zone", kind: "text", placeholder: "America/New_York", help: "Times in broker files that carry no zone are read in this zone (an IANA name such as America/Chicago)" },
+  { key: "journal_display_tz", label: "Journal display time zone", kind: "text", placeholder: "America/New_York", help: "The journal shows times, days and hours in this zone" },
 ];
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */

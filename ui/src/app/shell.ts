@@ -2,7 +2,7 @@
 // On a phone-width window (≤ 480 px) the panels stack (CSS) and details open
 // as bottom sheets.
 
-import type { AppStatus } from "../generated/bindings";
+import type { AppStatus, Timeframe } from "../generated/bindings";
 import { ipc, events } from "../ipc";
 import { h } from "../lib/dom";
 import { createStatusBar } from "./statusBar";
@@ -11,12 +11,11 @@ import { createSettingsView } from "./settingsView";
 import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
 import { createChartView } from "../chart/chartView";
-import { TIMEFRAMES, type TimeframeId } from "../chart/chartToolbar";
 import { createOptionsView } from "../options/optionsView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
   const statusBar = createStatusBar(initial);
-  let openChart: (symbol: string, timeframe: string) => void = () => {};
+  let openChart: (symbol: string, timeframe: Timeframe) => void = () => {};
   const chat = createChatPanel(initial, { onOpenChart: (s, tf) => openChart(s, tf) });
     let optionsAt: (symbol: string, price: number) => void = () => {};
   const chartView = createChartView({
@@ -83,8 +82,7 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
   };
   openChart = (symbol, timeframe) => {
     tabs.select("chart");
-    const tf = (TIMEFRAMES as readonly string[]).includes(timeframe) ? (timeframe as TimeframeId) : "5m";
-    void chartView.show(symbol, tf, true);
+    void chartView.show(symbol, timeframe, true);
   };
   await events.marketStatus((c) => {
     statusBar.updateConnection(c);

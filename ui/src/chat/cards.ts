@@ -1,7 +1,7 @@
 // Cards drawn inline in an answer: the numbers a tool returned, laid out for a
 // trader. Cards with a symbol open it in the center panel when clicked.
 
-import type { Card, Extreme, LevelLine, Money, QuoteLine } from "../generated/bindings";
+import type { Card, Extreme, LevelLine, Money, QuoteLine, Timeframe } from "../generated/bindings";
 import { h } from "../lib/dom";
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -77,7 +77,7 @@ function body(card: Card): HTMLElement[] {
     }
     case "market_status": {
       const d = card.data;
-      return [h("div", { class: "card-big" }, h("span", {}, d.phase.replace("_", " "))), row("Now", d.now), row("Next open", d.next_open)];
+      return [h("div", { class: "card-big" }, h("span", {}, d.phase.replace(/_/g, " "))), row("Now", d.now), row("Next open", d.next_open)];
     }
     case "options_chain": {
       const d = card.data;
@@ -126,14 +126,14 @@ function body(card: Card): HTMLElement[] {
     case "unreadable":
       // Stored by another version of the app: shown as it was kept.
       return [
-        h("div", { class: "card-foot muted" }, `This ${card.data.stored_type.replace("_", " ")} card was saved in a form this version cannot draw.`),
+        h("div", { class: "card-foot muted" }, `This ${card.data.stored_type.replace(/_/g, " ")} card was saved in a form this version cannot draw.`),
         h("pre", { class: "card-json" }, JSON.stringify(card.data.stored, null, 1)),
       ];
   }
 }
 
 /** The card element; `onOpen` is called for cards that carry a symbol. */
-export function renderCard(card: Card, onOpen: (symbol: string, timeframe: string) => void): HTMLElement {
+export function renderCard(card: Card, onOpen: (symbol: string, timeframe: Timeframe) => void): HTMLElement {
   const opens = Boolean(card.symbol);
   const title = h("div", { class: "chat-card-title" }, card.title);
   const attrs = {

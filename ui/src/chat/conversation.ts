@@ -3,7 +3,7 @@
 // streaming before a reload, and which session is open (remembered across
 // restarts). One answer streams at a time.
 
-import type { ChatEvent } from "../generated/bindings";
+import type { ChatEvent, Timeframe } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import type { Composer } from "./composer";
 import type { MessageList } from "./messageList";
@@ -33,7 +33,7 @@ export function createConversation(opts: {
   list: MessageList;
   composer: Composer;
   drawer: Pick<SessionDrawer, "refresh" | "close" | "markCurrent">;
-  openChart: (symbol: string, timeframe: string) => void;
+  openChart: (symbol: string, timeframe: Timeframe) => void;
 }): Conversation {
   const { host, list, composer, drawer } = opts;
   let sessionId: number | null = null;

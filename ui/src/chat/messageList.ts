@@ -3,7 +3,7 @@
 // the markdown text with a cursor while it streams, a note on numbers no tool
 // result backs, and Continue when it broke off or was stopped.
 
-import type { AppStatus } from "../generated/bindings";
+import type { AppStatus, Timeframe } from "../generated/bindings";
 import { h, replace } from "../lib/dom";
 import { renderCard } from "./cards";
 import { renderMarkdown } from "./markdown";
@@ -59,7 +59,7 @@ function chipEl(c: Chip): HTMLElement {
   );
 }
 
-export function renderMessage(m: MessageView, opts: { openChart: (symbol: string, timeframe: string) => void; onContinue: (m: MessageView) => void }): HTMLElement {
+export function renderMessage(m: MessageView, opts: { openChart: (symbol: string, timeframe: Timeframe) => void; onContinue: (m: MessageView) => void }): HTMLElement {
   const el = h("article", {
     class: `chat-msg chat-${m.role}`,
     "data-testid": "chat-message",
@@ -103,7 +103,7 @@ export interface MessageList {
 }
 
 export function createMessageList(opts: {
-  openChart: (symbol: string, timeframe: string) => void;
+  openChart: (symbol: string, timeframe: Timeframe) => void;
   onContinue: (m: MessageView) => void;
   onSuggestion: (prompt: string) => void;
 }): MessageList {

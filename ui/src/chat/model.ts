@@ -2,7 +2,7 @@
 // ChatEvent stream or restored from SQLite. Both paths give the same view, so
 // a reloaded session looks exactly as it did while it streamed.
 
-import type { Card, ChatEvent, ChatMessage, MessageStatus, Phase, ToolRecord } from "../generated/bindings";
+import type { Card, ChartCard, ChatEvent, ChatMessage, MessageStatus, Phase, Timeframe, ToolRecord } from "../generated/bindings";
 
 export interface Chip {
   id: string;
@@ -112,7 +112,7 @@ export function applyEvent(v: MessageView, ev: ChatEvent): MessageView {
     }
     case "card": {
       const { type: _t, ...card } = ev;
-      v.cards.push(card as Card);
+      v.cards.push(card);
       break;
     }
     case "grounding":
@@ -149,8 +149,9 @@ export function argsSummary(args: unknown): string {
 }
 
 /** The chart a successful show_chart call asks the center panel to open (5m unless it names a timeframe). */
-export function chartToShow(ev: ChatEvent): { symbol: string; timeframe: string } | null {
+export function chartToShow(ev: ChatEvent): { symbol: string; timeframe: Timeframe } | null {
   if (ev.type !== "tool_result" || !ev.ok || ev.name !== "show_chart") return null;
-  const r = ev.result as { symbol?: string; timeframe?: string };
-  return r.symbol ? { symbol: r.symbol, timeframe: r.timeframe ?? "5m" } : null;
+  // show_chart's result is its chart card's payload.
+  const r = ev.result as Partial<ChartCard> | null;
+  return r && typeof r.symbol === "string" ? { symbol: r.symbol, timeframe: r.timeframe ?? "5m" } : null;
 }

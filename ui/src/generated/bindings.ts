@@ -110,7 +110,15 @@ stream_progressive_functions: boolean,
 /**
  * How long the chat waits for the model's first byte, and between chunks.
  */
-chat_timeout_secs: number, };
+chat_timeout_secs: number, 
+/**
+ * The zone of journal files whose times carry none (IANA name).
+ */
+journal_import_tz: string, 
+/**
+ * The zone the journal shows times, days and hours in (IANA name).
+ */
+journal_display_tz: string, };
 
 export type SettingsIssue = { key: string, message: string, };
 
@@ -323,7 +331,11 @@ export type UnreadableCard = {
 /**
  * The `card_type` it was stored with.
  */
-stored_type: string, stored: unknown, 
+stored_type: string, 
+/**
+ * Its `data` as stored.
+ */
+stored: unknown, 
 /**
  * Why it does not fit.
  */

@@ -1089,3 +1089,203 @@ fn options_analyze_gives_the_condors_numbers_and_refuses_mixed_expiries_by_name(
         assert!(err.contains(says), "{err}");
     }
 }
+
+fn fixture(path: &str) -> String {
+    format!(
+        "{}/../../tests/fixtures/journal/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn journal_import_twice_adds_nothing_the_second_time_and_a_bad_file_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("robinhood/activity.csv");
+    let first = coach(dir.path(), &["journal", "import", &file, "--json"], &[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let a = stdout_json(&first);
+    for key in [
+        "broker",
+        "rows",
+        "imported",
+        "duplicates",
+        "skipped",
+        "errors",
+        "trades_touched",
+    ] {
+        assert!(a.get(key).is_some(), "{key} in {a}");
+    }
+    assert_eq!(a["broker"], "robinhood");
+    let n = a["imported"].as_u64().unwrap();
+    assert!(n > 0);
+    let again = stdout_json(&coach(
+        dir.path(),
+        &["journal", "import", &file, "--json"],
+        &[],
+    ));
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["duplicates"].as_u64(), Some(n));
+
+    let bad = coach(
+        dir.path(),
+        &[
+            "journal",
+            "import",
+            &fixture("webull/bad_rows.csv"),
+            "--broker",
+            "webull",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(1), "errors stopped the import");
+    let b = stdout_json(&bad);
+    assert_eq!(b["imported"], 0);
+    assert!(b["errors"][0]["line"].as_u64().unwrap() > 1, "{b}");
+    assert!(!b["errors"][0]["message"].as_str().unwrap().is_empty());
+}
+
+/// tastytrade/current.csv by hand (see the engine's journal test): five
+/// closed trades netting 337.40, four wins, one loss of 421.14.
+#[test]
+fn journal_trades_and_stats_print_the_contract_fields_with_hand_computed_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coach(
+        dir.path(),
+        &[
+            "journal",
+            "import",
+            &fixture("tastytrade/current.csv"),
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success());
+    let trades = stdout_json(&coach(dir.path(), &["journal", "trades", "--json"], &[]));
+    let list = trades.as_array().unwrap();
+    assert_eq!(list.len(), 6);
+    for key in [
+        "id",
+        "broker",
+        "account",
+        "symbol",
+        "underlying",
+        "asset",
+        "option",
+        "side",
+        "quantity",
+        "opened_at",
+        "closed_at",
+        "status",
+        "entry_price",
+        "exit_price",
+        "fees",
+        "realized_pnl",
+        "executions",
+        "strategy_id",
+    ] {
+        assert!(list[0].get(key).is_some(), "{key} in {}", list[0]);
+    }
+    let spy = list
+        .iter()
+        .find(|t| t["symbol"] == "SPY240719C00550000")
+        .unwrap();
+    assert_eq!(spy["asset"], "option");
+    assert_eq!(spy["option"]["kind"], "call");
+    assert_eq!(spy["option"]["strike"], 550.0);
+    assert_eq!(spy["option"]["expiration"], "2024-07-19");
+    assert_eq!(spy["side"], "long");
+    assert_eq!(
+        spy["opened_at"], "2024-07-16T13:45:03Z",
+        "09:45:03 −04:00 in UTC"
+    );
+    assert_eq!(spy["entry_price"], 2.5, "per share, not × 100");
+    assert_eq!(spy["realized_pnl"], 58.72);
+    let open = stdout_json(&coach(
+        dir.path(),
+        &["journal", "trades", "--status", "open", "--json"],
+        &[],
+    ));
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        1,
+        "the IWM shares from the assignment"
+    );
+    assert_eq!(open[0]["realized_pnl"], Value::Null);
+
+    let stats = stdout_json(&coach(
+        dir.path(),
+        &["journal", "stats", "--by", "weekday", "--json"],
+        &[],
+    ));
+    for key in [
+        "trades",
+        "wins",
+        "losses",
+        "breakeven",
+        "win_rate",
+        "profit_factor",
+        "expectancy",
+        "avg_win",
+        "avg_loss",
+        "net_pnl",
+        "fees",
+        "max_drawdown",
+        "groups",
+    ] {
+        assert!(stats.get(key).is_some(), "{key} in {stats}");
+    }
+    assert_eq!(stats["trades"], 5);
+    assert_eq!(stats["net_pnl"], 337.4);
+    assert_eq!(stats["win_rate"], 0.8);
+    assert_eq!(stats["avg_loss"], -421.14);
+    // Opened on Wed 10 Jul (MSFT), Tue 16 Jul (SPY), Mon 22 Jul (IWM), Fri 2 Aug (both AAPL).
+    assert_eq!(stats["groups"]["5 Fri"]["trades"], 2);
+    assert_eq!(stats["groups"]["5 Fri"]["net_pnl"], -287.27);
+    let bad = coach(dir.path(), &["journal", "stats", "--by", "moon"], &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("moon"));
+}
+
+#[test]
+fn journal_add_edit_and_delete_a_manual_trade() {
+    let dir = tempfile::tempdir().unwrap();
+    let trade = r#"{"symbol":"AMD","option":{"kind":"put","strike":150,"expiration":"2024-08-16"},
+        "side":"short","quantity":2,"entry_price":3.2,"opened_at":"2024-08-01T14:00:00Z",
+        "exit_price":1.1,"closed_at":"2024-08-09T15:00:00Z","fees":2.6,"tags":["theta"]}"#;
+    let added = coach_stdin(dir.path(), &["journal", "add"], trade);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let t = stdout_json(&added);
+    // (3.20 − 1.10) × 2 × 100 − 2.60
+    assert_eq!(t["realized_pnl"], 417.4);
+    assert_eq!(t["symbol"], "AMD240816P00150000");
+    let id = t["id"].as_i64().unwrap().to_string();
+    let noted = coach_stdin(
+        dir.path(),
+        &["journal", "edit", &id, "--notes"],
+        r#"{"notes":"sold into the gap","tags":["theta","gap"],"setup":null,"risk":500}"#,
+    );
+    let n = stdout_json(&noted);
+    assert_eq!(n["tags"], serde_json::json!(["theta", "gap"]));
+    assert_eq!(n["r_multiple"], 0.83, "417.40 / 500");
+    let wrong = coach_stdin(
+        dir.path(),
+        &["journal", "add"],
+        r#"{"symbol":"AMD","side":"long","quantity":1,"entry_price":1,"opened_at":"yesterday"}"#,
+    );
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("opened_at"));
+    assert!(coach(dir.path(), &["journal", "delete", &id], &[])
+        .status
+        .success());
+    let left = stdout_json(&coach(dir.path(), &["journal", "trades", "--json"], &[]));
+    assert_eq!(left, serde_json::json!([]));
+}

@@ -73,50 +73,116 @@ impl CardBody {
 pub struct UnreadableCard {
     /// The `card_type` it was stored with.
     pub stored_type: String,
+    /// Its `data` as stored.
     #[ts(type = "unknown")]
     pub stored: Value,
     /// Why it does not fit.
     pub reason: String,
+    /// The whole card as stored: written back unchanged, so a version that
+    /// can read it still finds it.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub original: Value,
+}
+
+impl Card {
+    /// A card from its stored JSON; one that does not fit (another version
+    /// wrote it, a field is missing or of another type) is kept as
+    /// [`CardBody::Unreadable`] with its JSON, never dropped.
+    pub fn from_stored(v: Value) -> Card {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let unreadable = |reason: String| Card {
+            body: CardBody::Unreadable(UnreadableCard {
+                stored_type: text("card_type").unwrap_or_default(),
+                stored: v.get("data").cloned().unwrap_or(Value::Null),
+                reason,
+                original: v.clone(),
+            }),
+            title: text("title").unwrap_or_default(),
+            symbol: text("symbol").and_then(|x| Symbol::parse(&x).ok()),
+            timeframe: text("timeframe").and_then(|x| x.parse().ok()),
+            tool_call_id: text("tool_call_id").unwrap_or_default(),
+        };
+        let Some(card_type) = text("card_type") else {
+            return unreadable("no card_type".into());
+        };
+        let tagged = serde_json::json!({"card_type": card_type, "data": v.get("data").cloned().unwrap_or(Value::Null)});
+        let body = match CardBody::deserialize(&tagged) {
+            Ok(b) => b,
+            Err(e) => return unreadable(e.to_string()),
+        };
+        let symbol = match v.get("symbol") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => match Symbol::parse(s) {
+                Ok(sym) => Some(sym),
+                Err(e) => return unreadable(format!("symbol: {e}")),
+            },
+            Some(other) => return unreadable(format!("symbol is not a string: {other}")),
+        };
+        let timeframe = match v.get("timeframe") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => match s.parse::<Timeframe>() {
+                Ok(tf) => Some(tf),
+                Err(e) => return unreadable(format!("timeframe: {e}")),
+            },
+            Some(other) => return unreadable(format!("timeframe is not a string: {other}")),
+        };
+        match (text("title"), text("tool_call_id")) {
+            (Some(title), Some(tool_call_id)) => Card {
+                body,
+                title,
+                symbol,
+                timeframe,
+                tool_call_id,
+            },
+            _ => unreadable("title or tool_call_id missing".into()),
+        }
+    }
+
+    /// The JSON to store: the card as sent, or an unreadable card exactly as
+    /// it was stored.
+    pub fn to_stored(&self) -> Value {
+        match &self.body {
+            CardBody::Unreadable(u) if !u.original.is_null() => u.original.clone(),
+            _ => serde_json::to_value(self).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Stored cards (a JSON array) one by one: one that does not read does
+    /// not take the others with it.
+    pub fn list_from_stored(text: &str) -> Vec<Card> {
+        match serde_json::from_str::<Vec<Value>>(text) {
+            Ok(items) => items.into_iter().map(Card::from_stored).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored cards are not a JSON array; left out");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The cards to store, as a JSON array.
+    pub fn list_to_stored(cards: &[Card]) -> String {
+        Value::Array(cards.iter().map(Card::to_stored).collect()).to_string()
+    }
 }
 
 impl<'de> Deserialize<'de> for Card {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Card, D::Error> {
-        #[derive(Deserialize)]
-        struct Stored {
-            card_type: String,
-            #[serde(default)]
-            data: Value,
-            title: String,
-            #[serde(default)]
-            symbol: Option<String>,
-            #[serde(default)]
-            timeframe: Option<String>,
-            #[serde(default)]
-            tool_call_id: String,
-        }
-        let s = Stored::deserialize(d)?;
-        let tagged = serde_json::json!({"card_type": s.card_type, "data": s.data});
-        let body = CardBody::deserialize(&tagged).unwrap_or_else(|e| {
-            CardBody::Unreadable(UnreadableCard {
-                stored_type: s.card_type.clone(),
-                stored: s.data.clone(),
-                reason: e.to_string(),
-            })
-        });
-        Ok(Card {
-            body,
-            title: s.title,
-            symbol: s.symbol.and_then(|x| Symbol::parse(&x).ok()),
-            timeframe: s.timeframe.and_then(|x| x.parse().ok()),
-            tool_call_id: s.tool_call_id,
-        })
+        Ok(Card::from_stored(Value::deserialize(d)?))
     }
+}
+
+/// A number the card shows; a value that was not finite was written as
+/// `null` (as the model got it) and reads back as NaN, drawn as "—".
+fn num<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// `get_quote`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct QuoteCard {
     pub symbol: String,
+    #[serde(deserialize_with = "num")]
     pub price: f64,
     pub previous_close: Option<f64>,
     pub change: Option<f64>,
@@ -141,6 +207,7 @@ pub struct KeyLevelsCard {
     /// The session date (YYYY-MM-DD).
     pub session: String,
     pub as_of: String,
+    #[serde(deserialize_with = "num")]
     pub price: f64,
     pub atr_14_daily: Option<f64>,
     pub resistance_nearest_first: Vec<LevelLine>,
@@ -153,9 +220,12 @@ pub struct KeyLevelsCard {
 pub struct LevelLine {
     pub label: String,
     pub kind: LevelKind,
+    #[serde(deserialize_with = "num")]
     pub price: f64,
     /// Signed points from the price (positive above).
+    #[serde(deserialize_with = "num")]
     pub distance: f64,
+    #[serde(deserialize_with = "num")]
     pub distance_pct: f64,
     pub distance_atr: Option<f64>,
     pub strength: u32,
@@ -172,6 +242,7 @@ pub struct IndicatorsCard {
     /// The last completed bar, for people.
     pub bar: String,
     pub rsi_zone: Option<String>,
+    #[serde(deserialize_with = "num")]
     pub close: f64,
     pub bars_used: u32,
     pub values: IndicatorValues,
@@ -204,9 +275,13 @@ pub struct ChartCard {
     pub opened: bool,
     pub bars: u32,
     pub last_bar: String,
+    #[serde(deserialize_with = "num")]
     pub last_open: f64,
+    #[serde(deserialize_with = "num")]
     pub last_high: f64,
+    #[serde(deserialize_with = "num")]
     pub last_low: f64,
+    #[serde(deserialize_with = "num")]
     pub last_close: f64,
 }
 
@@ -246,6 +321,7 @@ pub struct OptionsChainCard {
     pub requested_expiration: Option<String>,
     #[ts(type = "number")]
     pub days_to_expiry: i64,
+    #[serde(deserialize_with = "num")]
     pub spot: f64,
     pub atm_strike: Option<f64>,
     pub atm_iv_pct: Option<f64>,
@@ -260,16 +336,22 @@ pub struct OptionsChainCard {
 /// The at-the-money straddle and the range it implies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ExpectedMoveLine {
+    #[serde(deserialize_with = "num")]
     pub straddle_strike: f64,
+    #[serde(deserialize_with = "num")]
     pub straddle: f64,
+    #[serde(deserialize_with = "num")]
     pub pct: f64,
+    #[serde(deserialize_with = "num")]
     pub low: f64,
+    #[serde(deserialize_with = "num")]
     pub high: f64,
 }
 
 /// One strike near the money.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct StrikeLine {
+    #[serde(deserialize_with = "num")]
     pub strike: f64,
     pub call: Option<QuoteLine>,
     pub put: Option<QuoteLine>,
@@ -330,13 +412,17 @@ pub enum Extreme {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MarketPositionCard {
     pub symbol: String,
+    #[serde(deserialize_with = "num")]
     pub spot: f64,
     pub expiry: Option<String>,
+    #[serde(deserialize_with = "num")]
     pub days_to_expiry: f64,
     pub breakevens: Vec<f64>,
     pub max_gain: Money,
     pub max_loss: Money,
+    #[serde(deserialize_with = "num")]
     pub net_debit: f64,
+    #[serde(deserialize_with = "num")]
     pub pnl_now: f64,
     pub greeks: GreeksLine,
     pub probability_of_profit_pct: Option<f64>,
@@ -347,9 +433,13 @@ pub struct MarketPositionCard {
 /// Position Greeks (dollars per point, per day, per vol point).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct GreeksLine {
+    #[serde(deserialize_with = "num")]
     pub delta: f64,
+    #[serde(deserialize_with = "num")]
     pub gamma: f64,
+    #[serde(deserialize_with = "num")]
     pub theta: f64,
+    #[serde(deserialize_with = "num")]
     pub vega: f64,
 }
 
@@ -359,6 +449,7 @@ pub struct PayoffCard {
     pub breakevens: Vec<f64>,
     pub max_gain: Extreme,
     pub max_loss: Extreme,
+    #[serde(deserialize_with = "num")]
     pub net_debit: f64,
     pub legs: u32,
     pub assumptions: String,
@@ -401,8 +492,15 @@ mod tests {
         assert_eq!(v["data"]["price"], 512.4);
         assert_eq!(v["data"], card.body.to_json(), "data is what the model got");
         assert_eq!(v["timeframe"], "5m");
-        let back: Card = serde_json::from_value(v).unwrap();
+        let back: Card = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, card);
+        // A number that was not finite went out as null and reads back as NaN.
+        let mut nan = v;
+        nan["data"]["price"] = serde_json::Value::Null;
+        let CardBody::Quote(q) = Card::from_stored(nan).body else {
+            panic!("still a quote card")
+        };
+        assert!(q.price.is_nan());
     }
 
     #[test]
@@ -417,6 +515,20 @@ mod tests {
         assert_eq!(u.stored["price"], "n/a");
         assert!(!u.reason.is_empty());
         assert_eq!(card.title, "SPY quote", "the common fields are kept");
+        assert_eq!(
+            card.to_stored(),
+            serde_json::json!({"card_type": "quote", "title": "SPY quote",
+                "symbol": "SPY", "timeframe": "5m", "tool_call_id": "c", "data": {"price": "n/a"}}),
+            "written back exactly as stored"
+        );
+        // One card that does not read does not take the others with it.
+        let good = serde_json::to_value(Card::from_stored(
+            serde_json::json!({"card_type": "market_status"}),
+        ))
+        .unwrap();
+        let list = Card::list_from_stored(&serde_json::json!([{"data": 1}, good]).to_string());
+        assert_eq!(list.len(), 2);
+        assert!(list.iter().all(|c| c.body.card_type() == "unreadable"));
         let unknown = serde_json::json!({"card_type": "heatmap", "title": "t", "data": {}});
         let card: Card = serde_json::from_value(unknown).unwrap();
         assert_eq!(card.body.card_type(), "unreadable");

@@ -607,10 +607,15 @@ impl Runner {
                 _ = watchdog.tick(), if authed => self.check_stale(),
                 done = self.backfills.join_next_with_id(), if !self.backfills.is_empty() => {
                     match done {
-                        Some(Ok((_, done))) => {
+                        // Only the symbol's current backfill counts: one given
+                        // up on (aborted after it had finished) is dropped.
+                        Some(Ok((id, done)))
+                            if self.in_flight.get(&done.sym).map(|t| t.0) == Some(id) =>
+                        {
                             self.in_flight.remove(&done.sym);
                             self.finish_backfill(done);
                         }
+                        Some(Ok(_)) => {}
                         Some(Err(e)) => {
                             // Panicked or aborted: what the symbol held flows on.
                             let sym = self
@@ -621,8 +626,7 @@ impl Runner {
                             if let Some(sym) = sym {
                                 tracing::warn!(%sym, error = %e, "a backfill stopped; live bars flow on without it");
                                 self.in_flight.remove(&sym);
-                                self.queued.remove(&sym);
-                                self.release(&sym);
+                                self.next_or_release(&sym);
                             }
                         }
                         None => {}
@@ -930,7 +934,8 @@ impl Runner {
     /// After a backfill: the gap queued behind it, if any (from where the
     /// delivered bars end), else what the symbol held.
     fn next_or_release(&mut self, sym: &Sym) {
-        if let Some((from, to)) = self.queued.remove(sym) {
+        let followed = self.shared.wanted().contains(&format!("AM.{sym}"));
+        if let Some((from, to)) = self.queued.remove(sym).filter(|_| followed) {
             let from = self
                 .last_minute_end
                 .get(sym)

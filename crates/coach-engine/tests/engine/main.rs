@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 mod chart;
 mod chat;
+mod journal;
 mod market;
 mod options;
 

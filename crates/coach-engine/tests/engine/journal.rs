@@ -1,0 +1,300 @@
+//! The journal component on a real SQLite file: every broker's fixture
+//! imported twice (the second adds nothing), a bad file stopped whole, the
+//! figures of a tastytrade file checked against a hand computation, notes and
+//! manual trades.
+
+use coach_core::journal::stats::GroupBy;
+use coach_core::journal::trades::{Direction, TradeStatus};
+use coach_engine::journal::{ImportRequest, ManualTrade, TradeFilter, TradeNotes};
+use coach_engine::Engine;
+use coach_testkit::EngineKit;
+
+macro_rules! fixture {
+    ($path:literal) => {
+        (
+            $path,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/fixtures/journal/",
+                $path
+            )),
+        )
+    };
+}
+
+async fn engine(dir: &std::path::Path) -> Engine {
+    EngineKit::new(dir).lazy_market(true).start().await
+}
+
+fn auto() -> ImportRequest {
+    ImportRequest::default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fixture_imports_once_and_a_second_import_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let journal = engine.journal();
+    let files = [
+        (fixture!("tastytrade/current.csv"), "tastytrade"),
+        (fixture!("tastytrade/2023.csv"), "tastytrade"),
+        (fixture!("tastytrade/legacy.csv"), "tastytrade"),
+        (fixture!("thinkorswim/statement.csv"), "thinkorswim"),
+        (fixture!("ibkr/flex_activity.xml"), "ibkr"),
+        (fixture!("ibkr/activity_statement.csv"), "ibkr"),
+        (fixture!("robinhood/activity.csv"), "robinhood"),
+        (fixture!("schwab/transactions.csv"), "schwab"),
+        (fixture!("fidelity/history.csv"), "fidelity"),
+        (fixture!("webull/orders.csv"), "webull"),
+    ];
+    for ((name, text), broker) in files {
+        let first = journal.import(text, name, &auto()).await.unwrap();
+        assert_eq!(first.broker, broker, "{name} is recognised");
+        assert!(first.errors.is_empty(), "{name}: {:?}", first.errors);
+        assert!(!first.stopped);
+        assert!(first.imported > 0, "{name} adds executions");
+        assert!(first.trades_touched > 0, "{name} makes trades");
+        let again = journal.import(text, name, &auto()).await.unwrap();
+        assert_eq!(again.imported, 0, "{name} again adds nothing");
+        assert_eq!(
+            again.duplicates, first.imported,
+            "{name}: each one seen before"
+        );
+        assert_eq!(again.trades_touched, 0);
+    }
+    let trades = journal.trades(&TradeFilter::default()).await.unwrap();
+    let brokers: std::collections::BTreeSet<String> =
+        trades.iter().map(|t| t.broker.to_string()).collect();
+    assert_eq!(brokers.len(), 7, "trades from every broker: {brokers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_a_bad_trade_row_imports_nothing_unless_asked_to_skip_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let journal = engine.journal();
+    let (name, text) = fixture!("tastytrade/bad.csv");
+    let req = ImportRequest {
+        broker: Some("tastytrade".into()),
+        ..ImportRequest::default()
+    };
+    let stopped = journal.import(text, name, &req).await.unwrap();
+    assert!(stopped.stopped);
+    assert_eq!(stopped.imported, 0);
+    assert_eq!(
+        stopped.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+        vec![3, 4, 5],
+        "each bad row named by its line"
+    );
+    assert!(
+        stopped.errors[0].message.contains("abc"),
+        "{:?}",
+        stopped.errors[0]
+    );
+    assert!(
+        journal
+            .trades(&TradeFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+    let rest = journal
+        .import(
+            text,
+            name,
+            &ImportRequest {
+                skip_bad_rows: true,
+                ..req
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!rest.stopped);
+    assert!(rest.imported > 0, "the readable rows go in");
+    assert_eq!(rest.errors.len(), 3, "and the bad ones are still listed");
+    let unknown = journal
+        .import("Date,Amount\n2024-07-01,5\n", "x.csv", &auto())
+        .await;
+    assert!(
+        unknown.unwrap_err().to_string().contains("not recognised"),
+        "a file of no known broker is refused by name"
+    );
+}
+
+/// tastytrade/current.csv worked by hand (prices per share, × 100 per contract):
+/// - MSFT: 2 @ 512.40 → 520.15 = +15.50, fees 0.08 + 0.05 → +15.37
+/// - SPY 550C: 2.50 → 3.10 = +60.00, fees 1.14 + 0.14 → +58.72
+/// - IWM 200P short 3 (2 @ 1.85, 1 @ 1.84) assigned: +554.00, fees 2.28 + 1.14 → +550.58
+/// - AAPL 230C long @ 4.20 expired: −420.00 − 1.14 → −421.14
+/// - AAPL 240C short @ 1.35 expired: +135.00 − 1.13 → +133.87
+/// - IWM stock 300 @ 200.00 from the assignment: open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_figures_of_a_tastytrade_file_match_a_hand_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let journal = engine.journal();
+    let (name, text) = fixture!("tastytrade/current.csv");
+    journal.import(text, name, &auto()).await.unwrap();
+    let trades = journal.trades(&TradeFilter::default()).await.unwrap();
+    assert_eq!(trades.len(), 6);
+    let pnl = |sym: &str| trades.iter().find(|t| t.symbol == sym).unwrap();
+    assert_eq!(pnl("MSFT").realized_pnl, Some(15.37));
+    assert_eq!(pnl("SPY240719C00550000").realized_pnl, Some(58.72));
+    let put = pnl("IWM240816P00200000");
+    assert_eq!(put.realized_pnl, Some(550.58));
+    assert_eq!(put.status, TradeStatus::Assigned);
+    assert_eq!(put.side, Direction::Short);
+    assert_eq!(put.quantity, 3.0);
+    assert_eq!(
+        put.executions.len(),
+        3,
+        "two partial fills and the assignment"
+    );
+    assert_eq!(pnl("AAPL240920C00230000").realized_pnl, Some(-421.14));
+    assert_eq!(pnl("AAPL240920C00230000").status, TradeStatus::Expired);
+    assert_eq!(pnl("AAPL240920C00240000").realized_pnl, Some(133.87));
+    let stock = pnl("IWM");
+    assert_eq!(stock.status, TradeStatus::Open);
+    assert_eq!(stock.entry_price, Some(200.0));
+    assert_eq!(stock.realized_pnl, None);
+    let long = pnl("AAPL240920C00230000");
+    let short = pnl("AAPL240920C00240000");
+    assert_eq!(long.strategy, "vertical");
+    assert!(long.strategy_id.is_some());
+    assert_eq!(
+        long.strategy_id, short.strategy_id,
+        "one order, one strategy"
+    );
+    assert_eq!(pnl("SPY240719C00550000").strategy, "long call");
+
+    let view = journal
+        .stats(&TradeFilter::default(), Some(GroupBy::Underlying))
+        .await
+        .unwrap();
+    let s = &view.stats;
+    assert_eq!((s.trades, s.wins, s.losses, s.breakeven), (5, 4, 1, 0));
+    // 15.37 + 58.72 + 550.58 − 421.14 + 133.87
+    assert_eq!(s.net_pnl, 337.4);
+    assert_eq!(s.fees, 7.1, "0.13 + 1.28 + 3.42 + 1.14 + 1.13");
+    assert_eq!(s.win_rate, Some(0.8));
+    assert_eq!(s.profit_factor, Some(1.8), "758.54 / 421.14");
+    assert_eq!(s.expectancy, Some(67.48));
+    assert_eq!(s.avg_loss, Some(-421.14));
+    assert_eq!(
+        s.max_drawdown, 421.14,
+        "from 758.54 (or 624.67 + 133.87) down to 337.40"
+    );
+    assert_eq!(view.groups["AAPL"].net_pnl, -287.27);
+    assert_eq!(
+        view.groups["IWM"].trades, 1,
+        "the open stock is not counted"
+    );
+
+    let july = TradeFilter {
+        from: Some("2024-07-01".into()),
+        to: Some("2024-07-31".into()),
+        underlying: Some("spy".into()),
+        ..TradeFilter::default()
+    };
+    let spy = journal.stats(&july, None).await.unwrap();
+    assert_eq!((spy.stats.trades, spy.stats.net_pnl), (1, 58.72));
+    let bad = TradeFilter {
+        from: Some("July".into()),
+        ..TradeFilter::default()
+    };
+    assert!(journal
+        .trades(&bad)
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("July"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_tags_and_manual_trades_are_kept_and_validated_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let journal = engine.journal();
+    let manual = ManualTrade {
+        symbol: "nvda".into(),
+        option: None,
+        side: Direction::Long,
+        quantity: 10.0,
+        entry_price: 120.0,
+        opened_at: "2024-07-01T14:00:00Z".into(),
+        exit_price: Some(125.5),
+        closed_at: Some("2024-07-02T15:00:00Z".into()),
+        fees: 2.0,
+        account: None,
+        notes: "breakout over PDH".into(),
+        tags: vec!["breakout".into(), " Breakout ".into(), "A+".into()],
+        setup: Some("ORB".into()),
+        risk: Some(25.0),
+    };
+    let id = journal.add_manual(&manual).await.unwrap();
+    let t = journal.trade(id).await.unwrap();
+    // (125.50 − 120.00) × 10 − 2.00
+    assert_eq!(t.realized_pnl, Some(53.0));
+    assert_eq!(t.tags, vec!["breakout", "A+"], "tags trimmed, once each");
+    assert_eq!(t.r_multiple, Some(2.12), "53 / 25");
+    assert_eq!(t.broker.to_string(), "manual");
+
+    let edited = journal
+        .edit_manual(
+            id,
+            &ManualTrade {
+                exit_price: Some(119.0),
+                ..manual.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.id, id, "the same trade");
+    assert_eq!(edited.realized_pnl, Some(-12.0), "(119 − 120) × 10 − 2");
+
+    let wrong = ManualTrade {
+        quantity: -3.0,
+        ..manual.clone()
+    };
+    let e = journal.add_manual(&wrong).await.unwrap_err().to_string();
+    assert!(e.contains("quantity"), "{e}");
+    let wrong = ManualTrade {
+        closed_at: None,
+        ..manual.clone()
+    };
+    let e = journal.add_manual(&wrong).await.unwrap_err().to_string();
+    assert!(e.contains("closed_at"), "{e}");
+
+    let (name, text) = fixture!("webull/orders.csv");
+    journal.import(text, name, &auto()).await.unwrap();
+    let imported = journal
+        .trades(&TradeFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.broker.to_string() == "webull")
+        .unwrap();
+    let noted = journal
+        .set_notes(
+            imported.id,
+            TradeNotes {
+                notes: "chased".into(),
+                tags: vec!["fomo".into()],
+                setup: None,
+                risk: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(noted.notes, "chased");
+    // A re-import keeps the notes: the trade keeps its id.
+    journal.import(text, name, &auto()).await.unwrap();
+    assert_eq!(journal.trade(imported.id).await.unwrap().tags, vec!["fomo"]);
+    assert!(
+        journal.edit_manual(imported.id, &manual).await.is_err(),
+        "an imported trade's numbers are the broker's"
+    );
+    journal.delete(id).await.unwrap();
+    assert!(journal.trade(id).await.is_err());
+}
