@@ -6,6 +6,10 @@ use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
 use coach_engine::error_code::ErrorCode;
 use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
+use coach_engine::journal::{
+    Dashboard, ImportProgress, ImportRequest, ImportSummary, ManualTrade, TradeFilter, TradeNotes,
+    TradeView,
+};
 use coach_engine::market::history::{ChartData, ChartQuery};
 use coach_engine::options_chain::{OptionsChain, OptionsTick, TermPoint};
 use coach_engine::positions::{
@@ -369,4 +373,85 @@ pub async fn position_analyze(
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
 pub async fn portfolio_greeks(state: State<'_, AppState>) -> Result<PortfolioGreeks, IpcError> {
     Ok(state.engine().await?.positions().portfolio_greeks().await?)
+}
+
+/// Imports a broker file's text; progress arrives through `on_event`. With
+/// errors and no `skip_bad_rows`, nothing is written (`stopped`).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), file = %file_name), err(Debug))]
+pub async fn journal_import(
+    state: State<'_, AppState>,
+    text: String,
+    file_name: String,
+    request: ImportRequest,
+    on_event: Channel<ImportProgress>,
+) -> Result<ImportSummary, IpcError> {
+    let engine = state.engine().await?;
+    Ok(engine
+        .journal()
+        .import_with_progress(&text, &file_name, &request, move |p| {
+            let _ = on_event.send(p);
+        })
+        .await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn journal_trades(
+    state: State<'_, AppState>,
+    filter: TradeFilter,
+) -> Result<Vec<TradeView>, IpcError> {
+    Ok(state.engine().await?.journal().trades(&filter).await?)
+}
+
+/// The figures, equity curve, calendar, hour × weekday and patterns of the trades in `filter`.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn journal_dashboard(
+    state: State<'_, AppState>,
+    filter: TradeFilter,
+) -> Result<Dashboard, IpcError> {
+    Ok(state.engine().await?.journal().dashboard(&filter).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn journal_set_notes(
+    state: State<'_, AppState>,
+    id: i64,
+    notes: TradeNotes,
+) -> Result<TradeView, IpcError> {
+    Ok(state.engine().await?.journal().set_notes(id, notes).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn journal_add(
+    state: State<'_, AppState>,
+    trade: ManualTrade,
+) -> Result<TradeView, IpcError> {
+    let engine = state.engine().await?;
+    let id = engine.journal().add_manual(&trade).await?;
+    Ok(engine.journal().trade(id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn journal_edit(
+    state: State<'_, AppState>,
+    id: i64,
+    trade: ManualTrade,
+) -> Result<TradeView, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .journal()
+        .edit_manual(id, &trade)
+        .await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
+pub async fn journal_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine().await?.journal().delete(id).await?)
 }

@@ -72,6 +72,13 @@ pub fn run() {
             commands::position_delete,
             commands::position_analyze,
             commands::portfolio_greeks,
+            commands::journal_import,
+            commands::journal_trades,
+            commands::journal_dashboard,
+            commands::journal_set_notes,
+            commands::journal_add,
+            commands::journal_edit,
+            commands::journal_delete,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -224,6 +224,13 @@ command_table! {
     position_delete(id: i64) -> ();
     position_analyze(id: i64, what_if: crate::positions::WhatIf) -> crate::positions::PositionAnalysis;
     portfolio_greeks() -> crate::positions::PortfolioGreeks;
+    journal_import(text: String, file_name: String, request: crate::journal::ImportRequest, on_event: Channel<crate::journal::ImportProgress>) -> crate::journal::ImportSummary;
+    journal_trades(filter: crate::journal::TradeFilter) -> Vec<crate::journal::TradeView>;
+    journal_dashboard(filter: crate::journal::TradeFilter) -> crate::journal::Dashboard;
+    journal_set_notes(id: i64, notes: crate::journal::TradeNotes) -> crate::journal::TradeView;
+    journal_add(trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
+    journal_edit(id: i64, trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
+    journal_delete(id: i64) -> ();
 }
 
 /// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.
@@ -312,6 +319,9 @@ pub fn typescript_bindings() -> String {
         crate::chat::cards::MarketPositionCard::decl(&cfg),
         crate::chat::cards::GreeksLine::decl(&cfg),
         crate::chat::cards::PayoffCard::decl(&cfg),
+        crate::chat::cards::JournalCard::decl(&cfg),
+        crate::chat::cards::GroupLine::decl(&cfg),
+        crate::chat::cards::TradeLine::decl(&cfg),
         crate::chat::Usage::decl(&cfg),
         crate::chat::Unverified::decl(&cfg),
         crate::chat::ToolRecord::decl(&cfg),
@@ -336,6 +346,30 @@ pub fn typescript_bindings() -> String {
         crate::positions::PositionAnalysis::decl(&cfg),
         crate::positions::PortfolioGreeks::decl(&cfg),
         crate::positions::SymbolExposure::decl(&cfg),
+        crate::journal::ImportRequest::decl(&cfg),
+        crate::journal::ImportProgress::decl(&cfg),
+        crate::journal::ImportSummary::decl(&cfg),
+        coach_core::journal::SkippedRow::decl(&cfg),
+        coach_core::journal::RowError::decl(&cfg),
+        crate::journal::TradeOption::decl(&cfg),
+        crate::journal::TradeFill::decl(&cfg),
+        crate::journal::TradeView::decl(&cfg),
+        crate::journal::TradeFilter::decl(&cfg),
+        crate::journal::StatsView::decl(&cfg),
+        crate::journal::DayPnl::decl(&cfg),
+        crate::journal::Dashboard::decl(&cfg),
+        crate::journal::ManualTrade::decl(&cfg),
+        crate::journal::TradeNotes::decl(&cfg),
+        coach_core::journal::Broker::decl(&cfg),
+        coach_core::journal::OptionKind::decl(&cfg),
+        coach_core::journal::Side::decl(&cfg),
+        coach_core::journal::ExecKind::decl(&cfg),
+        coach_core::journal::trades::Direction::decl(&cfg),
+        coach_core::journal::trades::TradeStatus::decl(&cfg),
+        coach_core::journal::stats::Stats::decl(&cfg),
+        coach_core::journal::stats::EquityPoint::decl(&cfg),
+        coach_core::journal::stats::HourCell::decl(&cfg),
+        coach_core::journal::stats::Pattern::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\nimport type { Channel } from \"@tauri-apps/api/core\";\n\n",

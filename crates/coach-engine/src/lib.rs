@@ -480,6 +480,7 @@ impl Engine {
                 levels.clone(),
                 options.clone(),
                 positions.clone(),
+                journal.clone(),
             ),
         );
         Ok(Engine {

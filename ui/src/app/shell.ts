@@ -12,6 +12,7 @@ import { createChatPanel } from "./chatPanel";
 import { createTabs } from "../components/tabs";
 import { createChartView } from "../chart/chartView";
 import { createOptionsView } from "../options/optionsView";
+import { createJournalView } from "../journal/journalView";
 
 export async function mountShell(root: HTMLElement, initial: AppStatus): Promise<void> {
   const statusBar = createStatusBar(initial);
@@ -24,6 +25,7 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
     onOptionsAtStrike: (s, p) => optionsAt(s, p),
   });
   const options = createOptionsView();
+  const journal = createJournalView({ onOpenChart: (s, tf) => openChart(s, tf) });
   let optionsLoaded = false;
   const system = createSystemView();
   const refreshStatus = async () => {
@@ -55,6 +57,7 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
       // A hidden chain is not followed live; it reloads when shown again.
       onHide: () => options.pause(),
     },
+    { id: "journal", label: "Journal", panel: journal.element, onShow: () => void journal.show() },
     { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
     { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },
   ]);

@@ -123,6 +123,20 @@ function body(card: Card): HTMLElement[] {
         ...(market && market.probability_of_profit_pct !== null ? [row("Chance of profit", `${fmt(market.probability_of_profit_pct)}%`)] : []),
       ];
     }
+    case "journal": {
+      const d = card.data;
+      const money = (v: number | null) => (v === null ? "—" : `${v > 0 ? "+" : v < 0 ? "−" : ""}$${fmt(Math.abs(v))}`);
+      if (d.trades === 0) return [h("div", { class: "card-foot muted" }, `No closed trades for ${d.period}.`)];
+      return [
+        h("div", { class: "card-big" }, h("span", { class: `num ${tone(d.net_pnl)}` }, money(d.net_pnl)), h("span", { class: "muted" }, `${d.trades} trade${d.trades === 1 ? "" : "s"} · ${d.period}`)),
+        row("Win rate", d.win_rate_pct === null ? "—" : `${fmt(d.win_rate_pct, 1)}% (${d.wins} of ${d.trades})`),
+        row("Profit factor", d.profit_factor === null ? "—" : fmt(d.profit_factor)),
+        row("Expectancy", money(d.expectancy)),
+        row("Max drawdown", money(-d.max_drawdown)),
+        ...d.groups.slice(0, 4).map((g) => row(g.name, `${g.trades} · ${money(g.net_pnl)}`, tone(g.net_pnl))),
+        ...d.patterns.slice(0, 2).map((p) => h("div", { class: "card-foot" }, p)),
+      ];
+    }
     case "unreadable":
       // Stored by another version of the app: shown as it was kept.
       return [

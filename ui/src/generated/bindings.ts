@@ -323,9 +323,9 @@ export type Card = { title: string, symbol: Symbol | null, timeframe: Timeframe 
 /**
  * The tool call that produced it.
  */
-tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "unreadable", "data": UnreadableCard });
+tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "unreadable", "data": UnreadableCard });
 
-export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "unreadable", "data": UnreadableCard };
+export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "unreadable", "data": UnreadableCard };
 
 export type UnreadableCard = { 
 /**
@@ -402,6 +402,28 @@ export type MarketPositionCard = { symbol: string, spot: number, expiry: string 
 export type GreeksLine = { delta: number, gamma: number, theta: number, vega: number, };
 
 export type PayoffCard = { breakevens: Array<number>, max_gain: Extreme, max_loss: Extreme, net_debit: number, legs: number, assumptions: string, };
+
+export type JournalCard = { 
+/**
+ * "2024-07-01 to 2024-07-31", "all time", …
+ */
+period: string, from: string | null, to: string | null, underlying: string | null, asset: string | null, strategy: string | null, trades: number, wins: number, losses: number, breakeven: number, win_rate_pct: number | null, profit_factor: number | null, expectancy: number | null, net_pnl: number, fees: number, max_drawdown: number, avg_win: number | null, avg_loss: number | null, largest_win: number | null, largest_loss: number | null, 
+/**
+ * Trades still open in the filter (not in the figures).
+ */
+open_trades: number, by: string | null, groups: Array<GroupLine>, 
+/**
+ * Most recent first.
+ */
+recent: Array<TradeLine>, 
+/**
+ * Computed from the trades, each naming its sample size.
+ */
+patterns: Array<string>, display_tz: string, };
+
+export type GroupLine = { name: string, trades: number, win_rate_pct: number | null, net_pnl: number, };
+
+export type TradeLine = { id: number, symbol: string, strategy: string, side: string, status: string, opened_at: string, closed_at: string | null, realized_pnl: number | null, };
 
 export type Usage = { prompt_tokens: number, completion_tokens: number, total_tokens: number, };
 
@@ -603,8 +625,278 @@ skipped: Array<string>, };
 
 export type SymbolExposure = { symbol: string, delta: number, beta: number, spot: number, };
 
+export type ImportRequest = { 
+/**
+ * `None` or "auto": recognised from the file.
+ */
+broker: string | null, 
+/**
+ * The account to file it under (default: the file's).
+ */
+account: string | null, 
+/**
+ * The zone of times without one (default: the `journal_import_tz` setting).
+ */
+tz: string | null, 
+/**
+ * Import the readable rows even when some trade rows cannot be read
+ * (those are listed); otherwise any bad row stops the whole file.
+ */
+skip_bad_rows: boolean, };
+
+export type ImportProgress = { 
+/**
+ * "reading" or "saving".
+ */
+stage: string, done: number, total: number, };
+
+export type ImportSummary = { broker: string, 
+/**
+ * Data rows read.
+ */
+rows: number, 
+/**
+ * Executions added.
+ */
+imported: number, 
+/**
+ * Executions already in the journal (a re-import or an overlapping file).
+ */
+duplicates: number, 
+/**
+ * Rows that are not trades (deposits, interest, …).
+ */
+skipped: Array<SkippedRow>, 
+/**
+ * Trade rows that could not be read; with any, nothing was imported
+ * unless `skip_bad_rows` was asked.
+ */
+errors: Array<RowError>, 
+/**
+ * Trades that gained an execution.
+ */
+trades_touched: number, 
+/**
+ * True when nothing was written because of `errors`.
+ */
+stopped: boolean, warnings: Array<string>, };
+
+export type SkippedRow = { line: number, reason: string, };
+
+export type RowError = { line: number, message: string, };
+
+export type TradeOption = { kind: OptionKind, strike: number, 
+/**
+ * YYYY-MM-DD.
+ */
+expiration: string, };
+
+export type TradeFill = { id: number, 
+/**
+ * RFC 3339, UTC.
+ */
+time: string, side: Side, quantity: number, price: number, fees: number, kind: ExecKind, };
+
+export type TradeView = { id: number, broker: Broker, account: string, 
+/**
+ * The ticker for stock, the unpadded OCC symbol for an option.
+ */
+symbol: string, underlying: string, 
+/**
+ * "stock" or "option".
+ */
+asset: string, option: TradeOption | null, side: Direction, quantity: number, 
+/**
+ * RFC 3339, UTC.
+ */
+opened_at: string, closed_at: string | null, status: TradeStatus, 
+/**
+ * Per share.
+ */
+entry_price: number | null, exit_price: number | null, fees: number, 
+/**
+ * Dollars net of fees; null while open or when the opening is not in the journal.
+ */
+realized_pnl: number | null, executions: Array<TradeFill>, 
+/**
+ * The id of the first leg of the strategy it was opened in, if any.
+ */
+strategy_id: number | null, 
+/**
+ * "vertical", "long call", "long stock", …
+ */
+strategy: string, 
+/**
+ * Closed with no opening in the journal.
+ */
+incomplete: boolean, notes: string, tags: Array<string>, setup: string | null, 
+/**
+ * Dollars risked, for R-multiples.
+ */
+risk: number | null, 
+/**
+ * P&L ÷ risk.
+ */
+r_multiple: number | null, };
+
+export type TradeFilter = { 
+/**
+ * YYYY-MM-DD (in the display zone), on the trade's opening.
+ */
+from: string | null, to: string | null, underlying: string | null, account: string | null, 
+/**
+ * "open" or "closed" (closed includes expired, assigned, exercised).
+ */
+status: string | null, 
+/**
+ * A strategy name ("vertical", "long call", …).
+ */
+strategy: string | null, 
+/**
+ * "stock" or "option".
+ */
+asset: string | null, };
+
+export type StatsView = { groups: { [key in string]: Stats }, trades: number, wins: number, losses: number, breakeven: number, 
+/**
+ * Wins over all trades.
+ */
+win_rate: number | null, 
+/**
+ * Wins over wins and losses.
+ */
+win_rate_excluding_breakeven: number | null, 
+/**
+ * Gross wins over gross losses (`None` with no losing trade).
+ */
+profit_factor: number | null, 
+/**
+ * Net P&L per trade.
+ */
+expectancy: number | null, avg_win: number | null, 
+/**
+ * Negative.
+ */
+avg_loss: number | null, largest_win: number | null, largest_loss: number | null, net_pnl: number, fees: number, 
+/**
+ * The deepest fall of the equity curve from a peak, in dollars (≥ 0).
+ */
+max_drawdown: number, 
+/**
+ * Mean of P&L ÷ risk over the trades with a risk given.
+ */
+avg_r: number | null, 
+/**
+ * How many trades had a risk given.
+ */
+trades_with_risk: number, };
+
+export type DayPnl = { 
+/**
+ * YYYY-MM-DD in the display zone.
+ */
+date: string, pnl: number, };
+
+export type Dashboard = { stats: Stats, equity: Array<EquityPoint>, daily: Array<DayPnl>, hour_weekday: Array<HourCell>, 
+/**
+ * By setup tag, best net P&L first.
+ */
+setups: Array<[string, Stats]>, by_strategy: Array<[string, Stats]>, patterns: Array<Pattern>, 
+/**
+ * Open trades (unrealised P&L is the P&L tracker's, from the socket).
+ */
+open_trades: number, 
+/**
+ * The zone days and hours are in.
+ */
+display_tz: string, };
+
+export type ManualTrade = { 
+/**
+ * Ticker of the stock or of the option's underlying.
+ */
+symbol: string, 
+/**
+ * Absent for stock.
+ */
+option: TradeOption | null, side: Direction, quantity: number, entry_price: number, 
+/**
+ * RFC 3339.
+ */
+opened_at: string, exit_price: number | null, closed_at: string | null, fees: number, account: string | null, notes: string, tags: Array<string>, setup: string | null, risk: number | null, };
+
+export type TradeNotes = { notes: string, tags: Array<string>, setup: string | null, risk: number | null, };
+
+export type Broker = "tastytrade" | "thinkorswim" | "ibkr" | "robinhood" | "schwab" | "fidelity" | "webull" | "manual";
+
+export type OptionKind = "call" | "put";
+
+export type Side = "buy" | "sell";
+
+export type ExecKind = "trade" | "expiration" | "assignment" | "exercise";
+
+export type Direction = "long" | "short";
+
+export type TradeStatus = "open" | "closed" | "expired" | "assigned" | "exercised";
+
+export type Stats = { trades: number, wins: number, losses: number, breakeven: number, 
+/**
+ * Wins over all trades.
+ */
+win_rate: number | null, 
+/**
+ * Wins over wins and losses.
+ */
+win_rate_excluding_breakeven: number | null, 
+/**
+ * Gross wins over gross losses (`None` with no losing trade).
+ */
+profit_factor: number | null, 
+/**
+ * Net P&L per trade.
+ */
+expectancy: number | null, avg_win: number | null, 
+/**
+ * Negative.
+ */
+avg_loss: number | null, largest_win: number | null, largest_loss: number | null, net_pnl: number, fees: number, 
+/**
+ * The deepest fall of the equity curve from a peak, in dollars (≥ 0).
+ */
+max_drawdown: number, 
+/**
+ * Mean of P&L ÷ risk over the trades with a risk given.
+ */
+avg_r: number | null, 
+/**
+ * How many trades had a risk given.
+ */
+trades_with_risk: number, };
+
+export type EquityPoint = { time: string, 
+/**
+ * Cumulative net P&L.
+ */
+equity: number, 
+/**
+ * Below the highest equity so far (≥ 0), the start (0) counting as a peak.
+ */
+drawdown: number, };
+
+export type HourCell = { 
+/**
+ * 0 = Monday.
+ */
+weekday: number, hour: number, pnl: number, trades: number, };
+
+export type Pattern = { 
+/**
+ * E.g. "Your 0DTE trades opened after 14:00 lost 70 % of the time over 41 trades (net −$1,234.00)."
+ */
+text: string, trades: number, win_rate: number, net_pnl: number, };
+
 /** Every command the app registers; `invoke` takes no other name. */
-export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks";
+export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete";
 
 /** Each command's arguments, as `invoke` sends them. */
 export type CommandArgs = {
@@ -640,6 +932,13 @@ export type CommandArgs = {
   position_delete: { id: number };
   position_analyze: { id: number; whatIf: WhatIf };
   portfolio_greeks: {};
+  journal_import: { text: string; fileName: string; request: ImportRequest; onEvent: Channel<ImportProgress> };
+  journal_trades: { filter: TradeFilter };
+  journal_dashboard: { filter: TradeFilter };
+  journal_set_notes: { id: number; notes: TradeNotes };
+  journal_add: { trade: ManualTrade };
+  journal_edit: { id: number; trade: ManualTrade };
+  journal_delete: { id: number };
 };
 
 /** What each command answers. */
@@ -676,4 +975,11 @@ export type CommandResult = {
   position_delete: null;
   position_analyze: PositionAnalysis;
   portfolio_greeks: PortfolioGreeks;
+  journal_import: ImportSummary;
+  journal_trades: Array<TradeView>;
+  journal_dashboard: Dashboard;
+  journal_set_notes: TradeView;
+  journal_add: TradeView;
+  journal_edit: TradeView;
+  journal_delete: null;
 };

@@ -21,6 +21,11 @@ import type {
   ErrorCode,
   Command,
   CommandArgs,
+  ImportProgress,
+  ImportRequest,
+  ManualTrade,
+  TradeFilter,
+  TradeNotes,
   CommandResult,
 } from "../generated/bindings";
 
@@ -118,6 +123,18 @@ export const ipc = {
   positionDelete: (id: number) => call("position_delete", { id }),
   positionAnalyze: (id: number, whatIf: WhatIf) => call("position_analyze", { id, whatIf }),
   portfolioGreeks: () => call("portfolio_greeks"),
+  /** Imports a broker file's text; `onProgress` hears "reading" then "saving" steps. */
+  journalImport: (text: string, fileName: string, request: ImportRequest, onProgress: (p: ImportProgress) => void) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return call("journal_import", { text, fileName, request, onEvent: channel });
+  },
+  journalTrades: (filter: TradeFilter) => call("journal_trades", { filter }),
+  journalDashboard: (filter: TradeFilter) => call("journal_dashboard", { filter }),
+  journalSetNotes: (id: number, notes: TradeNotes) => call("journal_set_notes", { id, notes }),
+  journalAdd: (trade: ManualTrade) => call("journal_add", { trade }),
+  journalEdit: (id: number, trade: ManualTrade) => call("journal_edit", { id, trade }),
+  journalDelete: (id: number) => call("journal_delete", { id }),
 };
 
 export const events = {

@@ -39,6 +39,7 @@ pub enum CardBody {
     MarketStatus(MarketStatusCard),
     OptionsChain(OptionsChainCard),
     Position(PositionCard),
+    Journal(JournalCard),
     /// A stored card that does not fit its type any more.
     Unreadable(UnreadableCard),
 }
@@ -63,6 +64,7 @@ impl CardBody {
             CardBody::MarketStatus(_) => "market_status",
             CardBody::OptionsChain(_) => "options_chain",
             CardBody::Position(_) => "position",
+            CardBody::Journal(_) => "journal",
             CardBody::Unreadable(_) => "unreadable",
         }
     }
@@ -367,6 +369,68 @@ pub struct QuoteLine {
     pub delta: Option<f64>,
     pub volume: Option<f64>,
     pub open_interest: Option<f64>,
+}
+
+/// `get_trade_history`: the journal's figures over a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct JournalCard {
+    /// "2024-07-01 to 2024-07-31", "all time", …
+    pub period: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub underlying: Option<String>,
+    pub asset: Option<String>,
+    pub strategy: Option<String>,
+    pub trades: u32,
+    pub wins: u32,
+    pub losses: u32,
+    pub breakeven: u32,
+    pub win_rate_pct: Option<f64>,
+    pub profit_factor: Option<f64>,
+    pub expectancy: Option<f64>,
+    #[serde(deserialize_with = "num")]
+    pub net_pnl: f64,
+    #[serde(deserialize_with = "num")]
+    pub fees: f64,
+    #[serde(deserialize_with = "num")]
+    pub max_drawdown: f64,
+    pub avg_win: Option<f64>,
+    pub avg_loss: Option<f64>,
+    pub largest_win: Option<f64>,
+    pub largest_loss: Option<f64>,
+    /// Trades still open in the filter (not in the figures).
+    pub open_trades: u32,
+    pub by: Option<String>,
+    pub groups: Vec<GroupLine>,
+    /// Most recent first.
+    pub recent: Vec<TradeLine>,
+    /// Computed from the trades, each naming its sample size.
+    pub patterns: Vec<String>,
+    pub display_tz: String,
+}
+
+/// One group of a journal breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GroupLine {
+    pub name: String,
+    pub trades: u32,
+    pub win_rate_pct: Option<f64>,
+    #[serde(deserialize_with = "num")]
+    pub net_pnl: f64,
+}
+
+/// One trade in a journal card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TradeLine {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub symbol: String,
+    pub strategy: String,
+    pub side: String,
+    pub status: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub realized_pnl: Option<f64>,
 }
 
 /// `analyze_position`: valued against the market, or the P&L at expiry from

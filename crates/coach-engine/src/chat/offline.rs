@@ -111,6 +111,33 @@ fn expiration_in(t: &str) -> Option<String> {
     None
 }
 
+/// The journal filter named in lower-case `t`: a period, the symbol, options or stock.
+fn journal_args(t: &str, symbol: Option<&str>) -> Value {
+    let mut args = json!({});
+    for (words, period) in [
+        (&["last month", "previous month"][..], "last_month"),
+        (&["this month"][..], "this_month"),
+        (&["last week", "previous week"][..], "last_week"),
+        (&["this week"][..], "this_week"),
+        (&["today"][..], "today"),
+        (&["this year", "ytd", "year to date"][..], "this_year"),
+    ] {
+        if has_any(t, words) {
+            args["period"] = json!(period);
+            break;
+        }
+    }
+    if let Some(s) = symbol {
+        args["underlying"] = json!(s);
+    }
+    if has_any(t, &["option", " calls", " puts"]) {
+        args["asset"] = json!("option");
+    } else if has_any(t, &["stock", "shares"]) {
+        args["asset"] = json!("stock");
+    }
+    args
+}
+
 fn has_any(t: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.contains(w))
 }
@@ -153,6 +180,28 @@ pub fn plan(prompt: &str) -> Plan {
             name: "get_market_status",
             arguments: json!({}),
         });
+    }
+    // The trader's own trades, before anything that reads "options" as the chain.
+    if has_any(
+        &t,
+        &[
+            "my trade",
+            "my journal",
+            "did my",
+            "how did i",
+            "did i do",
+            "my p&l",
+            "my pnl",
+            "my win rate",
+            "my performance",
+            "my results",
+            "my options trades",
+        ],
+    ) {
+        return Plan::Calls(vec![PlannedCall {
+            name: "get_trade_history",
+            arguments: journal_args(&t, symbol.as_deref()),
+        }]);
     }
     if has_any(
         &t,
@@ -273,7 +322,8 @@ pub fn help_text() -> String {
      - **show NVDA 5m**: open a chart\n\
      - **what is RSI on QQQ**: the indicator snapshot (add 5m or 1h for intraday)\n\
      - **SPY price**: a quote\n\
-     - **is the market open?**: the session and its hours"
+     - **is the market open?**: the session and its hours\n\
+     - **how did my SPY options do last month?**: your journal's figures"
         .to_string()
 }
 
@@ -414,6 +464,58 @@ pub fn describe(name: &str, r: &Value) -> String {
             f2(&r["last_high"]),
             f2(&r["last_low"])
         ),
+        "get_trade_history" => {
+            let what = [
+                r["underlying"].as_str().unwrap_or(""),
+                match r["asset"].as_str() {
+                    Some("option") => "options",
+                    Some("stock") => "stock",
+                    _ => "",
+                },
+            ]
+            .iter()
+            .filter(|w| !w.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let what = if what.is_empty() {
+                "all".to_string()
+            } else {
+                what
+            };
+            let n = r["trades"].as_u64().unwrap_or(0);
+            if n == 0 {
+                return format!(
+                    "Your journal has no closed {what} trades for {}. Import your broker's export in the Journal tab to see them here.",
+                    r["period"].as_str().unwrap_or("that period")
+                );
+            }
+            let mut out = format!(
+                "Your **{what}** trades, {}: **{n}** closed, net **{}** after {} in fees. Won {} of {} ({}% win rate), profit factor {}, expectancy {} per trade, max drawdown {}.",
+                r["period"].as_str().unwrap_or(""),
+                signed(&r["net_pnl"]),
+                f2(&r["fees"]),
+                r["wins"].as_u64().unwrap_or(0),
+                n,
+                r["win_rate_pct"].as_f64().map_or("n/a".into(), |w| format!("{w:.1}")),
+                r["profit_factor"].as_f64().map_or("n/a (no losses)".into(), |p| format!("{p:.2}")),
+                signed(&r["expectancy"]),
+                f2(&r["max_drawdown"])
+            );
+            if r["largest_loss"].is_number() {
+                out += &format!(
+                    " Largest win {}, largest loss {}.",
+                    signed(&r["largest_win"]),
+                    signed(&r["largest_loss"])
+                );
+            }
+            for p in r["patterns"].as_array().into_iter().flatten().take(3) {
+                if let Some(p) = p.as_str() {
+                    out += &format!("\n\n- {p}");
+                }
+            }
+            out
+        }
         "get_options_chain" => {
             let mut out = format!(
                 "**{s}** options expiring **{}** ({} day(s) away), spot {}",
@@ -596,6 +698,28 @@ mod tests {
             Plan::Calls(c) => c.iter().map(|c| c.name).collect(),
             _ => vec![],
         }
+    }
+
+    #[test]
+    fn questions_about_my_own_trades_go_to_the_journal_not_the_chain() {
+        let p = plan("how did my SPY options do last month?");
+        let Plan::Calls(calls) = &p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].name, "get_trade_history");
+        assert_eq!(
+            calls[0].arguments,
+            json!({"period": "last_month", "underlying": "SPY", "asset": "option"})
+        );
+        assert_eq!(
+            names(&plan("what's my win rate this week")),
+            vec!["get_trade_history"]
+        );
+        assert_eq!(
+            names(&plan("SPY options for friday")),
+            vec!["get_options_chain"]
+        );
     }
 
     #[test]

@@ -10,35 +10,21 @@
 
 use chrono::NaiveDate;
 
-use super::schwab::{deliver_stock, find_header, missing_columns, skip_reason};
-use super::{columns, csv_records, date_only, finish, money, us_date, ImportOptions};
+use super::common::{
+    deliver_stock, execution, fee, field, find_header, header_near_top, instrument_of,
+    missing_columns, only_error, price, share_quantity, skip_reason, Act,
+};
+use super::{columns, csv_records, date_only, finish, us_date, ImportOptions};
 use crate::journal::{
-    Broker, Effect, ExecKind, Execution, Instrument, OptionContract, OptionKind, Parsed, RowError,
-    Side, SkippedRow,
+    Broker, Effect, ExecKind, Execution, OptionContract, OptionKind, Parsed, RowError, Side,
+    SkippedRow,
 };
 
 /// The columns a Fidelity file cannot be read without.
 const REQUIRED: [&str; 5] = ["Run Date", "Action", "Symbol", "Quantity", "Price ($)"];
 
 pub fn looks_like(text: &str) -> bool {
-    let head: String = text.lines().take(20).collect::<Vec<_>>().join("\n");
-    let Ok(records) = csv_records(&head) else {
-        return false;
-    };
-    records
-        .iter()
-        .filter(|r| !r.is_blank())
-        .take(5)
-        .any(|r| columns(r, REQUIRED).iter().all(Option::is_some))
-}
-
-/// What a row's Action says.
-enum Act {
-    Trade(Side, Effect),
-    Expired,
-    Assigned,
-    Exercised,
-    Skip(String),
+    header_near_top(text, 20, 5, REQUIRED)
 }
 
 fn classify(action: &str) -> Act {
@@ -60,10 +46,8 @@ fn classify(action: &str) -> Act {
         Act::Assigned
     } else if a.starts_with("EXERCISED") || a.starts_with("YOU EXERCISED") {
         Act::Exercised
-    } else if a.is_empty() {
-        Act::Skip("row without an action (not a trade)".into())
     } else {
-        Act::Skip(skip_reason(&a.to_ascii_lowercase(), action.trim()))
+        Act::Skip(skip_reason(action))
     }
 }
 
@@ -111,11 +95,11 @@ fn is_option_row(action: &str, symbol: &str, kind: ExecKind) -> bool {
 pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let records = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => return finish(vec![], vec![], 0, vec![], vec![e], vec![]),
+        Err(e) => return only_error(e),
     };
     let header_at = find_header(&records, REQUIRED);
     if let Some(e) = missing_columns(header_at.map(|i| &records[i]), REQUIRED) {
-        return finish(vec![], vec![], 0, vec![], vec![e], vec![]);
+        return only_error(e);
     }
     let header = &records[header_at.unwrap_or(0)];
     let [c_date, c_action, c_symbol, c_qty, c_price] =
@@ -149,16 +133,13 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
         n_rows += 1;
         let line = rec.line;
         let action = rec.get(c_action);
-        let (side, effect, kind) = match classify(action) {
-            Act::Skip(reason) => {
+        // A removal's side comes from the signed quantity below.
+        let (side, effect, kind) = match classify(action).into_parts() {
+            Ok(parts) => parts,
+            Err(reason) => {
                 skipped.push(SkippedRow { line, reason });
                 continue;
             }
-            Act::Trade(side, effect) => (side, effect, ExecKind::Trade),
-            // Side from the signed quantity below.
-            Act::Expired => (Side::Sell, Effect::Close, ExecKind::Expiration),
-            Act::Assigned => (Side::Sell, Effect::Close, ExecKind::Assignment),
-            Act::Exercised => (Side::Sell, Effect::Close, ExecKind::Exercise),
         };
         let mut err = |message: String| errors.push(RowError { line, message });
 
@@ -167,30 +148,18 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             continue;
         };
         let symbol = rec.get(c_symbol);
-        if symbol.is_empty() {
-            err("Symbol is missing".into());
-            continue;
-        }
-        let instrument = if is_option_row(action, symbol, kind) {
-            match option_symbol(symbol) {
-                Some(o) => Instrument::Option(o),
-                None => {
-                    err(format!(
-                        "Symbol \"{symbol}\" is not an option symbol like \"-SPY240719C550\""
-                    ));
-                    continue;
-                }
+        let is_option = is_option_row(action, symbol, kind);
+        let instrument = match instrument_of(symbol, is_option, option_symbol, "-SPY240719C550") {
+            Ok(i) => i,
+            Err(m) => {
+                err(m);
+                continue;
             }
-        } else {
-            Instrument::stock(symbol)
         };
-        let qty_text = rec.get(c_qty);
-        let signed = match money(qty_text) {
-            Some(q) if q != 0.0 => q,
-            _ => {
-                err(format!(
-                    "Quantity \"{qty_text}\" is not a number of shares or contracts"
-                ));
+        let signed = match share_quantity(rec.get(c_qty)) {
+            Ok(q) => q,
+            Err(m) => {
+                err(m);
                 continue;
             }
         };
@@ -202,28 +171,22 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
         } else {
             Side::Sell
         };
-        let price = if kind == ExecKind::Trade {
-            let price_text = rec.get(c_price);
-            match money(price_text) {
-                Some(p) if p >= 0.0 => p,
-                _ => {
-                    err(format!("Price ($) \"{price_text}\" is not a price"));
+        let price = match kind {
+            ExecKind::Trade => match price("Price ($)", rec.get(c_price)) {
+                Ok(p) => p,
+                Err(m) => {
+                    err(m);
                     continue;
                 }
-            }
-        } else {
-            0.0
+            },
+            _ => 0.0,
         };
         let mut fees = 0.0;
         let mut bad_fee = None;
         for (name, col) in [("Commission ($)", c_comm), ("Fees ($)", c_fees)] {
-            let t = col.map(|c| rec.get(c)).unwrap_or("");
-            if t.is_empty() {
-                continue;
-            }
-            match money(t) {
-                Some(v) => fees += v.abs(),
-                None => bad_fee = Some(format!("{name} \"{t}\" is not a number")),
+            match fee(name, field(rec, col)) {
+                Ok(v) => fees += v,
+                Err(m) => bad_fee = Some(m),
             }
         }
         if let Some(m) = bad_fee {
@@ -232,9 +195,6 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
         }
         let account = opts.account_or(c_account.map(|c| rec.get(c)));
         execs.push(Execution {
-            broker: Broker::Fidelity,
-            account,
-            time: date_only(date, opts.tz),
             instrument,
             side,
             quantity: signed.abs(),
@@ -242,10 +202,7 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             fees: (fees * 1e6).round() / 1e6,
             effect,
             kind,
-            order_id: None,
-            exec_id: None,
-            line,
-            fingerprint: String::new(),
+            ..execution(Broker::Fidelity, account, date_only(date, opts.tz), line)
         });
         rows.push(rec.canonical());
         dates.push(date);
@@ -258,27 +215,12 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{at, distinct_fingerprints, opt, utc};
     use super::*;
+    use crate::journal::Instrument;
 
     const MAIN: &str = include_str!("../../../../../tests/fixtures/journal/fidelity/history.csv");
     const BAD: &str = include_str!("../../../../../tests/fixtures/journal/fidelity/bad_rows.csv");
-
-    fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
-        chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    fn opt(root: &str, exp: (i32, u32, u32), kind: OptionKind, strike: f64) -> Instrument {
-        Instrument::Option(OptionContract {
-            underlying: root.into(),
-            kind,
-            strike,
-            expiration: NaiveDate::from_ymd_opt(exp.0, exp.1, exp.2).unwrap(),
-        })
-    }
-
-    fn at(p: &Parsed, line: usize) -> Vec<&Execution> {
-        p.executions.iter().filter(|e| e.line == line).collect()
-    }
 
     #[test]
     fn recognises_fidelity_files_only() {
@@ -335,14 +277,7 @@ mod tests {
             .executions
             .iter()
             .all(|e| e.order_id.is_none() && e.exec_id.is_none()));
-        let mut prints: Vec<&str> = p
-            .executions
-            .iter()
-            .map(|e| e.fingerprint.as_str())
-            .collect();
-        prints.sort();
-        prints.dedup();
-        assert_eq!(prints.len(), 11);
+        assert_eq!(distinct_fingerprints(&p), 11);
     }
 
     #[test]

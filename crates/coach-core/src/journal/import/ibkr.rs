@@ -17,11 +17,16 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::common::{
+    at_offset, event_word, execution, field, interleave, label_of, naive_in, not_a_trade,
+    number_where, only_error, signed_offset, stock_at_strike, stock_moved, stock_row,
+    us_zone_hours,
+};
 use super::{
     columns, csv_records, date_only, finish, in_zone, money, us_date, ImportOptions, Record,
 };
@@ -119,7 +124,7 @@ fn num(label: &str, v: &str) -> Res<f64> {
     if v.trim().is_empty() {
         return err(format!("{label} is missing"));
     }
-    money(v).ok_or_else(|| Reject::Error(format!("{label} {:?} is not a number", v.trim())))
+    number_where(label, v.trim(), |_| true).map_err(Reject::Error)
 }
 
 /// An optional number (empty is 0).
@@ -176,36 +181,15 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// The offset a zone name stands for: `EDT`, `EST`, `UTC`, `GMT-04`, `-04:00`.
 fn zone_offset(name: &str) -> Option<FixedOffset> {
-    let hours = |h: i32| FixedOffset::east_opt(h * 3600);
     let n = name.trim().to_ascii_uppercase();
-    match n.as_str() {
-        "UTC" | "GMT" | "Z" => return hours(0),
-        "EDT" => return hours(-4),
-        "EST" | "CDT" => return hours(-5),
-        "CST" | "MDT" => return hours(-6),
-        "MST" | "PDT" => return hours(-7),
-        "PST" => return hours(-8),
-        _ => {}
+    if let Some(h) = us_zone_hours(&n) {
+        return FixedOffset::east_opt(h * 3600);
     }
     let rest = n
         .strip_prefix("GMT")
         .or_else(|| n.strip_prefix("UTC"))
         .unwrap_or(&n);
-    let (sign, digits) = match rest.chars().next()? {
-        '+' => (1, &rest[1..]),
-        '-' => (-1, &rest[1..]),
-        _ => return None,
-    };
-    let digits: String = digits.chars().filter(|c| *c != ':').collect();
-    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m) = if digits.len() <= 2 {
-        (digits.parse::<i32>().ok()?, 0)
-    } else {
-        let (h, m) = digits.split_at(digits.len() - 2);
-        (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?)
-    };
+    let (sign, h, m) = signed_offset(rest)?;
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
@@ -221,9 +205,7 @@ const NAIVE_FORMATS: [&str; 8] = [
 ];
 
 fn naive(text: &str) -> Option<NaiveDateTime> {
-    NAIVE_FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    naive_in(text, &NAIVE_FORMATS)
 }
 
 /// A time as IBKR writes it (`20240719;103122`, `2024-07-19 10:31:22`,
@@ -259,8 +241,7 @@ fn parse_time(text: &str, tz: Tz) -> Option<(DateTime<Utc>, NaiveDate)> {
     let (local, zone) = split?;
     let off = zone_offset(zone)?;
     let t = naive(local.trim())?;
-    let utc = off.from_local_datetime(&t).single()?.with_timezone(&Utc);
-    Some((utc, t.date()))
+    Some((at_offset(t, off)?, t.date()))
 }
 
 /// `SPY 19JUL24 550 C`: underlying, DDMMMYY expiry, strike, C/P.
@@ -335,7 +316,7 @@ fn assemble(
             });
         }
     }
-    let mut kept: Vec<Cand> = cands
+    let kept: Vec<Cand> = cands
         .into_iter()
         .zip(dropped)
         .filter(|(_, d)| !d)
@@ -345,16 +326,14 @@ fn assemble(
     // Assignment and exercise move stock at the strike: the file's own
     // delivery row where there is one, else one made here (with a warning).
     let mut taken = vec![false; kept.len()];
-    let mut added = Vec::new();
+    let mut added: Vec<Option<(Execution, String)>> = vec![None; kept.len()];
     for i in 0..kept.len() {
         let c = &kept[i];
-        if !matches!(c.exec.kind, ExecKind::Assignment | ExecKind::Exercise) {
-            continue;
-        }
-        let Some(o) = c.exec.instrument.option().cloned() else {
+        // Short call assigned → sell; short put assigned → buy; long call
+        // exercised → buy; long put exercised → sell.
+        let Some((o, side, shares)) = stock_moved(&c.exec, c.multiplier) else {
             continue;
         };
-        let shares = c.exec.quantity * c.multiplier;
         let stock = Instrument::stock(&o.underlying);
         let found = (0..kept.len()).find(|&j| {
             !taken[j]
@@ -367,44 +346,25 @@ fn assemble(
             taken[j] = true;
             continue;
         }
-        // Short call assigned → sell; short put assigned → buy; long call
-        // exercised → buy; long put exercised → sell.
-        let side = match (c.exec.kind, o.kind) {
-            (ExecKind::Assignment, OptionKind::Call) => Side::Sell,
-            (ExecKind::Assignment, OptionKind::Put) => Side::Buy,
-            (_, OptionKind::Call) => Side::Buy,
-            (_, OptionKind::Put) => Side::Sell,
-        };
         warnings.push(format!(
             "line {}: {} of {} has no stock row in the file; added {} {} shares of {} at the strike {}",
             c.exec.line,
-            if c.exec.kind == ExecKind::Assignment { "assignment" } else { "exercise" },
+            event_word(c.exec.kind),
             o.occ(),
             if side == Side::Buy { "buy of" } else { "sale of" },
             shares,
             o.underlying,
             o.strike
         ));
-        let mut e = c.exec.clone();
-        e.instrument = stock;
-        e.side = side;
-        e.quantity = shares;
-        e.price = o.strike;
-        e.fees = 0.0;
-        e.effect = Effect::Unknown;
-        e.kind = ExecKind::Trade;
-        e.exec_id = None;
-        added.push((i, e, format!("{}|stock", c.canon)));
+        added[i] = Some((
+            stock_at_strike(&c.exec, o, side, shares),
+            stock_row(&c.canon),
+        ));
     }
-    // Insert each made-up delivery right after its option.
-    let mut out: Vec<(Execution, String)> = Vec::new();
-    let mut added = added.into_iter().peekable();
-    for (i, c) in kept.drain(..).enumerate() {
-        out.push((c.exec, c.canon));
-        while let Some((_, e, canon)) = added.next_if(|(at, _, _)| *at == i) {
-            out.push((e, canon));
-        }
-    }
+    // Each made-up delivery right after its option.
+    let (execs, rows) = kept.into_iter().map(|c| (c.exec, c.canon)).unzip();
+    let (execs, rows) = interleave(execs, rows, added);
+    let mut out: Vec<(Execution, String)> = execs.into_iter().zip(rows).collect();
     // Rows in file order (the XML sections may come in any order).
     out.sort_by_key(|(e, _)| e.line);
     // A broker id stands for one execution: should a file repeat one, later
@@ -588,33 +548,23 @@ fn parse_xml(text: &str, opts: &ImportOptions) -> Parsed {
     }
 
     if !saw_statement && errors.is_empty() {
-        return Parsed {
-            errors: vec![RowError {
-                line: 1,
-                message: "not an Interactive Brokers Flex Query: no <FlexStatement> element".into(),
-            }],
-            ..Parsed::default()
-        };
+        return only_error(RowError {
+            line: 1,
+            message: "not an Interactive Brokers Flex Query: no <FlexStatement> element".into(),
+        });
     }
     assemble(cands, n_rows, skipped, errors, warnings)
 }
 
 fn cash_reason(kind: &str) -> String {
-    let k = kind.to_ascii_lowercase();
-    let what = if k.contains("deposit") || k.contains("withdraw") {
-        "deposit or withdrawal"
-    } else if k.contains("withholding") {
-        "withholding tax"
-    } else if k.contains("dividend") {
-        "dividend"
-    } else if k.contains("interest") {
-        "interest"
-    } else if k.contains("fee") {
-        "fee"
-    } else {
-        "cash transaction"
-    };
-    format!("{what} (not a trade)")
+    const RULES: [(&[&str], &str); 5] = [
+        (&["deposit", "withdraw"], "deposit or withdrawal"),
+        (&["withholding"], "withholding tax"),
+        (&["dividend"], "dividend"),
+        (&["interest"], "interest"),
+        (&["fee"], "fee"),
+    ];
+    not_a_trade(label_of(&kind.to_ascii_lowercase(), &RULES).unwrap_or("cash transaction"))
 }
 
 /// The instrument of a Flex row (other asset classes are `Reject::Skip`).
@@ -756,9 +706,6 @@ fn xml_trade(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptio
         .or(statement);
     Ok(Cand {
         exec: Execution {
-            broker: Broker::Ibkr,
-            account: opts.account_or(acct),
-            time,
             instrument,
             side,
             quantity: qty.abs(),
@@ -768,8 +715,7 @@ fn xml_trade(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptio
             kind: event.unwrap_or(ExecKind::Trade),
             order_id: id(attr(a, "ibOrderID")),
             exec_id: id(attr(a, "ibExecID")).or_else(|| id(attr(a, "tradeID"))),
-            line,
-            fingerprint: String::new(),
+            ..execution(Broker::Ibkr, opts.account_or(acct), time, line)
         },
         canon: xml_canon(a),
         date,
@@ -833,9 +779,6 @@ fn xml_eae(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptions
         .or(statement);
     Ok(Cand {
         exec: Execution {
-            broker: Broker::Ibkr,
-            account: opts.account_or(acct),
-            time,
             instrument,
             side,
             quantity: qty.abs(),
@@ -843,10 +786,8 @@ fn xml_eae(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptions
             fees,
             effect: effect_of(&codes(attr(a, "notes"))),
             kind: kind.unwrap_or(ExecKind::Trade),
-            order_id: None,
             exec_id: id(attr(a, "tradeID")),
-            line,
-            fingerprint: String::new(),
+            ..execution(Broker::Ibkr, opts.account_or(acct), time, line)
         },
         canon: xml_canon(a),
         date,
@@ -903,25 +844,17 @@ fn csv_header(rec: &Record, eae: bool) -> CsvHeader {
 fn parse_csv(text: &str, opts: &ImportOptions) -> Parsed {
     let recs = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => {
-            return Parsed {
-                errors: vec![e],
-                ..Parsed::default()
-            }
-        }
+        Err(e) => return only_error(e),
     };
     let shaped = recs
         .iter()
         .find(|r| !r.is_blank())
         .is_some_and(|r| matches!(r.get(1), "Header" | "Data"));
     if !shaped {
-        return Parsed {
-            errors: vec![RowError {
-                line: 1,
-                message: "not an Interactive Brokers Activity Statement: lines must start with a section name and Header or Data (e.g. Statement,Header,Field Name,Field Value)".into(),
-            }],
-            ..Parsed::default()
-        };
+        return only_error(RowError {
+            line: 1,
+            message: "not an Interactive Brokers Activity Statement: lines must start with a section name and Header or Data (e.g. Statement,Header,Field Name,Field Value)".into(),
+        });
     }
     let account = recs
         .iter()
@@ -1098,7 +1031,7 @@ fn csv_trade(
             "Notes/Codes",
         ],
     );
-    let get = |c: Option<usize>| c.map(|i| r.get(i)).unwrap_or("");
+    let get = |c: Option<usize>| field(r, c);
     match get(disc).to_ascii_lowercase().as_str() {
         "order" if prefer_exec => {
             return Err(Reject::Skip(
@@ -1134,9 +1067,6 @@ fn csv_trade(
     let booking = has(&notes, "Ep") || has(&notes, "A") || has(&notes, "Ex");
     Ok(Cand {
         exec: Execution {
-            broker: Broker::Ibkr,
-            account: opts.account_or(account),
-            time,
             instrument,
             side: if q > 0.0 { Side::Buy } else { Side::Sell },
             quantity: q.abs(),
@@ -1144,10 +1074,7 @@ fn csv_trade(
             fees,
             effect: effect_of(&notes),
             kind: event.unwrap_or(ExecKind::Trade),
-            order_id: None,
-            exec_id: None,
-            line: r.line,
-            fingerprint: String::new(),
+            ..execution(Broker::Ibkr, opts.account_or(account), time, r.line)
         },
         canon: r.canonical(),
         date,
@@ -1175,7 +1102,7 @@ fn csv_eae(r: &Record, h: &Record, account: Option<&str>, opts: &ImportOptions) 
             "Type",
         ],
     );
-    let get = |c: Option<usize>| c.map(|i| r.get(i)).unwrap_or("");
+    let get = |c: Option<usize>| field(r, c);
     let notes = codes(get(code));
     let instrument = csv_instrument(get(cat), get(symbol))?;
     let is_option = instrument.option().is_some();
@@ -1238,9 +1165,6 @@ fn csv_eae(r: &Record, h: &Record, account: Option<&str>, opts: &ImportOptions) 
     };
     Ok(Cand {
         exec: Execution {
-            broker: Broker::Ibkr,
-            account: opts.account_or(account),
-            time,
             instrument,
             side,
             quantity: q.abs(),
@@ -1248,10 +1172,7 @@ fn csv_eae(r: &Record, h: &Record, account: Option<&str>, opts: &ImportOptions) 
             fees,
             effect: effect_of(&notes),
             kind: kind.unwrap_or(ExecKind::Trade),
-            order_id: None,
-            exec_id: None,
-            line: r.line,
-            fingerprint: String::new(),
+            ..execution(Broker::Ibkr, opts.account_or(account), time, r.line)
         },
         canon: r.canonical(),
         date: day,
@@ -1264,6 +1185,7 @@ fn csv_eae(r: &Record, h: &Record, account: Option<&str>, opts: &ImportOptions) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{assert_fill, opt, utc, Fill};
     use super::*;
 
     const FLEX: &str = include_str!("../../../../../tests/fixtures/journal/ibkr/flex_activity.xml");
@@ -1276,19 +1198,6 @@ mod tests {
 
     fn opts() -> ImportOptions {
         ImportOptions::default()
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn opt(u: &str, y: i32, m: u32, d: u32, kind: OptionKind, strike: f64) -> Instrument {
-        Instrument::Option(OptionContract {
-            underlying: u.into(),
-            kind,
-            strike,
-            expiration: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-        })
     }
 
     /// (line, instrument, side, quantity, price, fees, effect, kind, UTC time)
@@ -1307,21 +1216,18 @@ mod tests {
     fn check(p: &Parsed, want: &[Want]) {
         assert_eq!(p.executions.len(), want.len(), "{:#?}", p.executions);
         for (e, w) in p.executions.iter().zip(want) {
-            let at = format!("line {}", w.0);
-            assert_eq!(e.line, w.0, "{at}");
-            assert_eq!(e.instrument, w.1, "{at}");
-            assert_eq!(e.side, w.2, "{at}");
-            assert!(
-                (e.quantity - w.3).abs() < 1e-9,
-                "{at}: quantity {}",
-                e.quantity
-            );
-            assert!((e.price - w.4).abs() < 1e-9, "{at}: price {}", e.price);
-            assert!((e.fees - w.5).abs() < 1e-9, "{at}: fees {}", e.fees);
-            assert_eq!(e.effect, w.6, "{at}");
-            assert_eq!(e.kind, w.7, "{at}");
-            assert_eq!(e.time, utc(w.8), "{at}");
-            assert_eq!(e.broker, Broker::Ibkr);
+            let fill = Fill {
+                broker: Broker::Ibkr,
+                side: w.2,
+                quantity: w.3,
+                price: w.4,
+                fees: w.5,
+                effect: w.6,
+                kind: w.7,
+                time: w.8,
+            };
+            assert_fill(e, w.0, &fill);
+            assert_eq!(e.instrument, w.1, "line {}", w.0);
         }
     }
 
@@ -1339,7 +1245,7 @@ mod tests {
         use ExecKind::*;
         use OptionKind::*;
         use Side::*;
-        let spy = opt("SPY", 2024, 7, 19, Call, 550.0);
+        let spy = opt("SPY", (2024, 7, 19), Call, 550.0);
         check(
             &p,
             &[
@@ -1411,7 +1317,7 @@ mod tests {
                 ),
                 (
                     13,
-                    opt("QQQ", 2024, 7, 26, Put, 470.0),
+                    opt("QQQ", (2024, 7, 26), Put, 470.0),
                     Buy,
                     1.0,
                     5.2,
@@ -1422,7 +1328,7 @@ mod tests {
                 ),
                 (
                     14,
-                    opt("QQQ", 2024, 7, 26, Put, 460.0),
+                    opt("QQQ", (2024, 7, 26), Put, 460.0),
                     Sell,
                     1.0,
                     3.05,
@@ -1433,7 +1339,7 @@ mod tests {
                 ),
                 (
                     21,
-                    opt("IWM", 2024, 7, 19, Call, 220.0),
+                    opt("IWM", (2024, 7, 19), Call, 220.0),
                     Sell,
                     3.0,
                     0.0,
@@ -1444,7 +1350,7 @@ mod tests {
                 ),
                 (
                     22,
-                    opt("AAPL", 2024, 7, 19, Put, 200.0),
+                    opt("AAPL", (2024, 7, 19), Put, 200.0),
                     Buy,
                     2.0,
                     0.0,
@@ -1520,7 +1426,7 @@ mod tests {
         use ExecKind::*;
         use OptionKind::*;
         use Side::*;
-        let spy = opt("SPY", 2024, 7, 19, Call, 550.0);
+        let spy = opt("SPY", (2024, 7, 19), Call, 550.0);
         check(
             &p,
             &[
@@ -1592,7 +1498,7 @@ mod tests {
                 ),
                 (
                     24,
-                    opt("QQQ", 2024, 7, 26, Put, 470.0),
+                    opt("QQQ", (2024, 7, 26), Put, 470.0),
                     Buy,
                     1.0,
                     5.2,
@@ -1603,7 +1509,7 @@ mod tests {
                 ),
                 (
                     25,
-                    opt("QQQ", 2024, 7, 26, Put, 460.0),
+                    opt("QQQ", (2024, 7, 26), Put, 460.0),
                     Sell,
                     1.0,
                     3.05,
@@ -1614,7 +1520,7 @@ mod tests {
                 ),
                 (
                     30,
-                    opt("IWM", 2024, 7, 19, Call, 220.0),
+                    opt("IWM", (2024, 7, 19), Call, 220.0),
                     Sell,
                     3.0,
                     0.0,
@@ -1625,7 +1531,7 @@ mod tests {
                 ),
                 (
                     31,
-                    opt("AAPL", 2024, 7, 19, Put, 200.0),
+                    opt("AAPL", (2024, 7, 19), Put, 200.0),
                     Buy,
                     2.0,
                     0.0,
@@ -1760,7 +1666,7 @@ mod tests {
             &[
                 (
                     4,
-                    opt("TSLA", 2024, 7, 19, OptionKind::Call, 250.0),
+                    opt("TSLA", (2024, 7, 19), OptionKind::Call, 250.0),
                     Side::Buy,
                     1.0,
                     0.0,
@@ -1782,7 +1688,7 @@ mod tests {
                 ),
                 (
                     5,
-                    opt("NVDA", 2024, 7, 19, OptionKind::Put, 120.0),
+                    opt("NVDA", (2024, 7, 19), OptionKind::Put, 120.0),
                     Side::Sell,
                     2.0,
                     0.0,

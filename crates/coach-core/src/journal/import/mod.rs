@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 
 use super::{assign_fingerprints, Broker, Execution, Parsed, RowError, SkippedRow};
 
+mod common;
 pub mod fidelity;
 pub mod ibkr;
 pub mod robinhood;

@@ -9,6 +9,10 @@
 
 use chrono::NaiveDate;
 
+use super::common::{
+    event_word, execution, missing, missing_error, number_where, only_error, stock_at_strike,
+    stock_moved, stock_row,
+};
 use super::{columns, csv_records, date_only, finish, money, us_date, ImportOptions, Record};
 use crate::journal::{
     Broker, Effect, ExecKind, Execution, Instrument, OptionContract, OptionKind, Parsed, RowError,
@@ -49,17 +53,6 @@ fn non_trade(code: &str) -> Option<&'static str> {
     })
 }
 
-/// `7/19/2024`; a two-digit year is 20xx (the shared `us_date` would read
-/// `24` as the year 24).
-fn activity_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    if t.rsplit('/').next().is_some_and(|y| y.len() == 2) {
-        NaiveDate::parse_from_str(t, "%m/%d/%y").ok()
-    } else {
-        us_date(t)
-    }
-}
-
 /// The contract at the end of a description: `SPY 7/19/2024 Call $550.00`,
 /// also after `Option Expiration for ` and the like.
 fn contract(description: &str) -> Option<OptionContract> {
@@ -73,7 +66,7 @@ fn contract(description: &str) -> Option<OptionContract> {
         _ => return None,
     };
     let strike = money(strike).filter(|s| *s > 0.0)?;
-    let expiration = activity_date(date)?;
+    let expiration = us_date(date)?;
     let underlying = sym.to_ascii_uppercase();
     if !underlying
         .chars()
@@ -103,8 +96,8 @@ struct Cols {
 struct Item {
     date: NaiveDate,
     execs: Vec<(Execution, String)>,
-    /// For OASGN / OEXCS: the code, to find (or derive) the stock delivery.
-    delivery: Option<&'static str>,
+    /// An OASGN / OEXCS row: the stock it moves is found (or derived).
+    delivery: bool,
 }
 
 fn quantity(rec: &Record, c: &Cols, short_suffix: bool) -> Result<(f64, bool), String> {
@@ -120,10 +113,7 @@ fn quantity(rec: &Record, c: &Cols, short_suffix: bool) -> Result<(f64, bool), S
 }
 
 fn price(rec: &Record, c: &Cols) -> Result<f64, String> {
-    let text = rec.get(c.price);
-    money(text)
-        .filter(|p| *p >= 0.0)
-        .ok_or_else(|| format!("Price {text:?} is not a number"))
+    number_where("Price", rec.get(c.price), |p| p >= 0.0)
 }
 
 fn option_of(rec: &Record, c: &Cols) -> Result<OptionContract, String> {
@@ -141,9 +131,9 @@ fn read_trade(
     c: &Cols,
     code: &str,
     base: &Execution,
-) -> Result<(Execution, Option<&'static str>), String> {
+) -> Result<(Execution, bool), String> {
     let mut e = base.clone();
-    let mut delivery = None;
+    let mut delivery = false;
     match code {
         "BUY" | "SELL" => {
             let sym = rec.get(c.instrument);
@@ -182,15 +172,10 @@ fn read_trade(
             e.effect = Effect::Close;
             e.kind = match code {
                 "OEXP" => ExecKind::Expiration,
-                "OASGN" => {
-                    delivery = Some("OASGN");
-                    ExecKind::Assignment
-                }
-                _ => {
-                    delivery = Some("OEXCS");
-                    ExecKind::Exercise
-                }
+                "OASGN" => ExecKind::Assignment,
+                _ => ExecKind::Exercise,
             };
+            delivery = e.kind != ExecKind::Expiration;
         }
     }
     Ok((e, delivery))
@@ -200,7 +185,7 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let recs = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => return finish(vec![], vec![], 0, vec![], vec![e], vec![]),
+        Err(e) => return only_error(e),
     };
     let mut recs = recs.into_iter().skip_while(|r| r.is_blank());
     let missing_all = || RowError {
@@ -210,7 +195,7 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             .into(),
     };
     let Some(header) = recs.next() else {
-        return finish(vec![], vec![], 0, vec![], vec![missing_all()], vec![]);
+        return only_error(missing_all());
     };
     let names = [
         "Activity Date",
@@ -223,20 +208,9 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let found = columns(&header, names);
     let [Some(date), Some(instrument), Some(description), Some(code), Some(qty), Some(px)] = found
     else {
-        let missing: Vec<&str> = names
-            .iter()
-            .zip(found.iter())
-            .filter(|(_, f)| f.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        let err = RowError {
-            line: 1,
-            message: format!(
-                "not a Robinhood activity report: missing columns {}",
-                missing.join(", ")
-            ),
-        };
-        return finish(vec![], vec![], 0, vec![], vec![err], vec![]);
+        let lacks = missing(&names, &found);
+        let err = missing_error("not a Robinhood activity report", 1, &lacks);
+        return only_error(err.unwrap_or_else(missing_all));
     };
     let c = Cols {
         date,
@@ -288,29 +262,19 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             continue;
         }
         let date_text = rec.get(c.date);
-        let Some(day) = activity_date(date_text) else {
+        let Some(day) = us_date(date_text) else {
             errors.push(RowError {
                 line: rec.line,
                 message: format!("Activity Date {date_text:?} is not a date"),
             });
             continue;
         };
-        let base = Execution {
-            broker: Broker::Robinhood,
-            account: account.clone(),
-            time: date_only(day, opts.tz),
-            instrument: Instrument::stock("?"),
-            side: Side::Buy,
-            quantity: 0.0,
-            price: 0.0,
-            fees: 0.0,
-            effect: Effect::Unknown,
-            kind: ExecKind::Trade,
-            order_id: None,
-            exec_id: None,
-            line: rec.line,
-            fingerprint: String::new(),
-        };
+        let base = execution(
+            Broker::Robinhood,
+            account.clone(),
+            date_only(day, opts.tz),
+            rec.line,
+        );
         match read_trade(&rec, &c, &code, &base) {
             Ok((e, delivery)) => items.push(Item {
                 date: day,
@@ -346,26 +310,19 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
 fn deliveries(items: &mut [Item], warnings: &mut Vec<String>) {
     let mut claimed = vec![false; items.len()];
     for i in 0..items.len() {
-        let Some(code) = items[i].delivery else {
+        if !items[i].delivery {
             continue;
-        };
+        }
         let (opt_exec, opt_row) = items[i].execs[0].clone();
-        let Some(o) = opt_exec.instrument.option().cloned() else {
+        let Some((o, side, shares)) = stock_moved(&opt_exec, 100.0) else {
             continue;
         };
-        let side = match (code, o.kind) {
-            ("OASGN", OptionKind::Call) | ("OEXCS", OptionKind::Put) => Side::Sell,
-            _ => Side::Buy,
-        };
-        let shares = opt_exec.quantity * 100.0;
         let stock = Instrument::stock(&o.underlying);
         let day = items[i].date;
         let found = items
             .iter()
             .enumerate()
-            .filter(|(j, it)| {
-                !claimed[*j] && it.delivery.is_none() && (it.date - day).num_days().abs() <= 3
-            })
+            .filter(|(j, it)| !claimed[*j] && !it.delivery && (it.date - day).num_days().abs() <= 3)
             .filter(|(_, it)| {
                 let e = &it.execs[0].0;
                 e.kind == ExecKind::Trade
@@ -379,31 +336,18 @@ fn deliveries(items: &mut [Item], warnings: &mut Vec<String>) {
         match found {
             Some(j) => claimed[j] = true,
             None => {
-                let what = if code == "OASGN" {
-                    "assignment"
-                } else {
-                    "exercise"
-                };
                 warnings.push(format!(
-                    "line {}: the {what} of {} has no stock row in the file: added a {} of \
+                    "line {}: the {} of {} has no stock row in the file: added a {} of \
                      {shares} {} at the strike {:.2}",
                     opt_exec.line,
+                    event_word(opt_exec.kind),
                     o.occ(),
                     if side == Side::Buy { "buy" } else { "sale" },
                     o.underlying,
                     o.strike
                 ));
-                let derived = Execution {
-                    instrument: stock,
-                    side,
-                    quantity: shares,
-                    price: o.strike,
-                    fees: 0.0,
-                    effect: Effect::Unknown,
-                    kind: ExecKind::Trade,
-                    ..opt_exec.clone()
-                };
-                items[i].execs.push((derived, format!("{opt_row}|stock")));
+                let derived = stock_at_strike(&opt_exec, o, side, shares);
+                items[i].execs.push((derived, stock_row(&opt_row)));
             }
         }
     }
@@ -411,6 +355,7 @@ fn deliveries(items: &mut [Item], warnings: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{near as close, opt};
     use super::*;
 
     const ACTIVITY: &str =
@@ -418,19 +363,6 @@ mod tests {
     const BAD: &str = include_str!("../../../../../tests/fixtures/journal/robinhood/bad_rows.csv");
     const HEAD: &str = "\"Activity Date\",\"Process Date\",\"Settle Date\",\"Instrument\",\
                         \"Description\",\"Trans Code\",\"Quantity\",\"Price\",\"Amount\"\n";
-
-    fn opt(underlying: &str, kind: OptionKind, strike: f64, y: i32, m: u32, d: u32) -> Instrument {
-        Instrument::Option(OptionContract {
-            underlying: underlying.into(),
-            kind,
-            strike,
-            expiration: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-        })
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
 
     #[test]
     fn detects_activity_reports_and_nothing_else() {
@@ -485,7 +417,7 @@ mod tests {
     #[test]
     fn option_round_trip_with_a_partial_fill() {
         let p = parse(ACTIVITY, &ImportOptions::default());
-        let nvda = opt("NVDA", OptionKind::Call, 125.0, 2024, 7, 26);
+        let nvda = opt("NVDA", (2024, 7, 26), OptionKind::Call, 125.0);
         let (a, b, shut) = (&p.executions[4], &p.executions[5], &p.executions[6]);
         for e in [a, b] {
             assert_eq!(e.instrument, nvda);
@@ -509,11 +441,11 @@ mod tests {
         let (long, short) = (&p.executions[7], &p.executions[8]);
         assert_eq!(
             long.instrument,
-            opt("AMD", OptionKind::Call, 145.0, 2024, 8, 16)
+            opt("AMD", (2024, 8, 16), OptionKind::Call, 145.0)
         );
         assert_eq!(
             short.instrument,
-            opt("AMD", OptionKind::Call, 150.0, 2024, 8, 16)
+            opt("AMD", (2024, 8, 16), OptionKind::Call, 150.0)
         );
         assert_eq!((long.side, short.side), (Side::Buy, Side::Sell));
         assert_eq!((long.effect, short.effect), (Effect::Open, Effect::Open));
@@ -526,8 +458,8 @@ mod tests {
     #[test]
     fn expiration_and_assignment_with_its_stock_row() {
         let p = parse(ACTIVITY, &ImportOptions::default());
-        let spy = opt("SPY", OptionKind::Put, 540.0, 2024, 7, 19);
-        let tsla = opt("TSLA", OptionKind::Put, 240.0, 2024, 7, 19);
+        let spy = opt("SPY", (2024, 7, 19), OptionKind::Put, 540.0);
+        let tsla = opt("TSLA", (2024, 7, 19), OptionKind::Put, 240.0);
         let sto_tsla = &p.executions[2];
         assert_eq!(sto_tsla.instrument, tsla);
         assert_eq!((sto_tsla.side, sto_tsla.effect), (Side::Sell, Effect::Open));
@@ -596,7 +528,7 @@ mod tests {
         assert_eq!(e.line, 5);
         assert_eq!(
             e.instrument,
-            opt("SPY", OptionKind::Call, 550.0, 2024, 7, 19)
+            opt("SPY", (2024, 7, 19), OptionKind::Call, 550.0)
         );
         assert!(close(e.price, 2.0));
         let errs: Vec<(usize, &str)> = p

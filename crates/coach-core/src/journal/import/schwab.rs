@@ -7,12 +7,16 @@
 //! Options are written `SPY 07/19/2024 550.00 C`; quantities are shares or
 //! contracts; prices per share. The file has no order or execution ids.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
+use super::common::{
+    deliver_stock, execution, fee, find_header, header_near_top, instrument_of, missing_columns,
+    only_error, price, share_quantity, skip_reason, Act,
+};
 use super::{columns, csv_records, date_only, finish, money, us_date, ImportOptions, Record};
 use crate::journal::{
-    Broker, Effect, ExecKind, Execution, Instrument, OptionContract, OptionKind, Parsed, RowError,
-    Side, SkippedRow,
+    Broker, Effect, ExecKind, Execution, OptionContract, OptionKind, Parsed, RowError, Side,
+    SkippedRow,
 };
 
 /// The columns a Schwab file cannot be read without.
@@ -26,24 +30,7 @@ const REQUIRED: [&str; 6] = [
 ];
 
 pub fn looks_like(text: &str) -> bool {
-    let head: String = text.lines().take(20).collect::<Vec<_>>().join("\n");
-    let Ok(records) = csv_records(&head) else {
-        return false;
-    };
-    records
-        .iter()
-        .filter(|r| !r.is_blank())
-        .take(3)
-        .any(|r| columns(r, REQUIRED).iter().all(Option::is_some))
-}
-
-/// What a row's Action says.
-enum Act {
-    Trade(Side, Effect),
-    Expired,
-    Assigned,
-    Exercised,
-    Skip(String),
+    header_near_top(text, 20, 3, REQUIRED)
 }
 
 fn classify(action: &str) -> Act {
@@ -58,27 +45,7 @@ fn classify(action: &str) -> Act {
         "expired" => Act::Expired,
         "assigned" => Act::Assigned,
         "exchange or exercise" | "exercised" => Act::Exercised,
-        "" => Act::Skip("row without an action (not a trade)".into()),
-        _ => Act::Skip(skip_reason(&a, action.trim())),
-    }
-}
-
-/// Why a non-trade row is passed over, from its action (lower case).
-pub(super) fn skip_reason(lower: &str, original: &str) -> String {
-    let has = |w: &str| lower.contains(w);
-    if has("reinvest") {
-        "dividend reinvestment (not a trade)".into()
-    } else if has("dividend") || has("div ") || has("distribution") {
-        "dividend (not a trade)".into()
-    } else if has("interest") {
-        "interest (not a trade)".into()
-    } else if has("transfer") || has("moneylink") || has("wire") || has("journal") {
-        "transfer (not a trade)".into()
-    } else if has("fee") {
-        "fee (not a trade)".into()
-    } else {
-        let short: String = original.chars().take(40).collect();
-        format!("{short} (not a trade)")
+        _ => Act::Skip(skip_reason(action)),
     }
 }
 
@@ -119,50 +86,6 @@ fn option_symbol(text: &str) -> Option<OptionContract> {
     })
 }
 
-/// The header record: the first of the first few non-blank records naming
-/// most of `required`, else the first non-blank record.
-pub(super) fn find_header<const N: usize>(
-    records: &[Record],
-    required: [&str; N],
-) -> Option<usize> {
-    let non_blank: Vec<usize> = (0..records.len())
-        .filter(|&i| !records[i].is_blank())
-        .collect();
-    non_blank
-        .iter()
-        .take(10)
-        .copied()
-        .find(|&i| {
-            columns(&records[i], required)
-                .iter()
-                .filter(|c| c.is_some())
-                .count()
-                >= 3.min(N)
-        })
-        .or_else(|| non_blank.first().copied())
-}
-
-/// One RowError at line 1 naming the columns `header` lacks, if any.
-pub(super) fn missing_columns<const N: usize>(
-    header: Option<&Record>,
-    required: [&str; N],
-) -> Option<RowError> {
-    let found = header.map(|h| columns(h, required)).unwrap_or([None; N]);
-    let missing: Vec<&str> = required
-        .iter()
-        .zip(found)
-        .filter(|(_, c)| c.is_none())
-        .map(|(n, _)| *n)
-        .collect();
-    (!missing.is_empty()).then(|| RowError {
-        line: 1,
-        message: format!(
-            "not a readable file: missing columns {}",
-            missing.join(", ")
-        ),
-    })
-}
-
 /// The account named in the title line (`… for account XXXX-1234 as of …`).
 fn title_account(records: &[Record]) -> Option<String> {
     records.iter().take(5).find_map(|r| {
@@ -179,11 +102,11 @@ fn title_account(records: &[Record]) -> Option<String> {
 pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let records = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => return finish(vec![], vec![], 0, vec![], vec![e], vec![]),
+        Err(e) => return only_error(e),
     };
     let header_at = find_header(&records, REQUIRED);
     if let Some(e) = missing_columns(header_at.map(|i| &records[i]), REQUIRED) {
-        return finish(vec![], vec![], 0, vec![], vec![e], vec![]);
+        return only_error(e);
     }
     let header_at = header_at.unwrap_or(0);
     let [c_date, c_action, c_symbol, c_qty, c_price, c_fees] =
@@ -208,16 +131,12 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
         }
         n_rows += 1;
         let line = rec.line;
-        let act = classify(rec.get(c_action));
-        let (side, effect, kind) = match act {
-            Act::Skip(reason) => {
+        let (side, effect, kind) = match classify(rec.get(c_action)).into_parts() {
+            Ok(parts) => parts,
+            Err(reason) => {
                 skipped.push(SkippedRow { line, reason });
                 continue;
             }
-            Act::Trade(side, effect) => (side, effect, ExecKind::Trade),
-            Act::Expired => (Side::Sell, Effect::Close, ExecKind::Expiration),
-            Act::Assigned => (Side::Sell, Effect::Close, ExecKind::Assignment),
-            Act::Exercised => (Side::Sell, Effect::Close, ExecKind::Exercise),
         };
         let mut err = |message: String| errors.push(RowError { line, message });
 
@@ -227,61 +146,23 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             continue;
         };
         let symbol = rec.get(c_symbol);
-        if symbol.is_empty() {
-            err("Symbol is missing".into());
-            continue;
-        }
-        let instrument = if symbol.contains(char::is_whitespace) || kind != ExecKind::Trade {
-            match option_symbol(symbol) {
-                Some(o) => Instrument::Option(o),
-                None => {
-                    err(format!(
-                        "Symbol \"{symbol}\" is not an option symbol like \"SPY 07/19/2024 550.00 C\""
-                    ));
-                    continue;
-                }
-            }
-        } else {
-            Instrument::stock(symbol)
-        };
-        let qty_text = rec.get(c_qty);
-        let quantity = match money(qty_text) {
-            Some(q) if q != 0.0 => q.abs(),
-            _ => {
-                err(format!(
-                    "Quantity \"{qty_text}\" is not a number of shares or contracts"
-                ));
+        let is_option = symbol.contains(char::is_whitespace) || kind != ExecKind::Trade;
+        let example = "SPY 07/19/2024 550.00 C";
+        let instrument = match instrument_of(symbol, is_option, option_symbol, example) {
+            Ok(i) => i,
+            Err(m) => {
+                err(m);
                 continue;
             }
         };
-        let price = if kind == ExecKind::Trade {
-            let price_text = rec.get(c_price);
-            match money(price_text) {
-                Some(p) if p >= 0.0 => p,
-                _ => {
-                    err(format!("Price \"{price_text}\" is not a price"));
-                    continue;
-                }
-            }
-        } else {
-            0.0
-        };
-        let fees_text = rec.get(c_fees);
-        let fees = if fees_text.is_empty() {
-            0.0
-        } else {
-            match money(fees_text) {
-                Some(f) => f.abs(),
-                None => {
-                    err(format!("Fees & Comm \"{fees_text}\" is not a number"));
-                    continue;
-                }
+        let (quantity, price, fees) = match amounts(rec, kind, [c_qty, c_price, c_fees]) {
+            Ok(v) => v,
+            Err(m) => {
+                err(m);
+                continue;
             }
         };
         execs.push(Execution {
-            broker: Broker::Schwab,
-            account: account.clone(),
-            time: date_only(date, opts.tz),
             instrument,
             side,
             quantity,
@@ -289,10 +170,12 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             fees,
             effect,
             kind,
-            order_id: None,
-            exec_id: None,
-            line,
-            fingerprint: String::new(),
+            ..execution(
+                Broker::Schwab,
+                account.clone(),
+                date_only(date, opts.tz),
+                line,
+            )
         });
         rows.push(rec.canonical());
         dates.push(date);
@@ -303,111 +186,26 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     finish(execs, rows, n_rows, skipped, errors, warnings)
 }
 
-/// The stock an assignment or exercise moves: the file's own stock row for it
-/// when there is one (same underlying and side, 100 shares a contract, at the
-/// strike, dated that day or up to three days later; each row used once),
-/// else a stock execution made here at the strike, with a warning.
-/// `dates[i]` is the date of `execs[i]`.
-pub(super) fn deliver_stock(
-    execs: Vec<Execution>,
-    rows: Vec<String>,
-    dates: &[NaiveDate],
-    warnings: &mut Vec<String>,
-) -> (Vec<Execution>, Vec<String>) {
-    let mut claimed = vec![false; execs.len()];
-    let mut made: Vec<Option<(Execution, String)>> = vec![None; execs.len()];
-    for i in 0..execs.len() {
-        let e = &execs[i];
-        let Some(o) = e.instrument.option() else {
-            continue;
-        };
-        let side =
-            match (e.kind, o.kind) {
-                (ExecKind::Assignment, OptionKind::Put)
-                | (ExecKind::Exercise, OptionKind::Call) => Side::Buy,
-                (ExecKind::Assignment, OptionKind::Call)
-                | (ExecKind::Exercise, OptionKind::Put) => Side::Sell,
-                _ => continue,
-            };
-        let shares = e.quantity * 100.0;
-        let found = (0..execs.len()).find(|&j| {
-            let s = &execs[j];
-            !claimed[j]
-                && s.kind == ExecKind::Trade
-                && matches!(&s.instrument, Instrument::Stock { symbol } if *symbol == o.underlying)
-                && s.side == side
-                && (s.quantity - shares).abs() < 1e-6
-                && (s.price - o.strike).abs() < 0.005
-                && dates[j] >= dates[i]
-                && dates[j] <= dates[i] + Duration::days(3)
-        });
-        match found {
-            Some(j) => claimed[j] = true,
-            None => {
-                let what = if e.kind == ExecKind::Assignment {
-                    "assignment"
-                } else {
-                    "exercise"
-                };
-                let verb = if side == Side::Buy { "bought" } else { "sold" };
-                warnings.push(format!(
-                    "line {}: the {what} of {} has no stock row in the file: {shares} {} {verb} at {} added",
-                    e.line,
-                    o.occ(),
-                    o.underlying,
-                    o.strike
-                ));
-                let stock = Execution {
-                    instrument: Instrument::stock(&o.underlying),
-                    side,
-                    quantity: shares,
-                    price: o.strike,
-                    fees: 0.0,
-                    effect: Effect::Unknown,
-                    kind: ExecKind::Trade,
-                    ..e.clone()
-                };
-                made[i] = Some((stock, format!("{}|stock", rows[i])));
-            }
-        }
-    }
-    let mut out_execs = Vec::with_capacity(execs.len());
-    let mut out_rows = Vec::with_capacity(rows.len());
-    for ((e, r), m) in execs.into_iter().zip(rows).zip(made) {
-        out_execs.push(e);
-        out_rows.push(r);
-        if let Some((e, r)) = m {
-            out_execs.push(e);
-            out_rows.push(r);
-        }
-    }
-    (out_execs, out_rows)
+/// Quantity, price (0 for a removal) and fees of a row, from the columns of
+/// each.
+fn amounts(rec: &Record, kind: ExecKind, cols: [usize; 3]) -> Result<(f64, f64, f64), String> {
+    let quantity = share_quantity(rec.get(cols[0]))?.abs();
+    let price = match kind {
+        ExecKind::Trade => price("Price", rec.get(cols[1]))?,
+        _ => 0.0,
+    };
+    Ok((quantity, price, fee("Fees & Comm", rec.get(cols[2]))?))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{at, distinct_fingerprints, opt, utc};
     use super::*;
+    use crate::journal::Instrument;
 
     const MAIN: &str =
         include_str!("../../../../../tests/fixtures/journal/schwab/transactions.csv");
     const BAD: &str = include_str!("../../../../../tests/fixtures/journal/schwab/bad_rows.csv");
-
-    fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
-        chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    fn opt(root: &str, exp: (i32, u32, u32), kind: OptionKind, strike: f64) -> Instrument {
-        Instrument::Option(OptionContract {
-            underlying: root.into(),
-            kind,
-            strike,
-            expiration: NaiveDate::from_ymd_opt(exp.0, exp.1, exp.2).unwrap(),
-        })
-    }
-
-    fn at(p: &Parsed, line: usize) -> Vec<&Execution> {
-        p.executions.iter().filter(|e| e.line == line).collect()
-    }
 
     #[test]
     fn recognises_schwab_files_only() {
@@ -457,14 +255,7 @@ mod tests {
             .executions
             .iter()
             .all(|e| e.order_id.is_none() && e.exec_id.is_none()));
-        let mut prints: Vec<&str> = p
-            .executions
-            .iter()
-            .map(|e| e.fingerprint.as_str())
-            .collect();
-        prints.sort();
-        prints.dedup();
-        assert_eq!(prints.len(), 13);
+        assert_eq!(distinct_fingerprints(&p), 13);
         let named = ImportOptions {
             account: Some("ira".into()),
             ..ImportOptions::default()

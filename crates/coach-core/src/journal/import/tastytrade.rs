@@ -21,9 +21,13 @@
 //! `Receive Deliver` row at the strike, imported as a trade (and made up at the
 //! strike, with a warning, when the file lacks it).
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::common::{
+    event_word, execution, field, interleave, label_of, missing, missing_error, naive_in,
+    not_a_trade, number_where, only_error, stock_at_strike, stock_moved, stock_row,
+};
 use super::{
     columns, csv_records, date_only, finish, in_zone, money, us_date, ImportOptions, Record,
 };
@@ -233,53 +237,28 @@ enum Row {
 pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let records = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => {
-            return Parsed {
-                errors: vec![e],
-                ..Parsed::default()
-            }
-        }
+        Err(e) => return only_error(e),
     };
     let mut recs = records.into_iter().filter(|r| !r.is_blank());
     let Some(header) = recs.next() else {
-        return Parsed {
-            errors: vec![RowError {
-                line: 1,
-                message: "the file is empty: no tastytrade header row".into(),
-            }],
-            ..Parsed::default()
-        };
+        return only_error(RowError {
+            line: 1,
+            message: "the file is empty: no tastytrade header row".into(),
+        });
     };
     let Some(layout) = layout_of(&header) else {
         let legacy_like = columns(&header, ["Date/Time", "Transaction Code"])
             .iter()
             .any(Option::is_some);
-        let (names, found): (Vec<&str>, Vec<Option<usize>>) = if legacy_like {
-            (
-                LEGACY_REQUIRED.to_vec(),
-                columns(&header, LEGACY_REQUIRED).to_vec(),
-            )
+        let lacks = if legacy_like {
+            missing(&LEGACY_REQUIRED, &columns(&header, LEGACY_REQUIRED))
         } else {
-            (
-                MODERN_REQUIRED.to_vec(),
-                columns(&header, MODERN_REQUIRED).to_vec(),
-            )
+            missing(&MODERN_REQUIRED, &columns(&header, MODERN_REQUIRED))
         };
-        let missing: Vec<&str> = names
-            .iter()
-            .zip(found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        return Parsed {
-            errors: vec![RowError {
-                line: header.line.max(1),
-                message: format!(
-                    "not a tastytrade transaction history: missing columns {}",
-                    missing.join(", ")
-                ),
-            }],
-            ..Parsed::default()
+        let what = "not a tastytrade transaction history";
+        return match missing_error(what, header.line.max(1), &lacks) {
+            Some(e) => only_error(e),
+            None => Parsed::default(),
         };
     };
     let cols = Cols::of(&header, layout);
@@ -332,10 +311,6 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     finish(execs, rows, n_rows, skipped, errors, warnings)
 }
 
-fn field(rec: &Record, col: Option<usize>) -> &str {
-    col.map(|i| rec.get(i)).unwrap_or("")
-}
-
 fn is_receive_deliver(typ: &str) -> bool {
     let t: String = typ
         .chars()
@@ -352,9 +327,7 @@ fn number(text: &str, name: &str) -> Result<Option<f64>, String> {
     if t.is_empty() || t == "--" || t == "-" {
         return Ok(None);
     }
-    money(t)
-        .map(Some)
-        .ok_or_else(|| format!("{name} {t:?} is not a number"))
+    number_where(name, t, |_| true).map(Some)
 }
 
 /// Rounds away the float noise of a division (prices and fees carry at most a
@@ -400,21 +373,23 @@ fn parse_time(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in [
-        "%m/%d/%Y %I:%M %p",
-        "%m/%d/%Y %I:%M:%S %p",
-        "%m/%d/%y %I:%M %p",
-        "%m/%d/%Y %H:%M",
-        "%m/%d/%Y %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
-            return Some(in_zone(d, tz));
-        }
+    let naive = naive_in(
+        t,
+        &[
+            "%m/%d/%Y %I:%M %p",
+            "%m/%d/%Y %I:%M:%S %p",
+            "%m/%d/%y %I:%M %p",
+            "%m/%d/%Y %H:%M",
+            "%m/%d/%Y %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S",
+        ],
+    );
+    match naive {
+        Some(d) => Some(in_zone(d, tz)),
+        None => us_date(t).map(|d| date_only(d, tz)),
     }
-    us_date(t).map(|d| date_only(d, tz))
 }
 
 /// The option a row names: its OCC symbol, else its expiration, strike and
@@ -485,29 +460,22 @@ fn removal_kind(text: &str) -> Option<ExecKind> {
 
 /// Why a row that is not a trade was passed over.
 fn skip_reason(typ: &str, sub: &str, desc: &str) -> String {
-    let t = format!("{sub} {desc}").to_ascii_lowercase();
-    let what = if t.contains("deposit") || t.contains("funds received") {
-        "deposit"
-    } else if t.contains("withdraw") || t.contains("disburse") {
-        "withdrawal"
-    } else if t.contains("dividend") {
-        "dividend"
-    } else if t.contains("interest") {
-        "interest"
-    } else if t.contains("transfer") || t.contains("acat") {
-        "transfer"
-    } else if t.contains("split") {
-        "split"
-    } else if t.contains("symbol change") {
-        "symbol change"
-    } else if t.contains("fee") || t.contains("commission") {
-        "fee"
-    } else {
-        let label = if sub.is_empty() { desc } else { sub };
-        let typ = if typ.is_empty() { "row" } else { typ };
-        return format!("{} {label:?} (not a trade)", typ.to_ascii_lowercase());
-    };
-    format!("{what} (not a trade)")
+    const RULES: [(&[&str], &str); 8] = [
+        (&["deposit", "funds received"], "deposit"),
+        (&["withdraw", "disburse"], "withdrawal"),
+        (&["dividend"], "dividend"),
+        (&["interest"], "interest"),
+        (&["transfer", "acat"], "transfer"),
+        (&["split"], "split"),
+        (&["symbol change"], "symbol change"),
+        (&["fee", "commission"], "fee"),
+    ];
+    if let Some(what) = label_of(&format!("{sub} {desc}").to_ascii_lowercase(), &RULES) {
+        return not_a_trade(what);
+    }
+    let label = if sub.is_empty() { desc } else { sub };
+    let typ = if typ.is_empty() { "row" } else { typ };
+    not_a_trade(&format!("{} {label:?}", typ.to_ascii_lowercase()))
 }
 
 fn read_row(
@@ -685,9 +653,6 @@ fn read_row(
     };
 
     Ok(Row::Exec(Execution {
-        broker: Broker::Tastytrade,
-        account,
-        time,
         instrument,
         side,
         quantity,
@@ -696,9 +661,7 @@ fn read_row(
         effect,
         kind,
         order_id,
-        exec_id: None,
-        line: rec.line,
-        fingerprint: String::new(),
+        ..execution(Broker::Tastytrade, account, time, rec.line)
     }))
 }
 
@@ -715,18 +678,9 @@ fn add_missing_stock(
     let mut pool: Vec<(usize, f64)> = delivered.iter().map(|&i| (i, execs[i].quantity)).collect();
     let mut extra: Vec<Option<(Execution, String)>> = vec![None; execs.len()];
     for (i, e) in execs.iter().enumerate() {
-        let Some(o) = e.instrument.option() else {
+        let Some((o, side, mut need)) = stock_moved(e, 100.0) else {
             continue;
         };
-        let side =
-            match (e.kind, o.kind) {
-                (ExecKind::Assignment, OptionKind::Call)
-                | (ExecKind::Exercise, OptionKind::Put) => Side::Sell,
-                (ExecKind::Assignment, OptionKind::Put)
-                | (ExecKind::Exercise, OptionKind::Call) => Side::Buy,
-                _ => continue,
-            };
-        let mut need = e.quantity * 100.0;
         for (j, left) in pool.iter_mut() {
             let s = &execs[*j];
             if *left <= 0.0
@@ -744,50 +698,26 @@ fn add_missing_stock(
             }
         }
         if need > 1e-9 {
-            let what = if e.kind == ExecKind::Assignment {
-                "assignment"
-            } else {
-                "exercise"
-            };
             warnings.push(format!(
-                "line {}: the {what} of {} {} has no stock row in the file; added {} {need} {} at the strike {}",
+                "line {}: the {} of {} {} has no stock row in the file; added {} {need} {} at the strike {}",
                 e.line,
+                event_word(e.kind),
                 e.quantity,
                 o.occ(),
                 if side == Side::Buy { "a buy of" } else { "a sale of" },
                 o.underlying,
                 o.strike
             ));
-            let stock = Execution {
-                instrument: Instrument::stock(&o.underlying),
-                side,
-                quantity: need,
-                price: o.strike,
-                fees: 0.0,
-                effect: Effect::Unknown,
-                kind: ExecKind::Trade,
-                exec_id: None,
-                fingerprint: String::new(),
-                ..e.clone()
-            };
-            extra[i] = Some((stock, format!("{}|stock", rows[i])));
+            let stock = stock_at_strike(e, o, side, need);
+            extra[i] = Some((stock, stock_row(&rows[i])));
         }
     }
-    let mut out_e = Vec::with_capacity(execs.len());
-    let mut out_r = Vec::with_capacity(rows.len());
-    for ((e, r), x) in execs.into_iter().zip(rows).zip(extra) {
-        out_e.push(e);
-        out_r.push(r);
-        if let Some((se, sr)) = x {
-            out_e.push(se);
-            out_r.push(sr);
-        }
-    }
-    (out_e, out_r)
+    interleave(execs, rows, extra)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{assert_fill, distinct_fingerprints, utc, Fill};
     use super::*;
 
     const CURRENT: &str =
@@ -796,14 +726,6 @@ mod tests {
     const LEGACY: &str =
         include_str!("../../../../../tests/fixtures/journal/tastytrade/legacy.csv");
     const BAD: &str = include_str!("../../../../../tests/fixtures/journal/tastytrade/bad.csv");
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn near(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
 
     /// Checks one execution against values worked out by hand from the fixture.
     #[allow(clippy::too_many_arguments)]
@@ -820,22 +742,20 @@ mod tests {
         order: Option<&str>,
         time: &str,
     ) {
-        assert_eq!(e.line, line, "line of {e:?}");
+        let fill = Fill {
+            broker: Broker::Tastytrade,
+            side,
+            quantity: qty,
+            price,
+            fees,
+            effect,
+            kind,
+            time,
+        };
+        assert_fill(e, line, &fill);
         assert_eq!(e.instrument.symbol(), symbol, "line {line}");
-        assert_eq!(e.side, side, "line {line}");
-        assert!(
-            near(e.quantity, qty),
-            "line {line}: quantity {}",
-            e.quantity
-        );
-        assert!(near(e.price, price), "line {line}: price {}", e.price);
-        assert!(near(e.fees, fees), "line {line}: fees {}", e.fees);
-        assert_eq!(e.effect, effect, "line {line}");
-        assert_eq!(e.kind, kind, "line {line}");
         assert_eq!(e.order_id.as_deref(), order, "line {line}");
         assert_eq!(e.exec_id, None, "line {line}");
-        assert_eq!(e.time, utc(time), "line {line}");
-        assert_eq!(e.broker, Broker::Tastytrade);
     }
 
     use Effect::{Close, Open, Unknown};
@@ -1045,10 +965,7 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2024, 8, 16).unwrap()
         );
         // Every execution has its own fingerprint, from its row.
-        let mut fps: Vec<&str> = x.iter().map(|e| e.fingerprint.as_str()).collect();
-        fps.sort_unstable();
-        fps.dedup();
-        assert_eq!(fps.len(), 12);
+        assert_eq!(distinct_fingerprints(&p), 12);
         assert!(x.iter().all(|e| e.fingerprint.starts_with("row:")));
     }
 

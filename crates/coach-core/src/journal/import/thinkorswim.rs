@@ -12,12 +12,15 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
-use super::{columns, csv_records, finish, in_zone, money, us_date, ImportOptions, Record};
+use super::common::{
+    execution, in_zone_or, missing, naive_in, number_where, only_error, us_zone_hours,
+};
+use super::{columns, csv_records, finish, money, us_date, ImportOptions, Record};
 use crate::journal::{
-    Broker, Effect, ExecKind, Execution, Instrument, OptionContract, OptionKind, Parsed, RowError,
-    Side, SkippedRow,
+    Broker, Effect, Execution, Instrument, OptionContract, OptionKind, Parsed, RowError, Side,
+    SkippedRow,
 };
 
 const TRADE_TITLE: &str = "Account Trade History";
@@ -92,16 +95,7 @@ fn statement_account(secs: &[Section]) -> Option<String> {
 
 /// A zone abbreviation written after a time, as a fixed offset.
 fn zone_abbrev(s: &str) -> Option<FixedOffset> {
-    let hours = match s.to_ascii_uppercase().as_str() {
-        "UTC" | "GMT" | "Z" => 0,
-        "EDT" => -4,
-        "EST" | "CDT" => -5,
-        "CST" | "MDT" => -6,
-        "MST" | "PDT" => -7,
-        "PST" => -8,
-        _ => return None,
-    };
-    FixedOffset::east_opt(hours * 3600)
+    FixedOffset::east_opt(us_zone_hours(s)? * 3600)
 }
 
 /// `7/19/24 10:31:22` (optionally with a zone abbreviation after it): the
@@ -112,22 +106,16 @@ fn exec_time(text: &str, tz: chrono_tz::Tz) -> Option<(NaiveDateTime, DateTime<U
         Some((b, z)) if zone_abbrev(z).is_some() => (b.trim(), zone_abbrev(z)),
         _ => (t, None),
     };
-    let naive = [
-        "%m/%d/%y %H:%M:%S",
-        "%m/%d/%Y %H:%M:%S",
-        "%m/%d/%y %H:%M",
-        "%m/%d/%Y %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(body, f).ok())?;
-    let utc = match zone {
-        Some(off) => off
-            .from_local_datetime(&naive)
-            .single()?
-            .with_timezone(&Utc),
-        None => in_zone(naive, tz),
-    };
-    Some((naive, utc))
+    let naive = naive_in(
+        body,
+        &[
+            "%m/%d/%y %H:%M:%S",
+            "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%y %H:%M",
+            "%m/%d/%Y %H:%M",
+        ],
+    )?;
+    Some((naive, in_zone_or(naive, zone, tz)?))
 }
 
 /// `19 JUL 24` (also `19 JUL 2024` or a US date).
@@ -136,19 +124,7 @@ fn expiration(text: &str) -> Option<NaiveDate> {
     ["%d %b %y", "%d %b %Y"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-        .or_else(|| short_us_date(t))
-}
-
-/// `7/19/24` as 2024 (the shared `us_date` tries `%Y` first, which reads
-/// `24` as the year 24), else what `us_date` reads.
-fn short_us_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    let two_digit_year = t.rsplit('/').next().is_some_and(|y| y.len() == 2);
-    if two_digit_year {
-        NaiveDate::parse_from_str(t, "%m/%d/%y").ok()
-    } else {
-        us_date(t)
-    }
+        .or_else(|| us_date(t))
 }
 
 /// Column indices of the trade section.
@@ -198,10 +174,7 @@ struct Order {
 }
 
 fn leg(rec: &Record, c: &TradeCols) -> Result<(Instrument, Side, f64, f64, Effect), String> {
-    let qty_text = rec.get(c.qty);
-    let qty = money(qty_text)
-        .filter(|q| *q != 0.0)
-        .ok_or_else(|| format!("Qty {qty_text:?} is not a number"))?;
+    let qty = number_where("Qty", rec.get(c.qty), |q| q != 0.0)?;
     let side_text = rec.get(c.side);
     let side = match side_text.to_ascii_uppercase().as_str() {
         "BUY" => Side::Buy,
@@ -221,10 +194,7 @@ fn leg(rec: &Record, c: &TradeCols) -> Result<(Instrument, Side, f64, f64, Effec
             let exp_text = rec.get(c.exp);
             let expiration =
                 expiration(exp_text).ok_or_else(|| format!("Exp {exp_text:?} is not a date"))?;
-            let strike_text = rec.get(c.strike);
-            let strike = money(strike_text)
-                .filter(|s| *s > 0.0)
-                .ok_or_else(|| format!("Strike {strike_text:?} is not a number"))?;
+            let strike = number_where("Strike", rec.get(c.strike), |s| s > 0.0)?;
             Instrument::Option(OptionContract {
                 underlying: symbol.to_ascii_uppercase(),
                 kind: if k == "CALL" {
@@ -242,10 +212,7 @@ fn leg(rec: &Record, c: &TradeCols) -> Result<(Instrument, Side, f64, f64, Effec
             ))
         }
     };
-    let price_text = rec.get(c.price);
-    let price = money(price_text)
-        .filter(|p| *p >= 0.0)
-        .ok_or_else(|| format!("Price {price_text:?} is not a number"))?;
+    let price = number_where("Price", rec.get(c.price), |p| p >= 0.0)?;
     let effect = match rec.get(c.effect).to_ascii_uppercase().as_str() {
         "TO OPEN" => Effect::Open,
         "TO CLOSE" => Effect::Close,
@@ -258,7 +225,7 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let recs = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => return finish(vec![], vec![], 0, vec![], vec![e], vec![]),
+        Err(e) => return only_error(e),
     };
     let secs = sections(recs);
     let account = opts.account_or(statement_account(&secs).as_deref());
@@ -309,12 +276,6 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             "Price",
         ];
         let found = columns(header, names);
-        let missing: Vec<&str> = names
-            .iter()
-            .zip(found.iter())
-            .filter(|(_, f)| f.is_none())
-            .map(|(n, _)| *n)
-            .collect();
         let [Some(time), Some(spread), Some(side), Some(qty), Some(effect), Some(symbol), Some(exp), Some(strike), Some(kind), Some(price)] =
             found
         else {
@@ -323,7 +284,7 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
                 message: format!(
                     "the \"{TRADE_TITLE}\" section (line {}) lacks columns: {}",
                     header.line,
-                    missing.join(", ")
+                    missing(&names, &found).join(", ")
                 ),
             });
             continue;
@@ -419,20 +380,13 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
                             .insert(instrument.underlying().to_ascii_uppercase());
                         rows.push(rec.canonical());
                         execs.push(Execution {
-                            broker: Broker::Thinkorswim,
-                            account: account.clone(),
-                            time: utc,
                             instrument,
                             side,
                             quantity,
                             price,
-                            fees: 0.0,
                             effect,
-                            kind: ExecKind::Trade,
                             order_id: Some(order_id.clone()),
-                            exec_id: None,
-                            line: rec.line,
-                            fingerprint: String::new(),
+                            ..execution(Broker::Thinkorswim, account.clone(), utc, rec.line)
                         });
                     }
                 }
@@ -515,7 +469,7 @@ fn cash_fees(secs: &[Section], orders: &mut [Order], warnings: &mut Vec<String>)
             }
             let date_text = rec.get(date);
             let time_text = rec.get(time);
-            let when = short_us_date(date_text).and_then(|d| {
+            let when = us_date(date_text).and_then(|d| {
                 ["%H:%M:%S", "%H:%M"]
                     .iter()
                     .find_map(|f| NaiveTime::parse_from_str(time_text, f).ok())
@@ -563,25 +517,14 @@ fn cash_fees(secs: &[Section], orders: &mut [Order], warnings: &mut Vec<String>)
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{near as close, opt};
     use super::*;
+    use crate::journal::ExecKind;
 
     const STATEMENT: &str =
         include_str!("../../../../../tests/fixtures/journal/thinkorswim/statement.csv");
     const BAD: &str =
         include_str!("../../../../../tests/fixtures/journal/thinkorswim/bad_rows.csv");
-
-    fn opt(underlying: &str, kind: OptionKind, strike: f64, y: i32, m: u32, d: u32) -> Instrument {
-        Instrument::Option(OptionContract {
-            underlying: underlying.into(),
-            kind,
-            strike,
-            expiration: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-        })
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
 
     #[test]
     fn detects_statements_and_nothing_else() {
@@ -660,7 +603,7 @@ mod tests {
     #[test]
     fn single_option_round_trip() {
         let p = parse(STATEMENT, &ImportOptions::default());
-        let spy = opt("SPY", OptionKind::Call, 550.0, 2024, 7, 19);
+        let spy = opt("SPY", (2024, 7, 19), OptionKind::Call, 550.0);
         let open = &p.executions[5];
         assert_eq!(open.instrument, spy);
         assert_eq!(open.instrument.symbol(), "SPY240719C00550000");
@@ -688,7 +631,7 @@ mod tests {
     #[test]
     fn partial_fill_is_one_order_with_its_fees_once() {
         let p = parse(STATEMENT, &ImportOptions::default());
-        let qqq = opt("QQQ", OptionKind::Put, 480.0, 2024, 7, 26);
+        let qqq = opt("QQQ", (2024, 7, 26), OptionKind::Put, 480.0);
         let (a, b) = (&p.executions[2], &p.executions[3]);
         for e in [a, b] {
             assert_eq!(e.instrument, qqq);
@@ -713,11 +656,11 @@ mod tests {
         let (short, long) = (&p.executions[0], &p.executions[1]);
         assert_eq!(
             short.instrument,
-            opt("IWM", OptionKind::Call, 220.0, 2024, 8, 16)
+            opt("IWM", (2024, 8, 16), OptionKind::Call, 220.0)
         );
         assert_eq!(
             long.instrument,
-            opt("IWM", OptionKind::Call, 225.0, 2024, 8, 16)
+            opt("IWM", (2024, 8, 16), OptionKind::Call, 225.0)
         );
         assert_eq!(short.side, Side::Sell);
         assert_eq!(long.side, Side::Buy);

@@ -8,71 +8,51 @@
 //! unpadded OCC symbols (`SPY240719C00550000`). No fees, no ids, and no
 //! expiration or assignment rows in this export.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
-use super::{columns, csv_records, finish, in_zone, money, ImportOptions};
+use super::common::{
+    execution, field, header_near_top, in_zone_or, missing, missing_error, naive_in, only_error,
+    signed_offset, us_zone_hours,
+};
+use super::{columns, csv_records, finish, money, ImportOptions};
 use crate::journal::{
-    Broker, Effect, ExecKind, Execution, Instrument, OptionContract, Parsed, RowError, Side,
-    SkippedRow,
+    Broker, Execution, Instrument, OptionContract, Parsed, RowError, Side, SkippedRow,
 };
 
 /// The columns a Webull file cannot be read without.
 const REQUIRED: [&str; 5] = ["Symbol", "Side", "Status", "Filled", "Filled Time"];
 
 pub fn looks_like(text: &str) -> bool {
-    let head: String = text.lines().take(5).collect::<Vec<_>>().join("\n");
-    let Ok(records) = csv_records(&head) else {
-        return false;
-    };
-    records.iter().find(|r| !r.is_blank()).is_some_and(|r| {
-        let names = [
-            "Side",
-            "Status",
-            "Filled",
-            "Total Qty",
-            "Placed Time",
-            "Filled Time",
-        ];
-        columns(r, names).iter().all(Option::is_some)
-    })
+    let names = [
+        "Side",
+        "Status",
+        "Filled",
+        "Total Qty",
+        "Placed Time",
+        "Filled Time",
+    ];
+    header_near_top(text, 5, 1, names)
 }
 
 /// Hours east of UTC of the zone words Webull writes (US zones, UTC, GMT±h[h][:mm]).
 fn zone_offset(word: &str) -> Option<i32> {
     let w = word.trim().to_ascii_uppercase();
     let hours = match w.as_str() {
-        "UTC" | "GMT" | "Z" => 0,
-        "EDT" => -4,
-        "EST" | "CDT" => -5,
-        "CST" | "MDT" => -6,
-        "MST" | "PDT" => -7,
-        "PST" | "AKDT" => -8,
+        "AKDT" => -8,
         "AKST" => -9,
         "HST" => -10,
-        _ => {
-            let rest = w.strip_prefix("GMT").or_else(|| w.strip_prefix("UTC"))?;
-            let (sign, digits) = if let Some(d) = rest.strip_prefix('+') {
-                (1, d)
-            } else {
-                (-1, rest.strip_prefix('-')?)
-            };
-            let digits: String = digits.chars().filter(|c| *c != ':').collect();
-            if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit())
-            {
-                return None;
+        _ => match us_zone_hours(&w) {
+            Some(h) => h,
+            None => {
+                let rest = w.strip_prefix("GMT").or_else(|| w.strip_prefix("UTC"))?;
+                let (sign, h, m) = signed_offset(rest)?;
+                if h > 14 || m >= 60 {
+                    return None;
+                }
+                return Some(sign * (h * 3600 + m * 60));
             }
-            let (h, m) = if digits.len() <= 2 {
-                (digits.parse::<i32>().ok()?, 0)
-            } else {
-                let (h, m) = digits.split_at(digits.len() - 2);
-                (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?)
-            };
-            if h > 14 || m >= 60 {
-                return None;
-            }
-            return Some(sign * (h * 3600 + m * 60));
-        }
+        },
     };
     Some(hours * 3600)
 }
@@ -98,23 +78,22 @@ fn filled_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         _ => None,
     };
     let local = words.join(" ");
-    let naive = [
-        "%m/%d/%Y %H:%M:%S",
-        "%m/%d/%Y %H:%M",
-        "%m/%d/%Y %I:%M:%S %p",
-        "%m/%d/%Y %I:%M %p",
-        "%Y-%m-%d %H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(&local, f).ok())
+    let naive = naive_in(
+        &local,
+        &[
+            "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%Y %H:%M",
+            "%m/%d/%Y %I:%M:%S %p",
+            "%m/%d/%Y %I:%M %p",
+            "%Y-%m-%d %H:%M:%S",
+        ],
+    )
     .ok_or_else(bad)?;
-    match zone {
-        None => Ok(in_zone(naive, tz)),
-        Some(secs) => FixedOffset::east_opt(secs)
-            .and_then(|o| o.from_local_datetime(&naive).single())
-            .map(|d| d.with_timezone(&Utc))
-            .ok_or_else(bad),
-    }
+    let offset = match zone {
+        None => None,
+        Some(secs) => Some(FixedOffset::east_opt(secs).ok_or_else(bad)?),
+    };
+    in_zone_or(naive, offset, tz).ok_or_else(bad)
 }
 
 /// A price as Webull writes it: `124.00`, `@124.00`.
@@ -125,7 +104,7 @@ fn price_of(text: &str) -> Option<f64> {
 pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let records = match csv_records(text) {
         Ok(r) => r,
-        Err(e) => return finish(vec![], vec![], 0, vec![], vec![e], vec![]),
+        Err(e) => return only_error(e),
     };
     let header_at = records.iter().position(|r| !r.is_blank());
     let header = header_at.map(|i| &records[i]);
@@ -133,24 +112,12 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
     let [c_avg, c_price] = header
         .map(|h| columns(h, ["Avg Price", "Price"]))
         .unwrap_or([None; 2]);
-    let mut missing: Vec<&str> = REQUIRED
-        .iter()
-        .zip(found)
-        .filter(|(_, c)| c.is_none())
-        .map(|(n, _)| *n)
-        .collect();
+    let mut lacks = missing(&REQUIRED, &found);
     if c_avg.is_none() && c_price.is_none() {
-        missing.push("Avg Price");
+        lacks.push("Avg Price");
     }
-    if !missing.is_empty() {
-        let e = RowError {
-            line: 1,
-            message: format!(
-                "not a readable file: missing columns {}",
-                missing.join(", ")
-            ),
-        };
-        return finish(vec![], vec![], 0, vec![], vec![e], vec![]);
+    if let Some(e) = missing_error("not a readable file", 1, &lacks) {
+        return only_error(e);
     }
     let [c_symbol, c_side, c_status, c_filled, c_time] = found.map(|c| c.unwrap_or(usize::MAX));
     let account = opts.account_or(None);
@@ -225,8 +192,8 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             }
             None => Instrument::stock(symbol),
         };
-        let avg = c_avg.map(|c| rec.get(c)).unwrap_or("");
-        let limit = c_price.map(|c| rec.get(c)).unwrap_or("");
+        let avg = field(rec, c_avg);
+        let limit = field(rec, c_price);
         // The average fill price; the order's price only when that is blank.
         let avg_blank = matches!(avg.trim_start_matches('@').trim(), "" | "--");
         let price = match (avg_blank, price_of(avg), price_of(limit)) {
@@ -250,20 +217,11 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             }
         };
         execs.push(Execution {
-            broker: Broker::Webull,
-            account: account.clone(),
-            time,
             instrument,
             side,
             quantity,
             price,
-            fees: 0.0,
-            effect: Effect::Unknown,
-            kind: ExecKind::Trade,
-            order_id: None,
-            exec_id: None,
-            line,
-            fingerprint: String::new(),
+            ..execution(Broker::Webull, account.clone(), time, line)
         });
         rows.push(rec.canonical());
     }
@@ -272,16 +230,12 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::test_util::{opt, utc};
     use super::*;
-    use crate::journal::OptionKind;
-    use chrono::NaiveDate;
+    use crate::journal::{Effect, ExecKind, OptionKind};
 
     const MAIN: &str = include_str!("../../../../../tests/fixtures/journal/webull/orders.csv");
     const BAD: &str = include_str!("../../../../../tests/fixtures/journal/webull/bad_rows.csv");
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
 
     fn at(p: &Parsed, line: usize) -> &Execution {
         p.executions.iter().find(|e| e.line == line).unwrap()
@@ -355,12 +309,7 @@ mod tests {
     #[test]
     fn option_round_trip_with_gmt_offset() {
         let p = parse(MAIN, &ImportOptions::default());
-        let spy = Instrument::Option(OptionContract {
-            underlying: "SPY".into(),
-            kind: OptionKind::Call,
-            strike: 550.0,
-            expiration: NaiveDate::from_ymd_opt(2024, 7, 19).unwrap(),
-        });
+        let spy = opt("SPY", (2024, 7, 19), OptionKind::Call, 550.0);
         let open = at(&p, 4);
         assert_eq!(open.instrument, spy);
         assert_eq!(

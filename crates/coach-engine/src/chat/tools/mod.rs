@@ -16,6 +16,7 @@ use crate::market::history::ChartQuery;
 
 use crate::clock::Clock;
 use crate::config::MarketConfig;
+use crate::journal::Journal;
 use crate::levels::Levels;
 use crate::market::Market;
 use crate::options_chain::OptionsDesk;
@@ -28,9 +29,11 @@ mod market_status;
 mod options_chain;
 mod quote;
 mod show_chart;
+mod trade_history;
 
 pub use indicators::SNAPSHOT_INDICATORS;
 pub use options_chain::expiration_arg;
+pub use trade_history::period_days;
 
 /// One tool, defined in one file: its name, what the model is told, the JSON
 /// schema of its arguments, the argument type they are read into (unknown
@@ -85,7 +88,7 @@ fn run_typed<'a, T: Tool>(
 }
 
 /// Every tool the coach has, in the order the model is told of them.
-fn registry() -> [Registered; 7] {
+fn registry() -> [Registered; 8] {
     [
         register::<quote::GetQuote>(),
         register::<market_status::GetMarketStatus>(),
@@ -94,6 +97,7 @@ fn registry() -> [Registered; 7] {
         register::<indicators::GetIndicators>(),
         register::<options_chain::GetOptionsChain>(),
         register::<analyze_position::AnalyzePosition>(),
+        register::<trade_history::GetTradeHistory>(),
     ]
 }
 
@@ -234,6 +238,7 @@ pub struct Toolbox {
     levels: Levels,
     options: Arc<OptionsDesk>,
     positions: Arc<Positions>,
+    journal: Arc<Journal>,
 }
 
 impl Toolbox {
@@ -242,12 +247,14 @@ impl Toolbox {
         levels: Levels,
         options: Arc<OptionsDesk>,
         positions: Arc<Positions>,
+        journal: Arc<Journal>,
     ) -> Toolbox {
         Toolbox {
             market,
             levels,
             options,
             positions,
+            journal,
         }
     }
 
