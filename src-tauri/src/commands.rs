@@ -12,6 +12,7 @@ use coach_engine::journal::{
 };
 use coach_engine::market::history::{ChartData, ChartQuery};
 use coach_engine::options_chain::{OptionsChain, OptionsTick, TermPoint};
+use coach_engine::pnl_tracker::PnlTrackerView;
 use coach_engine::positions::{
     PortfolioGreeks, PositionAnalysis, PositionInput, SavedPosition, WhatIf,
 };
@@ -454,4 +455,27 @@ pub async fn journal_edit(
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
 pub async fn journal_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
     Ok(state.engine().await?.journal().delete(id).await?)
+}
+
+/// The P&L tracker now, then again through `on_event` as the open trades'
+/// underlyings move (the newest follow replaces any earlier one).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn pnl_tracker_follow(
+    state: State<'_, AppState>,
+    on_event: Channel<PnlTrackerView>,
+) -> Result<PnlTrackerView, IpcError> {
+    let engine = state.engine().await?;
+    Ok(engine
+        .pnl_tracker()
+        .follow(move |v| on_event.send(v).is_ok())
+        .await?)
+}
+
+/// Stops the P&L tracker's live updates.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn pnl_tracker_unfollow(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.engine().await?.pnl_tracker().unfollow();
+    Ok(())
 }

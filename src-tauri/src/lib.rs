@@ -79,6 +79,8 @@ pub fn run() {
             commands::journal_add,
             commands::journal_edit,
             commands::journal_delete,
+            commands::pnl_tracker_follow,
+            commands::pnl_tracker_unfollow,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -76,6 +76,20 @@ describe("the journal", () => {
       { "2024-07-12": 15.37, "2024-07-19": 58.72, "2024-08-16": 550.58, "2024-09-20": -287.27 },
       "each day's closed P&L (the two AAPL legs both expired on Sep 20)",
     );
+    // The P&L tracker marks the open IWM shares (300 at 200.00) at the market, then live.
+    const iwm = drawn.find((r) => r.symbol === "IWM");
+    const marked = await waitFor(
+      () => app.exec(`const r = document.querySelector('[data-testid=pnl-tracker] [data-testid=pnl-open-row][data-id="${iwm.id}"]');
+        return r && r.dataset.mark !== '' ? { mark: Number(r.dataset.mark), pnl: Number(r.dataset.unrealized), asOf: r.closest('[data-testid=pnl-tracker]').dataset.asOf } : null;`),
+      { what: "the open trade marked" },
+    );
+    assert.equal(marked.pnl, Math.round((marked.mark - 200) * 300 * 100) / 100, "(mark − entry) × 300 shares");
+    const live = await waitFor(
+      () => app.exec(`const t = document.querySelector('[data-testid=pnl-tracker]'); const r = t.querySelector('[data-testid=pnl-open-row]');
+        return t.dataset.asOf !== ${JSON.stringify(marked.asOf)} ? { mark: Number(r.dataset.mark), pnl: Number(r.dataset.unrealized) } : null;`),
+      { what: "a live re-mark from the socket", timeout: 20000 },
+    );
+    assert.equal(live.pnl, Math.round((live.mark - 200) * 300 * 100) / 100);
     await app.screenshot("journal-desktop");
   });
 

@@ -74,6 +74,12 @@ pub enum JournalCommand {
     },
     /// Delete a trade (an imported one comes back if its file is imported again).
     Delete { id: i64 },
+    /// Today's and this week's realized P&L, the last ten days, and the open
+    /// trades marked at the market (stock at its last price, options at the chain's mid).
+    Pnl {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a journal command; `Ok(false)` when the import was stopped by errors.
@@ -225,6 +231,32 @@ pub async fn run(opts: EngineOptions, cmd: JournalCommand) -> anyhow::Result<boo
         }
         JournalCommand::Delete { id } => {
             journal.delete(id).await?;
+            Ok(true)
+        }
+        JournalCommand::Pnl { json } => {
+            let v = engine.pnl_tracker().snapshot().await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&v)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "today {:+.2} ({} closed) · this week {:+.2} ({} closed) · open {:+.2}",
+                    v.today_realized, v.today_trades, v.week_realized, v.week_trades, v.unrealized
+                )?;
+                for o in &v.open {
+                    writeln!(
+                        out,
+                        "  #{} {} {:?} {} mark {} unrealized {} ({})",
+                        o.id,
+                        o.symbol,
+                        o.side,
+                        o.quantity,
+                        o.mark.map_or("—".into(), |m| format!("{m:.2}")),
+                        o.unrealized.map_or("—".into(), |u| format!("{u:+.2}")),
+                        o.source
+                    )?;
+                }
+            }
             Ok(true)
         }
     }

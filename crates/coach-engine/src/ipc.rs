@@ -231,6 +231,8 @@ command_table! {
     journal_add(trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
     journal_edit(id: i64, trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
     journal_delete(id: i64) -> ();
+    pnl_tracker_follow(on_event: Channel<crate::pnl_tracker::PnlTrackerView>) -> crate::pnl_tracker::PnlTrackerView;
+    pnl_tracker_unfollow() -> ();
 }
 
 /// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.
@@ -358,6 +360,8 @@ pub fn typescript_bindings() -> String {
         crate::journal::StatsView::decl(&cfg),
         crate::journal::DayPnl::decl(&cfg),
         crate::journal::Dashboard::decl(&cfg),
+        crate::pnl_tracker::PnlTrackerView::decl(&cfg),
+        crate::pnl_tracker::OpenLine::decl(&cfg),
         crate::journal::ManualTrade::decl(&cfg),
         crate::journal::TradeNotes::decl(&cfg),
         coach_core::journal::Broker::decl(&cfg),

@@ -133,6 +133,10 @@ pub struct TradeView {
     pub option: Option<TradeOption>,
     pub side: Direction,
     pub quantity: f64,
+    /// Still open (0 once closed).
+    pub open_quantity: f64,
+    /// Average price per share of the lots still open.
+    pub open_price: Option<f64>,
     /// RFC 3339, UTC.
     pub opened_at: String,
     pub closed_at: Option<String>,
@@ -686,6 +690,8 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
                 }),
                 side: t.direction,
                 quantity: t.quantity,
+                open_quantity: t.open_quantity,
+                open_price: t.open_price.map(|p| round(p, 4)),
                 opened_at: rfc3339(t.opened_at),
                 closed_at: t.closed_at.map(rfc3339),
                 status: t.status,

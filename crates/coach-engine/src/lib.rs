@@ -16,6 +16,7 @@ pub mod journal;
 pub mod levels;
 pub mod market;
 pub mod options_chain;
+pub mod pnl_tracker;
 pub mod positions;
 pub mod secrets;
 pub mod store;
@@ -42,6 +43,7 @@ use crate::market::history::BarHistory;
 use crate::market::rest::MassiveRest;
 use crate::market::Market;
 use crate::options_chain::OptionsDesk;
+use crate::pnl_tracker::PnlTracker;
 use crate::positions::Positions;
 use crate::secrets::{Secret, SecretInfo, SecretName, SecretStore, SecretsError};
 use crate::store::{Db, Metric, StoreError};
@@ -345,6 +347,7 @@ pub struct Engine {
     // Components, dropped in this order: the users of the market first.
     coach: Coach,
     charts: Charts,
+    pnl: Arc<PnlTracker>,
     journal: Arc<Journal>,
     positions: Arc<Positions>,
     options: Arc<OptionsDesk>,
@@ -463,6 +466,11 @@ impl Engine {
             settings.import_tz(),
             settings.display_tz(),
         ));
+        let pnl = Arc::new(PnlTracker::new(
+            journal.clone(),
+            options.clone(),
+            market.clone(),
+        ));
         let coach = Coach::new(
             db.chat(),
             db.metrics(),
@@ -481,6 +489,7 @@ impl Engine {
                 options.clone(),
                 positions.clone(),
                 journal.clone(),
+                pnl.clone(),
             ),
         );
         Ok(Engine {
@@ -496,6 +505,7 @@ impl Engine {
             ai,
             coach,
             charts,
+            pnl,
             journal,
             positions,
             options,
@@ -538,6 +548,11 @@ impl Engine {
     /// The trade journal: imports, trades, notes, figures.
     pub fn journal(&self) -> &Arc<Journal> {
         &self.journal
+    }
+
+    /// Today's and this week's realized P&L and the open trades marked live.
+    pub fn pnl_tracker(&self) -> &Arc<PnlTracker> {
+        &self.pnl
     }
 
     /// The chat coach: sessions, answers, tools.

@@ -57,7 +57,7 @@ export async function mountShell(root: HTMLElement, initial: AppStatus): Promise
       // A hidden chain is not followed live; it reloads when shown again.
       onHide: () => options.pause(),
     },
-    { id: "journal", label: "Journal", panel: journal.element, onShow: () => void journal.show() },
+    { id: "journal", label: "Journal", panel: journal.element, onShow: () => void journal.show(), onHide: () => journal.hide() },
     { id: "system", label: "System", panel: system.element, onShow: () => void system.refresh() },
     { id: "settings", label: "Settings", panel: settings.element, onShow: () => void settings.load() },
   ]);

@@ -3,6 +3,7 @@
 
 import type { Card, Extreme, LevelLine, Money, QuoteLine, Timeframe } from "../generated/bindings";
 import { h } from "../lib/dom";
+import { liveTracker } from "../journal/pnlTracker";
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -137,6 +138,9 @@ function body(card: Card): HTMLElement[] {
         ...d.patterns.slice(0, 2).map((p) => h("div", { class: "card-foot" }, p)),
       ];
     }
+    case "pnl_tracker":
+      // The snapshot the coach was given, then live from the socket while on screen.
+      return [liveTracker(card.data, { compact: true })];
     case "unreadable":
       // Stored by another version of the app: shown as it was kept.
       return [

@@ -323,9 +323,9 @@ export type Card = { title: string, symbol: Symbol | null, timeframe: Timeframe 
 /**
  * The tool call that produced it.
  */
-tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "unreadable", "data": UnreadableCard });
+tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "unreadable", "data": UnreadableCard });
 
-export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "unreadable", "data": UnreadableCard };
+export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "unreadable", "data": UnreadableCard };
 
 export type UnreadableCard = { 
 /**
@@ -707,6 +707,14 @@ symbol: string, underlying: string,
  */
 asset: string, option: TradeOption | null, side: Direction, quantity: number, 
 /**
+ * Still open (0 once closed).
+ */
+open_quantity: number, 
+/**
+ * Average price per share of the lots still open.
+ */
+open_price: number | null, 
+/**
  * RFC 3339, UTC.
  */
 opened_at: string, closed_at: string | null, status: TradeStatus, 
@@ -811,6 +819,54 @@ open_trades: number,
  */
 display_tz: string, };
 
+export type PnlTrackerView = { 
+/**
+ * RFC 3339 UTC of the market's clock.
+ */
+as_of: string, display_tz: string, 
+/**
+ * Trades closed today (display zone), net of fees.
+ */
+today_realized: number, today_trades: number, 
+/**
+ * Since Monday.
+ */
+week_realized: number, week_trades: number, 
+/**
+ * The last ten days' realized P&L, oldest first (0 on days without a close).
+ */
+sparkline: Array<DayPnl>, open: Array<OpenLine>, 
+/**
+ * Sum of the open trades that could be marked.
+ */
+unrealized: number, 
+/**
+ * Open trades without a mark.
+ */
+unpriced: number, };
+
+export type OpenLine = { id: number, symbol: string, underlying: string, side: Direction, 
+/**
+ * Contracts or shares still open.
+ */
+quantity: number, 
+/**
+ * Average price per share of the open lots.
+ */
+entry_price: number | null, 
+/**
+ * Per share; `None` when the market has no price for it.
+ */
+mark: number | null, 
+/**
+ * Dollars.
+ */
+unrealized: number | null, 
+/**
+ * Where the mark came from: "last trade", "chain mid", "repriced at 512.40 (IV 18.2 %)".
+ */
+source: string, };
+
 export type ManualTrade = { 
 /**
  * Ticker of the stock or of the option's underlying.
@@ -896,7 +952,7 @@ export type Pattern = {
 text: string, trades: number, win_rate: number, net_pnl: number, };
 
 /** Every command the app registers; `invoke` takes no other name. */
-export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete";
+export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete" | "pnl_tracker_follow" | "pnl_tracker_unfollow";
 
 /** Each command's arguments, as `invoke` sends them. */
 export type CommandArgs = {
@@ -939,6 +995,8 @@ export type CommandArgs = {
   journal_add: { trade: ManualTrade };
   journal_edit: { id: number; trade: ManualTrade };
   journal_delete: { id: number };
+  pnl_tracker_follow: { onEvent: Channel<PnlTrackerView> };
+  pnl_tracker_unfollow: {};
 };
 
 /** What each command answers. */
@@ -982,4 +1040,6 @@ export type CommandResult = {
   journal_add: TradeView;
   journal_edit: TradeView;
   journal_delete: null;
+  pnl_tracker_follow: PnlTrackerView;
+  pnl_tracker_unfollow: null;
 };

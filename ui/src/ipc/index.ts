@@ -24,6 +24,7 @@ import type {
   ImportProgress,
   ImportRequest,
   ManualTrade,
+  PnlTrackerView,
   TradeFilter,
   TradeNotes,
   CommandResult,
@@ -135,6 +136,13 @@ export const ipc = {
   journalAdd: (trade: ManualTrade) => call("journal_add", { trade }),
   journalEdit: (id: number, trade: ManualTrade) => call("journal_edit", { id, trade }),
   journalDelete: (id: number) => call("journal_delete", { id }),
+  /** The P&L tracker, then live updates through `onUpdate` (the newest follow wins). */
+  pnlFollow: (onUpdate: (v: PnlTrackerView) => void) => {
+    const channel = new Channel<PnlTrackerView>();
+    channel.onmessage = onUpdate;
+    return call("pnl_tracker_follow", { onEvent: channel });
+  },
+  pnlUnfollow: () => call("pnl_tracker_unfollow"),
 };
 
 export const events = {

@@ -20,10 +20,13 @@ import { h, replace } from "../lib/dom";
 import { uiLocale } from "../lib/locale";
 import { lineChart } from "../options/svgChart";
 import { calendarHeatmap, equityChart, hourWeekdayHeatmap, money, pct } from "./journalCharts";
+import { drawPnl, restartPnl, subscribePnl } from "./pnlTracker";
 
 export interface JournalView {
   element: HTMLElement;
   show(): Promise<void>;
+  /** The tab was left: stop the live P&L. */
+  hide(): void;
 }
 
 const BROKERS: [string, string][] = [
@@ -98,6 +101,12 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
   );
 
   const statsBox = h("div", { class: "journal-stats", "data-testid": "journal-stats" });
+  const tracker = h("div", { class: "card pnl-tracker", "data-testid": "pnl-tracker" }, h("p", { class: "muted" }, "Loading P&L…"));
+  let stopPnl: (() => void) | null = null;
+  const follow = () => {
+    if (stopPnl) restartPnl();
+    else stopPnl = subscribePnl((v) => drawPnl(tracker, v));
+  };
   const charts = h("div", { class: "journal-charts" });
   const insights = h("div", { class: "journal-insights" });
   const tradesBody = h("tbody", {});
@@ -398,6 +407,8 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
       renderDashboard(dash);
       renderTrades();
       replace(status, "");
+      // New trades or notes: the tracker starts again from the journal.
+      follow();
     } catch (e) {
       replace(status, h("span", { class: "error" }, (e as IpcError).message));
     }
@@ -407,6 +418,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
     "section",
     { class: "panel-page journal", "data-testid": "journal-view" },
     h("div", { class: "page-head" }, h("h2", {}, "Journal")),
+    tracker,
     h(
       "div",
       { class: "card journal-import" },
@@ -445,7 +457,14 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
     detail,
     form,
   );
-  return { element, show: refresh };
+  return {
+    element,
+    show: refresh,
+    hide: () => {
+      stopPnl?.();
+      stopPnl = null;
+    },
+  };
 }
 
 /** The trade's underlying around the time it was open, entry and exit marked. */

@@ -1289,3 +1289,33 @@ fn journal_add_edit_and_delete_a_manual_trade() {
     let left = stdout_json(&coach(dir.path(), &["journal", "trades", "--json"], &[]));
     assert_eq!(left, serde_json::json!([]));
 }
+
+#[test]
+fn journal_pnl_marks_the_open_trade_at_the_demo_market() {
+    let dir = tempfile::tempdir().unwrap();
+    coach(
+        dir.path(),
+        &["journal", "import", &fixture("tastytrade/current.csv")],
+        &[],
+    );
+    let v = stdout_json(&coach(dir.path(), &["journal", "pnl", "--json"], &[]));
+    for key in [
+        "today_realized",
+        "week_realized",
+        "sparkline",
+        "open",
+        "unrealized",
+        "unpriced",
+    ] {
+        assert!(v.get(key).is_some(), "{key} in {v}");
+    }
+    // The IWM shares from the assignment: 300 at 200.00.
+    let open = &v["open"][0];
+    assert_eq!(open["symbol"], "IWM");
+    assert_eq!(open["quantity"], 300.0);
+    assert_eq!(open["entry_price"], 200.0);
+    let mark = open["mark"].as_f64().expect("the demo market prices IWM");
+    let want = ((mark - 200.0) * 300.0 * 100.0).round() / 100.0;
+    assert_eq!(open["unrealized"].as_f64(), Some(want));
+    assert_eq!(v["unrealized"].as_f64(), Some(want));
+}

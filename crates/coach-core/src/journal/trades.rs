@@ -79,6 +79,10 @@ pub struct Trade {
     pub strategy: Option<String>,
     /// Closed in this history with no opening fill in it.
     pub incomplete: bool,
+    /// Contracts or shares still open (0 once closed).
+    pub open_quantity: f64,
+    /// Average price per share of the lots still open (FIFO: the newest lots).
+    pub open_price: Option<f64>,
 }
 
 impl Trade {
@@ -225,6 +229,8 @@ pub fn build(execs: &[Execution]) -> Book {
                 executions: vec![e.fingerprint.clone()],
                 strategy: None,
                 incomplete: true,
+                open_quantity: 0.0,
+                open_price: None,
             });
             book.notes.push(MatchNote {
                 fingerprint: e.fingerprint.clone(),
@@ -260,6 +266,8 @@ pub fn build(execs: &[Execution]) -> Book {
                 executions: Vec::new(),
                 strategy: None,
                 incomplete: false,
+                open_quantity: 0.0,
+                open_price: None,
             },
             lots: VecDeque::new(),
             gross: 0.0,
@@ -285,6 +293,9 @@ pub fn build(execs: &[Execution]) -> Book {
         let mut t = b.trade.clone();
         t.entry_price = (b.opened_qty > EPS).then(|| b.opened_value / b.opened_qty);
         t.exit_price = (b.closed_qty > EPS).then(|| b.closed_value / b.closed_qty);
+        let open: f64 = b.lots.iter().map(|l| l.0).sum();
+        t.open_quantity = open;
+        t.open_price = (open > EPS).then(|| b.lots.iter().map(|l| l.0 * l.1).sum::<f64>() / open);
         book.trades.push(t);
     }
     book.trades.sort_by(|a, b| {
@@ -620,6 +631,12 @@ mod tests {
         // (150 × 505 + 50 × 499) / 200 = 503.5
         assert_eq!(tr.exit_price, Some(503.5));
         assert_eq!(tr.executions, vec!["1", "2", "3", "4"]);
+        // Before the last sale, 50 @ 502 were left open (FIFO).
+        let open = build(&execs[..3]);
+        assert_eq!(
+            (open.trades[0].open_quantity, open.trades[0].open_price),
+            (50.0, Some(502.0))
+        );
         assert_eq!(tr.closed_at, Some(t("2024-07-03T14:00:00Z")));
     }
 
@@ -713,6 +730,11 @@ mod tests {
         );
         let stock = book.trades.iter().find(|t| t.key == "s").unwrap();
         assert_eq!(stock.status, TradeStatus::Open);
+        assert_eq!(
+            (stock.open_quantity, stock.open_price),
+            (100.0, Some(540.0))
+        );
+        assert_eq!(option.open_quantity, 0.0, "closed");
         assert_eq!(stock.entry_price, Some(540.0));
         assert_eq!(stock.realized_pnl, None);
     }

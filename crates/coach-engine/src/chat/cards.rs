@@ -40,6 +40,7 @@ pub enum CardBody {
     OptionsChain(OptionsChainCard),
     Position(PositionCard),
     Journal(JournalCard),
+    PnlTracker(crate::pnl_tracker::PnlTrackerView),
     /// A stored card that does not fit its type any more.
     Unreadable(UnreadableCard),
 }
@@ -65,6 +66,7 @@ impl CardBody {
             CardBody::OptionsChain(_) => "options_chain",
             CardBody::Position(_) => "position",
             CardBody::Journal(_) => "journal",
+            CardBody::PnlTracker(_) => "pnl_tracker",
             CardBody::Unreadable(_) => "unreadable",
         }
     }

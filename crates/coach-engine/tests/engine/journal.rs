@@ -298,3 +298,210 @@ async fn notes_tags_and_manual_trades_are_kept_and_validated_by_field() {
     journal.delete(id).await.unwrap();
     assert!(journal.trade(id).await.is_err());
 }
+
+fn manual(
+    symbol: &str,
+    option: Option<(coach_core::journal::OptionKind, f64, &str)>,
+    qty: f64,
+    entry: f64,
+    opened: &str,
+    exit: Option<(f64, &str)>,
+) -> ManualTrade {
+    ManualTrade {
+        symbol: symbol.into(),
+        option: option.map(|(kind, strike, exp)| coach_engine::journal::TradeOption {
+            kind,
+            strike,
+            expiration: exp.into(),
+        }),
+        side: Direction::Long,
+        quantity: qty,
+        entry_price: entry,
+        opened_at: opened.into(),
+        exit_price: exit.map(|e| e.0),
+        closed_at: exit.map(|e| e.1.into()),
+        fees: 0.0,
+        account: None,
+        notes: String::new(),
+        tags: vec![],
+        setup: None,
+        risk: None,
+    }
+}
+
+/// Tuesday 2 July 2024, 11:00 New York, on the demo market.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pnl_tracker_sums_realized_days_and_marks_open_trades_live_from_the_socket() {
+    use coach_core::journal::OptionKind;
+    use coach_engine::market::{Channel, Topic};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = coach_sim::ManualClock::new(crate::market::utc("2024-07-02T15:00:00Z"));
+    let engine = EngineKit::new(dir.path())
+        .seed(5)
+        .demo_at(&clock)
+        .lazy_market(true)
+        .start()
+        .await;
+    let j = engine.journal();
+    // Closed today +53.00, Monday −12.00, last Friday +7.00.
+    j.add_manual(&manual(
+        "NVDA",
+        None,
+        10.0,
+        120.0,
+        "2024-07-02T13:40:00Z",
+        Some((125.3, "2024-07-02T14:00:00Z")),
+    ))
+    .await
+    .unwrap();
+    j.add_manual(&manual(
+        "AAPL",
+        None,
+        4.0,
+        200.0,
+        "2024-07-01T14:00:00Z",
+        Some((197.0, "2024-07-01T15:00:00Z")),
+    ))
+    .await
+    .unwrap();
+    j.add_manual(&manual(
+        "MSFT",
+        None,
+        1.0,
+        400.0,
+        "2024-06-28T14:00:00Z",
+        Some((407.0, "2024-06-28T15:00:00Z")),
+    ))
+    .await
+    .unwrap();
+    // Open: 10 SPY at 500, one SPY call at 2.00 (a strike listed on 12 July).
+    let chain = engine
+        .options()
+        .chain("SPY", Some("2024-07-12".parse().unwrap()))
+        .await
+        .unwrap();
+    let strike = chain.atm_strike.unwrap();
+    let stock = j
+        .add_manual(&manual(
+            "SPY",
+            None,
+            10.0,
+            500.0,
+            "2024-07-01T14:00:00Z",
+            None,
+        ))
+        .await
+        .unwrap();
+    let call = j
+        .add_manual(&manual(
+            "SPY",
+            Some((OptionKind::Call, strike, "2024-07-12")),
+            1.0,
+            2.0,
+            "2024-07-01T14:00:00Z",
+            None,
+        ))
+        .await
+        .unwrap();
+
+    let v = engine.pnl_tracker().snapshot().await.unwrap();
+    assert_eq!(
+        (v.today_realized, v.today_trades),
+        (53.0, 1),
+        "(125.30 − 120) × 10"
+    );
+    assert_eq!(
+        (v.week_realized, v.week_trades),
+        (41.0, 2),
+        "53 − 12; Friday is last week"
+    );
+    assert_eq!(v.sparkline.len(), 10);
+    let day = |d: &str| v.sparkline.iter().find(|x| x.date == d).unwrap().pnl;
+    assert_eq!(
+        (day("2024-06-28"), day("2024-07-01"), day("2024-07-02")),
+        (7.0, -12.0, 53.0)
+    );
+    assert_eq!(day("2024-06-30"), 0.0, "a Sunday without a close");
+    let spy = engine
+        .options()
+        .last_price(&coach_core::Symbol::parse("SPY").unwrap())
+        .await
+        .unwrap();
+    let line = |v: &coach_engine::pnl_tracker::PnlTrackerView, id: i64| {
+        v.open.iter().find(|l| l.id == id).unwrap().clone()
+    };
+    let s = line(&v, stock);
+    assert_eq!(s.mark, Some(spy), "stock at its last price");
+    assert_eq!(
+        s.unrealized,
+        Some(((spy - 500.0) * 10.0 * 100.0).round() / 100.0)
+    );
+    let c = line(&v, call);
+    let mid = chain
+        .rows
+        .iter()
+        .find(|r| r.strike == strike)
+        .and_then(|r| r.call.as_ref())
+        .and_then(|q| q.mid)
+        .unwrap();
+    assert_eq!(c.source, "chain mid");
+    assert_eq!(
+        c.unrealized,
+        Some(((mid - 2.0) * 100.0 * 100.0).round() / 100.0),
+        "× 100 once"
+    );
+    assert_eq!(
+        v.unrealized,
+        ((s.unrealized.unwrap() + c.unrealized.unwrap()) * 100.0).round() / 100.0
+    );
+
+    // Live: SPY's second aggregates re-mark both; the marks are prices the socket carried.
+    let mut seconds = engine.market().hub().subscribe(Topic::new(
+        Channel::Seconds,
+        coach_core::Symbol::parse("SPY").unwrap(),
+    ));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    engine
+        .pnl_tracker()
+        .follow(move |v| tx.send(v).is_ok())
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::seconds(30));
+    let live = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let v = rx.recv().await.unwrap();
+            if line(&v, call).source.starts_with("repriced at") {
+                return v;
+            }
+        }
+    })
+    .await
+    .expect("a live update");
+    let mut closes = Vec::new();
+    while let Some(ev) = seconds.try_recv() {
+        if let coach_engine::market::wire::MarketData::Aggregate { close, .. } = *ev {
+            closes.push(close);
+        }
+    }
+    let s = line(&live, stock);
+    let mark = s.mark.unwrap();
+    assert!(
+        closes.contains(&mark),
+        "the stock's mark {mark} is a price from the socket: {closes:?}"
+    );
+    assert_eq!(
+        s.unrealized,
+        Some(((mark - 500.0) * 10.0 * 100.0).round() / 100.0)
+    );
+    let c = line(&live, call);
+    assert!(
+        c.source.starts_with(&format!("repriced at {mark:.2}")),
+        "{}",
+        c.source
+    );
+    assert_eq!(
+        c.unrealized,
+        Some(((c.mark.unwrap() - 2.0) * 100.0 * 100.0).round() / 100.0)
+    );
+    engine.pnl_tracker().unfollow();
+}

@@ -20,6 +20,7 @@ use crate::journal::Journal;
 use crate::levels::Levels;
 use crate::market::Market;
 use crate::options_chain::OptionsDesk;
+use crate::pnl_tracker::PnlTracker;
 use crate::positions::Positions;
 
 mod analyze_position;
@@ -27,6 +28,7 @@ mod indicators;
 mod key_levels;
 mod market_status;
 mod options_chain;
+mod pnl_tracker;
 mod quote;
 mod show_chart;
 mod trade_history;
@@ -88,7 +90,7 @@ fn run_typed<'a, T: Tool>(
 }
 
 /// Every tool the coach has, in the order the model is told of them.
-fn registry() -> [Registered; 8] {
+fn registry() -> [Registered; 9] {
     [
         register::<quote::GetQuote>(),
         register::<market_status::GetMarketStatus>(),
@@ -98,6 +100,7 @@ fn registry() -> [Registered; 8] {
         register::<options_chain::GetOptionsChain>(),
         register::<analyze_position::AnalyzePosition>(),
         register::<trade_history::GetTradeHistory>(),
+        register::<pnl_tracker::GetPnlTracker>(),
     ]
 }
 
@@ -239,6 +242,7 @@ pub struct Toolbox {
     options: Arc<OptionsDesk>,
     positions: Arc<Positions>,
     journal: Arc<Journal>,
+    pnl: Arc<PnlTracker>,
 }
 
 impl Toolbox {
@@ -248,6 +252,7 @@ impl Toolbox {
         options: Arc<OptionsDesk>,
         positions: Arc<Positions>,
         journal: Arc<Journal>,
+        pnl: Arc<PnlTracker>,
     ) -> Toolbox {
         Toolbox {
             market,
@@ -255,6 +260,7 @@ impl Toolbox {
             options,
             positions,
             journal,
+            pnl,
         }
     }
 
