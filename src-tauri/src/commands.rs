@@ -453,7 +453,7 @@ pub async fn journal_edit(
 
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id(), id), err(Debug))]
-pub async fn journal_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+pub async fn journal_delete(state: State<'_, AppState>, id: i64) -> Result<Vec<i64>, IpcError> {
     Ok(state.engine().await?.journal().delete(id).await?)
 }
 

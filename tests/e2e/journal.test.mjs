@@ -64,10 +64,11 @@ describe("the journal", () => {
     assert.equal(engine.stats.net_pnl, 337.4);
     const tile = (field) => app.exec(`return document.querySelector('[data-testid=journal-stats] [data-field=${field}] .stat-value').textContent;`);
     assert.equal(await tile("net_pnl"), "+$337.40");
-    assert.equal(await tile("trades"), "5 (+1 open)");
-    assert.match(await tile("win_rate"), /^80\.0 %/);
-    assert.equal(await tile("profit_factor"), "1.80");
-    assert.equal(await tile("max_drawdown"), "−$421.14");
+    // The AAPL vertical counts as one trade (−287.27).
+    assert.equal(await tile("trades"), "4 (+1 open)");
+    assert.match(await tile("win_rate"), /^75\.0 %/);
+    assert.equal(await tile("profit_factor"), "2.17");
+    assert.equal(await tile("max_drawdown"), "−$287.27");
     const curve = await app.exec("return document.querySelectorAll('[data-testid=equity-curve] path.line').length;");
     assert.equal(curve, 2, "the equity line and its drawdown");
     const days = await app.exec("return [...document.querySelectorAll('[data-testid=pnl-heatmap] [data-pnl]')].filter((d) => d.dataset.pnl !== '').map((d) => [d.dataset.date, Number(d.dataset.pnl)]);");
@@ -146,6 +147,15 @@ describe("the journal", () => {
     assert.equal(manual.realized_pnl, 55, "(125.50 − 120.00) × 10, no fees");
     const row = await waitFor(async () => (await rows(app)).find((r) => r.id === manual.id) ?? null, { what: "the manual trade in the list" });
     assert.equal(row.pnl, 55);
+    // Edited by hand: the exit to 126.00 gives (126 − 120) × 10 = 60.00, the same trade.
+    await app.click(await app.find(`[data-testid=journal-trade][data-id="${manual.id}"] td`));
+    await app.click(await app.waitForTestId("journal-edit-trade"));
+    const exitBox = await app.find("#mt-exit");
+    await app.clear(exitBox);
+    await app.type(exitBox, "126");
+    await app.click(await app.find("[data-testid=trade-form] button[type=submit]"));
+    const edited = await waitFor(async () => (await rows(app)).find((r) => r.id === manual.id && r.pnl === 60) ?? null, { what: "the edited trade" });
+    assert.equal(edited.pnl, 60);
   });
 
   it("5. the offline coach answers from the journal with the same numbers as the stats", async () => {

@@ -32,7 +32,7 @@ pub enum JournalCommand {
     },
     /// Trades, newest first.
     Trades {
-        /// First day (YYYY-MM-DD, display zone), on the opening.
+        /// First day (YYYY-MM-DD, display zone): closed trades by the day they closed, open ones by the day they opened.
         #[arg(long)]
         from: Option<String>,
         #[arg(long)]
@@ -72,7 +72,8 @@ pub enum JournalCommand {
         #[arg(long)]
         notes: bool,
     },
-    /// Delete a trade (an imported one comes back if its file is imported again).
+    /// Delete a trade, with any trade sharing a fill with it (an imported one
+    /// comes back if its file is imported again).
     Delete { id: i64 },
     /// Today's and this week's realized P&L, the last ten days, and the open
     /// trades marked at the market (stock at its last price, options at the chain's mid).
@@ -230,7 +231,16 @@ pub async fn run(opts: EngineOptions, cmd: JournalCommand) -> anyhow::Result<boo
             Ok(true)
         }
         JournalCommand::Delete { id } => {
-            journal.delete(id).await?;
+            let gone = journal.delete(id).await?;
+            if gone.len() > 1 {
+                eprintln!(
+                    "deleted trades {} (they share a fill)",
+                    gone.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             Ok(true)
         }
         JournalCommand::Pnl { json } => {

@@ -230,7 +230,7 @@ command_table! {
     journal_set_notes(id: i64, notes: crate::journal::TradeNotes) -> crate::journal::TradeView;
     journal_add(trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
     journal_edit(id: i64, trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
-    journal_delete(id: i64) -> ();
+    journal_delete(id: i64) -> Vec<i64>;
     pnl_tracker_follow(on_event: Channel<crate::pnl_tracker::PnlTrackerView>) -> crate::pnl_tracker::PnlTrackerView;
     pnl_tracker_unfollow() -> ();
 }

@@ -155,6 +155,10 @@ pub struct TradeView {
     pub strategy: String,
     /// Closed with no opening in the journal.
     pub incomplete: bool,
+    /// Trades sharing a fill with this one (a sale that closed one and opened
+    /// the other): deleting one deletes them all.
+    #[ts(type = "Array<number>")]
+    pub linked: Vec<i64>,
     pub notes: String,
     pub tags: Vec<String>,
     pub setup: Option<String>,
@@ -167,7 +171,7 @@ pub struct TradeView {
 /// Which trades.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct TradeFilter {
-    /// YYYY-MM-DD (in the display zone), on the trade's opening.
+    /// YYYY-MM-DD (in the display zone): a closed trade by the day it closed, an open one by the day it opened.
     pub from: Option<String>,
     pub to: Option<String>,
     pub underlying: Option<String>,
@@ -382,9 +386,12 @@ impl Journal {
                 .iter()
                 .filter(|t| t.executions.iter().any(|f| new_fps.contains(f)))
                 .count() as u32;
-            summary
-                .warnings
-                .extend(book.notes.iter().map(|n| n.message.clone()));
+            summary.warnings.extend(
+                book.notes
+                    .iter()
+                    .filter(|n| new_fps.contains(&n.fingerprint))
+                    .map(|n| n.message.clone()),
+            );
         }
         Ok(summary)
     }
@@ -393,7 +400,12 @@ impl Journal {
     async fn book(&self) -> Result<(Book, Stored), JournalError> {
         let stored = self.db.call(|db| db.executions()).await?;
         let execs: Vec<Execution> = stored.iter().map(|(_, e)| e.clone()).collect();
-        Ok((trades::build(&execs), stored))
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive();
+        Ok((trades::build_as_of(&execs, Some(today)), stored))
     }
 
     /// The trades that pass `filter`, newest opening first.
@@ -418,7 +430,11 @@ impl Journal {
             NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
                 .map_err(|_| JournalError::Invalid(format!("{s:?} is not a date (YYYY-MM-DD)")))
         };
-        let opened = DateTime::parse_from_rfc3339(&v.opened_at)
+        // A closed trade counts on the day it closed (its P&L was realized
+        // then, as the calendar and equity curve show it); an open one on
+        // the day it opened.
+        let on = v.closed_at.as_deref().unwrap_or(&v.opened_at);
+        let opened = DateTime::parse_from_rfc3339(on)
             .map(|t| t.with_timezone(&self.display_tz).date_naive())
             .unwrap_or_default();
         if let Some(from) = f.from.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -559,6 +575,8 @@ impl Journal {
         id: i64,
         input: &ManualTrade,
     ) -> Result<TradeView, JournalError> {
+        // The id must be a trade's (its first fill), not any fill's.
+        self.trade(id).await?;
         let prefix = self
             .db
             .call(move |db| db.manual_prefix(id))
@@ -582,13 +600,39 @@ impl Journal {
         self.trade(id).await
     }
 
-    /// Deletes a trade: a manual one entirely; an imported one's executions
-    /// (a re-import of its file brings it back).
-    pub async fn delete(&self, id: i64) -> Result<(), JournalError> {
-        let trade = self.trade(id).await?;
-        let ids: Vec<i64> = trade.executions.iter().map(|f| f.id).collect();
-        self.db.call(move |db| db.delete_trade(id, &ids)).await?;
-        Ok(())
+    /// Deletes a trade, and any trade sharing a fill with it (a sale that
+    /// closed one and opened the other): a manual one entirely, an imported
+    /// one's executions (a re-import of its file brings it back). The ids
+    /// deleted.
+    pub async fn delete(&self, id: i64) -> Result<Vec<i64>, JournalError> {
+        let all = self.trades(&TradeFilter::default()).await?;
+        if !all.iter().any(|t| t.id == id) {
+            return Err(JournalError::NotFound(id));
+        }
+        // The trade and every trade linked to it through a shared fill.
+        let mut ids = vec![id];
+        let mut i = 0;
+        while i < ids.len() {
+            if let Some(t) = all.iter().find(|t| t.id == ids[i]) {
+                for l in &t.linked {
+                    if !ids.contains(l) {
+                        ids.push(*l);
+                    }
+                }
+            }
+            i += 1;
+        }
+        ids.sort_unstable();
+        let fills: Vec<i64> = all
+            .iter()
+            .filter(|t| ids.contains(&t.id))
+            .flat_map(|t| t.executions.iter().map(|f| f.id))
+            .collect();
+        let trades = ids.clone();
+        self.db
+            .call(move |db| db.delete_trades(&trades, &fills))
+            .await?;
+        Ok(ids)
     }
 
     /// One trade by id.
@@ -703,6 +747,7 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
                 strategy_id,
                 strategy,
                 incomplete: t.incomplete,
+                linked: Vec::new(),
                 notes: n.notes,
                 tags: n.tags,
                 setup: n.setup,
@@ -710,14 +755,68 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
                 r_multiple,
             })
         })
-        .collect()
+        .collect::<Vec<TradeView>>()
+        .pipe_linked()
 }
 
-/// The closed trades with a known P&L, as the figures see them.
+/// The closed trades with a known P&L, as the figures see them: the legs
+/// of one strategy (a vertical, a condor) are one trade, closed when its
+/// last leg closed, its P&L the legs' sum; it counts once every leg is
+/// closed with a known P&L.
 fn samples(trades: &[TradeView]) -> Vec<Sample> {
+    let mut out: Vec<Sample> = Vec::new();
+    let mut groups: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+    let mut legs: BTreeMap<i64, usize> = BTreeMap::new();
+    for t in trades {
+        if let Some(g) = t.strategy_id {
+            *legs.entry(g).or_default() += 1;
+        }
+    }
+    for (t, s) in trades.iter().zip(leg_samples(trades)) {
+        match (t.strategy_id, s) {
+            (Some(g), Some(s)) => groups.entry(g).or_default().push(s),
+            (None, Some(s)) => out.push(s),
+            _ => {}
+        }
+    }
+    for (g, parts) in groups {
+        if parts.len() != legs.get(&g).copied().unwrap_or(0) {
+            continue; // a leg still open (or filtered out): not closed as a whole
+        }
+        let first = &parts[0];
+        let mut whole = first.clone();
+        whole.pnl = (parts.iter().map(|p| p.pnl).sum::<f64>() * 100.0).round() / 100.0;
+        whole.fees = parts.iter().map(|p| p.fees).sum();
+        whole.opened_at = parts
+            .iter()
+            .map(|p| p.opened_at)
+            .min()
+            .unwrap_or(first.opened_at);
+        whole.closed_at = parts
+            .iter()
+            .map(|p| p.closed_at)
+            .max()
+            .unwrap_or(first.closed_at);
+        whole.risk = parts.iter().find_map(|p| p.risk);
+        let mut tags: Vec<String> = Vec::new();
+        for p in &parts {
+            for tag in &p.tags {
+                if !tags.contains(tag) {
+                    tags.push(tag.clone());
+                }
+            }
+        }
+        whole.tags = tags;
+        out.push(whole);
+    }
+    out
+}
+
+/// Each trade's own sample (`None` while open or without a known P&L).
+fn leg_samples(trades: &[TradeView]) -> Vec<Option<Sample>> {
     trades
         .iter()
-        .filter_map(|t| {
+        .map(|t| {
             let pnl = t.realized_pnl?;
             let opened = DateTime::parse_from_rfc3339(&t.opened_at)
                 .ok()?
@@ -901,6 +1000,35 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Fills in each trade's `linked`: the trades sharing a fill with it.
+trait PipeLinked {
+    fn pipe_linked(self) -> Vec<TradeView>;
+}
+
+impl PipeLinked for Vec<TradeView> {
+    fn pipe_linked(mut self) -> Vec<TradeView> {
+        let mut by_fill: HashMap<i64, Vec<i64>> = HashMap::new();
+        for t in &self {
+            for f in &t.executions {
+                by_fill.entry(f.id).or_default().push(t.id);
+            }
+        }
+        for t in &mut self {
+            let mut linked: Vec<i64> = t
+                .executions
+                .iter()
+                .flat_map(|f| by_fill.get(&f.id).into_iter().flatten())
+                .copied()
+                .filter(|id| *id != t.id)
+                .collect();
+            linked.sort_unstable();
+            linked.dedup();
+            t.linked = linked;
+        }
+        self
+    }
+}
+
 fn round(x: f64, d: i32) -> f64 {
     let m = 10f64.powi(d);
     (x * m).round() / m
@@ -1042,7 +1170,8 @@ impl JournalTables {
         let mut conn = self.write();
         let tx = conn.transaction()?;
         tx.execute(
-            "DELETE FROM journal_executions WHERE broker = 'manual' AND id <> ?1 AND fingerprint LIKE ?2 || '#%'",
+            "DELETE FROM journal_executions WHERE broker = 'manual' AND id <> ?1
+             AND substr(fingerprint, 1, length(?2) + 1) = ?2 || '#'",
             params![id, prefix],
         )?;
         for (i, e) in execs.iter().enumerate() {
@@ -1060,17 +1189,23 @@ impl JournalTables {
         Ok(())
     }
 
-    /// Removes a trade's executions and notes.
-    pub fn delete_trade(&self, id: i64, execution_ids: &[i64]) -> Result<(), StoreError> {
+    /// Removes trades' executions and notes in one transaction.
+    pub fn delete_trades(
+        &self,
+        trade_ids: &[i64],
+        execution_ids: &[i64],
+    ) -> Result<(), StoreError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
         for e in execution_ids {
             tx.execute("DELETE FROM journal_executions WHERE id = ?1", params![e])?;
         }
-        tx.execute(
-            "DELETE FROM journal_trade_notes WHERE trade_id = ?1",
-            params![id],
-        )?;
+        for id in trade_ids {
+            tx.execute(
+                "DELETE FROM journal_trade_notes WHERE trade_id = ?1",
+                params![id],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

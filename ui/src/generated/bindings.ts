@@ -737,7 +737,12 @@ strategy: string,
 /**
  * Closed with no opening in the journal.
  */
-incomplete: boolean, notes: string, tags: Array<string>, setup: string | null, 
+incomplete: boolean, 
+/**
+ * Trades sharing a fill with this one (a sale that closed one and opened
+ * the other): deleting one deletes them all.
+ */
+linked: Array<number>, notes: string, tags: Array<string>, setup: string | null, 
 /**
  * Dollars risked, for R-multiples.
  */
@@ -749,7 +754,7 @@ r_multiple: number | null, };
 
 export type TradeFilter = { 
 /**
- * YYYY-MM-DD (in the display zone), on the trade's opening.
+ * YYYY-MM-DD (in the display zone): a closed trade by the day it closed, an open one by the day it opened.
  */
 from: string | null, to: string | null, underlying: string | null, account: string | null, 
 /**
@@ -1039,7 +1044,7 @@ export type CommandResult = {
   journal_set_notes: TradeView;
   journal_add: TradeView;
   journal_edit: TradeView;
-  journal_delete: null;
+  journal_delete: Array<number>;
   pnl_tracker_follow: PnlTrackerView;
   pnl_tracker_unfollow: null;
 };

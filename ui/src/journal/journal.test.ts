@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ImportSummary } from "../generated/bindings";
 import { calendarHeatmap, calendarMonths, heat, money, pct } from "./journalCharts";
-import { dateTime, summaryLine, timeframeFor } from "./journalView";
+import { dateTime, isoToZoned, summaryLine, timeframeFor, zonedToIso } from "./journalView";
 
 describe("journal", () => {
   it("writes dollars with a sign and cents, rates with one decimal", () => {
@@ -45,5 +45,13 @@ describe("journal", () => {
     expect(timeframeFor(20 * 60)).toBe("1m");
     expect(timeframeFor(3 * 86_400)).toBe("1h");
     expect(timeframeFor(30 * 86_400)).toBe("1d");
+  });
+
+  it("reads a manual trade's times in the display zone, not the browser's", () => {
+    expect(zonedToIso("2024-07-16T09:45", "America/New_York")).toBe("2024-07-16T13:45:00Z");
+    expect(zonedToIso("2024-01-16T09:45", "America/New_York")).toBe("2024-01-16T14:45:00Z");
+    expect(zonedToIso("2024-07-16T09:45", "Europe/London")).toBe("2024-07-16T08:45:00Z");
+    expect(isoToZoned("2024-07-16T13:45:00Z", "America/New_York")).toBe("2024-07-16T09:45");
+    expect(zonedToIso("", "America/New_York")).toBe("");
   });
 });

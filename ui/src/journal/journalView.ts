@@ -62,6 +62,30 @@ export function summaryLine(s: ImportSummary): string {
 /** The zone the journal shows times in (the engine's display zone, from its dashboard). */
 let displayZone = "America/New_York";
 
+/** `YYYY-MM-DDTHH:MM` (a datetime-local value) read in `zone`, as RFC 3339 UTC. */
+export function zonedToIso(local: string, zone: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local);
+  if (!m) return "";
+  const [y, mo, d, hh, mm] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const want = Date.UTC(y, mo - 1, d, hh, mm);
+  const fmt = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  let guess = want;
+  // Two corrections settle the zone's offset (also across a DST change).
+  for (let i = 0; i < 2; i++) {
+    const p = Object.fromEntries(fmt.formatToParts(new Date(guess)).map((x) => [x.type, x.value]));
+    const shown = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
+    guess += want - shown;
+  }
+  return new Date(guess).toISOString().replace(".000Z", "Z");
+}
+
+/** An RFC 3339 time as a datetime-local value in `zone`. */
+export function isoToZoned(iso: string, zone: string): string {
+  const fmt = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const p = Object.fromEntries(fmt.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
 /** A time in the display zone, e.g. "Jul 16, 2024, 9:45 AM". */
 export function dateTime(iso: string | null, zone = displayZone): string {
   if (!iso) return "—";
@@ -111,8 +135,8 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
   const insights = h("div", { class: "journal-insights" });
   const tradesBody = h("tbody", {});
   const detail = h("div", { class: "card trade-detail", hidden: true, "data-testid": "journal-trade-detail" });
-  const form = tradeForm(async (trade) => {
-    const t = await ipc.journalAdd(trade);
+  const form = tradeForm(async (trade, editing) => {
+    const t = editing === null ? await ipc.journalAdd(trade) : await ipc.journalEdit(editing, trade);
     await refresh();
     select(t);
   });
@@ -319,13 +343,15 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
           "div",
           { class: "form-actions" },
           h("button", { type: "button", class: "btn", "data-testid": "journal-open-chart", onclick: () => opts.onOpenChart(t.underlying, tf) }, `Open ${t.underlying} ${tf} chart`),
+          t.broker === "manual" ? h("button", { type: "button", class: "btn", "data-testid": "journal-edit-trade", onclick: () => form.edit(t) }, "Edit trade") : null,
           h(
             "button",
             {
               type: "button",
               class: "btn btn-quiet",
               onclick: async () => {
-                if (!confirm(`Delete trade #${t.id}${t.broker === "manual" ? "" : " (importing its file again brings it back)"}?`)) return;
+                const also = t.linked.length ? ` and #${t.linked.join(", #")} (they share a fill)` : "";
+                if (!confirm(`Delete trade #${t.id}${also}${t.broker === "manual" ? "" : "? Importing its file again brings it back."}`)) return;
                 await ipc.journalDelete(t.id);
                 detail.hidden = true;
                 await refresh();
@@ -455,7 +481,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
       ),
     ),
     detail,
-    form,
+    form.element,
   );
   return {
     element,
@@ -487,7 +513,7 @@ async function drawTradeChart(t: TradeView, tf: Timeframe, box: HTMLElement): Pr
         width: 520,
         height: 160,
         series: [{ name: "close", cls: "equity", points: pts }],
-        markX: open,
+        marks: t.closed_at ? [open, close] : [open],
         xFormat: (x) => new Date(x).toLocaleString(uiLocale, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }),
         yFormat: (y) => y.toFixed(2),
       }),
@@ -500,8 +526,10 @@ async function drawTradeChart(t: TradeView, tf: Timeframe, box: HTMLElement): Pr
   }
 }
 
-/** The manual entry form (`trade-form`), with the engine's validation messages. */
-function tradeForm(onSave: (t: ManualTrade) => Promise<void>): HTMLElement {
+/** The manual entry form (`trade-form`), with the engine's validation messages; also edits a manual trade. */
+function tradeForm(onSave: (t: ManualTrade, editing: number | null) => Promise<void>): { element: HTMLElement; edit(t: TradeView): void } {
+  let editing: number | null = null;
+  let editingTrade: TradeView | null = null;
   const f = (id: string, label: string, attrs: Record<string, string> = {}) => {
     const el = h("input", { id, name: id, ...attrs });
     return { el, wrap: h("div", { class: "field" }, h("label", { for: id }, label), el) };
@@ -513,17 +541,19 @@ function tradeForm(onSave: (t: ManualTrade) => Promise<void>): HTMLElement {
   const side = h("select", { id: "mt-side", name: "mt-side" }, h("option", { value: "long" }, "Long (bought)"), h("option", { value: "short" }, "Short (sold)"));
   const qty = f("mt-qty", "Quantity (shares or contracts)", { type: "number", step: "any", min: "0" });
   const entry = f("mt-entry", "Entry price (per share)", { type: "number", step: "any", min: "0" });
-  const opened = f("mt-opened", "Opened", { type: "datetime-local" });
+  const opened = f("mt-opened", "Opened (display zone)", { type: "datetime-local" });
   const exit = f("mt-exit", "Exit price (empty while open)", { type: "number", step: "any", min: "0" });
-  const closed = f("mt-closed", "Closed", { type: "datetime-local" });
+  const closed = f("mt-closed", "Closed (display zone)", { type: "datetime-local" });
   const fees = f("mt-fees", "Fees ($)", { type: "number", step: "any", min: "0", value: "0" });
   const tags = f("mt-tags", "Tags", { placeholder: "breakout, A+" });
   const msg = h("p", { class: "form-message", hidden: true, role: "alert" });
+  const heading = h("h3", {}, "Add a trade by hand");
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Add trade");
   const optionFields = h("div", { class: "field-grid" }, strike.wrap, expiration.wrap);
   const sync = () => (optionFields.hidden = kind.value === "stock");
   kind.addEventListener("change", sync);
   sync();
-  const iso = (v: string) => (v ? new Date(v).toISOString() : "");
+  const iso = (v: string) => (v ? zonedToIso(v, displayZone) : "");
   const num = (v: string) => (v.trim() === "" ? Number.NaN : Number(v));
   const form = h(
     "form",
@@ -544,11 +574,12 @@ function tradeForm(onSave: (t: ManualTrade) => Promise<void>): HTMLElement {
           exit_price: exit.el.value.trim() === "" ? null : num(exit.el.value),
           closed_at: closed.el.value ? iso(closed.el.value) : null,
           fees: fees.el.value.trim() === "" ? 0 : num(fees.el.value),
-          account: null,
-          notes: "",
+          account: editingTrade?.account ?? null,
+          // Editing keeps the trade's notes, setup and risk (edited in its detail).
+          notes: editingTrade?.notes ?? "",
           tags: tags.el.value.split(",").map((x) => x.trim()).filter(Boolean),
-          setup: null,
-          risk: null,
+          setup: editingTrade?.setup ?? null,
+          risk: editingTrade?.risk ?? null,
         };
         const missing = [
           [trade.symbol === "", "Symbol"],
@@ -568,11 +599,15 @@ function tradeForm(onSave: (t: ManualTrade) => Promise<void>): HTMLElement {
           return;
         }
         try {
-          await onSave(trade);
+          await onSave(trade, editing);
           msg.hidden = false;
           msg.className = "form-message ok";
-          replace(msg, "Trade added.");
+          replace(msg, editing === null ? "Trade added." : "Trade saved.");
           (form as HTMLFormElement).reset();
+          editing = null;
+          editingTrade = null;
+          replace(heading, "Add a trade by hand");
+          replace(submit, "Add trade");
           sync();
         } catch (e) {
           msg.hidden = false;
@@ -581,14 +616,35 @@ function tradeForm(onSave: (t: ManualTrade) => Promise<void>): HTMLElement {
         }
       },
     },
-    h("h3", {}, "Add a trade by hand"),
+    heading,
     h("div", { class: "field-grid" }, symbol.wrap, h("div", { class: "field" }, h("label", { for: "mt-kind" }, "Instrument"), kind), h("div", { class: "field" }, h("label", { for: "mt-side" }, "Side"), side)),
     optionFields,
     h("div", { class: "field-grid" }, qty.wrap, entry.wrap, opened.wrap),
     h("div", { class: "field-grid" }, exit.wrap, closed.wrap, fees.wrap),
     tags.wrap,
     msg,
-    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn btn-primary" }, "Add trade")),
+    h("div", { class: "form-actions" }, submit),
   );
-  return form;
+  const edit = (t: TradeView) => {
+    editing = t.id;
+    editingTrade = t;
+    replace(heading, `Edit trade #${t.id}`);
+    replace(submit, "Save trade");
+    symbol.el.value = t.underlying;
+    kind.value = t.option ? t.option.kind : "stock";
+    strike.el.value = t.option ? String(t.option.strike) : "";
+    expiration.el.value = t.option?.expiration ?? "";
+    side.value = t.side;
+    qty.el.value = String(t.quantity);
+    entry.el.value = t.entry_price === null ? "" : String(t.entry_price);
+    opened.el.value = isoToZoned(t.opened_at, displayZone);
+    exit.el.value = t.exit_price === null || t.status === "open" ? "" : String(t.exit_price);
+    closed.el.value = t.closed_at ? isoToZoned(t.closed_at, displayZone) : "";
+    fees.el.value = String(t.fees);
+    tags.el.value = t.tags.join(", ");
+    msg.hidden = true;
+    sync();
+    form.scrollIntoView?.({ block: "nearest" });
+  };
+  return { element: form, edit };
 }

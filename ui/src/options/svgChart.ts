@@ -34,6 +34,8 @@ export function lineChart(opts: {
     /** `fine`: the ticks are less than one unit apart (show a decimal). */
   yFormat: (y: number, fine: boolean) => string;
   markX?: number | null;
+  /** More vertical marks (e.g. a trade's entry and exit). */
+  marks?: number[];
   title: string;
   testId: string;
 }): SVGElement {
@@ -63,8 +65,8 @@ export function lineChart(opts: {
   for (const t of ticks(x0, x1, 5)) {
     svg.append(el("text", { x: sx(t), y: hgt - 6, "text-anchor": "middle", class: "axis" }, opts.xFormat(t)));
   }
-  if (opts.markX != null && opts.markX >= x0 && opts.markX <= x1) {
-    svg.append(el("line", { x1: sx(opts.markX), x2: sx(opts.markX), y1: pad.t, y2: hgt - pad.b, class: "mark" }));
+  for (const m of [opts.markX, ...(opts.marks ?? [])]) {
+    if (m != null && m >= x0 && m <= x1) svg.append(el("line", { x1: sx(m), x2: sx(m), y1: pad.t, y2: hgt - pad.b, class: "mark" }));
   }
   for (const s of opts.series) {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));

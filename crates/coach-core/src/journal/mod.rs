@@ -116,6 +116,9 @@ impl OptionContract {
     /// Reads an OCC symbol, padded (`SPY   240719C00550000`) or not
     /// (`SPY240719C00550000`, as Webull writes it).
     pub fn parse_occ(text: &str) -> Option<OptionContract> {
+        if !text.is_ascii() {
+            return None;
+        }
         let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
         // Root (1–6 characters), yymmdd, C or P, the strike × 1000 in 8 digits.
         let kind_at = t
@@ -351,6 +354,10 @@ mod tests {
         assert_eq!(w.strike, 187.5);
         assert_eq!(w.occ(), "AAPL250117P00187500");
         assert!(OptionContract::parse_occ("AAPL").is_none());
+        assert!(
+            OptionContract::parse_occ("ÄÄÄ1C00550000").is_none(),
+            "no panic on non-ASCII"
+        );
         assert!(OptionContract::parse_occ("SPY 07/19/2024 550 C").is_none());
     }
 

@@ -295,10 +295,12 @@ pub struct Pattern {
 pub fn patterns(samples: &[&Sample], tz: Tz, min_trades: u32) -> Vec<Pattern> {
     type Slice = (String, Box<dyn Fn(&Sample) -> bool>);
     let mut slices: Vec<Slice> = Vec::new();
-    let after = move |h: u32| move |s: &Sample| s.opened_at.with_timezone(&tz).hour() >= h;
+    // Session times (and overnight) are New York's, whatever zone the journal is shown in.
+    let ny = chrono_tz::America::New_York;
+    let after = move |h: u32| move |s: &Sample| s.opened_at.with_timezone(&ny).hour() >= h;
     let before = move |h: u32, m: u32| {
         move |s: &Sample| {
-            let o = s.opened_at.with_timezone(&tz);
+            let o = s.opened_at.with_timezone(&ny);
             o.hour() * 60 + o.minute() < h * 60 + m
         }
     };
@@ -322,8 +324,8 @@ pub fn patterns(samples: &[&Sample], tz: Tz, min_trades: u32) -> Vec<Pattern> {
     slices.push((
         "trades held overnight or longer".into(),
         Box::new(move |s| {
-            s.closed_at.with_timezone(&tz).date_naive()
-                != s.opened_at.with_timezone(&tz).date_naive()
+            s.closed_at.with_timezone(&ny).date_naive()
+                != s.opened_at.with_timezone(&ny).date_naive()
         }),
     ));
     for (name, stat) in group(samples, GroupBy::Strategy, tz) {

@@ -142,14 +142,49 @@ impl Building {
 
 const EPS: f64 = 1e-9;
 
-/// Builds the trades of `execs` (any order; sorted by time, then as given).
+/// Builds the trades of `execs` (any order). See [`build_as_of`].
 pub fn build(execs: &[Execution]) -> Book {
-    let mut order: Vec<&Execution> = execs.iter().collect();
-    order.sort_by_key(|e| e.time);
+    build_as_of(execs, None)
+}
+
+/// Where an execution goes among others at the same moment: openings first,
+/// then fills that do not say, then closings and removals (a file with dates
+/// only puts a day's round trip at one time, in any order).
+fn same_time_rank(e: &Execution) -> u8 {
+    match (e.kind, e.effect) {
+        (ExecKind::Trade, Effect::Open) => 0,
+        (ExecKind::Trade, Effect::Unknown) => 1,
+        (ExecKind::Trade, Effect::Close) => 2,
+        _ => 3,
+    }
+}
+
+/// The position an execution belongs to: one instrument in one account; a
+/// trade entered by hand is its own position (its fingerprint's `manual:<id>`).
+fn position_key(e: &Execution) -> (Broker, String, String, String) {
+    let own = if e.broker == Broker::Manual {
+        e.fingerprint
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        String::new()
+    };
+    (e.broker, e.account.clone(), e.instrument.symbol(), own)
+}
+
+/// Builds the trades of `execs` (any order; by time, openings before closings
+/// at the same moment, then as given). With `today` (New York), an option
+/// still open after its expiration day is closed at 0 on that day as expired,
+/// with a note: the file had no expiration, assignment or exercise for it.
+pub fn build_as_of(execs: &[Execution], today: Option<chrono::NaiveDate>) -> Book {
+    let mut order: Vec<(usize, &Execution)> = execs.iter().enumerate().collect();
+    order.sort_by_key(|(i, e)| (e.time, same_time_rank(e), *i));
     let mut book = Book::default();
-    let mut open: HashMap<(Broker, String, String), Building> = HashMap::new();
-    for e in order {
-        let key = (e.broker, e.account.clone(), e.instrument.symbol());
+    let mut open: HashMap<(Broker, String, String, String), Building> = HashMap::new();
+    for (_, e) in order {
+        let key = position_key(e);
         let mult = e.instrument.multiplier();
         let mut qty = e.quantity.abs();
         if qty < EPS {
@@ -286,10 +321,36 @@ pub fn build(execs: &[Execution]) -> Book {
             b.trade.executions.push(e.fingerprint.clone());
         }
     }
-    // What is still open.
+    // What is still open (an option past its expiry is closed at 0).
     let mut still: Vec<Building> = open.into_values().collect();
     still.sort_by_key(|b| b.trade.opened_at);
-    for b in still {
+    for mut b in still {
+        let expired = match (b.trade.instrument.option(), today) {
+            (Some(o), Some(today)) if o.expiration < today => Some(o.expiration),
+            _ => None,
+        };
+        if let Some(day) = expired {
+            let q: f64 = b.lots.iter().map(|l| l.0).sum();
+            let mult = b.trade.instrument.multiplier();
+            close_lots(&mut b, q, 0.0, mult);
+            b.closed_qty += q;
+            let at = crate::calendar::session(day)
+                .ok()
+                .flatten()
+                .map(|s| s.close)
+                .unwrap_or_else(|| day.and_hms_opt(21, 0, 0).unwrap_or_default().and_utc());
+            book.notes.push(MatchNote {
+                fingerprint: b.trade.key.clone(),
+                message: format!(
+                    "{} was still open after it expired on {day}: closed at 0 as expired (the file has no expiration, assignment or exercise for it; if it was assigned or exercised, import or enter that)",
+                    b.trade.instrument.symbol()
+                ),
+            });
+            let mut t = b.finish_at(at);
+            t.status = TradeStatus::Expired;
+            book.trades.push(t);
+            continue;
+        }
         let mut t = b.trade.clone();
         t.entry_price = (b.opened_qty > EPS).then(|| b.opened_value / b.opened_qty);
         t.exit_price = (b.closed_qty > EPS).then(|| b.closed_value / b.closed_qty);
@@ -325,8 +386,12 @@ fn close_lots(b: &mut Building, mut q: f64, price: f64, mult: f64) {
 
 impl Building {
     fn finish(self, last: &Execution) -> Trade {
+        self.finish_at(last.time)
+    }
+
+    fn finish_at(self, at: DateTime<Utc>) -> Trade {
         let mut t = self.trade;
-        t.closed_at = Some(last.time);
+        t.closed_at = Some(at);
         t.entry_price = (self.opened_qty > EPS).then(|| self.opened_value / self.opened_qty);
         t.exit_price = (self.closed_qty > EPS).then(|| self.closed_value / self.closed_qty);
         t.realized_pnl = Some(cents(self.gross - t.fees));
@@ -918,5 +983,113 @@ mod tests {
         assert_eq!(single_name(single), "long call");
         let v = book.trades.iter().find(|t| t.key == "v2").unwrap();
         assert_eq!(v.strategy.as_deref(), Some("strategy:v1"));
+    }
+
+    #[test]
+    fn a_days_round_trip_written_newest_first_with_dates_only_opens_before_it_closes() {
+        let spy = || Instrument::stock("SPY");
+        let day = "2024-07-19T20:00:00Z";
+        // As a newest-first file lists them: the sale, then the purchase.
+        let execs = vec![
+            ex("s", day, spy(), Sell, 10.0, 101.0, 0.0, Close, Fill, None),
+            ex("b", day, spy(), Buy, 10.0, 100.0, 0.0, Unknown, Fill, None),
+        ];
+        let book = build(&execs);
+        assert_eq!(book.trades.len(), 1, "{:?}", book.trades);
+        assert_eq!(book.trades[0].realized_pnl, Some(10.0));
+        assert!(book.notes.is_empty());
+    }
+
+    #[test]
+    fn trades_entered_by_hand_are_their_own_positions() {
+        let nvda = || Instrument::stock("NVDA");
+        let mut a = ex(
+            "manual:1#1",
+            "2024-07-01T14:00:00Z",
+            nvda(),
+            Buy,
+            10.0,
+            100.0,
+            0.0,
+            Open,
+            Fill,
+            None,
+        );
+        let mut b = ex(
+            "manual:2#1",
+            "2024-07-01T15:00:00Z",
+            nvda(),
+            Buy,
+            5.0,
+            110.0,
+            0.0,
+            Open,
+            Fill,
+            None,
+        );
+        let mut c = ex(
+            "manual:1#2",
+            "2024-07-02T15:00:00Z",
+            nvda(),
+            Sell,
+            10.0,
+            105.0,
+            0.0,
+            Close,
+            Fill,
+            None,
+        );
+        for e in [&mut a, &mut b, &mut c] {
+            e.broker = Broker::Manual;
+        }
+        let book = build(&[a, b, c]);
+        assert_eq!(book.trades.len(), 2);
+        let first = book.trades.iter().find(|t| t.key == "manual:1#1").unwrap();
+        assert_eq!(
+            first.realized_pnl,
+            Some(50.0),
+            "its own 10 @ 100, not FIFO across trades"
+        );
+        let second = book.trades.iter().find(|t| t.key == "manual:2#1").unwrap();
+        assert_eq!(
+            (second.status, second.open_quantity),
+            (TradeStatus::Open, 5.0)
+        );
+    }
+
+    #[test]
+    fn an_option_left_open_after_its_expiry_is_closed_at_zero_with_a_note() {
+        let put = || opt(OptionKind::Put, 480.0, "2024-07-19");
+        let execs = vec![ex(
+            "p",
+            "2024-07-15T14:00:00Z",
+            put(),
+            Buy,
+            5.0,
+            1.95,
+            3.25,
+            Open,
+            Fill,
+            None,
+        )];
+        let before = build_as_of(&execs, NaiveDate::from_ymd_opt(2024, 7, 19));
+        assert_eq!(
+            before.trades[0].status,
+            TradeStatus::Open,
+            "open on its expiry day"
+        );
+        let after = build_as_of(&execs, NaiveDate::from_ymd_opt(2024, 7, 22));
+        let t = &after.trades[0];
+        assert_eq!(t.status, TradeStatus::Expired);
+        // 5 × 1.95 × 100 = 975.00 paid, plus 3.25 in fees.
+        assert_eq!(t.realized_pnl, Some(-978.25));
+        assert_eq!(
+            t.closed_at,
+            Some(self::t("2024-07-19T20:00:00Z")),
+            "the session's close"
+        );
+        assert!(after.notes[0]
+            .message
+            .contains("still open after it expired"));
     }
 }

@@ -122,7 +122,8 @@ async fn a_file_with_a_bad_trade_row_imports_nothing_unless_asked_to_skip_it() {
     );
 }
 
-/// tastytrade/current.csv worked by hand (prices per share, × 100 per contract):
+/// tastytrade/current.csv worked by hand (prices per share, × 100 per contract;
+/// the two AAPL legs are one vertical in the figures):
 /// - MSFT: 2 @ 512.40 → 520.15 = +15.50, fees 0.08 + 0.05 → +15.37
 /// - SPY 550C: 2.50 → 3.10 = +60.00, fees 1.14 + 0.14 → +58.72
 /// - IWM 200P short 3 (2 @ 1.85, 1 @ 1.84) assigned: +554.00, fees 2.28 + 1.14 → +550.58
@@ -173,18 +174,20 @@ async fn the_figures_of_a_tastytrade_file_match_a_hand_computation() {
         .await
         .unwrap();
     let s = &view.stats;
-    assert_eq!((s.trades, s.wins, s.losses, s.breakeven), (5, 4, 1, 0));
-    // 15.37 + 58.72 + 550.58 − 421.14 + 133.87
+    // The AAPL vertical is one trade: −421.14 + 133.87 = −287.27.
+    assert_eq!((s.trades, s.wins, s.losses, s.breakeven), (4, 3, 1, 0));
+    // 15.37 + 58.72 + 550.58 − 287.27
     assert_eq!(s.net_pnl, 337.4);
     assert_eq!(s.fees, 7.1, "0.13 + 1.28 + 3.42 + 1.14 + 1.13");
-    assert_eq!(s.win_rate, Some(0.8));
-    assert_eq!(s.profit_factor, Some(1.8), "758.54 / 421.14");
-    assert_eq!(s.expectancy, Some(67.48));
-    assert_eq!(s.avg_loss, Some(-421.14));
+    assert_eq!(s.win_rate, Some(0.75));
+    assert_eq!(s.profit_factor, Some(2.17), "624.67 / 287.27");
+    assert_eq!(s.expectancy, Some(84.35));
+    assert_eq!(s.avg_loss, Some(-287.27));
     assert_eq!(
-        s.max_drawdown, 421.14,
-        "from 758.54 (or 624.67 + 133.87) down to 337.40"
+        s.max_drawdown, 287.27,
+        "from 624.67 (after IWM) down to 337.40"
     );
+    assert_eq!(view.groups["AAPL"].trades, 1);
     assert_eq!(view.groups["AAPL"].net_pnl, -287.27);
     assert_eq!(
         view.groups["IWM"].trades, 1,
@@ -466,6 +469,7 @@ async fn the_pnl_tracker_sums_realized_days_and_marks_open_trades_live_from_the_
         .follow(move |v| tx.send(v).is_ok())
         .await
         .unwrap();
+    crate::market::upstream(&engine, "A.SPY").await;
     clock.advance(chrono::Duration::seconds(30));
     let live = tokio::time::timeout(std::time::Duration::from_secs(20), async {
         loop {
@@ -504,4 +508,36 @@ async fn the_pnl_tracker_sums_realized_days_and_marks_open_trades_live_from_the_
         Some(((c.mark.unwrap() - 2.0) * 100.0 * 100.0).round() / 100.0)
     );
     engine.pnl_tracker().unfollow();
+}
+
+/// A sale larger than the position closes it and opens a short: that fill is
+/// in both trades, so deleting the first alone would corrupt the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trade_sharing_a_fill_with_the_next_is_not_deleted_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let j = engine.journal();
+    let header = "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,Expiration Date,Strike Price,Call or Put,Order #,Currency";
+    let csv = format!(
+        "{header}\n\
+         2024-07-10T10:00:00-0400,Trade,,BUY,MSFT,Equity,Bought 10 MSFT @ 100.00,-1000.00,10,-100.00,0.00,0.00,1,,MSFT,,,,1,USD\n\
+         2024-07-10T11:00:00-0400,Trade,,SELL,MSFT,Equity,Sold 30 MSFT @ 110.00,3300.00,30,110.00,0.00,0.00,1,,MSFT,,,,2,USD\n\
+         2024-07-10T12:00:00-0400,Trade,,BUY,MSFT,Equity,Bought 20 MSFT @ 105.00,-2100.00,20,-105.00,0.00,0.00,1,,MSFT,,,,3,USD\n"
+    );
+    let s = j.import(&csv, "flip.csv", &auto()).await.unwrap();
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let trades = j.trades(&TradeFilter::default()).await.unwrap();
+    assert_eq!(trades.len(), 2);
+    let long = trades.iter().find(|t| t.side == Direction::Long).unwrap();
+    let short = trades.iter().find(|t| t.side == Direction::Short).unwrap();
+    assert_eq!(long.realized_pnl, Some(100.0), "(110 − 100) × 10");
+    assert_eq!(short.realized_pnl, Some(100.0), "(110 − 105) × 20");
+    assert_eq!(long.linked, vec![short.id], "the sale links them");
+    assert_eq!(short.linked, vec![long.id]);
+    // Deleting one deletes both: the shared sale cannot stay half.
+    let gone = j.delete(long.id).await.unwrap();
+    let mut both = vec![long.id, short.id];
+    both.sort();
+    assert_eq!(gone, both);
+    assert!(j.trades(&TradeFilter::default()).await.unwrap().is_empty());
 }

@@ -39,6 +39,12 @@ fn classify(action: &str) -> Act {
     if a.starts_with("YOU BOUGHT") {
         Act::Trade(Side::Buy, effect)
     } else if a.starts_with("YOU SOLD") {
+        // A short sale says so ("SHORT SALE"); a plain sale closes a long.
+        let effect = match effect {
+            Effect::Unknown if a.contains("SHORT") => Effect::Open,
+            Effect::Unknown => Effect::Close,
+            e => e,
+        };
         Act::Trade(Side::Sell, effect)
     } else if a.starts_with("EXPIRED") {
         Act::Expired

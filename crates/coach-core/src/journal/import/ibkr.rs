@@ -701,6 +701,11 @@ fn xml_trade(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptio
         || has(&notes, "A")
         || has(&notes, "Ex");
     let multiplier = multiplier_of(a, &instrument);
+    if instrument.option().is_some() && (multiplier - 100.0).abs() > 1e-9 {
+        return Err(Reject::Error(format!(
+            "multiplier {multiplier}: only options of 100 shares are supported (adjusted or mini contracts are not)"
+        )));
+    }
     let acct = Some(attr(a, "accountId"))
         .filter(|s| !s.is_empty())
         .or(statement);
@@ -773,6 +778,11 @@ fn xml_eae(a: &Attrs, line: usize, statement: Option<&str>, opts: &ImportOptions
     let fees = opt_num(tax.0, tax.1)?.abs();
     let (time, date) = xml_time(a, &["date", "tradeDate", "reportDate"], opts.tz)?;
     let multiplier = multiplier_of(a, &instrument);
+    if instrument.option().is_some() && (multiplier - 100.0).abs() > 1e-9 {
+        return Err(Reject::Error(format!(
+            "multiplier {multiplier}: only options of 100 shares are supported (adjusted or mini contracts are not)"
+        )));
+    }
     let is_option = instrument.option().is_some();
     let acct = Some(attr(a, "accountId"))
         .filter(|s| !s.is_empty())

@@ -144,7 +144,12 @@ fn read_trade(
             e.side = if code == "BUY" { Side::Buy } else { Side::Sell };
             e.quantity = quantity(rec, c, false)?.0;
             e.price = price(rec, c)?;
-            e.effect = Effect::Unknown;
+            // Robinhood accounts cannot sell short: a sale closes a long.
+            e.effect = if code == "BUY" {
+                Effect::Unknown
+            } else {
+                Effect::Close
+            };
         }
         "BTO" | "STO" | "BTC" | "STC" => {
             e.instrument = Instrument::Option(option_of(rec, c)?);

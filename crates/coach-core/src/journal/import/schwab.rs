@@ -37,7 +37,8 @@ fn classify(action: &str) -> Act {
     let a = action.trim().to_ascii_lowercase();
     match a.as_str() {
         "buy" => Act::Trade(Side::Buy, Effect::Unknown),
-        "sell" => Act::Trade(Side::Sell, Effect::Unknown),
+        // Schwab writes a short sale as "Sell Short": a plain sale closes a long.
+        "sell" => Act::Trade(Side::Sell, Effect::Close),
         "buy to open" => Act::Trade(Side::Buy, Effect::Open),
         "sell to open" | "sell short" => Act::Trade(Side::Sell, Effect::Open),
         "buy to close" | "buy to cover" => Act::Trade(Side::Buy, Effect::Close),

@@ -378,7 +378,10 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
                         orders[i]
                             .symbols
                             .insert(instrument.underlying().to_ascii_uppercase());
-                        rows.push(rec.canonical());
+                        // A continuation leg leaves Exec Time blank: its identity
+                        // carries its order's time, so two spreads with the same
+                        // legs on different days stay apart across files.
+                        rows.push(format!("{}\u{1f}{}", g.time_text, rec.canonical()));
                         execs.push(Execution {
                             instrument,
                             side,

@@ -17,7 +17,7 @@ use super::common::{
 };
 use super::{columns, csv_records, finish, money, ImportOptions};
 use crate::journal::{
-    Broker, Execution, Instrument, OptionContract, Parsed, RowError, Side, SkippedRow,
+    Broker, Effect, Execution, Instrument, OptionContract, Parsed, RowError, Side, SkippedRow,
 };
 
 /// The columns a Webull file cannot be read without.
@@ -169,9 +169,11 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
             }
         };
         let side_text = rec.get(c_side);
-        let side = match side_text.to_ascii_lowercase().as_str() {
-            "buy" => Side::Buy,
-            "sell" | "short" | "sell short" => Side::Sell,
+        // Webull writes a short sale as "Short": a plain sale closes a long.
+        let (side, effect) = match side_text.to_ascii_lowercase().as_str() {
+            "buy" => (Side::Buy, Effect::Unknown),
+            "sell" => (Side::Sell, Effect::Close),
+            "short" | "sell short" => (Side::Sell, Effect::Open),
             _ => {
                 err(format!("Side \"{side_text}\" is not Buy or Sell"));
                 continue;
@@ -216,11 +218,18 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
                 continue;
             }
         };
+        // An option sale may open a short (the export does not say): only a
+        // stock sale is known to close.
+        let effect = match &instrument {
+            Instrument::Option(_) if effect == Effect::Close => Effect::Unknown,
+            _ => effect,
+        };
         execs.push(Execution {
             instrument,
             side,
             quantity,
             price,
+            effect,
             ..execution(Broker::Webull, account.clone(), time, line)
         });
         rows.push(rec.canonical());
@@ -276,10 +285,13 @@ mod tests {
         let lines: Vec<usize> = p.executions.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 6, 8, 11, 12]);
         for e in &p.executions {
-            assert_eq!(
-                (e.fees, e.effect, e.kind),
-                (0.0, Effect::Unknown, ExecKind::Trade)
-            );
+            // A stock sale closes (Webull writes a short sale as "Short"); an
+            // option sale may open, so the export leaves it unknown.
+            let effect = match (e.side, &e.instrument) {
+                (Side::Sell, Instrument::Stock { .. }) => Effect::Close,
+                _ => Effect::Unknown,
+            };
+            assert_eq!((e.fees, e.effect, e.kind), (0.0, effect, ExecKind::Trade));
             assert!(e.order_id.is_none() && e.exec_id.is_none());
             assert_eq!(e.account, "default");
         }
