@@ -472,10 +472,17 @@ pub async fn pnl_tracker_follow(
         .await?)
 }
 
-/// Stops the P&L tracker's live updates.
+/// Stops the P&L tracker's follow `follow_id` (a newer follow is left alone).
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
-pub async fn pnl_tracker_unfollow(state: State<'_, AppState>) -> Result<(), IpcError> {
-    state.engine().await?.pnl_tracker().unfollow();
+pub async fn pnl_tracker_unfollow(
+    state: State<'_, AppState>,
+    follow_id: u64,
+) -> Result<(), IpcError> {
+    state
+        .engine()
+        .await?
+        .pnl_tracker()
+        .unfollow(Some(follow_id));
     Ok(())
 }

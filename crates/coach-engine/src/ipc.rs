@@ -232,7 +232,7 @@ command_table! {
     journal_edit(id: i64, trade: crate::journal::ManualTrade) -> crate::journal::TradeView;
     journal_delete(id: i64) -> Vec<i64>;
     pnl_tracker_follow(on_event: Channel<crate::pnl_tracker::PnlTrackerView>) -> crate::pnl_tracker::PnlTrackerView;
-    pnl_tracker_unfollow() -> ();
+    pnl_tracker_unfollow(follow_id: u64) -> ();
 }
 
 /// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.

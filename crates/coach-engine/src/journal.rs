@@ -155,8 +155,8 @@ pub struct TradeView {
     pub strategy: String,
     /// Closed with no opening in the journal.
     pub incomplete: bool,
-    /// Trades sharing a fill with this one (a sale that closed one and opened
-    /// the other): deleting one deletes them all.
+    /// Trades linked to this one through shared fills (a sale that closed one
+    /// and opened the next, and so on): deleting one deletes them all.
     #[ts(type = "Array<number>")]
     pub linked: Vec<i64>,
     pub notes: String,
@@ -480,8 +480,7 @@ impl Journal {
         filter: &TradeFilter,
         by: Option<GroupBy>,
     ) -> Result<StatsView, JournalError> {
-        let trades = self.trades(filter).await?;
-        let samples = samples(&trades);
+        let samples = self.samples_for(filter).await?;
         let refs: Vec<&Sample> = samples.iter().collect();
         Ok(StatsView {
             stats: stats::stats(&refs),
@@ -494,7 +493,7 @@ impl Journal {
     /// What the dashboard draws over the trades that pass `filter`.
     pub async fn dashboard(&self, filter: &TradeFilter) -> Result<Dashboard, JournalError> {
         let trades = self.trades(filter).await?;
-        let samples = samples(&trades);
+        let samples = self.samples_for(filter).await?;
         let refs: Vec<&Sample> = samples.iter().collect();
         let tz = self.display_tz;
         let mut setups: Vec<(String, Stats)> = stats::group(&refs, GroupBy::Tag, tz)
@@ -526,6 +525,90 @@ impl Journal {
                 .count() as u32,
             display_tz: tz.name().to_string(),
         })
+    }
+
+    /// The closed trades the figures count for `filter`. The legs of one
+    /// strategy (a vertical, a condor, a covered call) are one trade once
+    /// every leg is closed with a known P&L: closed when its last leg closed,
+    /// its P&L the legs' sum. While a leg is still open, or a leg falls
+    /// outside the filter, each closed leg counts on its own. The date range
+    /// applies to that close.
+    async fn samples_for(&self, filter: &TradeFilter) -> Result<Vec<Sample>, JournalError> {
+        let all = self.trades(&TradeFilter::default()).await?;
+        let undated = TradeFilter {
+            from: None,
+            to: None,
+            ..filter.clone()
+        };
+        let mut picked = Vec::new();
+        for t in &all {
+            if let Some(t) = self.passes(t.clone(), &undated)? {
+                picked.push(t);
+            }
+        }
+        let picked_ids: std::collections::HashSet<i64> = picked.iter().map(|t| t.id).collect();
+        let mut whole_groups: BTreeMap<i64, bool> = BTreeMap::new();
+        for t in &all {
+            if let Some(g) = t.strategy_id {
+                let ok = whole_groups.entry(g).or_insert(true);
+                *ok &= t.realized_pnl.is_some() && picked_ids.contains(&t.id);
+            }
+        }
+        let mut out: Vec<Sample> = Vec::new();
+        let mut groups: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+        for (t, s) in picked.iter().zip(leg_samples(&picked)) {
+            let Some(s) = s else { continue };
+            match t.strategy_id {
+                Some(g) if whole_groups.get(&g).copied().unwrap_or(false) => {
+                    groups.entry(g).or_default().push(s)
+                }
+                _ => out.push(s),
+            }
+        }
+        for parts in groups.into_values() {
+            let first = &parts[0];
+            let mut whole = first.clone();
+            whole.pnl = (parts.iter().map(|p| p.pnl).sum::<f64>() * 100.0).round() / 100.0;
+            whole.fees = parts.iter().map(|p| p.fees).sum();
+            whole.opened_at = parts
+                .iter()
+                .map(|p| p.opened_at)
+                .min()
+                .unwrap_or(first.opened_at);
+            whole.closed_at = parts
+                .iter()
+                .map(|p| p.closed_at)
+                .max()
+                .unwrap_or(first.closed_at);
+            whole.risk = parts.iter().find_map(|p| p.risk);
+            let mut tags: Vec<String> = Vec::new();
+            for p in &parts {
+                for tag in &p.tags {
+                    if !tags.contains(tag) {
+                        tags.push(tag.clone());
+                    }
+                }
+            }
+            whole.tags = tags;
+            out.push(whole);
+        }
+        let day = |s: Option<&String>| -> Result<Option<NaiveDate>, JournalError> {
+            s.map(|d| d.trim())
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                        JournalError::Invalid(format!("{d:?} is not a date (YYYY-MM-DD)"))
+                    })
+                })
+                .transpose()
+        };
+        let (from, to) = (day(filter.from.as_ref())?, day(filter.to.as_ref())?);
+        let tz = self.display_tz;
+        out.retain(|s| {
+            let d = s.closed_at.with_timezone(&tz).date_naive();
+            from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t)
+        });
+        Ok(out)
     }
 
     /// Sets a trade's notes, tags, setup and risk.
@@ -759,59 +842,6 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
         .pipe_linked()
 }
 
-/// The closed trades with a known P&L, as the figures see them: the legs
-/// of one strategy (a vertical, a condor) are one trade, closed when its
-/// last leg closed, its P&L the legs' sum; it counts once every leg is
-/// closed with a known P&L.
-fn samples(trades: &[TradeView]) -> Vec<Sample> {
-    let mut out: Vec<Sample> = Vec::new();
-    let mut groups: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
-    let mut legs: BTreeMap<i64, usize> = BTreeMap::new();
-    for t in trades {
-        if let Some(g) = t.strategy_id {
-            *legs.entry(g).or_default() += 1;
-        }
-    }
-    for (t, s) in trades.iter().zip(leg_samples(trades)) {
-        match (t.strategy_id, s) {
-            (Some(g), Some(s)) => groups.entry(g).or_default().push(s),
-            (None, Some(s)) => out.push(s),
-            _ => {}
-        }
-    }
-    for (g, parts) in groups {
-        if parts.len() != legs.get(&g).copied().unwrap_or(0) {
-            continue; // a leg still open (or filtered out): not closed as a whole
-        }
-        let first = &parts[0];
-        let mut whole = first.clone();
-        whole.pnl = (parts.iter().map(|p| p.pnl).sum::<f64>() * 100.0).round() / 100.0;
-        whole.fees = parts.iter().map(|p| p.fees).sum();
-        whole.opened_at = parts
-            .iter()
-            .map(|p| p.opened_at)
-            .min()
-            .unwrap_or(first.opened_at);
-        whole.closed_at = parts
-            .iter()
-            .map(|p| p.closed_at)
-            .max()
-            .unwrap_or(first.closed_at);
-        whole.risk = parts.iter().find_map(|p| p.risk);
-        let mut tags: Vec<String> = Vec::new();
-        for p in &parts {
-            for tag in &p.tags {
-                if !tags.contains(tag) {
-                    tags.push(tag.clone());
-                }
-            }
-        }
-        whole.tags = tags;
-        out.push(whole);
-    }
-    out
-}
-
 /// Each trade's own sample (`None` while open or without a known P&L).
 fn leg_samples(trades: &[TradeView]) -> Vec<Option<Sample>> {
     trades
@@ -1013,17 +1043,37 @@ impl PipeLinked for Vec<TradeView> {
                 by_fill.entry(f.id).or_default().push(t.id);
             }
         }
+        let direct: HashMap<i64, Vec<i64>> = self
+            .iter()
+            .map(|t| {
+                let mut d: Vec<i64> = t
+                    .executions
+                    .iter()
+                    .flat_map(|f| by_fill.get(&f.id).into_iter().flatten())
+                    .copied()
+                    .filter(|id| *id != t.id)
+                    .collect();
+                d.sort_unstable();
+                d.dedup();
+                (t.id, d)
+            })
+            .collect();
+        // Every trade reachable through shared fills (a stock flipped long and
+        // short again and again is one chain).
         for t in &mut self {
-            let mut linked: Vec<i64> = t
-                .executions
-                .iter()
-                .flat_map(|f| by_fill.get(&f.id).into_iter().flatten())
-                .copied()
-                .filter(|id| *id != t.id)
-                .collect();
-            linked.sort_unstable();
-            linked.dedup();
-            t.linked = linked;
+            let mut seen = vec![t.id];
+            let mut i = 0;
+            while i < seen.len() {
+                for l in direct.get(&seen[i]).into_iter().flatten() {
+                    if !seen.contains(l) {
+                        seen.push(*l);
+                    }
+                }
+                i += 1;
+            }
+            seen.retain(|id| *id != t.id);
+            seen.sort_unstable();
+            t.linked = seen;
         }
         self
     }

@@ -24,6 +24,14 @@ use coach_core::journal::OptionKind;
 /// How often a followed tracker may send a new view.
 const EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
+/// A followed tracker sends its view at least this often, moving or not, so
+/// that a follow whose UI went away (its channel closed) ends.
+const ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often a followed tracker recounts the realized part (a trade closed
+/// elsewhere, or midnight passed).
+const RECOUNT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Days in the sparkline.
 const SPARK_DAYS: i64 = 10;
 
@@ -66,6 +74,9 @@ pub struct PnlTrackerView {
     pub unrealized: f64,
     /// Open trades without a mark.
     pub unpriced: u32,
+    /// The follow that sent it (0 for a snapshot): what `pnl_tracker_unfollow` ends.
+    #[ts(type = "number")]
+    pub follow_id: u64,
 }
 
 /// An option's pricing inputs, kept for repricing as the underlying moves.
@@ -88,6 +99,67 @@ pub struct PnlTracker {
 fn round(x: f64, d: i32) -> f64 {
     let m = 10f64.powi(d);
     (x * m).round() / m
+}
+
+/// The realized part of the tracker.
+#[derive(Debug, Clone, PartialEq)]
+struct Realized {
+    today: f64,
+    today_trades: u32,
+    week: f64,
+    week_trades: u32,
+    sparkline: Vec<DayPnl>,
+}
+
+/// Trades closed today, since Monday and on each of the last ten days (display zone).
+async fn realized(journal: &Journal, now: DateTime<Utc>) -> Result<Realized, JournalError> {
+    let tz = journal.display_tz();
+    let today = now.with_timezone(&tz).date_naive();
+    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+    let first = today - Duration::days(SPARK_DAYS - 1);
+    let closed = journal
+        .trades(&TradeFilter {
+            status: Some("closed".into()),
+            ..TradeFilter::default()
+        })
+        .await?;
+    let mut days: BTreeMap<NaiveDate, f64> = (0..SPARK_DAYS)
+        .map(|i| (first + Duration::days(i), 0.0))
+        .collect();
+    let (mut today_pnl, mut today_n, mut week_pnl, mut week_n) = (0.0, 0u32, 0.0, 0u32);
+    for t in &closed {
+        let (Some(pnl), Some(closed_at)) = (t.realized_pnl, t.closed_at.as_deref()) else {
+            continue;
+        };
+        let Ok(at) = DateTime::parse_from_rfc3339(closed_at) else {
+            continue;
+        };
+        let day = at.with_timezone(&tz).date_naive();
+        if day == today {
+            today_pnl += pnl;
+            today_n += 1;
+        }
+        if day >= monday && day <= today {
+            week_pnl += pnl;
+            week_n += 1;
+        }
+        if let Some(v) = days.get_mut(&day) {
+            *v += pnl;
+        }
+    }
+    Ok(Realized {
+        today: round(today_pnl, 2),
+        today_trades: today_n,
+        week: round(week_pnl, 2),
+        week_trades: week_n,
+        sparkline: days
+            .into_iter()
+            .map(|(d, pnl)| DayPnl {
+                date: d.to_string(),
+                pnl: round(pnl, 2),
+            })
+            .collect(),
+    })
 }
 
 fn unrealized(t: &TradeView, mark: f64, mult: f64) -> Option<f64> {
@@ -123,40 +195,7 @@ impl PnlTracker {
     ) -> Result<(PnlTrackerView, Vec<(TradeView, Option<OptionMark>)>), JournalError> {
         let tz = self.journal.display_tz();
         let now = self.market.clock().now();
-        let today = now.with_timezone(&tz).date_naive();
-        let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-        let first = today - Duration::days(SPARK_DAYS - 1);
-        let closed = self
-            .journal
-            .trades(&TradeFilter {
-                status: Some("closed".into()),
-                ..TradeFilter::default()
-            })
-            .await?;
-        let mut days: BTreeMap<NaiveDate, f64> = (0..SPARK_DAYS)
-            .map(|i| (first + Duration::days(i), 0.0))
-            .collect();
-        let (mut today_pnl, mut today_n, mut week_pnl, mut week_n) = (0.0, 0u32, 0.0, 0u32);
-        for t in &closed {
-            let (Some(pnl), Some(closed_at)) = (t.realized_pnl, t.closed_at.as_deref()) else {
-                continue;
-            };
-            let Ok(at) = DateTime::parse_from_rfc3339(closed_at) else {
-                continue;
-            };
-            let day = at.with_timezone(&tz).date_naive();
-            if day == today {
-                today_pnl += pnl;
-                today_n += 1;
-            }
-            if day >= monday && day <= today {
-                week_pnl += pnl;
-                week_n += 1;
-            }
-            if let Some(v) = days.get_mut(&day) {
-                *v += pnl;
-            }
-        }
+        let realized = realized(&self.journal, now).await?;
         let open = self
             .journal
             .trades(&TradeFilter {
@@ -173,17 +212,12 @@ impl PnlTracker {
         let view = PnlTrackerView {
             as_of: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             display_tz: tz.name().to_string(),
-            today_realized: round(today_pnl, 2),
-            today_trades: today_n,
-            week_realized: round(week_pnl, 2),
-            week_trades: week_n,
-            sparkline: days
-                .into_iter()
-                .map(|(d, pnl)| DayPnl {
-                    date: d.to_string(),
-                    pnl: round(pnl, 2),
-                })
-                .collect(),
+            today_realized: realized.today,
+            today_trades: realized.today_trades,
+            week_realized: realized.week,
+            week_trades: realized.week_trades,
+            sparkline: realized.sparkline,
+            follow_id: 0,
             unrealized: round(lines.iter().filter_map(|l| l.unrealized).sum(), 2),
             unpriced: lines.iter().filter(|l| l.mark.is_none()).count() as u32,
             open: lines,
@@ -253,10 +287,15 @@ impl PnlTracker {
                         match quote {
                             Some(q) => {
                                 om.iv = q.iv;
-                                if let Some(p) = q.mid.or(q.last) {
-                                    line.mark = Some(round(p, 4));
+                                if let Some((p, what)) = q
+                                    .mid
+                                    .map(|m| (m, "chain mid"))
+                                    .or(q.last.map(|l| (l, "chain last")))
+                                {
+                                    let p = round(p, 4);
+                                    line.mark = Some(p);
                                     line.unrealized = unrealized(t, p, 100.0);
-                                    line.source = "chain mid".into();
+                                    line.source = what.into();
                                 } else {
                                     line.source = "no bid/ask or last in the chain".into();
                                 }
@@ -288,6 +327,7 @@ impl PnlTracker {
         use crate::market::{Channel, Topic};
         let generation = self.follow.fetch_add(1, Ordering::SeqCst) + 1;
         let (mut view, marks) = self.snapshot_with_marks().await?;
+        view.follow_id = generation;
         let first = view.clone();
         let topics: Vec<Topic> = marks
             .iter()
@@ -302,10 +342,28 @@ impl PnlTracker {
         let mut sub = self.market.hub().subscribe_all(topics);
         let current = self.follow.clone();
         let clock = self.market.clock().clone();
+        let journal = self.journal.clone();
         tokio::spawn(async move {
             let mut last_sent = std::time::Instant::now();
+            let mut last_count = std::time::Instant::now();
             let mut dirty = false;
             while current.load(Ordering::SeqCst) == generation {
+                if last_count.elapsed() >= RECOUNT {
+                    last_count = std::time::Instant::now();
+                    if let Ok(r) = realized(&journal, clock.now()).await {
+                        if r.today != view.today_realized
+                            || r.week != view.week_realized
+                            || r.sparkline != view.sparkline
+                        {
+                            view.today_realized = r.today;
+                            view.today_trades = r.today_trades;
+                            view.week_realized = r.week;
+                            view.week_trades = r.week_trades;
+                            view.sparkline = r.sparkline;
+                            dirty = true;
+                        }
+                    }
+                }
                 let wait = if dirty {
                     EVERY.saturating_sub(last_sent.elapsed())
                 } else {
@@ -329,7 +387,7 @@ impl PnlTracker {
                     Ok(Err(RecvError::Lagged(_))) | Err(_) => {}
                     Ok(Err(RecvError::Closed)) => break,
                 }
-                if dirty && last_sent.elapsed() >= EVERY {
+                if (dirty && last_sent.elapsed() >= EVERY) || last_sent.elapsed() >= ALIVE {
                     dirty = false;
                     last_sent = std::time::Instant::now();
                     view.as_of = clock
@@ -344,9 +402,19 @@ impl PnlTracker {
         Ok(first)
     }
 
-    /// Ends the follow, if one runs.
-    pub fn unfollow(&self) {
-        self.follow.fetch_add(1, Ordering::SeqCst);
+    /// Ends the follow `follow_id` if it is still the one running (a later
+    /// follow is left alone); `None` ends whichever runs.
+    pub fn unfollow(&self, follow_id: Option<u64>) {
+        match follow_id {
+            Some(id) => {
+                let _ =
+                    self.follow
+                        .compare_exchange(id, id + 1, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            None => {
+                self.follow.fetch_add(1, Ordering::SeqCst);
+            }
+        }
     }
 }
 
@@ -375,9 +443,10 @@ fn remark(
                     dividend: 0.0,
                 };
                 bsm(&c, iv).ok().map(|g| {
+                    let p = round(g.price, 4);
                     (
-                        round(g.price, 4),
-                        unrealized(t, g.price, 100.0),
+                        p,
+                        unrealized(t, p, 100.0),
                         format!("repriced at {price:.2} (IV {:.1} %)", iv * 100.0),
                     )
                 })

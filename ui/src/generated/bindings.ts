@@ -739,8 +739,8 @@ strategy: string,
  */
 incomplete: boolean, 
 /**
- * Trades sharing a fill with this one (a sale that closed one and opened
- * the other): deleting one deletes them all.
+ * Trades linked to this one through shared fills (a sale that closed one
+ * and opened the next, and so on): deleting one deletes them all.
  */
 linked: Array<number>, notes: string, tags: Array<string>, setup: string | null, 
 /**
@@ -848,7 +848,11 @@ unrealized: number,
 /**
  * Open trades without a mark.
  */
-unpriced: number, };
+unpriced: number, 
+/**
+ * The follow that sent it (0 for a snapshot): what `pnl_tracker_unfollow` ends.
+ */
+follow_id: number, };
 
 export type OpenLine = { id: number, symbol: string, underlying: string, side: Direction, 
 /**
@@ -1001,7 +1005,7 @@ export type CommandArgs = {
   journal_edit: { id: number; trade: ManualTrade };
   journal_delete: { id: number };
   pnl_tracker_follow: { onEvent: Channel<PnlTrackerView> };
-  pnl_tracker_unfollow: {};
+  pnl_tracker_unfollow: { followId: number };
 };
 
 /** What each command answers. */

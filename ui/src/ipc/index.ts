@@ -142,7 +142,7 @@ export const ipc = {
     channel.onmessage = onUpdate;
     return call("pnl_tracker_follow", { onEvent: channel });
   },
-  pnlUnfollow: () => call("pnl_tracker_unfollow"),
+  pnlUnfollow: (followId: number) => call("pnl_tracker_unfollow", { followId }),
 };
 
 export const events = {

@@ -53,5 +53,7 @@ describe("journal", () => {
     expect(zonedToIso("2024-07-16T09:45", "Europe/London")).toBe("2024-07-16T08:45:00Z");
     expect(isoToZoned("2024-07-16T13:45:00Z", "America/New_York")).toBe("2024-07-16T09:45");
     expect(zonedToIso("", "America/New_York")).toBe("");
+    expect(zonedToIso("2024-03-10T02:30", "America/New_York"), "skipped by the spring-forward").toBe("");
+    expect(zonedToIso("2024-11-03T01:30", "America/New_York")).toBe("2024-11-03T05:30:00Z");
   });
 });

@@ -62,7 +62,7 @@ export function summaryLine(s: ImportSummary): string {
 /** The zone the journal shows times in (the engine's display zone, from its dashboard). */
 let displayZone = "America/New_York";
 
-/** `YYYY-MM-DDTHH:MM` (a datetime-local value) read in `zone`, as RFC 3339 UTC. */
+/** `YYYY-MM-DDTHH:MM` (a datetime-local value) read in `zone`, as RFC 3339 UTC ("" when that time does not exist there). */
 export function zonedToIso(local: string, zone: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local);
   if (!m) return "";
@@ -76,7 +76,9 @@ export function zonedToIso(local: string, zone: string): string {
     const shown = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
     guess += want - shown;
   }
-  return new Date(guess).toISOString().replace(".000Z", "Z");
+  const iso = new Date(guess).toISOString().replace(".000Z", "Z");
+  // A time the clocks skip (02:30 on the spring-forward day) does not exist there.
+  return isoToZoned(iso, zone) === local.slice(0, 16) ? iso : "";
 }
 
 /** An RFC 3339 time as a datetime-local value in `zone`. */
@@ -137,7 +139,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
   const detail = h("div", { class: "card trade-detail", hidden: true, "data-testid": "journal-trade-detail" });
   const form = tradeForm(async (trade, editing) => {
     const t = editing === null ? await ipc.journalAdd(trade) : await ipc.journalEdit(editing, trade);
-    await refresh();
+    await refresh(true);
     select(t);
   });
 
@@ -161,7 +163,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
       );
       showSummary(s, text, name);
       replace(status, "");
-      await refresh();
+      await refresh(s.imported > 0);
     } catch (e) {
       showSummary(null, text, name, (e as IpcError).message);
       replace(status, "");
@@ -354,7 +356,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
                 if (!confirm(`Delete trade #${t.id}${also}${t.broker === "manual" ? "" : "? Importing its file again brings it back."}`)) return;
                 await ipc.journalDelete(t.id);
                 detail.hidden = true;
-                await refresh();
+                await refresh(true);
               },
             },
             "Delete",
@@ -426,15 +428,15 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
     detail.scrollIntoView?.({ block: "nearest" });
   }
 
-  async function refresh(): Promise<void> {
+  /** Redraws; `changed`: trades were added, edited or deleted (the P&L tracker starts again). */
+  async function refresh(changed = false): Promise<void> {
     try {
       const [list, dash] = await Promise.all([ipc.journalTrades(filter), ipc.journalDashboard(filter)]);
       trades = list;
       renderDashboard(dash);
       renderTrades();
       replace(status, "");
-      // New trades or notes: the tracker starts again from the journal.
-      follow();
+      if (changed || !stopPnl) follow();
     } catch (e) {
       replace(status, h("span", { class: "error" }, (e as IpcError).message));
     }
@@ -485,7 +487,7 @@ export function createJournalView(opts: { onOpenChart: (symbol: string, timefram
   );
   return {
     element,
-    show: refresh,
+    show: () => refresh(),
     hide: () => {
       stopPnl?.();
       stopPnl = null;
@@ -581,6 +583,18 @@ function tradeForm(onSave: (t: ManualTrade, editing: number | null) => Promise<v
           setup: editingTrade?.setup ?? null,
           risk: editingTrade?.risk ?? null,
         };
+        const skipped = [
+          [opened.el.value !== "" && trade.opened_at === "", "Opened"],
+          [closed.el.value !== "" && trade.closed_at === "", "Closed"],
+        ]
+          .filter(([bad]) => bad)
+          .map(([, name]) => name);
+        if (skipped.length) {
+          msg.hidden = false;
+          msg.className = "form-message error";
+          replace(msg, `${skipped.join(" and ")}: that time does not exist in ${displayZone} (the clocks jump forward then).`);
+          return;
+        }
         const missing = [
           [trade.symbol === "", "Symbol"],
           [!Number.isFinite(trade.quantity), "Quantity"],

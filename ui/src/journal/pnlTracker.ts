@@ -11,35 +11,45 @@ import { money } from "./journalCharts";
 type Listener = (v: PnlTrackerView) => void;
 const listeners = new Set<Listener>();
 let latest: PnlTrackerView | null = null;
-let starting: Promise<void> | null = null;
+/** The follow this page started last (the engine's newest wins). */
+let current: Promise<PnlTrackerView | null> | null = null;
 
 function start(): void {
-  const mine = (starting = ipc
+  const mine: Promise<PnlTrackerView | null> = ipc
     .pnlFollow((v) => {
-      if (starting === mine) publish(v);
+      if (current === mine) publish(v);
     })
     .then((v) => {
-      if (starting === mine) publish(v);
+      if (current === mine) publish(v);
+      return v;
     })
     .catch(() => {
-      if (starting === mine) starting = null;
-    }));
+      if (current === mine) current = null;
+      return null;
+    });
+  current = mine;
 }
+
+/** Ends this page's follow, and only it (a newer one started elsewhere is left alone). */
+function stop(): void {
+  const id = latest?.follow_id;
+  current = null;
+  latest = null;
+  if (id) void ipc.pnlUnfollow(id).catch(() => {});
+}
+
+if (typeof window !== "undefined") window.addEventListener("beforeunload", () => stop());
 
 /** Hears every tracker view from now on (the current one at once, if any); returns the way to stop. */
 export function subscribePnl(cb: Listener): () => void {
   listeners.add(cb);
   if (latest) cb(latest);
-  if (!starting) start();
+  if (!current) start();
   return () => {
     listeners.delete(cb);
     // Another tracker may take over in the same turn (a redraw): stop only when none did.
     queueMicrotask(() => {
-      if (listeners.size === 0 && starting) {
-        starting = null;
-        latest = null;
-        void ipc.pnlUnfollow().catch(() => {});
-      }
+      if (listeners.size === 0 && current) stop();
     });
   };
 }
@@ -47,7 +57,6 @@ export function subscribePnl(cb: Listener): () => void {
 /** Starts the follow again (the journal changed): the engine's newest follow replaces the old one. */
 export function restartPnl(): void {
   if (listeners.size === 0) return;
-  latest = null;
   start();
 }
 

@@ -147,18 +147,6 @@ pub fn build(execs: &[Execution]) -> Book {
     build_as_of(execs, None)
 }
 
-/// Where an execution goes among others at the same moment: openings first,
-/// then fills that do not say, then closings and removals (a file with dates
-/// only puts a day's round trip at one time, in any order).
-fn same_time_rank(e: &Execution) -> u8 {
-    match (e.kind, e.effect) {
-        (ExecKind::Trade, Effect::Open) => 0,
-        (ExecKind::Trade, Effect::Unknown) => 1,
-        (ExecKind::Trade, Effect::Close) => 2,
-        _ => 3,
-    }
-}
-
 /// The position an execution belongs to: one instrument in one account; a
 /// trade entered by hand is its own position (its fingerprint's `manual:<id>`).
 fn position_key(e: &Execution) -> (Broker, String, String, String) {
@@ -174,100 +162,112 @@ fn position_key(e: &Execution) -> (Broker, String, String, String) {
     (e.broker, e.account.clone(), e.instrument.symbol(), own)
 }
 
-/// Builds the trades of `execs` (any order; by time, openings before closings
-/// at the same moment, then as given). With `today` (New York), an option
-/// still open after its expiration day is closed at 0 on that day as expired,
-/// with a note: the file had no expiration, assignment or exercise for it.
-pub fn build_as_of(execs: &[Execution], today: Option<chrono::NaiveDate>) -> Book {
-    let mut order: Vec<(usize, &Execution)> = execs.iter().enumerate().collect();
-    order.sort_by_key(|(i, e)| (e.time, same_time_rank(e), *i));
-    let mut book = Book::default();
-    let mut open: HashMap<(Broker, String, String, String), Building> = HashMap::new();
-    for (_, e) in order {
-        let key = position_key(e);
-        let mult = e.instrument.multiplier();
-        let mut qty = e.quantity.abs();
-        if qty < EPS {
-            continue;
+type Open = HashMap<(Broker, String, String, String), Building>;
+
+/// How well `e` fits next at its moment, given what is open (lower first).
+fn fit_rank(e: &Execution, open: &Open) -> u8 {
+    let pos = open
+        .get(&position_key(e))
+        .map(|b| b.position())
+        .unwrap_or(0.0);
+    let leaving = !matches!(e.kind, ExecKind::Trade);
+    let reduces = pos.abs() > EPS && e.side.sign() * pos < 0.0;
+    match (leaving, reduces, pos.abs() > EPS, e.effect) {
+        (true, _, _, _) => 5,
+        (false, true, _, Effect::Close) => 0,
+        (false, true, _, Effect::Unknown) => 1,
+        (false, true, _, Effect::Open) => 2,
+        (false, false, false, Effect::Open | Effect::Unknown) => 3,
+        _ => 4,
+    }
+}
+
+/// Applies one execution to the open positions and the finished trades.
+fn apply(e: &Execution, open: &mut Open, book: &mut Book) {
+    let key = position_key(e);
+    let mult = e.instrument.multiplier();
+    let mut qty = e.quantity.abs();
+    if qty < EPS {
+        return;
+    }
+    let mut fees_left = e.fees;
+    let leaving = matches!(
+        e.kind,
+        ExecKind::Expiration | ExecKind::Assignment | ExecKind::Exercise
+    );
+    // Closing what is open.
+    let mut emptied = false;
+    if let Some(b) = open.get_mut(&key) {
+        let pos = b.position();
+        let closes = leaving || e.side.sign() * pos < 0.0;
+        if closes {
+            let q = qty.min(pos.abs());
+            let price = if leaving { 0.0 } else { e.price };
+            let fee = fees_left * q / qty;
+            fees_left -= fee;
+            close_lots(b, q, price, mult);
+            b.trade.fees += fee;
+            b.trade.executions.push(e.fingerprint.clone());
+            b.closed_qty += q;
+            b.closed_value += q * price;
+            qty -= q;
+            emptied = b.lots.is_empty();
         }
-        let mut fees_left = e.fees;
-        let leaving = matches!(
-            e.kind,
-            ExecKind::Expiration | ExecKind::Assignment | ExecKind::Exercise
-        );
-        // Closing what is open.
-        let mut emptied = false;
-        if let Some(b) = open.get_mut(&key) {
-            let pos = b.position();
-            let closes = leaving || e.side.sign() * pos < 0.0;
-            if closes {
-                let q = qty.min(pos.abs());
-                let price = if leaving { 0.0 } else { e.price };
-                let fee = fees_left * q / qty;
-                fees_left -= fee;
-                close_lots(b, q, price, mult);
-                b.trade.fees += fee;
-                b.trade.executions.push(e.fingerprint.clone());
-                b.closed_qty += q;
-                b.closed_value += q * price;
-                qty -= q;
-                emptied = b.lots.is_empty();
-            }
+    }
+    if emptied {
+        if let Some(b) = open.remove(&key) {
+            let mut done = b.finish(e);
+            done.status = match e.kind {
+                ExecKind::Expiration => TradeStatus::Expired,
+                ExecKind::Assignment => TradeStatus::Assigned,
+                ExecKind::Exercise => TradeStatus::Exercised,
+                ExecKind::Trade => TradeStatus::Closed,
+            };
+            book.trades.push(done);
         }
-        if emptied {
-            if let Some(b) = open.remove(&key) {
-                let mut done = b.finish(e);
-                done.status = match e.kind {
-                    ExecKind::Expiration => TradeStatus::Expired,
-                    ExecKind::Assignment => TradeStatus::Assigned,
-                    ExecKind::Exercise => TradeStatus::Exercised,
-                    ExecKind::Trade => TradeStatus::Closed,
-                };
-                book.trades.push(done);
-            }
-        }
-        if qty < EPS {
-            continue;
-        }
-        if leaving {
-            book.notes.push(MatchNote {
-                fingerprint: e.fingerprint.clone(),
-                message: format!(
-                    "{} {} of {} with no open position in the history: ignored",
-                    kind_word(e.kind),
-                    fmt_qty(qty),
-                    e.instrument.symbol()
-                ),
-            });
-            continue;
-        }
-        if e.effect == Effect::Close && !open.contains_key(&key) {
-            // A close with nothing open: the opening is before this history.
-            book.trades.push(Trade {
-                key: e.fingerprint.clone(),
-                broker: e.broker,
-                account: e.account.clone(),
-                instrument: e.instrument.clone(),
-                direction: match e.side {
-                    Side::Sell => Direction::Long,
-                    Side::Buy => Direction::Short,
-                },
-                quantity: qty,
-                max_quantity: qty,
-                opened_at: e.time,
-                closed_at: Some(e.time),
-                status: TradeStatus::Closed,
-                entry_price: None,
-                exit_price: Some(e.price),
-                fees: fees_left,
-                realized_pnl: None,
-                executions: vec![e.fingerprint.clone()],
-                strategy: None,
-                incomplete: true,
-                open_quantity: 0.0,
-                open_price: None,
-            });
-            book.notes.push(MatchNote {
+    }
+    if qty < EPS {
+        return;
+    }
+    if leaving {
+        book.notes.push(MatchNote {
+            fingerprint: e.fingerprint.clone(),
+            message: format!(
+                "{} {} of {} with no open position in the history: ignored",
+                kind_word(e.kind),
+                fmt_qty(qty),
+                e.instrument.symbol()
+            ),
+        });
+        return;
+    }
+    if e.effect == Effect::Close && !open.contains_key(&key) {
+        // A close with nothing open: the opening is before this history.
+        book.trades.push(Trade {
+            key: e.fingerprint.clone(),
+            broker: e.broker,
+            account: e.account.clone(),
+            instrument: e.instrument.clone(),
+            direction: match e.side {
+                Side::Sell => Direction::Long,
+                Side::Buy => Direction::Short,
+            },
+            quantity: qty,
+            max_quantity: qty,
+            opened_at: e.time,
+            closed_at: Some(e.time),
+            status: TradeStatus::Closed,
+            entry_price: None,
+            exit_price: Some(e.price),
+            fees: fees_left,
+            realized_pnl: None,
+            executions: vec![e.fingerprint.clone()],
+            strategy: None,
+            incomplete: true,
+            open_quantity: 0.0,
+            open_price: None,
+        });
+        book.notes.push(MatchNote {
                 fingerprint: e.fingerprint.clone(),
                 message: format!(
                     "closing {} {} of {} with no opening in the history: kept as an incomplete trade, not a new position",
@@ -276,50 +276,81 @@ pub fn build_as_of(execs: &[Execution], today: Option<chrono::NaiveDate>) -> Boo
                     e.instrument.symbol()
                 ),
             });
-            continue;
-        }
-        // Opening (or adding to) a position.
-        let b = open.entry(key).or_insert_with(|| Building {
-            trade: Trade {
-                key: e.fingerprint.clone(),
-                broker: e.broker,
-                account: e.account.clone(),
-                instrument: e.instrument.clone(),
-                direction: match e.side {
-                    Side::Buy => Direction::Long,
-                    Side::Sell => Direction::Short,
-                },
-                quantity: 0.0,
-                max_quantity: 0.0,
-                opened_at: e.time,
-                closed_at: None,
-                status: TradeStatus::Open,
-                entry_price: None,
-                exit_price: None,
-                fees: 0.0,
-                realized_pnl: None,
-                executions: Vec::new(),
-                strategy: None,
-                incomplete: false,
-                open_quantity: 0.0,
-                open_price: None,
+        return;
+    }
+    // Opening (or adding to) a position.
+    let b = open.entry(key).or_insert_with(|| Building {
+        trade: Trade {
+            key: e.fingerprint.clone(),
+            broker: e.broker,
+            account: e.account.clone(),
+            instrument: e.instrument.clone(),
+            direction: match e.side {
+                Side::Buy => Direction::Long,
+                Side::Sell => Direction::Short,
             },
-            lots: VecDeque::new(),
-            gross: 0.0,
-            opened_qty: 0.0,
-            opened_value: 0.0,
-            closed_qty: 0.0,
-            closed_value: 0.0,
-        });
-        b.lots.push_back((qty, e.price));
-        b.opened_qty += qty;
-        b.opened_value += qty * e.price;
-        b.trade.quantity += qty;
-        b.trade.max_quantity = b.trade.max_quantity.max(b.position().abs());
-        b.trade.fees += fees_left;
-        if b.trade.executions.last() != Some(&e.fingerprint) {
-            b.trade.executions.push(e.fingerprint.clone());
+            quantity: 0.0,
+            max_quantity: 0.0,
+            opened_at: e.time,
+            closed_at: None,
+            status: TradeStatus::Open,
+            entry_price: None,
+            exit_price: None,
+            fees: 0.0,
+            realized_pnl: None,
+            executions: Vec::new(),
+            strategy: None,
+            incomplete: false,
+            open_quantity: 0.0,
+            open_price: None,
+        },
+        lots: VecDeque::new(),
+        gross: 0.0,
+        opened_qty: 0.0,
+        opened_value: 0.0,
+        closed_qty: 0.0,
+        closed_value: 0.0,
+    });
+    b.lots.push_back((qty, e.price));
+    b.opened_qty += qty;
+    b.opened_value += qty * e.price;
+    b.trade.quantity += qty;
+    b.trade.max_quantity = b.trade.max_quantity.max(b.position().abs());
+    b.trade.fees += fees_left;
+    if b.trade.executions.last() != Some(&e.fingerprint) {
+        b.trade.executions.push(e.fingerprint.clone());
+    }
+}
+
+/// Builds the trades of `execs` (any order; by time, then as fits the
+/// position at each moment, then as given). With `today` (New York), an option
+/// still open after its expiration day is closed at 0 on that day as expired,
+/// with a note: the file had no expiration, assignment or exercise for it.
+pub fn build_as_of(execs: &[Execution], today: Option<chrono::NaiveDate>) -> Book {
+    let mut order: Vec<(usize, &Execution)> = execs.iter().enumerate().collect();
+    order.sort_by_key(|(i, e)| (e.time, *i));
+    let mut book = Book::default();
+    let mut open: Open = HashMap::new();
+    // At one moment (a file with dates only puts a whole day there), the
+    // next fill is the one that fits the position as it stands: a fill that
+    // reduces an open position first (a closing one before one that does not
+    // say, before an opening one), then openings when flat, removals last.
+    let mut i = 0;
+    while i < order.len() {
+        let t = order[i].1.time;
+        let mut j = i;
+        while j < order.len() && order[j].1.time == t {
+            j += 1;
         }
+        let mut run: Vec<&Execution> = order[i..j].iter().map(|x| x.1).collect();
+        while !run.is_empty() {
+            let pick = (0..run.len())
+                .min_by_key(|&k| (fit_rank(run[k], &open), k))
+                .unwrap_or(0);
+            let e = run.remove(pick);
+            apply(e, &mut open, &mut book);
+        }
+        i = j;
     }
     // What is still open (an option past its expiry is closed at 0).
     let mut still: Vec<Building> = open.into_values().collect();
@@ -1091,5 +1122,118 @@ mod tests {
         assert!(after.notes[0]
             .message
             .contains("still open after it expired"));
+    }
+
+    #[test]
+    fn on_a_dates_only_day_a_reversal_and_a_re_entry_fit_the_position_as_it_stands() {
+        let spy = || Instrument::stock("SPY");
+        let day = "2024-07-19T20:00:00Z";
+        // Long 10 from the day before; that day: a short sale of 10 listed
+        // before the plain sale of 10 that closes the long.
+        let execs = vec![
+            ex(
+                "b",
+                "2024-07-18T20:00:00Z",
+                spy(),
+                Buy,
+                10.0,
+                100.0,
+                0.0,
+                Unknown,
+                Fill,
+                None,
+            ),
+            ex(
+                "short",
+                day,
+                spy(),
+                Sell,
+                10.0,
+                103.0,
+                0.0,
+                Open,
+                Fill,
+                None,
+            ),
+            ex(
+                "sale",
+                day,
+                spy(),
+                Sell,
+                10.0,
+                102.0,
+                0.0,
+                Close,
+                Fill,
+                None,
+            ),
+        ];
+        let book = build(&execs);
+        assert!(book.notes.is_empty(), "{:?}", book.notes);
+        let long = book.trades.iter().find(|t| t.key == "b").unwrap();
+        assert_eq!(
+            long.realized_pnl,
+            Some(20.0),
+            "(102 − 100) × 10: closed by the plain sale"
+        );
+        let short = book.trades.iter().find(|t| t.key == "short").unwrap();
+        assert_eq!(
+            (short.direction, short.open_quantity),
+            (Direction::Short, 10.0)
+        );
+        // Sold and bought back the same day: the old trade closes, a new one opens.
+        let again = vec![
+            ex(
+                "b",
+                "2024-07-18T20:00:00Z",
+                spy(),
+                Buy,
+                10.0,
+                100.0,
+                0.0,
+                Unknown,
+                Fill,
+                None,
+            ),
+            ex(
+                "rebuy",
+                day,
+                spy(),
+                Buy,
+                10.0,
+                101.0,
+                0.0,
+                Unknown,
+                Fill,
+                None,
+            ),
+            ex(
+                "sale",
+                day,
+                spy(),
+                Sell,
+                10.0,
+                102.0,
+                0.0,
+                Close,
+                Fill,
+                None,
+            ),
+        ];
+        let book = build(&again);
+        assert_eq!(book.trades.len(), 2);
+        assert_eq!(
+            book.trades
+                .iter()
+                .find(|t| t.key == "b")
+                .unwrap()
+                .realized_pnl,
+            Some(20.0)
+        );
+        let new = book.trades.iter().find(|t| t.key == "rebuy").unwrap();
+        assert_eq!(
+            (new.status, new.open_price),
+            (TradeStatus::Open, Some(101.0))
+        );
     }
 }

@@ -503,17 +503,40 @@ async fn the_pnl_tracker_sums_realized_days_and_marks_open_trades_live_from_the_
         "{}",
         c.source
     );
+    // Worked out apart from the tracker: BSM at the socket's price, the
+    // chain's IV for that strike, the time left at the market's clock.
+    let iv = chain
+        .rows
+        .iter()
+        .find(|r| r.strike == strike)
+        .and_then(|r| r.call.as_ref())
+        .and_then(|q| q.iv)
+        .unwrap();
+    let contract = coach_core::options::Contract {
+        kind: coach_core::options::OptionKind::Call,
+        spot: mark,
+        strike,
+        years: coach_engine::options_chain::years_to_expiry(
+            engine.market().clock().now(),
+            "2024-07-12".parse().unwrap(),
+        ),
+        rate: coach_engine::options_chain::DEFAULT_RATE,
+        dividend: 0.0,
+    };
+    let price =
+        (coach_core::options::bsm(&contract, iv).unwrap().price * 10_000.0).round() / 10_000.0;
+    assert_eq!(c.mark, Some(price));
     assert_eq!(
         c.unrealized,
-        Some(((c.mark.unwrap() - 2.0) * 100.0 * 100.0).round() / 100.0)
+        Some(((price - 2.0) * 100.0 * 100.0).round() / 100.0)
     );
-    engine.pnl_tracker().unfollow();
+    engine.pnl_tracker().unfollow(None);
 }
 
 /// A sale larger than the position closes it and opens a short: that fill is
-/// in both trades, so deleting the first alone would corrupt the second.
+/// in both trades, so deleting one deletes both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trade_sharing_a_fill_with_the_next_is_not_deleted_alone() {
+async fn trades_sharing_a_fill_are_deleted_together() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(dir.path()).await;
     let j = engine.journal();
@@ -540,4 +563,37 @@ async fn a_trade_sharing_a_fill_with_the_next_is_not_deleted_alone() {
     both.sort();
     assert_eq!(gone, both);
     assert!(j.trades(&TradeFilter::default()).await.unwrap().is_empty());
+}
+
+/// A strategy counts as one trade once every leg is closed; while a leg is
+/// open, each closed leg counts on its own (its P&L is realized).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strategy_with_a_leg_still_open_counts_its_closed_legs() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let j = engine.journal();
+    let header = "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,Expiration Date,Strike Price,Call or Put,Order #,Currency";
+    // A vertical opened as one order (expiring in 2027, after the demo market's
+    // date); the short leg is bought back, the long stays.
+    let csv = format!(
+        "{header}\n\
+         2024-07-10T10:00:00-0400,Trade,Buy to Open,BUY_TO_OPEN,SPY   271217C00550000,Equity Option,Bought 1,-500.00,1,-500.00,0.00,0.00,100,SPY,SPY,12/17/27,550,CALL,77,USD\n\
+         2024-07-10T10:00:00-0400,Trade,Sell to Open,SELL_TO_OPEN,SPY   271217C00560000,Equity Option,Sold 1,200.00,1,200.00,0.00,0.00,100,SPY,SPY,12/17/27,560,CALL,77,USD\n\
+         2024-07-15T10:00:00-0400,Trade,Buy to Close,BUY_TO_CLOSE,SPY   271217C00560000,Equity Option,Bought 1,-50.00,1,-50.00,0.00,0.00,100,SPY,SPY,12/17/27,560,CALL,78,USD\n"
+    );
+    let s = j.import(&csv, "legged.csv", &auto()).await.unwrap();
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let st = j.stats(&TradeFilter::default(), None).await.unwrap().stats;
+    // The short 560 call: sold 2.00, bought back 0.50 → +150.00.
+    assert_eq!((st.trades, st.net_pnl), (1, 150.0));
+    let july = TradeFilter {
+        from: Some("2024-07-15".into()),
+        to: Some("2024-07-15".into()),
+        ..TradeFilter::default()
+    };
+    assert_eq!(
+        j.stats(&july, None).await.unwrap().stats.net_pnl,
+        150.0,
+        "by the day it closed"
+    );
 }

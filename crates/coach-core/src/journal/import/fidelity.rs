@@ -39,9 +39,12 @@ fn classify(action: &str) -> Act {
     if a.starts_with("YOU BOUGHT") {
         Act::Trade(Side::Buy, effect)
     } else if a.starts_with("YOU SOLD") {
-        // A short sale says so ("SHORT SALE"); a plain sale closes a long.
+        // A short sale says so; a plain sale closes a long.
         let effect = match effect {
-            Effect::Unknown if a.contains("SHORT") => Effect::Open,
+            // "SHORT SALE" / "SOLD SHORT", not a fund's name ("PROSHARES SHORT QQQ").
+            Effect::Unknown if a.contains("SHORT SALE") || a.starts_with("YOU SOLD SHORT") => {
+                Effect::Open
+            }
             Effect::Unknown => Effect::Close,
             e => e,
         };
@@ -221,6 +224,20 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_fund_named_short_is_sold_like_any_long_and_a_short_sale_opens() {
+        use crate::journal::{Effect, ExecKind, Side};
+        let parts = |a: &str| super::classify(a).into_parts();
+        assert_eq!(
+            parts("YOU SOLD PROSHARES SHORT QQQ (PSQ) (Cash)"),
+            Ok((Side::Sell, Effect::Close, ExecKind::Trade))
+        );
+        assert_eq!(
+            parts("YOU SOLD SHORT SALE TESLA INC (TSLA) (Short)"),
+            Ok((Side::Sell, Effect::Open, ExecKind::Trade))
+        );
+    }
+
     use super::super::common::test_util::{at, distinct_fingerprints, opt, utc};
     use super::*;
     use crate::journal::Instrument;

@@ -380,8 +380,13 @@ pub fn parse(text: &str, opts: &ImportOptions) -> Parsed {
                             .insert(instrument.underlying().to_ascii_uppercase());
                         // A continuation leg leaves Exec Time blank: its identity
                         // carries its order's time, so two spreads with the same
-                        // legs on different days stay apart across files.
-                        rows.push(format!("{}\u{1f}{}", g.time_text, rec.canonical()));
+                        // legs on different days stay apart across files (rows
+                        // with their own time keep the identity they had).
+                        rows.push(if rec.get(c.time).is_empty() {
+                            format!("{}\u{1f}{}", g.time_text, rec.canonical())
+                        } else {
+                            rec.canonical()
+                        });
                         execs.push(Execution {
                             instrument,
                             side,
