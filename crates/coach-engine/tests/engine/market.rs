@@ -253,17 +253,32 @@ impl BackfillRig {
         until_final(&mut self.live, t, &mut self.finals, &mut self.states).await;
     }
 
-    /// Waits for an NVDA second that ended after `ms`: one read from the socket since.
-    async fn nvda_second_after(&mut self, ms: i64, what: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    /// Moves the clock to `from` and waits for an NVDA second that ended
+    /// after `ms`: one read from the socket since. The new socket may still be
+    /// subscribing when the clock moves (the seconds of that move then go
+    /// nowhere), so while none arrives the clock moves on a second at a time,
+    /// within the same minute.
+    async fn nvda_second_after(&mut self, from: i64, ms: i64, what: &str) {
+        let mut at = from;
+        self.at(at);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let ev = tokio::time::timeout_at(deadline, self.nvda.recv())
-                .await
-                .unwrap_or_else(|_| panic!("{what}"))
-                .expect("the subscription stays open");
-            if let coach_engine::market::wire::MarketData::Aggregate { end, .. } = *ev {
-                if end > ms {
-                    return;
+            match tokio::time::timeout(Duration::from_millis(500), self.nvda.recv()).await {
+                Ok(ev) => {
+                    let ev = ev.expect("the subscription stays open");
+                    if let coach_engine::market::wire::MarketData::Aggregate { end, .. } = *ev {
+                        if end > ms {
+                            return;
+                        }
+                    }
+                }
+                Err(_) => {
+                    assert!(tokio::time::Instant::now() < deadline, "{what}");
+                    // Nothing yet: time moves on (staying inside the minute).
+                    if (at + 1_000) % 60_000 != 0 {
+                        at += 1_000;
+                        self.at(at);
+                    }
                 }
             }
         }
@@ -310,8 +325,9 @@ async fn a_slow_backfill_holds_its_symbol_while_the_socket_keeps_flowing() {
     // which a read loop stopped at the backfill could not deliver (a second
     // that ended after the drop was read from the new socket; not every
     // second has a trade).
-    rig.at(rig.minute(4) + 20_000);
+    let from = rig.minute(4) + 20_000;
     rig.nvda_second_after(
+        from,
         rig.minute(4) + 1_000,
         "NVDA's seconds flow while SPY's backfill is held",
     )
@@ -356,8 +372,9 @@ async fn a_second_drop_while_a_backfill_waits_fetches_its_own_gap_before_the_hel
     })
     .await;
     // A second read from the new socket: the hub has looked for the gap by now.
-    rig.at(rig.minute(7) + 20_000);
+    let from = rig.minute(7) + 20_000;
     rig.nvda_second_after(
+        from,
         rig.minute(7) + 1_000,
         "NVDA's seconds flow on the new socket",
     )
