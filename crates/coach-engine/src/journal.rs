@@ -613,7 +613,13 @@ impl Journal {
 
     /// Sets a trade's notes, tags, setup and risk.
     pub async fn set_notes(&self, id: i64, notes: TradeNotes) -> Result<TradeView, JournalError> {
-        self.trade(id).await?;
+        let trade = self.trade(id).await?;
+        let fills: Vec<i64> = trade
+            .executions
+            .iter()
+            .map(|f| f.id)
+            .filter(|f| *f != id)
+            .collect();
         if notes.risk.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
             return Err(JournalError::Invalid(
                 "risk must be a positive number of dollars".into(),
@@ -630,7 +636,7 @@ impl Journal {
         };
         let now_ms = self.clock.now().timestamp_millis();
         self.db
-            .call(move |db| db.set_notes(id, &clean, now_ms))
+            .call(move |db| db.set_notes(id, &fills, &clean, now_ms))
             .await?;
         self.trade(id).await
     }
@@ -765,11 +771,33 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
                 .map(|k| (s.key.as_str(), (k.as_str(), s.name.clone())))
         })
         .collect();
+    let trade_ids: std::collections::HashSet<i64> = book
+        .trades
+        .iter()
+        .filter_map(|t| {
+            ids.get(&(t.broker.as_str(), t.account.as_str(), t.key.as_str()))
+                .copied()
+        })
+        .collect();
     book.trades
         .iter()
         .filter_map(|t| {
             let id = *ids.get(&(t.broker.as_str(), t.account.as_str(), t.key.as_str()))?;
-            let n = notes.get(&id).cloned().unwrap_or_default();
+            // Notes are kept under the trade's first fill; an older file that
+            // brought an earlier opening makes another fill the first, so notes
+            // kept under any of its fills still belong to it.
+            let n = notes
+                .get(&id)
+                .or_else(|| {
+                    t.executions.iter().find_map(|fp| {
+                        ids.get(&(t.broker.as_str(), t.account.as_str(), fp.as_str()))
+                            // Not another trade's own notes (a fill two trades share).
+                            .filter(|fill| !trade_ids.contains(*fill))
+                            .and_then(|fill| notes.get(fill))
+                    })
+                })
+                .cloned()
+                .unwrap_or_default();
             let (strategy_id, strategy) =
                 match t.strategy.as_deref().and_then(|k| strategy_first.get(k)) {
                     Some((first, name)) => (
@@ -1165,9 +1193,23 @@ impl JournalTables {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn set_notes(&self, trade_id: i64, n: &TradeNotes, now_ms: i64) -> Result<(), StoreError> {
+    /// Sets a trade's notes under its id; notes kept under its other fills
+    /// (from when one of them was its first) are replaced.
+    pub fn set_notes(
+        &self,
+        trade_id: i64,
+        other_fills: &[i64],
+        n: &TradeNotes,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
+        for f in other_fills {
+            tx.execute(
+                "DELETE FROM journal_trade_notes WHERE trade_id = ?1",
+                params![f],
+            )?;
+        }
         upsert_notes(&tx, trade_id, n, now_ms)?;
         tx.commit()?;
         Ok(())
@@ -1250,7 +1292,9 @@ impl JournalTables {
         for e in execution_ids {
             tx.execute("DELETE FROM journal_executions WHERE id = ?1", params![e])?;
         }
-        for id in trade_ids {
+        // Notes under a trade's id, or under one of its fills (kept from when
+        // that fill was the trade's first).
+        for id in trade_ids.iter().chain(execution_ids) {
             tx.execute(
                 "DELETE FROM journal_trade_notes WHERE trade_id = ?1",
                 params![id],

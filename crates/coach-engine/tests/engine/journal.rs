@@ -609,3 +609,39 @@ async fn a_strategy_with_a_leg_still_open_counts_its_closed_legs() {
         "by the day it closed"
     );
 }
+
+/// Notes are kept under a trade's first fill. A later file with only the
+/// close makes an incomplete trade; notes put on it stay with the trade when
+/// the older file with its opening is imported (its first fill changes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_stay_with_a_trade_when_an_older_file_brings_its_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let j = engine.journal();
+    let header = "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,Expiration Date,Strike Price,Call or Put,Order #,Currency";
+    let close = format!("{header}\n2024-07-12T15:00:00-0400,Trade,Sell to Close,SELL_TO_CLOSE,MSFT,Equity,Sold 2 MSFT @ 110.00,220.00,2,110.00,0.00,0.00,1,,MSFT,,,,9,USD\n");
+    let open = format!("{header}\n2024-07-10T10:00:00-0400,Trade,Buy to Open,BUY_TO_OPEN,MSFT,Equity,Bought 2 MSFT @ 100.00,-200.00,2,-100.00,0.00,0.00,1,,MSFT,,,,8,USD\n");
+    j.import(&close, "july-b.csv", &auto()).await.unwrap();
+    let lone = j.trades(&TradeFilter::default()).await.unwrap().remove(0);
+    assert!(lone.incomplete);
+    assert_eq!(lone.realized_pnl, None, "no opening, no P&L");
+    j.set_notes(
+        lone.id,
+        TradeNotes {
+            notes: "sold into strength".into(),
+            tags: vec!["exit".into()],
+            setup: None,
+            risk: None,
+        },
+    )
+    .await
+    .unwrap();
+    j.import(&open, "july-a.csv", &auto()).await.unwrap();
+    let whole = j.trades(&TradeFilter::default()).await.unwrap();
+    assert_eq!(whole.len(), 1);
+    let t = &whole[0];
+    assert_ne!(t.id, lone.id, "the opening is now its first fill");
+    assert_eq!(t.realized_pnl, Some(20.0), "(110 − 100) × 2");
+    assert_eq!(t.notes, "sold into strength", "the notes came along");
+    assert_eq!(t.tags, vec!["exit"]);
+}
