@@ -3,6 +3,7 @@
 //! everything here is a function of its inputs, so it is fast to test, fuzz
 //! and benchmark.
 
+pub mod alerts;
 pub mod analysis;
 pub mod barcsv;
 pub mod black;
