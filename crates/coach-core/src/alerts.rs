@@ -114,9 +114,11 @@ impl std::str::FromStr for Trigger {
             "once_per_bar" => Trigger::OncePerBar,
             "once_per_bar_close" => Trigger::OncePerBarClose,
             "every" => Trigger::Every,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "{other:?} is not a trigger: use once, once_per_bar, once_per_bar_close or every"
-            )),
+            ))
+            }
         })
     }
 }
@@ -214,12 +216,14 @@ impl AlertRule {
                 }
                 match self.price {
                     Some(p) if p.is_finite() && p > 0.0 && p < 100.0 => {}
-                    other => return bad(
-                        "price",
-                        format!(
+                    other => {
+                        return bad(
+                            "price",
+                            format!(
                             "the move must be a percentage above 0 and below 100, not {other:?}"
                         ),
-                    ),
+                        )
+                    }
                 }
             }
         }
