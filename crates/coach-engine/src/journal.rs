@@ -408,79 +408,99 @@ impl Journal {
         Ok((trades::build_as_of(&execs, Some(today)), stored))
     }
 
-    /// The trades that pass `filter`, newest opening first.
-    pub async fn trades(&self, filter: &TradeFilter) -> Result<Vec<TradeView>, JournalError> {
+    /// Every trade, rebuilt from the stored executions once, newest opening
+    /// first, notes and links joined.
+    async fn all_trades(&self) -> Result<Vec<TradeView>, JournalError> {
         let (book, stored) = self.book().await?;
         let notes = self.db.call(|db| db.all_notes()).await?;
-        let views = views(&book, &stored, &notes);
-        let mut out: Vec<TradeView> = views
-            .into_iter()
-            .map(|v| self.passes(v, filter))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut out = with_links(views(&book, &stored, &notes));
         out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
         Ok(out)
     }
 
-    /// Whether `v` passes `f`; a filter that does not read is an error naming it.
-    fn passes(&self, v: TradeView, f: &TradeFilter) -> Result<Option<TradeView>, JournalError> {
-        let day = |s: &str| -> Result<NaiveDate, JournalError> {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map_err(|_| JournalError::Invalid(format!("{s:?} is not a date (YYYY-MM-DD)")))
-        };
-        // A closed trade counts on the day it closed (its P&L was realized
-        // then, as the calendar and equity curve show it); an open one on
-        // the day it opened.
-        let on = v.closed_at.as_deref().unwrap_or(&v.opened_at);
-        let opened = DateTime::parse_from_rfc3339(on)
-            .map(|t| t.with_timezone(&self.display_tz).date_naive())
-            .unwrap_or_default();
-        if let Some(from) = f.from.as_deref().filter(|s| !s.trim().is_empty()) {
-            if opened < day(from)? {
-                return Ok(None);
-            }
-        }
-        if let Some(to) = f.to.as_deref().filter(|s| !s.trim().is_empty()) {
-            if opened > day(to)? {
-                return Ok(None);
-            }
-        }
-        let same = |want: &Option<String>, have: &str| {
-            want.as_deref()
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .is_none_or(|w| w.eq_ignore_ascii_case(have))
-        };
-        if !same(&f.underlying, &v.underlying)
-            || !same(&f.account, &v.account)
-            || !same(&f.strategy, &v.strategy)
-            || !same(&f.asset, &v.asset)
-        {
-            return Ok(None);
-        }
-        match f.status.as_deref().map(str::trim) {
-            None | Some("") | Some("all") => {}
-            Some("open") if v.status != TradeStatus::Open => return Ok(None),
-            Some("closed") if v.status == TradeStatus::Open => return Ok(None),
-            Some("open") | Some("closed") => {}
-            Some(other) => {
-                return Err(JournalError::Invalid(format!(
-                    "status {other:?}: use open or closed"
-                )))
-            }
-        }
-        Ok(Some(v))
+    /// The trades that pass `filter`, newest opening first.
+    pub async fn trades(&self, filter: &TradeFilter) -> Result<Vec<TradeView>, JournalError> {
+        let all = self.all_trades().await?;
+        self.select(&all, filter)
     }
 
+    /// The trades of `all` that pass `filter`; a filter that does not read
+    /// is an error naming it. A closed trade counts on the day it closed (its
+    /// P&L was realized then, as the calendar and equity curve show it); an
+    /// open one on the day it opened.
+    fn select(&self, all: &[TradeView], f: &TradeFilter) -> Result<Vec<TradeView>, JournalError> {
+        let (from, to) = date_range(f)?;
+        let mut out = Vec::new();
+        for v in all {
+            let on = v.closed_at.as_deref().unwrap_or(&v.opened_at);
+            let day = DateTime::parse_from_rfc3339(on)
+                .map(|t| t.with_timezone(&self.display_tz).date_naive())
+                .unwrap_or_default();
+            if from.is_none_or(|d| day >= d) && to.is_none_or(|d| day <= d) && passes(v, f)? {
+                out.push(v.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The filter's first and last day, when given.
+fn date_range(f: &TradeFilter) -> Result<(Option<NaiveDate>, Option<NaiveDate>), JournalError> {
+    let day = |s: Option<&String>| -> Result<Option<NaiveDate>, JournalError> {
+        s.map(|d| d.trim())
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| JournalError::Invalid(format!("{d:?} is not a date (YYYY-MM-DD)")))
+            })
+            .transpose()
+    };
+    Ok((day(f.from.as_ref())?, day(f.to.as_ref())?))
+}
+
+/// Whether `v` passes everything in `f` but its dates.
+fn passes(v: &TradeView, f: &TradeFilter) -> Result<bool, JournalError> {
+    let same = |want: &Option<String>, have: &str| {
+        want.as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .is_none_or(|w| w.eq_ignore_ascii_case(have))
+    };
+    if !same(&f.underlying, &v.underlying)
+        || !same(&f.account, &v.account)
+        || !same(&f.strategy, &v.strategy)
+        || !same(&f.asset, &v.asset)
+    {
+        return Ok(false);
+    }
+    match f.status.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => Ok(true),
+        Some("open") => Ok(v.status == TradeStatus::Open),
+        Some("closed") => Ok(v.status != TradeStatus::Open),
+        Some(other) => Err(JournalError::Invalid(format!(
+            "status {other:?}: use open or closed"
+        ))),
+    }
+}
+
+impl Journal {
     /// The figures over the trades that pass `filter`, with a breakdown.
     pub async fn stats(
         &self,
         filter: &TradeFilter,
         by: Option<GroupBy>,
     ) -> Result<StatsView, JournalError> {
-        let samples = self.samples_for(filter).await?;
+        let all = self.all_trades().await?;
+        self.stats_of(&all, filter, by)
+    }
+
+    fn stats_of(
+        &self,
+        all: &[TradeView],
+        filter: &TradeFilter,
+        by: Option<GroupBy>,
+    ) -> Result<StatsView, JournalError> {
+        let samples = self.samples_of(all, filter)?;
         let refs: Vec<&Sample> = samples.iter().collect();
         Ok(StatsView {
             stats: stats::stats(&refs),
@@ -492,8 +512,32 @@ impl Journal {
 
     /// What the dashboard draws over the trades that pass `filter`.
     pub async fn dashboard(&self, filter: &TradeFilter) -> Result<Dashboard, JournalError> {
-        let trades = self.trades(filter).await?;
-        let samples = self.samples_for(filter).await?;
+        let all = self.all_trades().await?;
+        self.dashboard_of(&all, filter)
+    }
+
+    /// The figures with a breakdown, the dashboard and the trades of `filter`,
+    /// from one rebuild of the journal (what the coach's tool answers with).
+    pub async fn history(
+        &self,
+        filter: &TradeFilter,
+        by: Option<GroupBy>,
+    ) -> Result<(StatsView, Dashboard, Vec<TradeView>), JournalError> {
+        let all = self.all_trades().await?;
+        Ok((
+            self.stats_of(&all, filter, by)?,
+            self.dashboard_of(&all, filter)?,
+            self.select(&all, filter)?,
+        ))
+    }
+
+    fn dashboard_of(
+        &self,
+        all: &[TradeView],
+        filter: &TradeFilter,
+    ) -> Result<Dashboard, JournalError> {
+        let trades = self.select(all, filter)?;
+        let samples = self.samples_of(all, filter)?;
         let refs: Vec<&Sample> = samples.iter().collect();
         let tz = self.display_tz;
         let mut setups: Vec<(String, Stats)> = stats::group(&refs, GroupBy::Tag, tz)
@@ -533,22 +577,20 @@ impl Journal {
     /// its P&L the legs' sum. While a leg is still open, or a leg falls
     /// outside the filter, each closed leg counts on its own. The date range
     /// applies to that close.
-    async fn samples_for(&self, filter: &TradeFilter) -> Result<Vec<Sample>, JournalError> {
-        let all = self.trades(&TradeFilter::default()).await?;
-        let undated = TradeFilter {
-            from: None,
-            to: None,
-            ..filter.clone()
-        };
+    fn samples_of(
+        &self,
+        all: &[TradeView],
+        filter: &TradeFilter,
+    ) -> Result<Vec<Sample>, JournalError> {
         let mut picked = Vec::new();
-        for t in &all {
-            if let Some(t) = self.passes(t.clone(), &undated)? {
-                picked.push(t);
+        for t in all {
+            if passes(t, filter)? {
+                picked.push(t.clone());
             }
         }
         let picked_ids: std::collections::HashSet<i64> = picked.iter().map(|t| t.id).collect();
         let mut whole_groups: BTreeMap<i64, bool> = BTreeMap::new();
-        for t in &all {
+        for t in all {
             if let Some(g) = t.strategy_id {
                 let ok = whole_groups.entry(g).or_insert(true);
                 *ok &= t.realized_pnl.is_some() && picked_ids.contains(&t.id);
@@ -592,17 +634,7 @@ impl Journal {
             whole.tags = tags;
             out.push(whole);
         }
-        let day = |s: Option<&String>| -> Result<Option<NaiveDate>, JournalError> {
-            s.map(|d| d.trim())
-                .filter(|d| !d.is_empty())
-                .map(|d| {
-                    NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                        JournalError::Invalid(format!("{d:?} is not a date (YYYY-MM-DD)"))
-                    })
-                })
-                .transpose()
-        };
-        let (from, to) = (day(filter.from.as_ref())?, day(filter.to.as_ref())?);
+        let (from, to) = date_range(filter)?;
         let tz = self.display_tz;
         out.retain(|s| {
             let d = s.closed_at.with_timezone(&tz).date_naive();
@@ -694,23 +726,15 @@ impl Journal {
     /// one's executions (a re-import of its file brings it back). The ids
     /// deleted.
     pub async fn delete(&self, id: i64) -> Result<Vec<i64>, JournalError> {
-        let all = self.trades(&TradeFilter::default()).await?;
-        if !all.iter().any(|t| t.id == id) {
-            return Err(JournalError::NotFound(id));
-        }
-        // The trade and every trade linked to it through a shared fill.
-        let mut ids = vec![id];
-        let mut i = 0;
-        while i < ids.len() {
-            if let Some(t) = all.iter().find(|t| t.id == ids[i]) {
-                for l in &t.linked {
-                    if !ids.contains(l) {
-                        ids.push(*l);
-                    }
-                }
-            }
-            i += 1;
-        }
+        let all = self.all_trades().await?;
+        let trade = all
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(JournalError::NotFound(id))?;
+        // The trade and the chain of trades linked to it through shared fills.
+        let mut ids: Vec<i64> = std::iter::once(id)
+            .chain(trade.linked.iter().copied())
+            .collect();
         ids.sort_unstable();
         let fills: Vec<i64> = all
             .iter()
@@ -726,7 +750,7 @@ impl Journal {
 
     /// One trade by id.
     pub async fn trade(&self, id: i64) -> Result<TradeView, JournalError> {
-        self.trades(&TradeFilter::default())
+        self.all_trades()
             .await?
             .into_iter()
             .find(|t| t.id == id)
@@ -867,7 +891,6 @@ fn views(book: &Book, stored: &Stored, notes: &HashMap<i64, TradeNotes>) -> Vec<
             })
         })
         .collect::<Vec<TradeView>>()
-        .pipe_linked()
 }
 
 /// Each trade's own sample (`None` while open or without a known P&L).
@@ -1058,53 +1081,47 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Fills in each trade's `linked`: the trades sharing a fill with it.
-trait PipeLinked {
-    fn pipe_linked(self) -> Vec<TradeView>;
-}
-
-impl PipeLinked for Vec<TradeView> {
-    fn pipe_linked(mut self) -> Vec<TradeView> {
-        let mut by_fill: HashMap<i64, Vec<i64>> = HashMap::new();
-        for t in &self {
-            for f in &t.executions {
-                by_fill.entry(f.id).or_default().push(t.id);
-            }
+/// Fills in each trade's `linked`: the trades reachable through shared fills.
+fn with_links(mut views: Vec<TradeView>) -> Vec<TradeView> {
+    let mut by_fill: HashMap<i64, Vec<i64>> = HashMap::new();
+    for t in &views {
+        for f in &t.executions {
+            by_fill.entry(f.id).or_default().push(t.id);
         }
-        let direct: HashMap<i64, Vec<i64>> = self
-            .iter()
-            .map(|t| {
-                let mut d: Vec<i64> = t
-                    .executions
-                    .iter()
-                    .flat_map(|f| by_fill.get(&f.id).into_iter().flatten())
-                    .copied()
-                    .filter(|id| *id != t.id)
-                    .collect();
-                d.sort_unstable();
-                d.dedup();
-                (t.id, d)
-            })
-            .collect();
-        // Every trade reachable through shared fills (a stock flipped long and
-        // short again and again is one chain).
-        for t in &mut self {
-            let mut seen = vec![t.id];
-            let mut i = 0;
-            while i < seen.len() {
-                for l in direct.get(&seen[i]).into_iter().flatten() {
-                    if !seen.contains(l) {
-                        seen.push(*l);
-                    }
-                }
-                i += 1;
-            }
-            seen.retain(|id| *id != t.id);
-            seen.sort_unstable();
-            t.linked = seen;
-        }
-        self
     }
+    let direct: HashMap<i64, Vec<i64>> = views
+        .iter()
+        .map(|t| {
+            let mut d: Vec<i64> = t
+                .executions
+                .iter()
+                .flat_map(|f| by_fill.get(&f.id).into_iter().flatten())
+                .copied()
+                .filter(|id| *id != t.id)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            (t.id, d)
+        })
+        .collect();
+    // Every trade reachable through shared fills (a stock flipped long and
+    // short again and again is one chain).
+    for t in &mut views {
+        let mut seen = vec![t.id];
+        let mut i = 0;
+        while i < seen.len() {
+            for l in direct.get(&seen[i]).into_iter().flatten() {
+                if !seen.contains(l) {
+                    seen.push(*l);
+                }
+            }
+            i += 1;
+        }
+        seen.retain(|id| *id != t.id);
+        seen.sort_unstable();
+        t.linked = seen;
+    }
+    views
 }
 
 fn round(x: f64, d: i32) -> f64 {
@@ -1350,5 +1367,3 @@ fn upsert_notes(
     )?;
     Ok(())
 }
-
-impl JournalTables {}

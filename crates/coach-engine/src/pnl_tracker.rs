@@ -18,7 +18,7 @@ use ts_rs::TS;
 use crate::journal::{DayPnl, Journal, JournalError, TradeFilter, TradeView};
 use crate::market::Market;
 use crate::options_chain::{years_to_expiry, OptionsDesk, DEFAULT_RATE};
-use coach_core::journal::trades::Direction;
+use coach_core::journal::trades::{Direction, TradeStatus};
 use coach_core::journal::OptionKind;
 
 /// How often a followed tracker may send a new view.
@@ -111,23 +111,18 @@ struct Realized {
     sparkline: Vec<DayPnl>,
 }
 
-/// Trades closed today, since Monday and on each of the last ten days (display zone).
-async fn realized(journal: &Journal, now: DateTime<Utc>) -> Result<Realized, JournalError> {
-    let tz = journal.display_tz();
+/// Trades of `trades` closed today, since Monday and on each of the last
+/// ten days (the `tz` display zone).
+fn realized(trades: &[TradeView], tz: chrono_tz::Tz, now: DateTime<Utc>) -> Realized {
     let today = now.with_timezone(&tz).date_naive();
     let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
     let first = today - Duration::days(SPARK_DAYS - 1);
-    let closed = journal
-        .trades(&TradeFilter {
-            status: Some("closed".into()),
-            ..TradeFilter::default()
-        })
-        .await?;
     let mut days: BTreeMap<NaiveDate, f64> = (0..SPARK_DAYS)
         .map(|i| (first + Duration::days(i), 0.0))
         .collect();
     let (mut today_pnl, mut today_n, mut week_pnl, mut week_n) = (0.0, 0u32, 0.0, 0u32);
-    for t in &closed {
+    // An open trade has no realized P&L and is passed over here.
+    for t in trades {
         let (Some(pnl), Some(closed_at)) = (t.realized_pnl, t.closed_at.as_deref()) else {
             continue;
         };
@@ -147,7 +142,7 @@ async fn realized(journal: &Journal, now: DateTime<Utc>) -> Result<Realized, Jou
             *v += pnl;
         }
     }
-    Ok(Realized {
+    Realized {
         today: round(today_pnl, 2),
         today_trades: today_n,
         week: round(week_pnl, 2),
@@ -159,7 +154,7 @@ async fn realized(journal: &Journal, now: DateTime<Utc>) -> Result<Realized, Jou
                 pnl: round(pnl, 2),
             })
             .collect(),
-    })
+    }
 }
 
 fn unrealized(t: &TradeView, mark: f64, mult: f64) -> Option<f64> {
@@ -195,16 +190,12 @@ impl PnlTracker {
     ) -> Result<(PnlTrackerView, Vec<(TradeView, Option<OptionMark>)>), JournalError> {
         let tz = self.journal.display_tz();
         let now = self.market.clock().now();
-        let realized = realized(&self.journal, now).await?;
-        let open = self
-            .journal
-            .trades(&TradeFilter {
-                status: Some("open".into()),
-                ..TradeFilter::default()
-            })
-            .await?;
+        // One read of the journal: the closed trades for the realized part,
+        // the open ones to mark.
+        let all = self.journal.trades(&TradeFilter::default()).await?;
+        let realized = realized(&all, tz, now);
         let mut marked = Vec::new();
-        for t in open {
+        for t in all.into_iter().filter(|t| t.status == TradeStatus::Open) {
             let (line, opt) = self.mark(&t, now).await;
             marked.push((t, opt, line));
         }
@@ -350,7 +341,8 @@ impl PnlTracker {
             while current.load(Ordering::SeqCst) == generation {
                 if last_count.elapsed() >= RECOUNT {
                     last_count = std::time::Instant::now();
-                    if let Ok(r) = realized(&journal, clock.now()).await {
+                    if let Ok(all) = journal.trades(&TradeFilter::default()).await {
+                        let r = realized(&all, journal.display_tz(), clock.now());
                         if r.today != view.today_realized
                             || r.week != view.week_realized
                             || r.sparkline != view.sparkline

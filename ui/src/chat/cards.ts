@@ -3,6 +3,7 @@
 
 import type { Card, Extreme, LevelLine, Money, QuoteLine, Timeframe } from "../generated/bindings";
 import { h } from "../lib/dom";
+import { money } from "../journal/journalCharts";
 import { liveTracker } from "../journal/pnlTracker";
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -126,7 +127,6 @@ function body(card: Card): HTMLElement[] {
     }
     case "journal": {
       const d = card.data;
-      const money = (v: number | null) => (v === null ? "—" : `${v > 0 ? "+" : v < 0 ? "−" : ""}$${fmt(Math.abs(v))}`);
       if (d.trades === 0) return [h("div", { class: "card-foot muted" }, `No closed trades for ${d.period}.`)];
       return [
         h("div", { class: "card-big" }, h("span", { class: `num ${tone(d.net_pnl)}` }, money(d.net_pnl)), h("span", { class: "muted" }, `${d.trades} trade${d.trades === 1 ? "" : "s"} · ${d.period}`)),

@@ -129,15 +129,10 @@ async fn trade_history(kit: &Toolbox, call_id: &str, args: Args) -> Result<ToolO
         strategy: args.strategy.clone().filter(|s| !s.trim().is_empty()),
         asset: asset.clone(),
     };
-    let view = journal
-        .stats(&filter, by)
+    let (view, dash, trades) = journal
+        .history(&filter, by)
         .await
         .map_err(|e| e.to_string())?;
-    let dash = journal
-        .dashboard(&filter)
-        .await
-        .map_err(|e| e.to_string())?;
-    let trades = journal.trades(&filter).await.map_err(|e| e.to_string())?;
     let s = &view.stats;
     let money = |v: Option<f64>| v.map(|x| round(x, 2));
     let body = JournalCard {
