@@ -1,11 +1,14 @@
 //! Commands: ten-line adapters over the Engine. Errors cross as `IpcError {code, message}`.
 
+use coach_engine::alerts::{AlertEvent, AlertFeed, AlertInput, AlertView, DeliveryAttempt};
 use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
 use coach_engine::chat::{ChatEvent, ChatRequest, SearchHit, SessionDetail, SessionSummary};
 use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
 use coach_engine::error_code::ErrorCode;
-use coach_engine::ipc::{AppStatus, IpcError, MetricInput, SettingsView, Startup, UiErrorReport};
+use coach_engine::ipc::{
+    AppStatus, IpcError, MetricInput, NotificationPermission, SettingsView, Startup, UiErrorReport,
+};
 use coach_engine::journal::{
     Dashboard, ImportProgress, ImportRequest, ImportSummary, ManualTrade, TradeFilter, TradeNotes,
     TradeView,
@@ -485,4 +488,101 @@ pub async fn pnl_tracker_unfollow(
         .pnl_tracker()
         .unfollow(Some(follow_id));
     Ok(())
+}
+
+/// Every alert, newest first, with live distances.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_list(state: State<'_, AppState>) -> Result<Vec<AlertView>, IpcError> {
+    Ok(state.engine().await?.alerts().list().await?)
+}
+
+/// Saves a new alert (the user's click: the panel, a chart level, or a
+/// confirmed coach proposal). A bad field is named in the error.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_create(
+    state: State<'_, AppState>,
+    alert: AlertInput,
+) -> Result<AlertView, IpcError> {
+    Ok(state.engine().await?.alerts().create(alert).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_update(
+    state: State<'_, AppState>,
+    id: i64,
+    alert: AlertInput,
+) -> Result<AlertView, IpcError> {
+    Ok(state.engine().await?.alerts().update(id, alert).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_pause(
+    state: State<'_, AppState>,
+    id: i64,
+    paused: bool,
+) -> Result<AlertView, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .alerts()
+        .set_paused(id, paused)
+        .await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_delete(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    Ok(state.engine().await?.alerts().delete(id).await?)
+}
+
+/// The newest firings, with their deliveries.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_history(
+    state: State<'_, AppState>,
+    limit: u32,
+) -> Result<Vec<AlertEvent>, IpcError> {
+    Ok(state.engine().await?.alerts().history(limit).await?)
+}
+
+/// Every delivery attempt of one firing.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_attempts(
+    state: State<'_, AppState>,
+    event_id: i64,
+) -> Result<Vec<DeliveryAttempt>, IpcError> {
+    Ok(state.engine().await?.alerts().attempts(event_id).await?)
+}
+
+/// The alerts now; then firings (toasts) and list changes through `on_event`.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_watch(
+    state: State<'_, AppState>,
+    on_event: Channel<AlertFeed>,
+) -> Result<Vec<AlertView>, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .alerts()
+        .watch(move |f| on_event.send(f).is_ok())
+        .await?)
+}
+
+/// Whether fired alerts show as OS notifications; with `request`, asks the
+/// OS for permission when it has not been asked yet.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn alerts_notifications(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    request: bool,
+) -> Result<NotificationPermission, IpcError> {
+    let enabled = state.engine().await?.settings().alert_os_notifications;
+    Ok(crate::forward::notification_permission(&app, enabled, request).await)
 }

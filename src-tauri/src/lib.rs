@@ -19,6 +19,9 @@ pub fn run() {
         // (atomic writes, its own reader). The page is granted none of its
         // commands (capabilities/*.json). See docs/adr/0008.
         .plugin(tauri_plugin_store::Builder::default().build())
+        // OS notifications for fired alerts, shown from Rust (forward.rs);
+        // the page is granted none of its commands.
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let booted = coach_engine::boot::boot(coach_engine::boot::BootRequest {
                 program: "ai-coach",
@@ -81,6 +84,15 @@ pub fn run() {
             commands::journal_delete,
             commands::pnl_tracker_follow,
             commands::pnl_tracker_unfollow,
+            commands::alerts_list,
+            commands::alerts_create,
+            commands::alerts_update,
+            commands::alerts_pause,
+            commands::alerts_delete,
+            commands::alerts_history,
+            commands::alerts_attempts,
+            commands::alerts_watch,
+            commands::alerts_notifications,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -132,6 +132,11 @@ impl AppState {
         // one connects: the slot and the forwarder held the handles on it.
         let old = std::mem::replace(&mut *self.slot.write().await, Slot::Starting);
         self.stop_forwarder();
+        if let Slot::Ready(engine) = &old {
+            // Saves how far its alerts were watched and gives up their lease,
+            // so the next engine neither waits nor reports those minutes as missed.
+            engine.alerts().stop().await;
+        }
         drop(old);
         let data_dir = self.data_dir.clone();
         let (settings, settings_issues) = tauri::async_runtime::spawn_blocking(move || {

@@ -6,39 +6,15 @@
 // and a 1,000-message session stays windowed. Phone width: the panel works.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, ROOT, freshHome, waitFor } from "./lib/driver.mjs";
+import { App, freshHome, waitFor } from "./lib/driver.mjs";
+import { DEBUG_BIN, launchWithModel, script } from "./lib/model.mjs";
 
 const START = "2024-07-02T15:00:00Z"; // 11:00 New York: regular session
 const ENTER = "\uE007";
 const ESCAPE = "\uE00C";
-
-/** Starts the scripted model server; resolves with its base URL and process. */
-async function startModel() {
-  const bin = join(ROOT, "target/debug/coach-llm-sim");
-  const proc = spawn(bin, ["--auto-delay-ms", "60"], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once("exit", (code) => reject(new Error(`coach-llm-sim exited (${code})`)));
-  });
-  return { url, proc };
-}
-
-async function script(url, replies) {
-  const res = await fetch(url.replace(/\/v1$/, "/_sim/script"), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(replies),
-  });
-  assert.ok(res.ok, `the model server took the script (${res.status})`);
-}
 
 /** Types a prompt into the chat input, presses Enter, and waits for its answer to be drawn. */
 async function ask(app, prompt) {
@@ -86,16 +62,13 @@ async function answerWith(app, status, timeout = 20000) {
 describe("the coach with a model", () => {
   let app;
   let model;
+  let run;
   before(async () => {
-    model = await startModel();
-    app = await App.launch({
-      home: freshHome(),
-      env: { COACH_DEMO_START: START, OPENAI_BASE_URL: model.url, COACH_MODEL: "sim-model", OPENAI_API_KEY: "sk-e2e" },
-    });
+    run = await launchWithModel(START);
+    ({ app, model } = run);
   });
   after(async () => {
-    await app?.quit();
-    model?.proc.kill();
+    await run?.stop();
   });
 
   it("1. says which model is on, shows phases, a tool chip and a card before the answer, and restores it after a reload", async () => {
@@ -236,7 +209,7 @@ describe("the offline coach", () => {
     lines.push(JSON.stringify({ session: { id: 1, title: "A very long session", created_ms: 1719932400000, updated_ms: 1719932401000, message_count: 1000 }, messages }));
     const file = join(home.home, "long.jsonl");
     writeFileSync(file, lines.join("\n") + "\n");
-    execFileSync(join(ROOT, "target/debug/coach"), ["sessions", "import", file], {
+    execFileSync(join(DEBUG_BIN, "coach"), ["sessions", "import", file], {
       env: { PATH: process.env.PATH, HOME: home.home, COACH_DATA_DIR: home.data, COACH_SECRET_BACKEND: "file" },
     });
     app = await App.launch({ home, env: { COACH_DEMO_START: START } });

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use coach_engine::config::ProviderChoice;
 
+mod alerts;
 mod calendar;
 mod chat;
 mod doctor;
@@ -118,6 +119,11 @@ enum Command {
     Journal {
         #[command(subcommand)]
         command: journal::JournalCommand,
+    },
+    /// Price alerts: set, list, pause, resume, delete, history, and run the worker.
+    Alerts {
+        #[command(subcommand)]
+        command: alerts::AlertsCommand,
     },
     /// The coach's saved conversations.
     Sessions {
@@ -322,6 +328,7 @@ async fn run(cli: Cli) -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Sessions { command } => chat::sessions(opts, command).await,
+        Command::Alerts { command } => alerts::run(opts, command).await,
         Command::Journal { command } => match journal::run(opts, command).await {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

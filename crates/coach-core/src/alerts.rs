@@ -8,6 +8,8 @@
 //! a quarter of ATR(14) of the rule's timeframe), so a price chopping around
 //! the line fires once, not forty times.
 
+use std::collections::VecDeque;
+
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
@@ -260,18 +262,52 @@ pub enum AlertStatus {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AlertState {
     last_price: Option<f64>,
+    /// The line at the last price (a level's moves count: VWAP rising through
+    /// a still price is a crossing below it).
+    #[serde(default)]
+    last_line: Option<f64>,
     /// False after a crossing fired, until price moved away by the re-arm distance.
     disarmed: bool,
     done: bool,
     expired: bool,
     last_fire_ms: Option<i64>,
     last_fire_bar: Option<i64>,
-    /// Prices within the move window: (ms, price).
-    window: Vec<(i64, f64)>,
+    /// For a move: the prices within the window that can still be its
+    /// lowest (up) or highest (down), oldest first — a monotonic queue, so
+    /// each price costs O(1) on average however many ticks the window holds.
+    window: VecDeque<(i64, f64)>,
     pub fires: u32,
 }
 
 impl AlertState {
+    /// Armed afresh (after a fired or expired alert is resumed); the count of
+    /// firings and the last firing stay.
+    pub fn rearm(&mut self) {
+        *self = AlertState {
+            fires: self.fires,
+            last_fire_ms: self.last_fire_ms,
+            ..AlertState::default()
+        };
+    }
+
+    /// Forgets the prices seen (after a pause, or a gap nobody watched): the
+    /// next price starts afresh instead of being compared with a stale one.
+    pub fn forget_prices(&mut self) {
+        self.last_price = None;
+        self.last_line = None;
+        self.window.clear();
+    }
+
+    /// When it last fired (unix ms).
+    pub fn last_fire_ms(&self) -> Option<i64> {
+        self.last_fire_ms
+    }
+
+    /// The last price it was given.
+    pub fn last_price(&self) -> Option<f64> {
+        self.last_price
+    }
+
     pub fn status(&self) -> AlertStatus {
         if self.expired {
             AlertStatus::Expired
@@ -341,15 +377,20 @@ fn line_of(rule: &AlertRule, inputs: &Inputs) -> Option<f64> {
     }
 }
 
-/// The re-arm distance at `line`.
+/// The re-arm distance at `line`. For a channel it is at most a quarter of
+/// its width, so that an `exits` alert can always re-arm inside it.
 pub fn rearm_distance(rule: &AlertRule, line: f64, atr: Option<f64>) -> f64 {
-    match rule.rearm {
+    let d = match rule.rearm {
         Some(Rearm::Points(d)) => d,
         Some(Rearm::Percent(p)) => line.abs() * p / 100.0,
         None => atr
             .filter(|a| a.is_finite() && *a > 0.0)
             .map(|a| a / 4.0)
             .unwrap_or(line.abs() * 0.001),
+    };
+    match (rule.condition, rule.price, rule.price2) {
+        (Condition::Enters | Condition::Exits, Some(lo), Some(hi)) => d.min((hi - lo) / 4.0),
+        _ => d,
     }
 }
 
@@ -357,63 +398,102 @@ fn f2(x: f64) -> String {
     format!("{x:.2}")
 }
 
-/// What the condition says between `prev` and `price`: the reason and the
-/// line, if it is met now.
+/// Why a condition is met, worded only once it fires (most ticks that meet
+/// a state condition are turned away by the trigger, and words cost).
+enum Reason {
+    CrossedAbove(f64),
+    CrossedBelow(f64),
+    IsAbove(f64),
+    IsBelow(f64),
+    Entered(f64, f64),
+    Left(f64, f64),
+    Rose(f64),
+    Fell(f64),
+}
+
+impl Reason {
+    fn text(&self, rule: &AlertRule, price: f64) -> String {
+        let p = f2(price);
+        match *self {
+            Reason::CrossedAbove(l) => format!("crossed above {} at {p}", f2(l)),
+            Reason::CrossedBelow(l) => format!("crossed below {} at {p}", f2(l)),
+            Reason::IsAbove(l) => format!("is above {} at {p}", f2(l)),
+            Reason::IsBelow(l) => format!("is below {} at {p}", f2(l)),
+            Reason::Entered(lo, hi) => format!("entered {}–{} at {p}", f2(lo), f2(hi)),
+            Reason::Left(lo, hi) => format!("left {}–{} at {p}", f2(lo), f2(hi)),
+            Reason::Rose(from) => format!(
+                "rose {:.2} % within {} (from {} to {p})",
+                (price / from - 1.0) * 100.0,
+                rule.timeframe,
+                f2(from)
+            ),
+            Reason::Fell(from) => format!(
+                "fell {:.2} % within {} (from {} to {p})",
+                (1.0 - price / from) * 100.0,
+                rule.timeframe,
+                f2(from)
+            ),
+        }
+    }
+}
+
+/// What the condition says between `prev` and `price`: why and the line,
+/// if it is met now.
 fn met(
     rule: &AlertRule,
     prev: Option<f64>,
+    prev_line: Option<f64>,
     price: f64,
     line: Option<f64>,
-) -> Option<(String, Option<f64>)> {
+) -> Option<(Reason, Option<f64>)> {
     use Condition::*;
     match rule.condition {
         CrossesAbove | CrossesBelow | Crosses => {
             let (l, p) = (line?, prev?);
-            let up = p < l && price >= l;
-            let down = p > l && price <= l;
+            // Where price stood against the line as it was then.
+            let pl = prev_line.unwrap_or(l);
+            let up = p < pl && price >= l;
+            let down = p > pl && price <= l;
             match rule.condition {
-                CrossesAbove if up => {
-                    Some((format!("crossed above {} at {}", f2(l), f2(price)), Some(l)))
-                }
-                CrossesBelow if down => {
-                    Some((format!("crossed below {} at {}", f2(l), f2(price)), Some(l)))
-                }
-                Crosses if up || down => Some((
-                    format!(
-                        "crossed {} {} at {}",
-                        if up { "above" } else { "below" },
-                        f2(l),
-                        f2(price)
-                    ),
-                    Some(l),
-                )),
+                CrossesAbove if up => Some((Reason::CrossedAbove(l), Some(l))),
+                CrossesBelow if down => Some((Reason::CrossedBelow(l), Some(l))),
+                Crosses if up => Some((Reason::CrossedAbove(l), Some(l))),
+                Crosses if down => Some((Reason::CrossedBelow(l), Some(l))),
                 _ => None,
             }
         }
         Above => {
             let l = line?;
-            (price > l).then(|| (format!("is above {} at {}", f2(l), f2(price)), Some(l)))
+            (price > l).then_some((Reason::IsAbove(l), Some(l)))
         }
         Below => {
             let l = line?;
-            (price < l).then(|| (format!("is below {} at {}", f2(l), f2(price)), Some(l)))
+            (price < l).then_some((Reason::IsBelow(l), Some(l)))
         }
         Enters | Exits => {
             let (lo, hi, p) = (rule.price?, rule.price2?, prev?);
             let inside = |x: f64| x >= lo && x <= hi;
             match rule.condition {
-                Enters if !inside(p) && inside(price) => Some((
-                    format!("entered {}–{} at {}", f2(lo), f2(hi), f2(price)),
-                    Some(if p < lo { lo } else { hi }),
-                )),
-                Exits if inside(p) && !inside(price) => Some((
-                    format!("left {}–{} at {}", f2(lo), f2(hi), f2(price)),
-                    Some(if price < lo { lo } else { hi }),
-                )),
+                Enters if !inside(p) && inside(price) => {
+                    Some((Reason::Entered(lo, hi), Some(if p < lo { lo } else { hi })))
+                }
+                Exits if inside(p) && !inside(price) => {
+                    Some((Reason::Left(lo, hi), Some(if price < lo { lo } else { hi })))
+                }
                 _ => None,
             }
         }
         MovesUp | MovesDown => None,
+    }
+}
+
+/// The price a disarmed one-way crossing alert re-arms at (None for the others).
+pub fn rearm_at(rule: &AlertRule, line: f64, atr: Option<f64>) -> Option<f64> {
+    let d = rearm_distance(rule, line, atr);
+    match rule.condition {
+        Condition::CrossesAbove => Some(line - d),
+        Condition::CrossesBelow => Some(line + d),
+        _ => None,
     }
 }
 
@@ -486,6 +566,10 @@ fn evaluate(
     }
     let prev = state.last_price.replace(price);
     let line = line_of(rule, inputs);
+    let prev_line = match line {
+        Some(l) => state.last_line.replace(l),
+        None => state.last_line,
+    };
     // A disarmed crossing alert re-arms once price has moved away.
     if state.disarmed {
         if let Some(l) = line {
@@ -499,7 +583,7 @@ fn evaluate(
     }
     let hit = match rule.condition {
         Condition::MovesUp | Condition::MovesDown => move_hit(rule, state, time_ms, price),
-        _ => met(rule, prev, price, line),
+        _ => met(rule, prev, prev_line, price, line),
     };
     let (reason, at_line) = hit?;
     // How often.
@@ -529,13 +613,13 @@ fn evaluate(
     if matches!(rule.condition, Condition::MovesUp | Condition::MovesDown) {
         // A move is measured afresh from here.
         state.window.clear();
-        state.window.push((time_ms, price));
+        state.window.push_back((time_ms, price));
     }
     Some(Fire {
         time_ms,
         price,
         line: at_line,
-        reason,
+        reason: reason.text(rule, price),
     })
 }
 
@@ -546,49 +630,42 @@ fn move_hit(
     state: &mut AlertState,
     time_ms: i64,
     price: f64,
-) -> Option<(String, Option<f64>)> {
+) -> Option<(Reason, Option<f64>)> {
     let window = period_ms(rule.timeframe);
-    state.window.retain(|(t, _)| time_ms - *t <= window);
+    while state
+        .window
+        .front()
+        .is_some_and(|(t, _)| time_ms - *t > window)
+    {
+        state.window.pop_front();
+    }
+    let up = rule.condition == Condition::MovesUp;
     let pct = rule.price?;
-    let hit = match rule.condition {
-        Condition::MovesUp => state
-            .window
-            .iter()
-            .map(|x| x.1)
-            .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.min(p))))
-            .filter(|lo| price >= lo * (1.0 + pct / 100.0))
-            .map(|lo| {
-                (
-                    format!(
-                        "rose {:.2} % within {} (from {} to {})",
-                        (price / lo - 1.0) * 100.0,
-                        rule.timeframe,
-                        f2(lo),
-                        f2(price)
-                    ),
-                    None,
-                )
-            }),
-        _ => state
-            .window
-            .iter()
-            .map(|x| x.1)
-            .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))))
-            .filter(|hi| price <= hi * (1.0 - pct / 100.0))
-            .map(|hi| {
-                (
-                    format!(
-                        "fell {:.2} % within {} (from {} to {})",
-                        (1.0 - price / hi) * 100.0,
-                        rule.timeframe,
-                        f2(hi),
-                        f2(price)
-                    ),
-                    None,
-                )
-            }),
-    };
-    state.window.push((time_ms, price));
+    // The front is the window's extreme: its lowest for a move up.
+    let hit = state.window.front().map(|x| x.1).and_then(|from| {
+        let moved = if up {
+            price >= from * (1.0 + pct / 100.0)
+        } else {
+            price <= from * (1.0 - pct / 100.0)
+        };
+        moved.then_some((
+            if up {
+                Reason::Rose(from)
+            } else {
+                Reason::Fell(from)
+            },
+            None,
+        ))
+    });
+    // Prices this one beats can never be the extreme again.
+    while state
+        .window
+        .back()
+        .is_some_and(|(_, p)| if up { *p >= price } else { *p <= price })
+    {
+        state.window.pop_back();
+    }
+    state.window.push_back((time_ms, price));
     hit
 }
 
@@ -787,5 +864,94 @@ mod tests {
             .parse::<Condition>()
             .unwrap_err()
             .contains("crosses_above"));
+    }
+
+    #[test]
+    fn a_gap_through_the_line_fires_at_the_first_price_past_it() {
+        let r = rule(Condition::CrossesAbove, 100.0);
+        let mut s = AlertState::default();
+        assert!(on_tick(&r, &mut s, 0, 98.5, &NONE).is_none());
+        // The open gaps over the line: the first print past it fires, at its price.
+        let f = on_tick(&r, &mut s, 60_000, 102.25, &NONE).unwrap();
+        assert_eq!((f.price, f.line), (102.25, Some(100.0)));
+        assert_eq!(f.reason, "crossed above 100.00 at 102.25");
+        // A gap down through a crosses-below line, the same way.
+        assert_eq!(
+            run(&rule(Condition::CrossesBelow, 100.0), &[101.0, 97.0]),
+            vec![1]
+        );
+        // The first price ever seen cannot be a crossing (nothing before it).
+        assert!(run(&rule(Condition::CrossesAbove, 100.0), &[105.0]).is_empty());
+    }
+
+    #[test]
+    fn below_fires_while_under_the_line_and_a_percent_re_arm_scales_with_it() {
+        let mut r = rule(Condition::Below, 50.0);
+        r.cooldown_secs = 2;
+        // Under the line at 1, 3 (2 s later) and 5; 2 and 4 are inside the cooldown.
+        assert_eq!(
+            run(&r, &[50.5, 49.9, 49.8, 49.7, 49.6, 49.5]),
+            vec![1, 3, 5]
+        );
+        let mut pct = rule(Condition::CrossesAbove, 200.0);
+        pct.rearm = Some(Rearm::Percent(1.0));
+        // 1 % of 200 is 2.00: 198.5 does not re-arm, 197.9 does.
+        assert_eq!(
+            run(&pct, &[199.0, 200.5, 198.5, 200.5, 197.9, 200.1]),
+            vec![1, 5]
+        );
+        assert_eq!(rearm_at(&pct, 200.0, None), Some(198.0));
+    }
+
+    #[test]
+    fn a_move_down_is_measured_from_the_window_high() {
+        let mut r = rule(Condition::MovesDown, 1.0);
+        r.timeframe = Timeframe::M5;
+        let mut s = AlertState::default();
+        let min = 60_000;
+        assert!(on_tick(&r, &mut s, 0, 100.0, &NONE).is_none());
+        assert!(on_tick(&r, &mut s, min, 101.0, &NONE).is_none());
+        // 1 % below the high of 101 is 99.99.
+        assert!(on_tick(&r, &mut s, 2 * min, 100.0, &NONE).is_none());
+        let f = on_tick(&r, &mut s, 3 * min, 99.98, &NONE).unwrap();
+        assert_eq!(f.reason, "fell 1.01 % within 5m (from 101.00 to 99.98)");
+        assert_eq!(f.line, None);
+    }
+
+    #[test]
+    fn a_level_line_that_moves_under_a_still_price_is_a_crossing() {
+        let mut r = rule(Condition::CrossesBelow, 0.0);
+        r.price = None;
+        r.level = Some(LevelKind::Vwap);
+        r.rearm = None;
+        let mut s = AlertState::default();
+        let at = |l: f64| Inputs {
+            level_price: Some(l),
+            atr: Some(0.8),
+        };
+        assert!(on_tick(&r, &mut s, 0, 100.0, &at(99.8)).is_none());
+        // VWAP rises to meet an unchanged price: the price is now at/below it.
+        let f = on_tick(&r, &mut s, 1_000, 100.0, &at(100.05)).unwrap();
+        assert_eq!(f.line, Some(100.05));
+        // Re-arms a quarter ATR (0.20) above the line, not before.
+        assert!(on_tick(&r, &mut s, 2_000, 100.2, &at(100.05)).is_none());
+        assert_eq!(s.status(), AlertStatus::Rearming);
+        assert!(on_tick(&r, &mut s, 3_000, 100.3, &at(100.05)).is_none());
+        assert_eq!(s.status(), AlertStatus::Armed);
+    }
+
+    #[test]
+    fn a_narrow_channel_can_always_re_arm_and_forgotten_prices_start_afresh() {
+        let mut r = rule(Condition::Exits, 100.0);
+        r.price2 = Some(100.4);
+        r.rearm = Some(Rearm::Points(1.0));
+        // 1.0 is clamped to a quarter of the 0.40 channel: back inside by 0.10 re-arms.
+        assert_eq!(run(&r, &[100.2, 100.5, 100.15, 100.25, 100.6]), vec![1, 4]);
+        let cross = rule(Condition::CrossesAbove, 100.0);
+        let mut s = AlertState::default();
+        assert!(on_tick(&cross, &mut s, 0, 99.0, &NONE).is_none());
+        s.forget_prices();
+        // Without the stale 99.00 the next price cannot be a crossing.
+        assert!(on_tick(&cross, &mut s, 1_000, 105.0, &NONE).is_none());
     }
 }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
 
+use lettre::message::Mailbox;
+
 use crate::secrets::Secret;
 
 pub const DEFAULT_MASSIVE_REST_URL: &str = "https://api.massive.com";
@@ -77,6 +79,93 @@ pub struct Settings {
     pub journal_import_tz: String,
     /// The zone the journal shows times, days and hours in (IANA name).
     pub journal_display_tz: String,
+    /// Fired alerts also show as OS notifications.
+    pub alert_os_notifications: bool,
+    /// Fired alerts are POSTed here as JSON (Discord, Telegram, a bot of one's own).
+    pub alert_webhook_url: Option<String>,
+    /// Fired alerts are emailed through this SMTP account (its password is
+    /// the `smtp_password` secret).
+    pub alert_email: Option<EmailTarget>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain text (a local relay, tests).
+    None,
+    /// Plain text upgraded with STARTTLS (usually port 587); refused if the server cannot.
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// Where alert emails go. The password is kept with the secrets, not here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct EmailTarget {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// Log in with this name (and the stored password); `None` sends without logging in.
+    pub username: Option<String>,
+    /// The sender, `alerts@example.com` or `AI Coach <alerts@example.com>`.
+    pub from: String,
+    pub to: Vec<String>,
+}
+
+impl EmailTarget {
+    /// Checks host, port != 0, from and every to are addresses; error names
+    /// the field ("smtp_host: …").
+    pub fn validate(&self) -> Result<(), String> {
+        check_host(&self.host).map_err(|e| format!("smtp_host: {e}"))?;
+        if self.port == 0 {
+            return Err(
+                "smtp_port: give the server's port (587 for STARTTLS, 465 for TLS, 25 without)"
+                    .into(),
+            );
+        }
+        parse_mailbox(&self.from).map_err(|e| format!("smtp_from: {e}"))?;
+        if self.to.is_empty() {
+            return Err("smtp_to: give at least one address to send alerts to".into());
+        }
+        for to in &self.to {
+            parse_mailbox(to).map_err(|e| format!("smtp_to: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A host name (`smtp.example.com`) or an IP address, not a URL.
+pub(crate) fn check_host(host: &str) -> Result<(), String> {
+    if host.trim().is_empty() {
+        return Err("give the SMTP server's host name, such as smtp.example.com".into());
+    }
+    if host.contains("://") {
+        return Err(format!(
+            "{host:?} is a URL; give only the host name, such as smtp.example.com"
+        ));
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if host.len() > 253 || !host.trim_end_matches('.').split('.').all(label_ok) {
+        return Err(format!("{host:?} is not a host name"));
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_mailbox(address: &str) -> Result<Mailbox, String> {
+    address
+        .trim()
+        .parse::<Mailbox>()
+        .map_err(|e| format!("{address:?} is not an email address ({e})"))
 }
 
 impl Default for Settings {
@@ -96,6 +185,9 @@ impl Default for Settings {
             chat_timeout_secs: 60,
             journal_import_tz: "America/New_York".to_string(),
             journal_display_tz: "America/New_York".to_string(),
+            alert_os_notifications: true,
+            alert_webhook_url: None,
+            alert_email: None,
         }
     }
 }
@@ -113,7 +205,7 @@ impl std::fmt::Display for SettingsIssue {
     }
 }
 
-pub const SETTING_KEYS: [&str; 14] = [
+pub const SETTING_KEYS: [&str; 17] = [
     "market_provider",
     "massive_feed",
     "massive_rest_url",
@@ -128,6 +220,9 @@ pub const SETTING_KEYS: [&str; 14] = [
     "chat_timeout_secs",
     "journal_import_tz",
     "journal_display_tz",
+    "alert_os_notifications",
+    "alert_webhook_url",
+    "alert_email",
 ];
 
 impl Settings {
@@ -221,6 +316,22 @@ impl Settings {
             }
             "journal_import_tz" => self.journal_import_tz = zone_value(value)?,
             "journal_display_tz" => self.journal_display_tz = zone_value(value)?,
+            "alert_os_notifications" => {
+                self.alert_os_notifications = value.as_bool().ok_or("must be true or false")?;
+            }
+            "alert_webhook_url" => self.alert_webhook_url = url_value(value, &["http", "https"])?,
+            "alert_email" => {
+                self.alert_email = match value {
+                    Value::Null => None,
+                    v => {
+                        let t: EmailTarget = serde_json::from_value(v.clone()).map_err(|e| {
+                            format!("must be null or {{host, port, security, username, from, to}} ({e})")
+                        })?;
+                        t.validate()?;
+                        Some(t)
+                    }
+                }
+            }
             _ => return Err("unknown setting, ignored".to_string()),
         }
         Ok(())
@@ -307,6 +418,11 @@ pub struct EnvOverrides {
     pub stream_progressive_functions: Option<bool>,
     /// COACH_CHAT_TIMEOUT_SECS
     pub chat_timeout_secs: Option<u32>,
+    /// COACH_SMTP_PASSWORD: the alert email account's password.
+    pub smtp_password: Option<Secret>,
+    /// COACH_ALERT_RETRY_BASE_MS: the first retry of a failed alert delivery
+    /// waits this long (then ×4 each time); 5 s when unset.
+    pub alert_retry_base_ms: Option<u64>,
 }
 
 impl EnvOverrides {
@@ -339,6 +455,10 @@ impl EnvOverrides {
             chat_timeout_secs: get("COACH_CHAT_TIMEOUT_SECS")
                 .and_then(|v| v.parse::<u32>().ok())
                 .filter(|s| (1..=600).contains(s)),
+            smtp_password: get("COACH_SMTP_PASSWORD").map(Secret::new),
+            alert_retry_base_ms: get("COACH_ALERT_RETRY_BASE_MS")
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|ms| (1..=3_600_000).contains(ms)),
         }
     }
 }
@@ -413,6 +533,7 @@ pub struct ResolvedSecrets {
     pub massive_api_key: Option<Secret>,
     pub openai_api_key: Option<Secret>,
     pub sentry_dsn: Option<Secret>,
+    pub smtp_password: Option<Secret>,
 }
 
 pub fn resolve_market(

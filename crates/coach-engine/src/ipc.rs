@@ -68,6 +68,25 @@ pub struct AppStatus {
     pub simulated_clock: Option<SimulatedClock>,
 }
 
+/// Whether fired alerts can show as OS notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationState {
+    Granted,
+    Denied,
+    /// Not asked yet.
+    Prompt,
+    /// Turned off in the settings.
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NotificationPermission {
+    pub state: NotificationState,
+    /// What to tell the trader: "OS notifications are on", or how to allow them.
+    pub message: String,
+}
+
 /// Where a simulated market is in time: `now_ms` at the moment of the answer,
 /// moving at `speed` simulated seconds per real second.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -233,6 +252,15 @@ command_table! {
     journal_delete(id: i64) -> Vec<i64>;
     pnl_tracker_follow(on_event: Channel<crate::pnl_tracker::PnlTrackerView>) -> crate::pnl_tracker::PnlTrackerView;
     pnl_tracker_unfollow(follow_id: u64) -> ();
+    alerts_list() -> Vec<crate::alerts::AlertView>;
+    alerts_create(alert: crate::alerts::AlertInput) -> crate::alerts::AlertView;
+    alerts_update(id: i64, alert: crate::alerts::AlertInput) -> crate::alerts::AlertView;
+    alerts_pause(id: i64, paused: bool) -> crate::alerts::AlertView;
+    alerts_delete(id: i64) -> ();
+    alerts_history(limit: u32) -> Vec<crate::alerts::AlertEvent>;
+    alerts_attempts(event_id: i64) -> Vec<crate::alerts::DeliveryAttempt>;
+    alerts_watch(on_event: Channel<crate::alerts::AlertFeed>) -> Vec<crate::alerts::AlertView>;
+    alerts_notifications(request: bool) -> NotificationPermission;
 }
 
 /// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.
@@ -322,6 +350,8 @@ pub fn typescript_bindings() -> String {
         crate::chat::cards::GreeksLine::decl(&cfg),
         crate::chat::cards::PayoffCard::decl(&cfg),
         crate::chat::cards::JournalCard::decl(&cfg),
+        crate::chat::cards::AlertProposalCard::decl(&cfg),
+        crate::chat::cards::AlertStatusCard::decl(&cfg),
         crate::chat::cards::GroupLine::decl(&cfg),
         crate::chat::cards::TradeLine::decl(&cfg),
         crate::chat::Usage::decl(&cfg),
@@ -374,6 +404,24 @@ pub fn typescript_bindings() -> String {
         coach_core::journal::stats::EquityPoint::decl(&cfg),
         coach_core::journal::stats::HourCell::decl(&cfg),
         coach_core::journal::stats::Pattern::decl(&cfg),
+        crate::alerts::AlertInput::decl(&cfg),
+        crate::alerts::AlertView::decl(&cfg),
+        crate::alerts::AlertStateName::decl(&cfg),
+        crate::alerts::AlertEvent::decl(&cfg),
+        crate::alerts::AlertContext::decl(&cfg),
+        crate::alerts::NextLevel::decl(&cfg),
+        crate::alerts::DeliveryChannel::decl(&cfg),
+        crate::alerts::DeliveryStatus::decl(&cfg),
+        crate::alerts::DeliveryView::decl(&cfg),
+        crate::alerts::DeliveryAttempt::decl(&cfg),
+        crate::alerts::AlertFeed::decl(&cfg),
+        coach_core::alerts::Condition::decl(&cfg),
+        coach_core::alerts::Trigger::decl(&cfg),
+        coach_core::alerts::Rearm::decl(&cfg),
+        crate::config::EmailTarget::decl(&cfg),
+        crate::config::SmtpSecurity::decl(&cfg),
+        NotificationState::decl(&cfg),
+        NotificationPermission::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\nimport type { Channel } from \"@tauri-apps/api/core\";\n\n",

@@ -4,6 +4,7 @@
 //! resolve the data directory, install telemetry, then start an `Engine` and
 //! call its methods. Nothing here knows about a webview.
 
+pub mod alerts;
 pub mod boot;
 pub mod chart_stream;
 pub mod chat;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::alerts::{Alerts, DeliveryConfig};
 use crate::chart_stream::Charts;
 use crate::chat::{Coach, Toolbox};
 use crate::clock::{Clock, SystemClock};
@@ -273,6 +275,7 @@ pub fn resolve_secrets(
         massive_api_key: pick(SecretName::MassiveApiKey, &env.massive_api_key),
         openai_api_key: pick(SecretName::OpenaiApiKey, &env.openai_api_key),
         sentry_dsn: pick(SecretName::SentryDsn, &env.sentry_dsn),
+        smtp_password: pick(SecretName::SmtpPassword, &env.smtp_password),
     };
     (resolved, sources)
 }
@@ -346,6 +349,7 @@ pub struct Engine {
     ai: AiConfig,
     // Components, dropped in this order: the users of the market first.
     coach: Coach,
+    alerts: Arc<Alerts>,
     charts: Charts,
     pnl: Arc<PnlTracker>,
     journal: Arc<Journal>,
@@ -471,6 +475,20 @@ impl Engine {
             options.clone(),
             market.clone(),
         ));
+        let alerts = Arc::new(Alerts::new(
+            db.alerts(),
+            market.clone(),
+            levels.clone(),
+            DeliveryConfig {
+                os_notifications: settings.alert_os_notifications,
+                webhook_url: settings.alert_webhook_url.clone(),
+                email: settings.alert_email.clone(),
+                email_password: resolved.smtp_password.clone(),
+                retry_base: std::time::Duration::from_millis(
+                    opts.env.alert_retry_base_ms.unwrap_or(5_000),
+                ),
+            },
+        ));
         let coach = Coach::new(
             db.chat(),
             db.metrics(),
@@ -490,6 +508,7 @@ impl Engine {
                 positions.clone(),
                 journal.clone(),
                 pnl.clone(),
+                alerts.clone(),
             ),
         );
         Ok(Engine {
@@ -504,6 +523,7 @@ impl Engine {
             secret_sources,
             ai,
             coach,
+            alerts,
             charts,
             pnl,
             journal,
@@ -553,6 +573,11 @@ impl Engine {
     /// Today's and this week's realized P&L and the open trades marked live.
     pub fn pnl_tracker(&self) -> &Arc<PnlTracker> {
         &self.pnl
+    }
+
+    /// Price alerts: rules, the worker on the shared socket, history, delivery.
+    pub fn alerts(&self) -> &Arc<Alerts> {
+        &self.alerts
     }
 
     /// The chat coach: sessions, answers, tools.

@@ -45,13 +45,16 @@ pub enum SecretName {
     MassiveApiKey,
     OpenaiApiKey,
     SentryDsn,
+    /// The password of the SMTP account alert emails are sent from.
+    SmtpPassword,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 3] = [
+    pub const ALL: [SecretName; 4] = [
         SecretName::MassiveApiKey,
         SecretName::OpenaiApiKey,
         SecretName::SentryDsn,
+        SecretName::SmtpPassword,
     ];
 
     pub fn key(self) -> &'static str {
@@ -59,6 +62,7 @@ impl SecretName {
             SecretName::MassiveApiKey => "massive_api_key",
             SecretName::OpenaiApiKey => "openai_api_key",
             SecretName::SentryDsn => "sentry_dsn",
+            SecretName::SmtpPassword => "smtp_password",
         }
     }
 
@@ -67,6 +71,7 @@ impl SecretName {
             SecretName::MassiveApiKey => "MASSIVE_API_KEY",
             SecretName::OpenaiApiKey => "OPENAI_API_KEY",
             SecretName::SentryDsn => "SENTRY_DSN",
+            SecretName::SmtpPassword => "COACH_SMTP_PASSWORD",
         }
     }
 
@@ -75,6 +80,7 @@ impl SecretName {
             SecretName::MassiveApiKey => "Massive API key",
             SecretName::OpenaiApiKey => "OpenAI API key",
             SecretName::SentryDsn => "Sentry DSN",
+            SecretName::SmtpPassword => "SMTP password (alert emails)",
         }
     }
 }

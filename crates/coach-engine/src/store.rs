@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_journal.sql",
         include_str!("../../../migrations/0006_journal.sql"),
     ),
+    (
+        7,
+        "0007_alerts.sql",
+        include_str!("../../../migrations/0007_alerts.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.
@@ -169,7 +174,9 @@ impl Db {
         {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("a database job was cancelled: {e}"),
+            // Only a runtime shutting down cancels a blocking job: this task is
+            // being dropped with it, so it waits for that instead of panicking.
+            Err(_) => std::future::pending().await,
         }
     }
 
@@ -265,6 +272,11 @@ tables!(
     /// The trade journal (migrations/0006_journal.sql).
     JournalTables,
     journal
+);
+tables!(
+    /// Alerts, their firings and deliveries (migrations/0007_alerts.sql).
+    AlertTables,
+    alerts
 );
 
 impl MetricTables {

@@ -4,6 +4,8 @@
 //! server. Real parts throughout: a real SQLite file, the simulator and the
 //! model fake are real servers on loopback.
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

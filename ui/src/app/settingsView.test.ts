@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Settings } from "../generated/bindings";
-import { diffSettings, invalidMessageFor } from "./settingsView";
+import { diffSettings, emailFromForm, invalidMessageFor } from "./settingsView";
 
 const base: Settings = {
   market_provider: "auto",
@@ -17,6 +17,9 @@ const base: Settings = {
   chat_timeout_secs: 60,
   journal_import_tz: "America/New_York",
   journal_display_tz: "America/New_York",
+  alert_os_notifications: true,
+  alert_webhook_url: null,
+  alert_email: null,
 };
 
 describe("diffSettings", () => {
@@ -47,5 +50,28 @@ describe("invalidMessageFor", () => {
     expect(invalidMessageFor(msg, "stale_after_secs")).toBe("must be a whole number of seconds from 5 to 3600");
     expect(invalidMessageFor(msg, "model")).toBe("must be a model name");
     expect(invalidMessageFor(msg, "massive_feed")).toBeNull();
+  });
+});
+
+describe("the Alerts section", () => {
+  const email = { smtp_host: "smtp.example.com", smtp_port: "587", smtp_security: "start_tls", smtp_username: "", smtp_from: "AI Coach <a@example.com>", smtp_to: "me@example.com; desk@example.com," };
+  it("sends the webhook and OS notifications like the other settings", () => {
+    expect(diffSettings(base, { alert_os_notifications: "false", alert_webhook_url: " https://hooks.example.com/x " })).toEqual({
+      alert_os_notifications: false,
+      alert_webhook_url: "https://hooks.example.com/x",
+    });
+  });
+  it("sends the email target whole when it changed, and null when the server is cleared", () => {
+    const target = emailFromForm(email);
+    expect(target).toEqual({ host: "smtp.example.com", port: 587, security: "start_tls", username: null, from: "AI Coach <a@example.com>", to: ["me@example.com", "desk@example.com"] });
+    expect(diffSettings(base, email)).toEqual({ alert_email: target });
+    expect(diffSettings({ ...base, alert_email: target }, email)).toEqual({});
+    expect(diffSettings({ ...base, alert_email: target }, { ...email, smtp_host: " " })).toEqual({ alert_email: null });
+    expect(emailFromForm({ ...email, smtp_port: "abc" })?.port).toBe(0);
+  });
+  it("finds an email field's reason inside alert_email's", () => {
+    const msg = "invalid settings: alert_email: smtp_to: give at least one address to send alerts to";
+    expect(invalidMessageFor(msg, "smtp_to")).toBe("give at least one address to send alerts to");
+    expect(invalidMessageFor(msg, "smtp_host")).toBeNull();
   });
 });

@@ -2,14 +2,17 @@
 // Keys go to the OS keychain (or the announced file fallback); the UI never
 // receives a stored key back, only whether one is set.
 
-import type { JsonValue, SecretInfo, Settings, SettingsView } from "../generated/bindings";
+import type { EmailTarget, JsonValue, SecretInfo, Settings, SettingsView, SmtpSecurity } from "../generated/bindings";
 import { ipc, type IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 
+/** The card a setting is shown in. */
+type Section = "market" | "alerts";
+type Common = { key: keyof Settings; label: string; help?: string; section?: Section };
 type Field =
-  | { key: keyof Settings; label: string; kind: "select"; options: [string, string][]; help?: string }
-  | { key: keyof Settings; label: string; kind: "bool"; options: [string, string][]; help?: string }
-  | { key: keyof Settings; label: string; kind: "text" | "url" | "number"; placeholder?: string; help?: string };
+  | (Common & { kind: "select"; options: [string, string][] })
+  | (Common & { kind: "bool"; options: [string, string][] })
+  | (Common & { kind: "text" | "url" | "number"; placeholder?: string });
 
 export const FIELDS: Field[] = [
   {
@@ -69,7 +72,64 @@ export const FIELDS: Field[] = [
   { key: "chat_timeout_secs", label: "Coach timeout (seconds)", kind: "number", help: "How long to wait for the model's first byte and between chunks: 5 to 600 (COACH_CHAT_TIMEOUT_SECS overrides)" },
   { key: "journal_import_tz", label: "Journal import time zone", kind: "text", placeholder: "America/New_York", help: "Times in broker files that carry no zone are read in this zone (an IANA name such as America/Chicago)" },
   { key: "journal_display_tz", label: "Journal display time zone", kind: "text", placeholder: "America/New_York", help: "The journal shows times, days and hours in this zone" },
+  {
+    key: "alert_os_notifications",
+    label: "OS notifications",
+    kind: "bool",
+    section: "alerts",
+    options: [
+      ["true", "On: a fired alert also shows as a system notification"],
+      ["false", "Off: in the app only"],
+    ],
+  },
+  { key: "alert_webhook_url", label: "Webhook URL", kind: "url", section: "alerts", placeholder: "https://hooks.example.com/…", help: "Each firing is POSTed here as JSON (Discord, Telegram, a bot of your own). Empty: none" },
 ];
+
+/** The email fields of the Alerts section (`alert_email`); the password is the `smtp_password` key. */
+export const EMAIL_FIELDS: { key: string; label: string; placeholder?: string; help?: string }[] = [
+  { key: "smtp_host", label: "SMTP server", placeholder: "smtp.example.com", help: "Empty: no alert emails" },
+  { key: "smtp_port", label: "Port", placeholder: "587" },
+  { key: "smtp_security", label: "Security" },
+  { key: "smtp_username", label: "User name", placeholder: "optional" },
+  { key: "smtp_from", label: "From", placeholder: "AI Coach <alerts@example.com>" },
+  { key: "smtp_to", label: "To", placeholder: "me@example.com, desk@example.com", help: "One or more addresses, separated by commas" },
+];
+
+const SECURITY: [SmtpSecurity, string][] = [
+  ["start_tls", "STARTTLS (port 587)"],
+  ["tls", "TLS (port 465)"],
+  ["none", "None (port 25, local relays only)"],
+];
+
+/** The email target the form describes; null when no server is given. A bad port stays as typed for the backend to name. */
+export function emailFromForm(form: Record<string, string>): EmailTarget | null {
+  const host = (form.smtp_host ?? "").trim();
+  if (!host) return null;
+  const port = Number((form.smtp_port ?? "").trim() || "587");
+  return {
+    host,
+    port: Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0,
+    security: (form.smtp_security || "start_tls") as SmtpSecurity,
+    username: (form.smtp_username ?? "").trim() || null,
+    from: (form.smtp_from ?? "").trim(),
+    to: (form.smtp_to ?? "")
+      .split(/[,;]/)
+      .map((t) => t.trim())
+      .filter(Boolean),
+  };
+}
+
+/** The email target as the form's values. */
+function emailToForm(t: EmailTarget | null): Record<string, string> {
+  return {
+    smtp_host: t?.host ?? "",
+    smtp_port: t ? String(t.port) : "",
+    smtp_security: t?.security ?? "start_tls",
+    smtp_username: t?.username ?? "",
+    smtp_from: t?.from ?? "",
+    smtp_to: t?.to.join(", ") ?? "",
+  };
+}
 
 /** The changed fields only, typed as the backend expects (numbers as numbers, "" clears a URL). */
 export function diffSettings(before: Settings, form: Record<string, string>): { [key: string]: JsonValue } {
@@ -91,6 +151,10 @@ export function diffSettings(before: Settings, form: Record<string, string>): { 
       patch[f.key] = raw;
     }
   }
+  if (form.smtp_host !== undefined) {
+    const email = emailFromForm(form);
+    if (JSON.stringify(email) !== JSON.stringify(before.alert_email ?? null)) patch.alert_email = email;
+  }
   return patch;
 }
 
@@ -99,6 +163,8 @@ export function invalidMessageFor(message: string, key: string): string | null {
   const body = message.replace(/^invalid settings:\s*/, "");
   for (const part of body.split("; ")) {
     if (part.startsWith(`${key}: `)) return part.slice(key.length + 2);
+    // The email target's errors name its own field: "alert_email: smtp_host: …".
+    if (key.startsWith("smtp_") && part.startsWith(`alert_email: ${key}: `)) return part.slice(`alert_email: ${key}: `.length);
   }
   return null;
 }
@@ -165,44 +231,57 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
 
   const render = (view: SettingsView) => {
     const inputs: Record<string, HTMLInputElement | HTMLSelectElement> = {};
+    /** One labelled field; `key` names it in the form's values and in the backend's messages. */
+    const block = (key: string, label: string, input: HTMLInputElement | HTMLSelectElement, help?: string) => {
+      const id = `setting-${key}`;
+      input.id = id;
+      input.name = key;
+      inputs[key] = input;
+      const issue = view.issues.find((i) => i.key === key);
+      const fieldError = h("small", { class: "error", id: `${id}-error`, hidden: !issue }, issue?.message ?? "");
+      input.setAttribute("aria-describedby", `${id}-error`);
+      if (issue) input.setAttribute("aria-invalid", "true");
+      return h("div", { class: "field" }, h("label", { for: id }, label), input, help ? h("small", { class: "muted" }, help) : null, fieldError);
+    };
+    const textInput = (value: string, placeholder?: string, numeric = false) =>
+      h("input", {
+        type: numeric ? "number" : "text",
+        inputmode: numeric ? "numeric" : null,
+        placeholder: placeholder ?? null,
+        value,
+        spellcheck: "false",
+      });
+    const choice = (options: [string, string][], value: string) =>
+      h("select", {}, options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
+    const settingBlock = (f: Field) => {
+      const value = view.settings[f.key];
+      if (f.kind === "select" || f.kind === "bool") return block(f.key, f.label, choice(f.options, String(value)), f.help);
+      const text = value === null || value === undefined ? "" : String(value);
+      return block(f.key, f.label, textInput(text, f.kind === "number" ? undefined : f.placeholder, f.kind === "number"), f.help);
+    };
+    const emailValues = emailToForm(view.settings.alert_email);
+    const emailBlocks = EMAIL_FIELDS.map((f) =>
+      block(f.key, f.label, f.key === "smtp_security" ? choice(SECURITY, emailValues[f.key]!) : textInput(emailValues[f.key]!, f.placeholder, f.key === "smtp_port"), f.help),
+    );
+    const smtpSecret = view.secrets.find((x) => x.name === "smtp_password");
+    const onSecret = (label: string) => (v: SettingsView) => {
+      render(v);
+      showOk(`${label} updated.`);
+      onSaved();
+    };
     const form = h(
       "form",
       { class: "settings-form", "data-testid": "settings-form", novalidate: true },
-      FIELDS.map((f) => {
-        const id = `setting-${f.key}`;
-        const value = view.settings[f.key];
-        let input: HTMLInputElement | HTMLSelectElement;
-        if (f.kind === "select" || f.kind === "bool") {
-          input = h(
-            "select",
-            { id, name: f.key },
-            f.options.map(([v, label]) => h("option", { value: v, selected: v === String(value) }, label)),
-          );
-        } else {
-          input = h("input", {
-            id,
-            name: f.key,
-            type: f.kind === "number" ? "number" : "text",
-            inputmode: f.kind === "number" ? "numeric" : null,
-            placeholder: f.kind !== "number" ? (f.placeholder ?? null) : null,
-            value: value === null || value === undefined ? "" : String(value),
-            spellcheck: "false",
-          });
-        }
-        inputs[f.key] = input;
-        const issue = view.issues.find((i) => i.key === f.key);
-        const fieldError = h("small", { class: "error", id: `${id}-error`, hidden: !issue }, issue?.message ?? "");
-        input.setAttribute("aria-describedby", `${id}-error`);
-        if (issue) input.setAttribute("aria-invalid", "true");
-        return h(
-          "div",
-          { class: "field" },
-          h("label", { for: id }, f.label),
-          input,
-          f.help ? h("small", { class: "muted" }, f.help) : null,
-          fieldError,
-        );
-      }),
+      h("section", { class: "card" }, h("h3", {}, "Market and coach"), FIELDS.filter((f) => (f.section ?? "market") === "market").map(settingBlock)),
+      h(
+        "section",
+        { class: "card", "data-testid": "settings-alerts" },
+        h("h3", {}, "Alerts"),
+        FIELDS.filter((f) => f.section === "alerts").map(settingBlock),
+        h("h4", { class: "settings-sub" }, "Email"),
+        h("div", { class: "field-grid" }, emailBlocks),
+        smtpSecret ? secretRow(smtpSecret, onSecret(smtpSecret.label), showError) : null,
+      ),
       h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn btn-primary", "data-testid": "settings-save" }, "Save settings")),
     );
     markInvalid = (msg: string) => {
@@ -233,29 +312,19 @@ export function createSettingsView(onSaved: () => void): { element: HTMLElement;
         showError(e as IpcError);
       }
     });
-    const unknown = view.issues.filter((i) => !FIELDS.some((f) => f.key === i.key));
+    const unknown = view.issues.filter((i) => i.key !== "alert_email" && !FIELDS.some((f) => f.key === i.key));
     replace(
       body,
       unknown.length
         ? h("div", { class: "warning", role: "note", "data-testid": "settings-ignored" }, h("strong", {}, "Ignored settings: "), unknown.map((i) => `${i.key} (${i.message})`).join("; "))
         : null,
-      h("section", { class: "card" }, h("h3", {}, "Market and coach"), form),
+      form,
       h(
         "section",
         { class: "card" },
         h("h3", {}, "API keys"),
         view.secret_backend_warning ? h("p", { class: "warning", role: "note" }, view.secret_backend_warning) : null,
-        view.secrets.map((s) =>
-          secretRow(
-            s,
-            (v) => {
-              render(v);
-              showOk(`${s.label} updated.`);
-              onSaved();
-            },
-            showError,
-          ),
-        ),
+        view.secrets.filter((x) => x.name !== "smtp_password").map((x) => secretRow(x, onSecret(x.label), showError)),
       ),
     );
   };

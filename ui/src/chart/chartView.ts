@@ -4,7 +4,8 @@
 // a bottom sheet at phone width). This file wires the parts together and
 // applies the chart stream's events to them.
 
-import type { AppStatus, ChartEvent, ChartView as ChartViewData, ConnectionStatus, LevelsReport } from "../generated/bindings";
+import type { AlertInput, AppStatus, ChartEvent, ChartView as ChartViewData, ConnectionStatus, LevelsReport } from "../generated/bindings";
+import { createAlertLines } from "../alerts/alertLines";
 import type { IpcError } from "../ipc";
 import { h, replace } from "../lib/dom";
 import { createBottomSheet } from "../components/bottomSheet";
@@ -23,6 +24,8 @@ declare global {
   interface Window {
     __coachQa?: {
       chart?: () => { symbol: string | null; timeframe: string | null; times: number[]; closes: number[]; ohlcv: number[][]; levels: number };
+      alertLines?: () => { id: number; price: number; y: number | null; draggable: boolean }[];
+      priceY?: (price: number) => number | null;
       chat?: () => { sessionId: number | null; messages: number; rendered: number; streaming: boolean };
     };
   }
@@ -44,6 +47,8 @@ export function createChartView(opts: {
   initial: AppStatus;
   onAskCoach: (prompt: string) => void;
   onOptionsAtStrike?: (symbol: string, price: number) => void;
+  /** "Create alert" on a level: the alerts form, pre-filled (with a line saying where it came from). */
+  onCreateAlert?: (input: Partial<AlertInput>, context: string) => void;
 }): ChartViewApi {
   let status = opts.initial;
   let connection = status.connection;
@@ -74,6 +79,23 @@ export function createChartView(opts: {
     },
     onAskCoach: (r, l) => opts.onAskCoach(askCoachPrompt(r, l)),
     onOptions: opts.onOptionsAtStrike ? (r, l) => opts.onOptionsAtStrike!(r.symbol, l.price) : undefined,
+    onCreateAlert: opts.onCreateAlert
+      ? (r, l) => {
+          if (sheet.isOpen) sheet.close();
+          opts.onCreateAlert!(
+            {
+              symbol: r.symbol,
+              level: l.kind,
+              level_label: l.label,
+              price: null,
+              condition: l.distance_pts >= 0 ? "crosses_above" : "crosses_below",
+              trigger: "once",
+              timeframe: loader.timeframe,
+            },
+            `From the chart: ${l.label} at ${l.price.toFixed(2)} (last ${r.price.toFixed(2)}).`,
+          );
+        }
+      : undefined,
   });
 
   const series = createChartSeries(container, {
@@ -95,8 +117,14 @@ export function createChartView(opts: {
     onPick: (id) => panel.select(id),
   });
   const caption = createChartCaption(series.chart, container, () => series.bars);
+  const alertLines = createAlertLines({
+    chart: series.chart,
+    candles: series.candles,
+    container,
+    symbol: () => view?.symbol ?? null,
+  });
 
-  const chartArea = h("div", { class: "chart-area" }, caption.element, errorBox, container, lines.labels, lines.tooltip, empty);
+  const chartArea = h("div", { class: "chart-area" }, caption.element, errorBox, container, lines.labels, lines.tooltip, empty, alertLines.notice, alertLines.list);
   new ResizeObserver(() => {
     lines.forgetOffset();
     lines.schedule();
@@ -227,6 +255,7 @@ export function createChartView(opts: {
       counts.loads++;
       series.redraw();
       lines.draw();
+      if (!sameSymbol) alertLines.draw();
       series.chart.timeScale().scrollToRealTime();
       empty.hidden = series.bars.length > 0;
       if (!series.bars.length) empty.textContent = `No bars for ${next.symbol} ${next.timeframe} in this range.`;
@@ -259,6 +288,8 @@ export function createChartView(opts: {
       ohlcv: series.bars.map((b) => [b.time, b.open, b.high, b.low, b.close, b.volume]),
       levels: report?.levels.length ?? 0,
     }),
+    alertLines: () => alertLines.positions(),
+    priceY: (price: number) => series.candles.priceToCoordinate(price),
   };
 
   return {

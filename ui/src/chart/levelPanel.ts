@@ -19,6 +19,8 @@ export function createLevelPanel(opts: {
     onAskCoach: (report: LevelsReport, l: Level) => void;
   /** "Options at this strike": the chain of the report's symbol around the level's price. */
   onOptions?: (report: LevelsReport, l: Level) => void;
+  /** "Create alert": an alert on this level. */
+  onCreateAlert?: (report: LevelsReport, l: Level) => void;
 }): LevelPanel {
   let report: LevelsReport | null = null;
   let rows: Level[] = [];
@@ -100,9 +102,12 @@ export function createLevelPanel(opts: {
       h(
         "div",
         { class: "level-actions" },
-                h("button", { type: "button", class: "btn", "data-testid": "ask-coach-level", onclick: () => opts.onAskCoach(r, l) }, "Ask coach about this level"),
+        h("button", { type: "button", class: "btn", "data-testid": "ask-coach-level", onclick: () => opts.onAskCoach(r, l) }, "Ask coach about this level"),
         opts.onOptions
           ? h("button", { type: "button", class: "btn", "data-testid": "options-at-level", onclick: () => opts.onOptions!(r, l) }, "Options at this strike")
+          : null,
+        opts.onCreateAlert
+          ? h("button", { type: "button", class: "btn", "data-testid": "create-alert-level", onclick: () => opts.onCreateAlert!(r, l) }, "Create alert")
           : null,
       ),
     );

@@ -46,6 +46,9 @@ const KIND_FAMILY: Record<LevelKind, LevelFamily> = {
   support_zone: "zone",
 };
 
+/** Every level kind, in the engine's order. */
+export const LEVEL_KINDS = Object.keys(KIND_FAMILY) as LevelKind[];
+
 export function levelFamily(kind: LevelKind): LevelFamily {
   return KIND_FAMILY[kind];
 }

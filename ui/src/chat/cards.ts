@@ -5,6 +5,7 @@ import type { Card, Extreme, LevelLine, Money, QuoteLine, Timeframe } from "../g
 import { h } from "../lib/dom";
 import { money } from "../journal/journalCharts";
 import { liveTracker } from "../journal/pnlTracker";
+import { proposalCard, statusCard } from "../alerts/alertCards";
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -141,6 +142,11 @@ function body(card: Card): HTMLElement[] {
     case "pnl_tracker":
       // The snapshot the coach was given, then live from the socket while on screen.
       return [liveTracker(card.data, { compact: true })];
+    case "alert_proposal":
+      // Confirm (the trader's click) saves it; the model never does.
+      return proposalCard(card.data);
+    case "alert_status":
+      return statusCard(card.data);
     case "unreadable":
       // Stored by another version of the app: shown as it was kept.
       return [
@@ -152,7 +158,8 @@ function body(card: Card): HTMLElement[] {
 
 /** The card element; `onOpen` is called for cards that carry a symbol. */
 export function renderCard(card: Card, onOpen: (symbol: string, timeframe: Timeframe) => void): HTMLElement {
-  const opens = Boolean(card.symbol);
+  // Alert cards hold their own buttons: they are not one big button.
+  const opens = Boolean(card.symbol) && card.card_type !== "alert_proposal" && card.card_type !== "alert_status";
   const title = h("div", { class: "chat-card-title" }, card.title);
   const attrs = {
     class: `chat-card chat-card-${card.card_type}${opens ? " clickable" : ""}`,

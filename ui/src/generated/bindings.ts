@@ -118,7 +118,20 @@ journal_import_tz: string,
 /**
  * The zone the journal shows times, days and hours in (IANA name).
  */
-journal_display_tz: string, };
+journal_display_tz: string, 
+/**
+ * Fired alerts also show as OS notifications.
+ */
+alert_os_notifications: boolean, 
+/**
+ * Fired alerts are POSTed here as JSON (Discord, Telegram, a bot of one's own).
+ */
+alert_webhook_url: string | null, 
+/**
+ * Fired alerts are emailed through this SMTP account (its password is
+ * the `smtp_password` secret).
+ */
+alert_email: EmailTarget | null, };
 
 export type SettingsIssue = { key: string, message: string, };
 
@@ -128,7 +141,7 @@ export type MassiveFeed = "realtime" | "delayed";
 
 export type AiChoice = "auto" | "offline";
 
-export type SecretName = "massive_api_key" | "openai_api_key" | "sentry_dsn";
+export type SecretName = "massive_api_key" | "openai_api_key" | "sentry_dsn" | "smtp_password";
 
 export type SecretBackendKind = "keychain" | "file";
 
@@ -323,9 +336,9 @@ export type Card = { title: string, symbol: Symbol | null, timeframe: Timeframe 
 /**
  * The tool call that produced it.
  */
-tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "unreadable", "data": UnreadableCard });
+tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "unreadable", "data": UnreadableCard });
 
-export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "unreadable", "data": UnreadableCard };
+export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "unreadable", "data": UnreadableCard };
 
 export type UnreadableCard = { 
 /**
@@ -420,6 +433,26 @@ recent: Array<TradeLine>,
  * Computed from the trades, each naming its sample size.
  */
 patterns: Array<string>, display_tz: string, };
+
+export type AlertProposalCard = { proposal: AlertInput, 
+/**
+ * "Alert when SPY crosses above 512.40 (PDH), once, on 1m".
+ */
+summary: string, last_price: number | null, 
+/**
+ * The line now (a level's current price).
+ */
+line: number | null, 
+/**
+ * Always false from the tool: the model cannot save an alert.
+ */
+saved: boolean, note: string, };
+
+export type AlertStatusCard = { alerts: Array<AlertView>, 
+/**
+ * Whether the alerts worker runs in this process (its distances are live).
+ */
+live: boolean, };
 
 export type GroupLine = { name: string, trades: number, win_rate_pct: number | null, net_pnl: number, };
 
@@ -960,8 +993,159 @@ export type Pattern = {
  */
 text: string, trades: number, win_rate: number, net_pnl: number, };
 
+export type AlertInput = { symbol: string, condition: Condition, 
+/**
+ * The line; a channel's low; the percentage of a move.
+ */
+price: number | null, 
+/**
+ * A channel's high.
+ */
+price2: number | null, 
+/**
+ * A level that moves with the market instead of a fixed price.
+ */
+level: LevelKind | null, 
+/**
+ * Which level of that kind (its label on the level sheet, e.g. "PDH");
+ * without one, the level of that kind nearest the price when it is set.
+ */
+level_label: string | null, trigger: Trigger, timeframe: Timeframe, 
+/**
+ * With `every`: seconds between firings at least.
+ */
+cooldown_secs: number, 
+/**
+ * `None`: a quarter of ATR(14) of the timeframe.
+ */
+rearm: Rearm | null, 
+/**
+ * RFC 3339; `None` is open-ended.
+ */
+expires_at: string | null, note: string, 
+/**
+ * Where it came from when not typed in: `proposal:<tool call id>` for a
+ * coach's proposal the user confirmed.
+ */
+origin: string | null, };
+
+export type AlertView = { id: number, symbol: string, condition: Condition, price: number | null, price2: number | null, level: LevelKind | null, level_label: string | null, trigger: Trigger, timeframe: Timeframe, cooldown_secs: number, rearm: Rearm | null, note: string, origin: string | null, state: AlertStateName, 
+/**
+ * RFC 3339 UTC.
+ */
+created_at: string, expires_at: string | null, fires: number, last_fired_at: string | null, 
+/**
+ * The last price the worker saw for the symbol.
+ */
+last_price: number | null, 
+/**
+ * The trigger line now (a level's current price; the nearer edge of a channel).
+ */
+line: number | null, 
+/**
+ * Signed points from the last price to the line (positive: the line is above).
+ */
+distance: number | null, distance_pct: number | null, 
+/**
+ * In words: "0.42 below the line (0.08 %)", "re-arms at 511.90".
+ */
+status_text: string, };
+
+export type AlertStateName = "armed" | "fired" | "rearming" | "expired" | "paused";
+
+export type AlertEvent = { id: number, alert_id: number, symbol: string, condition: Condition, 
+/**
+ * The line at that moment (none for a move).
+ */
+trigger_price: number | null, 
+/**
+ * The tick that crossed.
+ */
+price: number, 
+/**
+ * That tick's time, RFC 3339 UTC.
+ */
+at: string, at_ms: number, message: string, context: AlertContext, 
+/**
+ * Found on start: it would have fired while the app was closed.
+ */
+missed: boolean, deliveries: Array<DeliveryView>, };
+
+export type AlertContext = { 
+/**
+ * "crossed above 512.40 at 512.43".
+ */
+reason: string, level_label: string | null, 
+/**
+ * How the level was computed.
+ */
+provenance: string | null, 
+/**
+ * The next level in the direction price went.
+ */
+next_level: NextLevel | null, 
+/**
+ * Today's tests of the level.
+ */
+tests_today: LevelTests | null, 
+/**
+ * The bar's volume against the average of the 20 minutes before it.
+ */
+relative_volume: number | null, 
+/**
+ * Seen on a minute bar (backfilled after a drop, or replayed on start),
+ * so the time is the minute's, not a trade's.
+ */
+from_bar: boolean, };
+
+export type NextLevel = { label: string, price: number, 
+/**
+ * Signed points from the firing price.
+ */
+distance: number, };
+
+export type DeliveryChannel = "in_app" | "os" | "webhook" | "email";
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export type DeliveryView = { channel: DeliveryChannel, status: DeliveryStatus, attempts: number, 
+/**
+ * The last attempt's result ("HTTP 204 from hooks.example", "451 try later").
+ */
+detail: string, };
+
+export type DeliveryAttempt = { event_id: number, channel: DeliveryChannel, attempt: number, at: string, ok: boolean, detail: string, };
+
+export type AlertFeed = { "kind": "alerts", alerts: Array<AlertView>, } | { "kind": "fired", event: AlertEvent, } | { "kind": "history" };
+
+export type Condition = "crosses_above" | "crosses_below" | "crosses" | "above" | "below" | "enters" | "exits" | "moves_up" | "moves_down";
+
+export type Trigger = "once" | "once_per_bar" | "once_per_bar_close" | "every";
+
+export type Rearm = { "unit": "points", "value": number } | { "unit": "percent", "value": number };
+
+export type EmailTarget = { host: string, port: number, security: SmtpSecurity, 
+/**
+ * Log in with this name (and the stored password); `None` sends without logging in.
+ */
+username: string | null, 
+/**
+ * The sender, `alerts@example.com` or `AI Coach <alerts@example.com>`.
+ */
+from: string, to: Array<string>, };
+
+export type SmtpSecurity = "none" | "start_tls" | "tls";
+
+export type NotificationState = "granted" | "denied" | "prompt" | "off";
+
+export type NotificationPermission = { state: NotificationState, 
+/**
+ * What to tell the trader: "OS notifications are on", or how to allow them.
+ */
+message: string, };
+
 /** Every command the app registers; `invoke` takes no other name. */
-export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete" | "pnl_tracker_follow" | "pnl_tracker_unfollow";
+export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete" | "pnl_tracker_follow" | "pnl_tracker_unfollow" | "alerts_list" | "alerts_create" | "alerts_update" | "alerts_pause" | "alerts_delete" | "alerts_history" | "alerts_attempts" | "alerts_watch" | "alerts_notifications";
 
 /** Each command's arguments, as `invoke` sends them. */
 export type CommandArgs = {
@@ -1006,6 +1190,15 @@ export type CommandArgs = {
   journal_delete: { id: number };
   pnl_tracker_follow: { onEvent: Channel<PnlTrackerView> };
   pnl_tracker_unfollow: { followId: number };
+  alerts_list: {};
+  alerts_create: { alert: AlertInput };
+  alerts_update: { id: number; alert: AlertInput };
+  alerts_pause: { id: number; paused: boolean };
+  alerts_delete: { id: number };
+  alerts_history: { limit: number };
+  alerts_attempts: { eventId: number };
+  alerts_watch: { onEvent: Channel<AlertFeed> };
+  alerts_notifications: { request: boolean };
 };
 
 /** What each command answers. */
@@ -1051,4 +1244,13 @@ export type CommandResult = {
   journal_delete: Array<number>;
   pnl_tracker_follow: PnlTrackerView;
   pnl_tracker_unfollow: null;
+  alerts_list: Array<AlertView>;
+  alerts_create: AlertView;
+  alerts_update: AlertView;
+  alerts_pause: AlertView;
+  alerts_delete: null;
+  alerts_history: Array<AlertEvent>;
+  alerts_attempts: Array<DeliveryAttempt>;
+  alerts_watch: Array<AlertView>;
+  alerts_notifications: NotificationPermission;
 };

@@ -28,6 +28,8 @@ import type {
   TradeFilter,
   TradeNotes,
   CommandResult,
+  AlertFeed,
+  AlertInput,
 } from "../generated/bindings";
 
 export type { ErrorCode, IpcError };
@@ -63,6 +65,13 @@ export function toIpcError(e: unknown): IpcError {
 /** A command's arguments: none for commands that take none, else exactly the table's. */
 type ArgsOf<C extends Command> = {} extends CommandArgs[C] ? [] : [args: CommandArgs[C]];
 
+/** A channel whose messages go to `onMessage`. */
+function channelOf<T>(onMessage: (m: T) => void): Channel<T> {
+  const channel = new Channel<T>();
+  channel.onmessage = onMessage;
+  return channel;
+}
+
 async function call<C extends Command>(cmd: C, ...args: ArgsOf<C>): Promise<CommandResult[C]> {
   try {
     const [payload] = args as [CommandArgs[C]?];
@@ -86,24 +95,15 @@ export const ipc = {
   recordMetrics: (metrics: MetricInput[]) => call("record_metrics", { metrics }),
   recentMetrics: (name: string, limit: number) => call("recent_metrics", { name, limit }),
   /** Opens the chart of `slot`; its live events arrive through `onEvent` (possibly before this resolves). */
-  chartOpen: (slot: string, request: ChartOpen, onEvent: (e: ChartEvent) => void) => {
-    const channel = new Channel<ChartEvent>();
-    channel.onmessage = onEvent;
-    return call("chart_open", { slot, request, onEvent: channel });
-  },
+  chartOpen: (slot: string, request: ChartOpen, onEvent: (e: ChartEvent) => void) =>
+    call("chart_open", { slot, request, onEvent: channelOf<ChartEvent>(onEvent) }),
   chartClose: (slot: string) => call("chart_close", { slot }),
   chartBars: (query: ChartQuery) => call("chart_bars", { query }),
   /** Asks the coach; events stream through `onEvent`; resolves with the last one (done or error). */
-  chatSend: (request: ChatRequest, onEvent: (e: ChatEvent) => void) => {
-    const channel = new Channel<ChatEvent>();
-    channel.onmessage = onEvent;
-    return call("chat_send", { request, onEvent: channel });
-  },
-  chatContinue: (messageId: number, onEvent: (e: ChatEvent) => void) => {
-    const channel = new Channel<ChatEvent>();
-    channel.onmessage = onEvent;
-    return call("chat_continue", { messageId, onEvent: channel });
-  },
+  chatSend: (request: ChatRequest, onEvent: (e: ChatEvent) => void) =>
+    call("chat_send", { request, onEvent: channelOf<ChatEvent>(onEvent) }),
+  chatContinue: (messageId: number, onEvent: (e: ChatEvent) => void) =>
+    call("chat_continue", { messageId, onEvent: channelOf<ChatEvent>(onEvent) }),
   chatCancel: (sessionId: number) => call("chat_cancel", { sessionId }),
   chatSessions: (limit: number) => call("chat_sessions", { limit }),
   chatSession: (id: number) => call("chat_session", { id }),
@@ -112,11 +112,8 @@ export const ipc = {
   chatSearch: (text: string, limit: number) => call("chat_search", { text, limit }),
   optionsChain: (symbol: string, expiration: string | null) => call("options_chain", { symbol, expiration }),
   /** The chain, then live repricings at the socket's price through `onTick` (the newest follow wins). */
-  optionsFollow: (symbol: string, expiration: string | null, onTick: (t: OptionsTick) => void) => {
-    const channel = new Channel<OptionsTick>();
-    channel.onmessage = onTick;
-    return call("options_follow", { symbol, expiration, onEvent: channel });
-  },
+  optionsFollow: (symbol: string, expiration: string | null, onTick: (t: OptionsTick) => void) =>
+    call("options_follow", { symbol, expiration, onEvent: channelOf<OptionsTick>(onTick) }),
   optionsUnfollow: () => call("options_unfollow"),
   optionsTermStructure: (symbol: string) => call("options_term_structure", { symbol }),
   positionsList: () => call("positions_list"),
@@ -125,11 +122,8 @@ export const ipc = {
   positionAnalyze: (id: number, whatIf: WhatIf) => call("position_analyze", { id, whatIf }),
   portfolioGreeks: () => call("portfolio_greeks"),
   /** Imports a broker file's text; `onProgress` hears "reading" then "saving" steps. */
-  journalImport: (text: string, fileName: string, request: ImportRequest, onProgress: (p: ImportProgress) => void) => {
-    const channel = new Channel<ImportProgress>();
-    channel.onmessage = onProgress;
-    return call("journal_import", { text, fileName, request, onEvent: channel });
-  },
+  journalImport: (text: string, fileName: string, request: ImportRequest, onProgress: (p: ImportProgress) => void) =>
+    call("journal_import", { text, fileName, request, onEvent: channelOf<ImportProgress>(onProgress) }),
   journalTrades: (filter: TradeFilter) => call("journal_trades", { filter }),
   journalDashboard: (filter: TradeFilter) => call("journal_dashboard", { filter }),
   journalSetNotes: (id: number, notes: TradeNotes) => call("journal_set_notes", { id, notes }),
@@ -137,12 +131,21 @@ export const ipc = {
   journalEdit: (id: number, trade: ManualTrade) => call("journal_edit", { id, trade }),
   journalDelete: (id: number) => call("journal_delete", { id }),
   /** The P&L tracker, then live updates through `onUpdate` (the newest follow wins). */
-  pnlFollow: (onUpdate: (v: PnlTrackerView) => void) => {
-    const channel = new Channel<PnlTrackerView>();
-    channel.onmessage = onUpdate;
-    return call("pnl_tracker_follow", { onEvent: channel });
-  },
+  pnlFollow: (onUpdate: (v: PnlTrackerView) => void) =>
+    call("pnl_tracker_follow", { onEvent: channelOf<PnlTrackerView>(onUpdate) }),
   pnlUnfollow: (followId: number) => call("pnl_tracker_unfollow", { followId }),
+  alertsList: () => call("alerts_list"),
+  alertsCreate: (alert: AlertInput) => call("alerts_create", { alert }),
+  alertsUpdate: (id: number, alert: AlertInput) => call("alerts_update", { id, alert }),
+  alertsPause: (id: number, paused: boolean) => call("alerts_pause", { id, paused }),
+  alertsDelete: (id: number) => call("alerts_delete", { id }),
+  alertsHistory: (limit: number) => call("alerts_history", { limit }),
+  alertsAttempts: (eventId: number) => call("alerts_attempts", { eventId }),
+  /** The app-wide alerts follow (a new call replaces the old): the list, then feed messages through `onEvent`. */
+  alertsWatch: (onEvent: (f: AlertFeed) => void) =>
+    call("alerts_watch", { onEvent: channelOf<AlertFeed>(onEvent) }),
+  /** Where OS notifications stand; `request` asks the OS for permission (once). */
+  alertsNotifications: (request: boolean) => call("alerts_notifications", { request }),
 };
 
 export const events = {

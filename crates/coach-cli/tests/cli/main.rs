@@ -78,7 +78,12 @@ fn doctor_json_on_a_fresh_machine_reports_demo_and_offline_and_healthy_endpoints
         .collect();
     assert_eq!(
         names,
-        vec!["MASSIVE_API_KEY", "OPENAI_API_KEY", "SENTRY_DSN"]
+        vec![
+            "MASSIVE_API_KEY",
+            "OPENAI_API_KEY",
+            "SENTRY_DSN",
+            "COACH_SMTP_PASSWORD"
+        ]
     );
     assert!(r["secrets"]
         .as_array()
@@ -1319,4 +1324,131 @@ fn journal_pnl_marks_the_open_trade_at_the_demo_market() {
     let want = ((mark - 200.0) * 300.0 * 100.0).round() / 100.0;
     assert_eq!(open["unrealized"].as_f64(), Some(want));
     assert_eq!(v["unrealized"].as_f64(), Some(want));
+}
+
+#[test]
+fn alerts_add_list_pause_and_run_print_their_contract_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("COACH_DEMO_START", "2024-07-02T15:00:00Z"),
+        ("COACH_DEMO_SPEED", "60"),
+    ];
+    let bad = coach(
+        dir.path(),
+        &[
+            "alerts",
+            "add",
+            "--symbol",
+            "SPY",
+            "--condition",
+            "enters",
+            "--price",
+            "500",
+        ],
+        &env,
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("price"), "the error names the field: {err}");
+
+    let levels = coach(dir.path(), &["levels", "SPY", "--json"], &env);
+    let last = stdout_json(&levels)["price"].as_f64().unwrap();
+    let line = format!("{:.2}", last + 0.05);
+    let added = coach(
+        dir.path(),
+        &[
+            "alerts",
+            "add",
+            "--symbol",
+            "spy",
+            "--condition",
+            "crosses_above",
+            "--price",
+            &line,
+            "--json",
+        ],
+        &env,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let a = stdout_json(&added);
+    for k in [
+        "id",
+        "symbol",
+        "condition",
+        "price",
+        "price2",
+        "level",
+        "trigger",
+        "timeframe",
+        "state",
+        "created_at",
+        "expires_at",
+    ] {
+        assert!(a.get(k).is_some(), "{k} in {a}");
+    }
+    assert_eq!(a["symbol"], "SPY");
+    assert_eq!(a["state"], "armed");
+    assert_eq!(a["trigger"], "once");
+    let id = a["id"].as_i64().unwrap().to_string();
+
+    let paused = coach(dir.path(), &["alerts", "pause", &id], &env);
+    assert!(String::from_utf8_lossy(&paused.stdout).contains("paused"));
+    let list = stdout_json(&coach(dir.path(), &["alerts", "list", "--json"], &env));
+    assert_eq!(list[0]["state"], "paused");
+    let resumed = coach(dir.path(), &["alerts", "resume", &id], &env);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&resumed.stdout).contains("armed"));
+
+    // 10 s at 60× is ten minutes of market: the first tick at or above the
+    // line fires it (about a minute in), once.
+    let run = coach(
+        dir.path(),
+        &["alerts", "run", "--for", "10", "--json"],
+        &env,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let fired: Vec<Value> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON line per firing"))
+        .collect();
+    assert_eq!(fired.len(), 1, "once: {fired:?}");
+    let f = &fired[0];
+    for k in [
+        "alert_id",
+        "symbol",
+        "condition",
+        "trigger_price",
+        "price",
+        "at",
+        "message",
+        "missed",
+    ] {
+        assert!(f.get(k).is_some(), "{k} in {f}");
+    }
+    let line: f64 = line.parse().unwrap();
+    assert_eq!(f["trigger_price"].as_f64(), Some(line));
+    assert!(f["price"].as_f64().unwrap() >= line);
+    assert_eq!(f["missed"], false);
+    assert!(chrono::DateTime::parse_from_rfc3339(f["at"].as_str().unwrap()).is_ok());
+    let history = stdout_json(&coach(dir.path(), &["alerts", "history", "--json"], &env));
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history[0]["price"], f["price"]);
+    let list = stdout_json(&coach(dir.path(), &["alerts", "list", "--json"], &env));
+    assert_eq!(list[0]["state"], "fired");
+    let deleted = coach(dir.path(), &["alerts", "delete", &id], &env);
+    assert!(deleted.status.success());
+    let again = coach(dir.path(), &["alerts", "delete", &id], &env);
+    assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("no alert {id}")));
 }

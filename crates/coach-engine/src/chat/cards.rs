@@ -41,6 +41,10 @@ pub enum CardBody {
     Position(PositionCard),
     Journal(JournalCard),
     PnlTracker(crate::pnl_tracker::PnlTrackerView),
+    /// An alert the coach proposes: saved only when the user clicks Confirm.
+    AlertProposal(AlertProposalCard),
+    /// The active alerts with their distance to trigger (kept live by the UI).
+    AlertStatus(AlertStatusCard),
     /// A stored card that does not fit its type any more.
     Unreadable(UnreadableCard),
 }
@@ -67,9 +71,34 @@ impl CardBody {
             CardBody::Position(_) => "position",
             CardBody::Journal(_) => "journal",
             CardBody::PnlTracker(_) => "pnl_tracker",
+            CardBody::AlertProposal(_) => "alert_proposal",
+            CardBody::AlertStatus(_) => "alert_status",
             CardBody::Unreadable(_) => "unreadable",
         }
     }
+}
+
+/// An alert proposed by the coach. Nothing is saved: the card's Confirm
+/// saves `proposal` (with `origin` naming this tool call), Cancel drops it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AlertProposalCard {
+    pub proposal: crate::alerts::AlertInput,
+    /// "Alert when SPY crosses above 512.40 (PDH), once, on 1m".
+    pub summary: String,
+    pub last_price: Option<f64>,
+    /// The line now (a level's current price).
+    pub line: Option<f64>,
+    /// Always false from the tool: the model cannot save an alert.
+    pub saved: bool,
+    pub note: String,
+}
+
+/// The alerts as listed when the coach looked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AlertStatusCard {
+    pub alerts: Vec<crate::alerts::AlertView>,
+    /// Whether the alerts worker runs in this process (its distances are live).
+    pub live: bool,
 }
 
 /// What a stored card held when it no longer fits its type.

@@ -138,6 +138,80 @@ fn journal_args(t: &str, symbol: Option<&str>) -> Value {
     args
 }
 
+/// `set_alert`'s arguments from lower-case `t`: the direction, then a level
+/// named in words or the first price.
+fn alert_args(t: &str, symbol: Value) -> Value {
+    let condition = if has_any(
+        t,
+        &[
+            "crosses above",
+            "above",
+            "over ",
+            "breaks out",
+            "rises to",
+            "reaches",
+            "hits",
+        ],
+    ) {
+        "crosses_above"
+    } else if has_any(
+        t,
+        &[
+            "crosses below",
+            "below",
+            "under ",
+            "breaks down",
+            "drops to",
+            "falls to",
+        ],
+    ) {
+        "crosses_below"
+    } else {
+        "crosses"
+    };
+    let mut args = json!({"symbol": symbol, "condition": condition});
+    let level = [
+        (
+            &[
+                "prior day high",
+                "previous day high",
+                "yesterday's high",
+                "pdh",
+            ][..],
+            "prior_day_high",
+        ),
+        (
+            &[
+                "prior day low",
+                "previous day low",
+                "yesterday's low",
+                "pdl",
+            ][..],
+            "prior_day_low",
+        ),
+        (&["vwap"][..], "vwap"),
+        (&["or15 high", "opening range high"][..], "or15_high"),
+        (&["or15 low", "opening range low"][..], "or15_low"),
+    ]
+    .into_iter()
+    .find(|(words, _)| has_any(t, words))
+    .map(|(_, k)| k);
+    match level {
+        Some(k) => args["level"] = json!(k),
+        None => {
+            if let Some(p) = t
+                .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '$'))
+                .map(|w| w.trim_start_matches('$').trim_end_matches('.'))
+                .filter_map(|w| w.parse::<f64>().ok())
+                .find(|p| *p > 0.0)
+            {
+                args["price"] = json!(p);
+            }
+        }
+    }
+    args
+}
+
 fn has_any(t: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.contains(w))
 }
@@ -180,6 +254,34 @@ pub fn plan(prompt: &str) -> Plan {
             name: "get_market_status",
             arguments: json!({}),
         });
+    }
+    // Alerts: listing them, or proposing one (never saved here: the card's
+    // Confirm saves it).
+    if has_any(&t, &["alert"]) {
+        if has_any(
+            &t,
+            &[
+                "my alerts",
+                "list",
+                "which alerts",
+                "what alerts",
+                "show alerts",
+                "alert status",
+                "active alerts",
+            ],
+        ) {
+            return Plan::Calls(vec![PlannedCall {
+                name: "list_alerts",
+                arguments: json!({}),
+            }]);
+        }
+        let Ok(sym) = sym("an alert") else {
+            return Plan::NeedSymbol("an alert");
+        };
+        return Plan::Calls(vec![PlannedCall {
+            name: "set_alert",
+            arguments: alert_args(&t, sym),
+        }]);
     }
     // The trader's own trades, before anything that reads "options" as the chain.
     if has_any(
@@ -602,6 +704,38 @@ pub fn describe(name: &str, r: &Value) -> String {
                 r["next_open"].as_str().unwrap_or(""),
                 r["now"].as_str().unwrap_or("")
             );
+            out
+        }
+        "set_alert" => format!(
+            "{}. I have **not** saved it: click **Confirm** on the card to set it, or **Cancel**.{}",
+            r["summary"].as_str().unwrap_or("An alert"),
+            match (r["last_price"].as_f64(), r["line"].as_f64()) {
+                (Some(p), Some(l)) => format!(
+                    " {} is at {:.2}, {:.2} from the line.",
+                    r["proposal"]["symbol"].as_str().unwrap_or(""),
+                    p,
+                    (l - p).abs()
+                ),
+                _ => String::new(),
+            }
+        ),
+        "list_alerts" => {
+            let alerts = r["alerts"].as_array().cloned().unwrap_or_default();
+            if alerts.is_empty() {
+                return "You have no alerts. Set one in the Alerts tab, from a level on the chart, or ask me (\"alert me when SPY crosses above 600\").".into();
+            }
+            let mut out = format!("You have **{}** alert{}:", alerts.len(), if alerts.len() == 1 { "" } else { "s" });
+            for a in alerts.iter().take(10) {
+                out += &format!(
+                    "\n- #{} **{}** {} {} — {} ({})",
+                    a["id"],
+                    a["symbol"].as_str().unwrap_or(""),
+                    a["condition"].as_str().unwrap_or("").replace('_', " "),
+                    a["level_label"].as_str().map(str::to_string).or_else(|| a["price"].as_f64().map(|p| format!("{p:.2}"))).unwrap_or_default(),
+                    a["state"].as_str().unwrap_or(""),
+                    a["status_text"].as_str().unwrap_or("")
+                );
+            }
             out
         }
         _ => String::new(),

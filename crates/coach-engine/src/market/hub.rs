@@ -10,8 +10,8 @@
 //!   produced. A later minute bar that skips ahead (a gap) triggers the same
 //!   backfill; a minute bar already delivered is dropped. A backfill runs in
 //!   its own task: the socket keeps being read, other symbols flow on, and the
-//!   symbol waiting for its missed minutes holds its aggregates until they are
-//!   delivered, so its bars stay in time order.
+//!   symbol waiting for its missed minutes holds its aggregates and trades
+//!   until they are delivered, so its bars and ticks stay in time order.
 //! - Publishes its state: connecting / live / delayed / stale / reconnecting /
 //!   failed. "Stale" means no data for the configured time while the regular
 //!   session is open (by the market's clock), with something subscribed.
@@ -109,7 +109,7 @@ struct Counters {
 /// A fast hash for the few short tickers on the hot path (FxHash's mixing);
 /// the keys come from our own subscriptions, so flooding is not a concern.
 #[derive(Default, Clone, Copy)]
-struct FastHash(u64);
+pub(crate) struct FastHash(u64);
 
 impl std::hash::Hasher for FastHash {
     fn finish(&self) -> u64 {
@@ -137,7 +137,7 @@ impl FastHash {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
 type TopicMap = FastMap<Symbol, FastMap<Channel, Entry>>;
 
 struct Shared {
@@ -485,9 +485,10 @@ struct Backfilled {
     bars: Result<Vec<super::rest::RestBar>, super::rest::RestError>,
 }
 
-/// Aggregates held for one symbol while its backfill runs, at most; past
-/// this (a backfill stuck for many minutes) they are delivered unheld.
-const MAX_HELD: usize = 20_000;
+/// Aggregates and trades held for one symbol while its backfill runs, at
+/// most (minutes of a busy symbol's open; ~15 MB); past this (a backfill
+/// stuck for minutes) they are delivered unheld.
+const MAX_HELD: usize = 200_000;
 
 impl Runner {
     fn set(&self, state: ConnectionState, detail: Option<String>, attempt: u32) {
@@ -759,8 +760,10 @@ impl Runner {
     /// bars released after one are taken as they are, so a provider that has
     /// no bars for a gap cannot start another at once).
     fn deliver(&mut self, ev: MarketData, may_backfill: bool) {
-        // A symbol waiting for its missed minutes holds its aggregates.
-        if let MarketData::Aggregate { sym, .. } = &ev {
+        // A symbol waiting for its missed minutes holds its aggregates and
+        // trades, so that whoever evaluates its prices (the alerts worker)
+        // sees the missed minutes before the ticks that came after them.
+        if let MarketData::Aggregate { sym, .. } | MarketData::Trade { sym, .. } = &ev {
             if let Some(held) = self.held.get_mut(sym) {
                 if held.len() < MAX_HELD {
                     held.push(ev);

@@ -1013,3 +1013,53 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
     );
     assert!(engine.coach().chat_sessions(10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_coach_proposes_an_alert_and_saves_nothing_until_the_user_confirms() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path(), vec![]).await;
+    let (evs, _) = ask(&engine, None, "alert me when SPY crosses above 600").await;
+    let results = tool_results(&evs);
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].0, "set_alert");
+    assert!(results[0].1, "{:?}", results[0].2);
+    let card = evs
+        .iter()
+        .find_map(|e| match e {
+            ChatEvent::Card(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a proposal card");
+    let proposal = match &card.body {
+        coach_engine::chat::cards::CardBody::AlertProposal(p) => p.clone(),
+        other => panic!("not a proposal card: {other:?}"),
+    };
+    assert_eq!(proposal.proposal.price, Some(600.0));
+    assert_eq!(
+        proposal.proposal.condition,
+        coach_core::alerts::Condition::CrossesAbove
+    );
+    assert!(!proposal.saved);
+    assert_eq!(
+        proposal.proposal.origin.as_deref(),
+        Some(format!("proposal:{}", card.tool_call_id).as_str())
+    );
+    let answer = text(&evs);
+    assert!(answer.contains("not** saved"), "{answer}");
+    assert!(
+        engine.alerts().list().await.unwrap().is_empty(),
+        "the model's proposal saved nothing"
+    );
+    // The user's click: the card saves exactly the proposal.
+    let saved = engine
+        .alerts()
+        .create(proposal.proposal.clone())
+        .await
+        .unwrap();
+    assert_eq!(saved.origin, proposal.proposal.origin);
+    let (evs, _) = ask(&engine, None, "list my alerts").await;
+    let results = tool_results(&evs);
+    assert_eq!(results[0].0, "list_alerts");
+    assert_eq!(results[0].2["alerts"][0]["id"], serde_json::json!(saved.id));
+    assert!(text(&evs).contains("crosses above"), "{}", text(&evs));
+}

@@ -14,6 +14,8 @@ use coach_testkit::EngineKit;
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
+mod alert_delivery;
+mod alerts;
 mod chart;
 mod chat;
 mod journal;

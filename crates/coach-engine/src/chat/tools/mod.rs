@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use super::cards::{Card, CardBody};
 use crate::market::history::ChartQuery;
 
+use crate::alerts::Alerts;
 use crate::clock::Clock;
 use crate::config::MarketConfig;
 use crate::journal::Journal;
@@ -23,6 +24,7 @@ use crate::options_chain::OptionsDesk;
 use crate::pnl_tracker::PnlTracker;
 use crate::positions::Positions;
 
+mod alerts;
 mod analyze_position;
 mod indicators;
 mod key_levels;
@@ -90,7 +92,7 @@ fn run_typed<'a, T: Tool>(
 }
 
 /// Every tool the coach has, in the order the model is told of them.
-fn registry() -> [Registered; 9] {
+fn registry() -> [Registered; 11] {
     [
         register::<quote::GetQuote>(),
         register::<market_status::GetMarketStatus>(),
@@ -101,6 +103,8 @@ fn registry() -> [Registered; 9] {
         register::<analyze_position::AnalyzePosition>(),
         register::<trade_history::GetTradeHistory>(),
         register::<pnl_tracker::GetPnlTracker>(),
+        register::<alerts::SetAlert>(),
+        register::<alerts::ListAlerts>(),
     ]
 }
 
@@ -243,6 +247,7 @@ pub struct Toolbox {
     positions: Arc<Positions>,
     journal: Arc<Journal>,
     pnl: Arc<PnlTracker>,
+    alerts: Arc<Alerts>,
 }
 
 impl Toolbox {
@@ -253,8 +258,10 @@ impl Toolbox {
         positions: Arc<Positions>,
         journal: Arc<Journal>,
         pnl: Arc<PnlTracker>,
+        alerts: Arc<Alerts>,
     ) -> Toolbox {
         Toolbox {
+            alerts,
             market,
             levels,
             options,
