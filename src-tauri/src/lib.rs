@@ -94,7 +94,18 @@ pub fn run() {
             commands::alerts_watch,
             commands::alerts_notifications,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    // Save how far the alerts were watched and give up their
+                    // lease, so `coach alerts run` or the next start need not
+                    // wait, and nothing watched is reported as missed.
+                    let state = handle.state::<AppState>();
+                    tauri::async_runtime::block_on(state.stop_alerts());
+                }
+            })
+        });
     if let Err(e) = result {
         tracing::error!(error = %e, "the app stopped with an error");
         eprintln!("AI Coach could not run: {e}");

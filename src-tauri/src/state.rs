@@ -125,6 +125,13 @@ impl AppState {
         .map_err(IpcError::from)
     }
 
+    /// Stops the running engine's alerts worker cleanly (on quit).
+    pub async fn stop_alerts(&self) {
+        if let Slot::Ready(engine) = &*self.slot.read().await {
+            engine.alerts().stop().await;
+        }
+    }
+
     /// Starts (or restarts) the engine with the current settings and secrets.
     pub async fn start_engine<R: Runtime>(&self, app: &AppHandle<R>) {
         let _one_at_a_time = self.starting.lock().await;

@@ -298,6 +298,14 @@ impl AlertState {
         self.window.clear();
     }
 
+    /// The market's time went back (a replayed session started over): the
+    /// prices and the time of the last firing belong to a later moment.
+    pub fn time_went_back(&mut self) {
+        self.forget_prices();
+        self.last_fire_ms = None;
+        self.last_fire_bar = None;
+    }
+
     /// When it last fired (unix ms).
     pub fn last_fire_ms(&self) -> Option<i64> {
         self.last_fire_ms
@@ -564,8 +572,15 @@ fn evaluate(
         state.expired = true;
         return None;
     }
-    let prev = state.last_price.replace(price);
     let line = line_of(rule, inputs);
+    if rule.level.is_some() && line.is_none() {
+        // The level is gone for now: when it is back, its first price is a
+        // fresh start, not compared with a price from before.
+        state.last_price = None;
+        state.last_line = None;
+        return None;
+    }
+    let prev = state.last_price.replace(price);
     let prev_line = match line {
         Some(l) => state.last_line.replace(l),
         None => state.last_line,

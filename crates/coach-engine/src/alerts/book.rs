@@ -262,11 +262,18 @@ impl Book {
             ]
         };
         for w in &mut b.alerts {
-            if w.from_ms > bar.time {
+            // Bars that ended before it watches are not its; the one it
+            // started in counts by its close only.
+            if w.from_ms >= end {
                 continue;
             }
             let inputs = w.inputs();
-            for &(t, p) in &path {
+            let own = if w.from_ms > bar.time {
+                &path[path.len().saturating_sub(1)..]
+            } else {
+                &path[..]
+            };
+            for &(t, p) in own {
                 if let Some(fire) = alerts::on_tick(&w.rule, &mut w.state, t, p, &inputs) {
                     out.push(Firing {
                         symbol: sym.clone(),

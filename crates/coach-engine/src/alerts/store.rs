@@ -177,8 +177,8 @@ impl AlertTables {
     }
 
     /// Saves the states the worker keeps (its last prices), and how far it
-    /// has watched: `reached` in the data's time, `clock_ms` on the engine's
-    /// clock. An alert changed since its state was taken (`updated_ms`
+    /// has watched: `reached` in the data's time, with `clock_ms` the engine's
+    /// clock when it was reached (both kept when nothing was seen). An alert changed since its state was taken (`updated_ms`
     /// differs) is left alone.
     pub fn save_states(
         &self,
@@ -203,7 +203,8 @@ impl AlertTables {
         // stands in only until data has been seen.
         tx.execute(
             "INSERT INTO alert_worker (id, last_run_ms, last_clock_ms) VALUES (1, coalesce(?1, ?2), ?2)
-             ON CONFLICT (id) DO UPDATE SET last_run_ms = coalesce(?1, last_run_ms), last_clock_ms = ?2",
+             ON CONFLICT (id) DO UPDATE SET last_run_ms = coalesce(?1, last_run_ms),
+                                            last_clock_ms = CASE WHEN ?1 IS NULL THEN last_clock_ms ELSE ?2 END",
             params![reached, clock_ms],
         )?;
         tx.commit()?;

@@ -61,8 +61,12 @@ struct Worker {
     loads: Vec<tokio::task::JoinHandle<()>>,
     /// Events taken from a subscription being replaced, read before the new one's.
     backlog: std::collections::VecDeque<Arc<MarketData>>,
-    /// The newest market data time evaluated (kept when symbols leave the book).
+    /// The newest market data time evaluated (kept when symbols leave the book),
+    /// and the clock when it was.
     reached: i64,
+    reached_clock: i64,
+    /// Holds the lease (false after another process took it: it watches nothing).
+    leased: bool,
     /// The alerts table as last loaded (another process may change it).
     fingerprint: (i64, i64, i64),
 }
@@ -93,6 +97,8 @@ pub(super) async fn run(
         loads: vec![],
         backlog: Default::default(),
         reached: 0,
+        reached_clock: 0,
+        leased: true,
         fingerprint: (0, 0, 0),
     };
     // One worker per data directory: wait while another process watches.
@@ -173,12 +179,15 @@ pub(super) async fn run(
                 }
             },
             cmd = cmds.recv() => match cmd {
-                Some(Cmd::Reload) => {
+                Some(Cmd::Reload) if w.leased => {
                     w.reload().await;
                     w.publish_live();
                 }
+                Some(Cmd::Reload) => {}
                 Some(Cmd::Stop(done)) => {
-                    w.save_states().await;
+                    if w.leased {
+                        w.save_states().await;
+                    }
                     w.shared.stopped.store(true, std::sync::atomic::Ordering::SeqCst);
                     let owner = w.shared.owner.clone();
                     let _ = w.shared.db.call(move |db| db.release_lease(&owner)).await;
@@ -190,7 +199,9 @@ pub(super) async fn run(
             Some(msg) = w.inbox.recv() => w.on_inbox(msg),
             _ = live_tick.tick() => w.publish_live(),
             _ = heartbeat.tick() => {
-                w.save_states().await;
+                if w.leased {
+                    w.save_states().await;
+                }
                 w.renew().await;
             }
         }
@@ -206,14 +217,20 @@ impl Worker {
                 size,
                 t,
             } => {
-                self.reached = self.reached.max(*t);
+                if *t > self.reached {
+                    self.reached = *t;
+                    self.reached_clock = self.shared.clock.now().timestamp_millis();
+                }
                 self.book.on_trade(sym, *t, *price, *size, out);
             }
             MarketData::Aggregate {
                 sym, minute: true, ..
             } => {
                 if let Some(bar) = ev.candle() {
-                    self.reached = self.reached.max(bar.time + 60_000);
+                    if bar.time + 60_000 > self.reached {
+                        self.reached = bar.time + 60_000;
+                        self.reached_clock = self.shared.clock.now().timestamp_millis();
+                    }
                     self.book.on_minute(sym, &bar, out);
                 }
                 if let Some(f) = self.followed.get(&**sym) {
@@ -453,7 +470,10 @@ impl Worker {
             }
         };
         let now = self.shared.clock.now().timestamp_millis();
-        let aligned = (last_clock - last_data).abs() <= 5 * 60_000;
+        // `last_clock` is the clock when `last_data` was seen: live data is
+        // close to the clock (the delayed feed 15 minutes behind); a replayed
+        // past session is days away from it.
+        let aligned = (last_clock - last_data).abs() <= 30 * 60_000;
         let symbols: Vec<Arc<str>> = self.book.symbols().map(|(s, _)| s.clone()).collect();
         let mut out = Vec::new();
         for sym in symbols {
@@ -481,10 +501,20 @@ impl Worker {
             } else {
                 (from, from.saturating_add(MAX_REPLAY_MS).min(now.max(from)))
             };
+            if aligned && last_data > now {
+                // The market's time went back (a replayed session started over).
+                if let Some(b) = self.book.symbol_mut(&sym) {
+                    for w in &mut b.alerts {
+                        w.state.time_went_back();
+                    }
+                }
+            }
             if from == i64::MAX || from >= to {
                 self.reset_from(&sym);
                 continue;
             }
+            // A long replay keeps the lease.
+            self.renew_lease().await;
             let q = ChartQuery {
                 symbol: sym.to_string(),
                 timeframe: "1m".into(),
@@ -533,6 +563,9 @@ impl Worker {
                     }
                 }
                 self.book.on_minute(&sym, bar, &mut out);
+                // Replayed minutes are watched minutes: the next start begins after them.
+                self.reached = self.reached.max(bar.time + 60_000);
+                self.reached_clock = now;
                 n += 1;
             }
             self.reset_from(&sym);
@@ -676,8 +709,12 @@ impl Worker {
             .alerts()
             .map(|w| (w.id, w.updated_ms, w.state.clone()))
             .collect();
-        let clock = self.shared.clock.now().timestamp_millis();
         let reached = (self.reached > 0).then_some(self.reached);
+        let clock = if self.reached > 0 {
+            self.reached_clock
+        } else {
+            self.shared.clock.now().timestamp_millis()
+        };
         if let Err(e) = self
             .shared
             .db
@@ -688,9 +725,8 @@ impl Worker {
         }
     }
 
-    /// Renews the lease, and reloads when another process changed the alerts
-    /// (`coach alerts add` while the app runs).
-    async fn renew(&mut self) {
+    /// Renews the lease: true while this worker holds it.
+    async fn renew_lease(&mut self) -> bool {
         let (shared, now) = (self.shared.clone(), chrono::Utc::now().timestamp_millis());
         match self
             .shared
@@ -698,11 +734,37 @@ impl Worker {
             .call(move |db| db.try_lease(&shared.owner, now, super::LEASE_MS, &shared.stopped))
             .await
         {
-            Ok(true) => {}
-            Ok(false) => tracing::error!(
-                "another process took the alerts lease; two workers may now fire the same alerts"
-            ),
-            Err(e) => tracing::warn!(error = %e, "the alerts lease could not be renewed"),
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, "the alerts lease could not be renewed");
+                // Keep going on a read error: the lease lasts 45 s.
+                self.leased
+            }
+        }
+    }
+
+    /// Renews the lease (stopping or resuming the watch when it is lost or
+    /// won back), and reloads when another process changed the alerts
+    /// (`coach alerts add` while the app runs).
+    async fn renew(&mut self) {
+        let held = self.renew_lease().await;
+        if !held {
+            if self.leased {
+                tracing::error!("another process took the alerts lease; this one stops watching until it can take it back");
+                self.leased = false;
+                self.sub = None;
+                self.followed.clear();
+                self.book = Book::new();
+                self.publish_live();
+            }
+            return;
+        }
+        if !self.leased {
+            tracing::info!("the alerts lease is back; watching again");
+            self.leased = true;
+            self.reload().await;
+            self.replay_missed().await;
+            return;
         }
         match self.shared.db.call(|db| db.fingerprint()).await {
             Ok(f) if f != self.fingerprint => {

@@ -365,6 +365,29 @@ async fn what_fires_while_the_app_is_closed_is_reported_as_missed_at_its_minute(
         engine.alerts().get(alert.id).await.unwrap().state,
         AlertStateName::Fired
     );
+
+    // Started again at the same moment: the replayed minutes were watched, so
+    // nothing is replayed (and reported) twice — not even for an alert that
+    // fires every time.
+    let every = engine.alerts().create(AlertInput {
+        trigger: Trigger::Every,
+        ..crossing_above(line)
+    });
+    let every = every.await.unwrap();
+    let before = engine.alerts().history(100).await.unwrap().len();
+    drop(feed);
+    drop(engine);
+    let engine = kit(dir.path(), &clock).start().await;
+    let mut live = engine.alerts().live();
+    engine.alerts().run(RunOptions {
+        os_notifications: false,
+    });
+    // The worker publishes its alerts once its replay is done.
+    eventually(15, "the worker to finish its start", || {
+        live.borrow_and_update().contains_key(&every.id)
+    })
+    .await;
+    assert_eq!(engine.alerts().history(100).await.unwrap().len(), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
