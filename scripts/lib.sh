@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver fonts-dejavu-core
   imagemagick locales
+  tesseract-ocr tesseract-ocr-eng
 )
 
 as_root() {

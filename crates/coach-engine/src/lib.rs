@@ -19,6 +19,7 @@ pub mod market;
 pub mod options_chain;
 pub mod pnl_tracker;
 pub mod positions;
+pub mod screenshots;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

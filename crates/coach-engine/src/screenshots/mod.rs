@@ -1,0 +1,280 @@
+//! Screenshots (groundwork for issue #17): images stored by content (the
+//! same image twice is one file), checked to be a PNG, JPEG or WebP of at
+//! most 10 MB by their bytes (never their name), and read by Tesseract into
+//! words with their confidence. Text read from an image is data: nothing here
+//! acts on it.
+//!
+//! Not wired yet: the chat attachment, the extraction card, the position
+//! parsers per broker and the model's vision path come with #17.
+
+pub mod ocr;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+/// The largest image accepted.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// What an image is, by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageKind {
+    Png,
+    Jpeg,
+    Webp,
+}
+
+impl ImageKind {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageKind::Png => "png",
+            ImageKind::Jpeg => "jpg",
+            ImageKind::Webp => "webp",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageKind::Png => "image/png",
+            ImageKind::Jpeg => "image/jpeg",
+            ImageKind::Webp => "image/webp",
+        }
+    }
+}
+
+/// An image as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoredImage {
+    /// Lower-case hex SHA-256 of the bytes: the image's name.
+    pub sha256: String,
+    pub kind: ImageKind,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenshotError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the image is {0} bytes; images up to 10 MB are accepted")]
+    TooLarge(usize),
+    #[error("this is not a PNG, JPEG or WebP image ({0})")]
+    NotAnImage(String),
+    #[error("there is no stored image {0}")]
+    NotFound(String),
+    #[error("the image store at {path} failed: {detail}")]
+    Io { path: PathBuf, detail: String },
+}
+
+/// The kind of image `bytes` hold, by their signature.
+pub fn sniff(bytes: &[u8]) -> Result<ImageKind, ScreenshotError> {
+    if bytes.is_empty() {
+        return Err(ScreenshotError::Empty);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok(ImageKind::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok(ImageKind::Jpeg)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Ok(ImageKind::Webp)
+    } else {
+        let head: String = bytes
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(ScreenshotError::NotAnImage(format!(
+            "it starts with {head}"
+        )))
+    }
+}
+
+/// Width and height from the image's header, when it can be read.
+pub fn dimensions(kind: ImageKind, b: &[u8]) -> Option<(u32, u32)> {
+    let be32 =
+        |i: usize| -> Option<u32> { Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?)) };
+    let be16 = |i: usize| -> Option<u32> {
+        Some(u32::from(u16::from_be_bytes(
+            b.get(i..i + 2)?.try_into().ok()?,
+        )))
+    };
+    let le16 = |i: usize| -> Option<u32> {
+        Some(u32::from(u16::from_le_bytes(
+            b.get(i..i + 2)?.try_into().ok()?,
+        )))
+    };
+    let le24 = |i: usize| -> Option<u32> {
+        let s = b.get(i..i + 3)?;
+        Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
+    };
+    match kind {
+        // IHDR is the first chunk: width and height at 16 and 20.
+        ImageKind::Png => Some((be32(16)?, be32(20)?)),
+        ImageKind::Jpeg => {
+            // Walk the markers to the first start-of-frame.
+            let mut i = 2;
+            while i + 9 < b.len() {
+                if b[i] != 0xFF {
+                    return None;
+                }
+                let marker = b[i + 1];
+                let len = be16(i + 2)? as usize;
+                let sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+                if sof {
+                    return Some((be16(i + 7)?, be16(i + 5)?));
+                }
+                i += 2 + len;
+            }
+            None
+        }
+        ImageKind::Webp => match b.get(12..16)? {
+            b"VP8 " => Some((le16(26)? & 0x3FFF, le16(28)? & 0x3FFF)),
+            b"VP8L" => {
+                let v = u32::from_le_bytes(b.get(21..25)?.try_into().ok()?);
+                Some(((v & 0x3FFF) + 1, ((v >> 14) & 0x3FFF) + 1))
+            }
+            b"VP8X" => Some((le24(24)? + 1, le24(27)? + 1)),
+            _ => None,
+        },
+    }
+}
+
+/// Images in `<data dir>/images/<sha256>.<ext>`.
+#[derive(Debug, Clone)]
+pub struct ImageStore {
+    dir: PathBuf,
+}
+
+impl ImageStore {
+    pub fn new(data_dir: &Path) -> ImageStore {
+        ImageStore {
+            dir: data_dir.join("images"),
+        }
+    }
+
+    fn io(&self, e: std::io::Error) -> ScreenshotError {
+        ScreenshotError::Io {
+            path: self.dir.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// Checks and stores `bytes`; the same image again is the same file.
+    pub fn put(&self, bytes: &[u8]) -> Result<StoredImage, ScreenshotError> {
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(ScreenshotError::TooLarge(bytes.len()));
+        }
+        let kind = sniff(bytes)?;
+        let sha256: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e))?;
+        let path = self.dir.join(format!("{sha256}.{}", kind.extension()));
+        if !path.exists() {
+            // Through a temporary file: a crash never leaves half an image
+            // under the name of the whole one.
+            let tmp = self
+                .dir
+                .join(format!(".{sha256}.tmp-{}", std::process::id()));
+            std::fs::write(&tmp, bytes)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    self.io(e)
+                })?;
+        }
+        let (width, height) = dimensions(kind, bytes).unzip();
+        Ok(StoredImage {
+            sha256,
+            kind,
+            bytes: bytes.len() as u64,
+            width,
+            height,
+        })
+    }
+
+    /// Where the stored image `sha256` is.
+    pub fn path(&self, sha256: &str) -> Result<PathBuf, ScreenshotError> {
+        let ok = sha256.len() == 64 && sha256.bytes().all(|c| c.is_ascii_hexdigit());
+        if ok {
+            for kind in [ImageKind::Png, ImageKind::Jpeg, ImageKind::Webp] {
+                let p = self.dir.join(format!("{sha256}.{}", kind.extension()));
+                if p.exists() {
+                    return Ok(p);
+                }
+            }
+        }
+        Err(ScreenshotError::NotFound(sha256.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/screenshots")
+            .join(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn the_same_image_is_stored_once_under_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ImageStore::new(dir.path());
+        let png = fixture("positions-dark.png");
+        let a = store.put(&png).unwrap();
+        let b = store.put(&png).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.kind, ImageKind::Png);
+        assert_eq!((a.width, a.height), (Some(760), Some(200)));
+        assert_eq!(a.sha256.len(), 64);
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("images"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            files,
+            [format!("{}.png", a.sha256)],
+            "one file, no temporary left"
+        );
+        assert_eq!(std::fs::read(store.path(&a.sha256).unwrap()).unwrap(), png);
+        let other = store.put(&fixture("positions-light.png")).unwrap();
+        assert_ne!(other.sha256, a.sha256);
+        assert!(
+            store.path("../../etc/passwd").is_err(),
+            "only a hash names an image"
+        );
+    }
+
+    #[test]
+    fn only_png_jpeg_and_webp_up_to_10_mb_are_taken_by_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ImageStore::new(dir.path());
+        assert!(matches!(store.put(b""), Err(ScreenshotError::Empty)));
+        let err = store.put(b"%PDF-1.7 not an image").unwrap_err();
+        assert!(err.to_string().contains("not a PNG, JPEG or WebP"), "{err}");
+        let big = vec![0u8; MAX_IMAGE_BYTES + 1];
+        assert!(matches!(store.put(&big), Err(ScreenshotError::TooLarge(_))));
+        // A minimal JPEG header (SOF0 with 320×240) and a WebP VP8X header (640×480).
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00,
+            0xF0, 0x01, 0x40, 0x03, 0x00, 0x00,
+        ];
+        assert_eq!(sniff(&jpeg).unwrap(), ImageKind::Jpeg);
+        assert_eq!(dimensions(ImageKind::Jpeg, &jpeg), Some((320, 240)));
+        let mut webp = b"RIFF\0\0\0\0WEBPVP8X".to_vec();
+        webp.extend_from_slice(&[0; 8]);
+        webp.extend_from_slice(&[0x7F, 0x02, 0x00, 0xDF, 0x01, 0x00]);
+        assert_eq!(sniff(&webp).unwrap(), ImageKind::Webp);
+        assert_eq!(dimensions(ImageKind::Webp, &webp), Some((640, 480)));
+    }
+}
