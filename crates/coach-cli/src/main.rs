@@ -16,6 +16,7 @@ mod journal;
 mod levels;
 mod market;
 mod options;
+mod screenshot;
 mod sim;
 
 #[derive(Parser)]
@@ -125,6 +126,13 @@ enum Command {
         #[command(subcommand)]
         command: alerts::AlertsCommand,
     },
+    /// Broker screenshots: `analyze FILE --offline [--json]` reads a positions
+    /// screen with Tesseract into {"reader","broker","positions":[{"symbol",
+    /// "underlying","kind","strike","expiration","quantity","price","confidence":{…}}],"warnings"}.
+    Screenshot {
+        #[command(subcommand)]
+        command: ScreenshotCommand,
+    },
     /// The coach's saved conversations.
     Sessions {
         #[command(subcommand)]
@@ -168,6 +176,19 @@ enum OptionsCommand {
         /// YYYY-MM-DD
         #[arg(long)]
         expiration: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScreenshotCommand {
+    /// Read a positions screenshot (PNG, JPEG or WebP, up to 10 MB).
+    Analyze {
+        file: PathBuf,
+        /// Read it locally with Tesseract (the model's vision reader is not built yet).
+        #[arg(long)]
+        offline: bool,
         #[arg(long)]
         json: bool,
     },
@@ -329,6 +350,14 @@ async fn run(cli: Cli) -> ExitCode {
         },
         Command::Sessions { command } => chat::sessions(opts, command).await,
         Command::Alerts { command } => alerts::run(opts, command).await,
+        Command::Screenshot {
+            command:
+                ScreenshotCommand::Analyze {
+                    file,
+                    offline,
+                    json,
+                },
+        } => screenshot::analyze(opts, &file, offline, json).await,
         Command::Journal { command } => match journal::run(opts, command).await {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

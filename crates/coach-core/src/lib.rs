@@ -14,6 +14,7 @@ pub mod journal;
 pub mod levels;
 pub mod market_data;
 pub mod options;
+pub mod screenshot;
 pub mod strategy;
 pub mod symbol;
 pub mod timeframe;

@@ -26,6 +26,24 @@ fn coach(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("coach runs")
 }
 
+/// Every contract field is there.
+fn has_fields(v: &Value, keys: &[&str]) {
+    for k in keys {
+        assert!(v.get(k).is_some(), "{k} in {v}");
+    }
+}
+
+/// Runs `coach` with no extra environment; it must succeed with one JSON document.
+fn ok_json(data_dir: &Path, args: &[&str]) -> Value {
+    let out = coach(data_dir, args, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout_json(&out)
+}
+
 fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -1375,21 +1393,22 @@ fn alerts_add_list_pause_and_run_print_their_contract_fields() {
         String::from_utf8_lossy(&added.stderr)
     );
     let a = stdout_json(&added);
-    for k in [
-        "id",
-        "symbol",
-        "condition",
-        "price",
-        "price2",
-        "level",
-        "trigger",
-        "timeframe",
-        "state",
-        "created_at",
-        "expires_at",
-    ] {
-        assert!(a.get(k).is_some(), "{k} in {a}");
-    }
+    has_fields(
+        &a,
+        &[
+            "id",
+            "symbol",
+            "condition",
+            "price",
+            "price2",
+            "level",
+            "trigger",
+            "timeframe",
+            "state",
+            "created_at",
+            "expires_at",
+        ],
+    );
     assert_eq!(a["symbol"], "SPY");
     assert_eq!(a["state"], "armed");
     assert_eq!(a["trigger"], "once");
@@ -1425,18 +1444,19 @@ fn alerts_add_list_pause_and_run_print_their_contract_fields() {
         .collect();
     assert_eq!(fired.len(), 1, "once: {fired:?}");
     let f = &fired[0];
-    for k in [
-        "alert_id",
-        "symbol",
-        "condition",
-        "trigger_price",
-        "price",
-        "at",
-        "message",
-        "missed",
-    ] {
-        assert!(f.get(k).is_some(), "{k} in {f}");
-    }
+    has_fields(
+        f,
+        &[
+            "alert_id",
+            "symbol",
+            "condition",
+            "trigger_price",
+            "price",
+            "at",
+            "message",
+            "missed",
+        ],
+    );
     let line: f64 = line.parse().unwrap();
     assert_eq!(f["trigger_price"].as_f64(), Some(line));
     assert!(f["price"].as_f64().unwrap() >= line);
@@ -1451,4 +1471,65 @@ fn alerts_add_list_pause_and_run_print_their_contract_fields() {
     assert!(deleted.status.success());
     let again = coach(dir.path(), &["alerts", "delete", &id], &env);
     assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("no alert {id}")));
+}
+
+#[test]
+fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/screenshots/positions-dark.png");
+    let a = ok_json(
+        dir.path(),
+        &[
+            "screenshot",
+            "analyze",
+            fixture.to_str().unwrap(),
+            "--offline",
+            "--json",
+        ],
+    );
+    assert_eq!(a["reader"], "ocr");
+    assert_eq!(a["broker"], "unknown");
+    let p = &a["positions"][1];
+    has_fields(
+        p,
+        &[
+            "symbol",
+            "underlying",
+            "kind",
+            "strike",
+            "expiration",
+            "quantity",
+            "price",
+        ],
+    );
+    assert_eq!(p["symbol"], "SPY240719P00540000");
+    assert_eq!(p["kind"], "put");
+    assert_eq!(p["expiration"], "2024-07-19");
+    assert_eq!(p["quantity"].as_f64(), Some(-1.0), "short is negative");
+    for k in [
+        "underlying",
+        "kind",
+        "strike",
+        "expiration",
+        "quantity",
+        "price",
+    ] {
+        let c = p["confidence"][k].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c), "{k}: {c}");
+    }
+    let not_an_image = dir.path().join("positions.png");
+    std::fs::write(&not_an_image, b"%PDF-1.7").unwrap();
+    let bad = coach(
+        dir.path(),
+        &[
+            "screenshot",
+            "analyze",
+            not_an_image.to_str().unwrap(),
+            "--offline",
+        ],
+        &[],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a PNG, JPEG or WebP"));
 }

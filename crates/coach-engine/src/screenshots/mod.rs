@@ -15,6 +15,51 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+/// What `coach screenshot analyze` prints: the reader used and what it read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// "ocr" (Tesseract) or "vision" (the model).
+    pub reader: String,
+    #[serde(flatten)]
+    pub extraction: coach_core::screenshot::Extraction,
+}
+
+/// Reads a positions screen with Tesseract and the table parser. `today`
+/// gives the year of dates shown without one.
+pub fn analyze_offline(
+    image: &Path,
+    today: chrono::NaiveDate,
+) -> Result<Analysis, ScreenshotError> {
+    let bytes = std::fs::read(image).map_err(|e| ScreenshotError::Io {
+        path: image.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ScreenshotError::TooLarge(bytes.len()));
+    }
+    sniff(&bytes)?;
+    let lines = ocr::read_lines(image).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
+    let lines: Vec<coach_core::screenshot::Line> = lines
+        .into_iter()
+        .map(|l| coach_core::screenshot::Line {
+            words: l
+                .words
+                .into_iter()
+                .map(|w| coach_core::screenshot::Word {
+                    text: w.text,
+                    confidence: w.confidence,
+                    left: w.left,
+                    width: w.width,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Analysis {
+        reader: "ocr".into(),
+        extraction: coach_core::screenshot::parse(&lines, coach_core::screenshot::this_year(today)),
+    })
+}
+
 /// The largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 
@@ -67,6 +112,8 @@ pub enum ScreenshotError {
     NotAnImage(String),
     #[error("there is no stored image {0}")]
     NotFound(String),
+    #[error("{0}")]
+    Ocr(String),
     #[error("the image store at {path} failed: {detail}")]
     Io { path: PathBuf, detail: String },
 }
@@ -224,6 +271,47 @@ mod tests {
             .join("../../tests/fixtures/screenshots")
             .join(name);
         std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// Every field of both fixture themes, through Tesseract and the parser.
+    #[test]
+    fn the_fixture_tables_read_into_their_positions() {
+        let truth: serde_json::Value = serde_json::from_slice(&fixture("truth.json")).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        for name in ["positions-dark.png", "positions-light.png"] {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/screenshots")
+                .join(name);
+            let a = analyze_offline(&p, today).unwrap();
+            assert_eq!(a.reader, "ocr");
+            assert!(
+                a.extraction.warnings.is_empty(),
+                "{name}: {:?}",
+                a.extraction.warnings
+            );
+            let rows = truth["rows"].as_array().unwrap();
+            assert_eq!(a.extraction.positions.len(), rows.len(), "{name}");
+            for (got, want) in a.extraction.positions.iter().zip(rows) {
+                let v = serde_json::to_value(got).unwrap();
+                for k in ["kind", "quantity", "strike", "expiration", "price"] {
+                    if want[k].is_number() {
+                        assert_eq!(
+                            v[k].as_f64(),
+                            want[k].as_f64(),
+                            "{name}: {k} of {}",
+                            want["symbol"]
+                        );
+                    } else {
+                        assert_eq!(v[k], want[k], "{name}: {k} of {}", want["symbol"]);
+                    }
+                }
+                assert_eq!(v["underlying"], want["symbol"], "{name}");
+                assert!(
+                    got.confidence.quantity > 0.5 && got.confidence.price > 0.5,
+                    "{name}: {got:?}"
+                );
+            }
+        }
     }
 
     #[test]
