@@ -30,15 +30,31 @@ pub fn analyze_offline(
     image: &Path,
     today: chrono::NaiveDate,
 ) -> Result<Analysis, ScreenshotError> {
-    let bytes = std::fs::read(image).map_err(|e| ScreenshotError::Io {
+    let read_err = |e: std::io::Error| ScreenshotError::Read {
         path: image.to_path_buf(),
         detail: e.to_string(),
-    })?;
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(ScreenshotError::TooLarge(bytes.len()));
+    };
+    // The size first: a huge file (or /dev/zero) is refused without reading it.
+    let meta = std::fs::metadata(image).map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(ScreenshotError::NotAnImage("it is not a file".into()));
     }
-    sniff(&bytes)?;
-    let lines = ocr::read_lines(image).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
+    if meta.len() > MAX_IMAGE_BYTES as u64 {
+        return Err(ScreenshotError::TooLarge(meta.len() as usize));
+    }
+    let bytes = std::fs::read(image).map_err(read_err)?;
+    let kind = sniff(&bytes)?;
+    if let Some((w, h)) = dimensions(kind, &bytes) {
+        if u64::from(w) * u64::from(h) > MAX_PIXELS {
+            return Err(ScreenshotError::NotAnImage(format!(
+                "{w}×{h} pixels is larger than a screen"
+            )));
+        }
+    }
+    // An absolute path: Tesseract reads `-` or `stdin` as its input and a
+    // leading dash as an option.
+    let path = std::fs::canonicalize(image).map_err(read_err)?;
+    let lines = ocr::read_lines(&path).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
     let lines: Vec<coach_core::screenshot::Line> = lines
         .into_iter()
         .map(|l| coach_core::screenshot::Line {
@@ -56,12 +72,15 @@ pub fn analyze_offline(
         .collect();
     Ok(Analysis {
         reader: "ocr".into(),
-        extraction: coach_core::screenshot::parse(&lines, coach_core::screenshot::this_year(today)),
+        extraction: coach_core::screenshot::parse(&lines, today),
     })
 }
 
 /// The largest image accepted.
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// The most pixels an image may declare (a 10,000 × 10,000 screen).
+pub const MAX_PIXELS: u64 = 100_000_000;
 
 /// What an image is, by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -114,6 +133,8 @@ pub enum ScreenshotError {
     NotFound(String),
     #[error("{0}")]
     Ocr(String),
+    #[error("{path} could not be read: {detail}")]
+    Read { path: PathBuf, detail: String },
     #[error("the image store at {path} failed: {detail}")]
     Io { path: PathBuf, detail: String },
 }
@@ -227,15 +248,25 @@ impl ImageStore {
         if !path.exists() {
             // Through a temporary file: a crash never leaves half an image
             // under the name of the whole one.
-            let tmp = self
-                .dir
-                .join(format!(".{sha256}.tmp-{}", std::process::id()));
-            std::fs::write(&tmp, bytes)
-                .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|e| {
-                    let _ = std::fs::remove_file(&tmp);
-                    self.io(e)
-                })?;
+            let tmp = self.dir.join(format!(
+                ".{sha256}.tmp-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            let written = (|| {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &path)
+            })();
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                // Another writer of the same image got there first: it is stored.
+                if !path.exists() {
+                    return Err(self.io(e));
+                }
+            }
         }
         let (width, height) = dimensions(kind, bytes).unzip();
         Ok(StoredImage {
