@@ -95,15 +95,29 @@ describe("price alerts", () => {
     assert.equal(row.rule, `crosses above ${price} · once`);
     assert.equal(await app.exec("return document.querySelector('[data-testid=alert-price]').classList.contains('invalid')"), false, "the mark is cleared");
 
-    const button = () => app.find(`[data-testid=alert-row][data-alert-id="${row.id}"] [data-testid=alert-pause]`);
-    await app.click(await button());
+    // The list is redrawn as live prices come (about once a second): a button
+    // found just before a redraw is found again (a stale element was never clicked).
+    const clickInRow = (testId) =>
+      waitFor(
+        async () => {
+          try {
+            await app.click(await app.find(`[data-testid=alert-row][data-alert-id="${row.id}"] [data-testid=${testId}]`));
+            return true;
+          } catch (e) {
+            if (/stale element|no such element/i.test(String(e.message ?? e))) return null;
+            throw e;
+          }
+        },
+        { what: `${testId} of alert ${row.id}` },
+      );
+    await clickInRow("alert-pause");
     assert.equal((await rowState(app, row.id, "paused")).pause, "Resume");
-    await app.click(await button());
+    await clickInRow("alert-pause");
     assert.equal((await rowState(app, row.id, "armed")).pause, "Pause");
 
-    await app.click(await app.find(`[data-testid=alert-row][data-alert-id="${row.id}"] [data-testid=alert-delete]`));
+    await clickInRow("alert-delete");
     assert.equal((await rows(app)).length, 1, "delete asks first");
-    await app.click(await app.waitForTestId("alert-delete-confirm"));
+    await clickInRow("alert-delete-confirm");
     await waitFor(async () => (await rows(app)).length === 0, { what: "the row to go" });
     assert.deepEqual((await app.invoke("alerts_list")).ok, []);
   });
@@ -141,8 +155,8 @@ describe("price alerts", () => {
     await app.click(await app.byTestId("tab-chart"));
     const lines = await waitFor(async () => {
       const l = await app.exec("return [...document.querySelectorAll('[data-testid=chart-alert-lines] li')].map((li) => ({ id: Number(li.dataset.alertId), price: li.dataset.price, draggable: li.dataset.draggable }));");
-      return l.length === 2 ? l : null;
-    }, { what: "two alert lines on the chart" });
+      return [fixed.id, levelAlert.id].every((id) => l.some((x) => x.id === id)) ? l : null;
+    }, { what: "both alerts' lines on the chart" });
     assert.equal(lines.find((l) => l.id === fixed.id).draggable, "true");
     assert.equal(lines.find((l) => l.id === levelAlert.id).draggable, "false", "a level alert follows its level");
     await app.screenshot("alerts-02-chart-lines");

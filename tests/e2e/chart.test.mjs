@@ -146,9 +146,13 @@ describe("the live chart", () => {
     // the label is picked by what it is and found again before each action.
     const { price, kind } = await waitFor(
       () =>
-        app.exec(`const ls = [...document.querySelectorAll('[data-testid=level-label]')].filter((l) => /^(pivot_|prior_)/.test(l.dataset.kind));
-          const l = ls[Math.floor(ls.length / 2)];
-          return l ? { price: l.dataset.price, kind: l.dataset.kind } : null;`),
+        // The one nearest the price: a label far from it leaves the chart when
+        // the price scale follows the market.
+        app.exec(`const last = Number(document.querySelector('[data-testid=chart]').dataset.lastClose);
+          const ls = [...document.querySelectorAll('[data-testid=level-label]')].filter((l) => /^(pivot_|prior_)/.test(l.dataset.kind));
+          ls.sort((a, b) => Math.abs(Number(a.dataset.price) - last) - Math.abs(Number(b.dataset.price) - last));
+          const l = ls[0];
+          return l && Number.isFinite(last) ? { price: l.dataset.price, kind: l.dataset.kind } : null;`),
       { what: "the label of a fixed level" },
     );
     const onLabel = (act) =>
