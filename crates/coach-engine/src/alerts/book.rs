@@ -88,19 +88,13 @@ pub struct SymbolBook {
     pub levels: Option<Arc<LevelsReport>>,
 }
 
-impl SymbolBook {
-    fn relative_volume(&self, volume: f64) -> Option<f64> {
-        (self.volumes.len() >= 5)
-            .then(|| {
-                let avg = self.volumes.iter().sum::<f64>() / self.volumes.len() as f64;
-                if avg > 0.0 {
-                    volume / avg
-                } else {
-                    0.0
-                }
-            })?
-            .into()
+/// `volume` against the average of `recent` minutes (at least five of them).
+fn relative_volume(recent: &VecDeque<f64>, volume: f64) -> Option<f64> {
+    if recent.len() < 5 {
+        return None;
     }
+    let avg = recent.iter().sum::<f64>() / recent.len() as f64;
+    Some(if avg > 0.0 { volume / avg } else { 0.0 })
 }
 
 /// Every active alert, by symbol.
@@ -212,17 +206,7 @@ impl Book {
             }
             let inputs = w.inputs();
             if let Some(fire) = alerts::on_tick(&w.rule, &mut w.state, t, price, &inputs) {
-                let rv = *rv.get_or_insert_with(|| {
-                    let v = b.minute_volume;
-                    (b.volumes.len() >= 5).then(|| {
-                        let avg = b.volumes.iter().sum::<f64>() / b.volumes.len() as f64;
-                        if avg > 0.0 {
-                            v / avg
-                        } else {
-                            0.0
-                        }
-                    })
-                });
+                let rv = *rv.get_or_insert_with(|| relative_volume(&b.volumes, b.minute_volume));
                 out.push(Firing {
                     symbol: sym.clone(),
                     alert_id: w.id,
@@ -242,7 +226,7 @@ impl Book {
         };
         let sym = &b.symbol;
         let end = bar.time + 60_000;
-        let rv = b.relative_volume(bar.volume);
+        let rv = relative_volume(&b.volumes, bar.volume);
         // The prices of the bar not seen as trades.
         let path: Vec<(i64, f64)> = if b.covered_ms >= end {
             vec![]

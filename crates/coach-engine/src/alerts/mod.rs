@@ -397,7 +397,7 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// "12.5k", "1.2M": volumes in messages.
+/// A price to the cent, as messages write it.
 fn f2(x: f64) -> String {
     format!("{x:.2}")
 }

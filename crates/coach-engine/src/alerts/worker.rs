@@ -17,7 +17,9 @@ use tokio::sync::{mpsc, Notify};
 
 use super::book::{Book, Firing, Watched};
 use super::store::NewEvent;
-use super::{AlertContext, AlertFeed, Cmd, DeliveryChannel, Live, NextLevel, RunOptions, Shared};
+use super::{
+    f2, AlertContext, AlertFeed, Cmd, DeliveryChannel, Live, NextLevel, RunOptions, Shared,
+};
 use crate::levels::LiveLevels;
 use crate::market::history::ChartQuery;
 use crate::market::hub::{Channel as Stream, RecvError, Subscription, Topic};
@@ -804,10 +806,6 @@ impl Worker {
             }
         });
     }
-}
-
-fn f2(x: f64) -> String {
-    format!("{x:.2}")
 }
 
 /// ATR(14) of `tf`'s completed bars before `at_ms`.

@@ -145,6 +145,22 @@ async fn until_trades_flow(engine: &Engine, clock: &ManualClock, id: i64, limit_
     }
 }
 
+/// Starts the alerts worker as `coach alerts run` does (no OS notifications).
+fn watch(engine: &Engine) {
+    engine.alerts().run(RunOptions {
+        os_notifications: false,
+    });
+}
+
+/// Starts the worker and waits until its trades flow (alert `id` has a price),
+/// without leaving minute 0.
+async fn watch_live(engine: &Engine, clock: &ManualClock, id: i64) {
+    watch(engine);
+    upstream(engine, "T.SPY").await;
+    upstream(engine, "AM.SPY").await;
+    until_trades_flow(engine, clock, id, minute(1) - 1).await;
+}
+
 /// The next firing on `feed`, within 15 s.
 async fn next_fired(feed: &mut broadcast::Receiver<AlertFeed>) -> AlertEvent {
     tokio::time::timeout(Duration::from_secs(15), async {
@@ -193,12 +209,7 @@ async fn an_alert_fires_once_at_the_exact_tick_and_a_restart_neither_loses_nor_r
     // its last price tells when the worker has read a minute.
     let witness = engine.alerts().create(witness()).await.unwrap();
     let mut feed = engine.alerts().subscribe();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
-    upstream(&engine, "T.SPY").await;
-    upstream(&engine, "AM.SPY").await;
-    until_trades_flow(&engine, &clock, alert.id, minute(1) - 1).await;
+    watch_live(&engine, &clock, alert.id).await;
 
     for i in 0..first {
         to_end_of(&clock, i);
@@ -242,9 +253,7 @@ async fn an_alert_fires_once_at_the_exact_tick_and_a_restart_neither_loses_nor_r
     drop(feed);
     drop(engine);
     let engine = kit(dir.path(), &clock).start().await;
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
+    watch(&engine);
     let undelivered = engine
         .alerts()
         .undelivered(DeliveryChannel::InApp)
@@ -325,11 +334,7 @@ async fn what_fires_while_the_app_is_closed_is_reported_as_missed_at_its_minute(
     let engine = kit(dir.path(), &clock).start().await;
     let (line, first) = line_reached_later(&engine);
     let alert = engine.alerts().create(crossing_above(line)).await.unwrap();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
-    upstream(&engine, "T.SPY").await;
-    until_trades_flow(&engine, &clock, alert.id, minute(1) - 1).await;
+    watch_live(&engine, &clock, alert.id).await;
     to_last_ms_of(&clock, 0);
     let close0 = bars(&engine)[bars(&engine).iter().position(|b| b.0 == minute(0)).unwrap()].4;
     worker_reached(&engine, alert.id, close0).await;
@@ -339,9 +344,7 @@ async fn what_fires_while_the_app_is_closed_is_reported_as_missed_at_its_minute(
     to_end_of(&clock, first + 5);
     let engine = kit(dir.path(), &clock).start().await;
     let mut feed = engine.alerts().subscribe();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
+    watch(&engine);
     let event = next_fired(&mut feed).await;
     assert!(event.missed, "{event:?}");
     assert!(event.context.from_bar);
@@ -379,9 +382,7 @@ async fn what_fires_while_the_app_is_closed_is_reported_as_missed_at_its_minute(
     drop(engine);
     let engine = kit(dir.path(), &clock).start().await;
     let mut live = engine.alerts().live();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
+    watch(&engine);
     // The worker publishes its alerts once its replay is done.
     eventually(15, "the worker to finish its start", || {
         live.borrow_and_update().contains_key(&every.id)
@@ -399,12 +400,7 @@ async fn a_socket_drop_during_the_crossing_still_fires_once_from_the_backfilled_
     let alert = engine.alerts().create(crossing_above(line)).await.unwrap();
     let witness = engine.alerts().create(witness()).await.unwrap();
     let mut feed = engine.alerts().subscribe();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
-    upstream(&engine, "T.SPY").await;
-    upstream(&engine, "AM.SPY").await;
-    until_trades_flow(&engine, &clock, alert.id, minute(1) - 1).await;
+    watch_live(&engine, &clock, alert.id).await;
     for i in 0..first - 2 {
         to_end_of(&clock, i);
     }
@@ -529,11 +525,7 @@ async fn a_firing_goes_to_the_webhook_and_by_email_with_each_attempt_logged_and_
     let (line, first) = line_reached_later(&engine);
     let alert = engine.alerts().create(crossing_above(line)).await.unwrap();
     let mut feed = engine.alerts().subscribe();
-    engine.alerts().run(RunOptions {
-        os_notifications: false,
-    });
-    upstream(&engine, "T.SPY").await;
-    until_trades_flow(&engine, &clock, alert.id, minute(1) - 1).await;
+    watch_live(&engine, &clock, alert.id).await;
     for i in 0..=first {
         to_end_of(&clock, i);
     }
@@ -684,9 +676,7 @@ async fn one_process_watches_the_alerts_at_a_time_and_a_resumed_alert_forgets_ol
     let first = kit(dir.path(), &clock).start().await;
     let alert = first.alerts().create(crossing_above(600.0)).await.unwrap();
     assert!(first.alerts().claim().await.unwrap());
-    first.alerts().run(RunOptions {
-        os_notifications: false,
-    });
+    watch(&first);
     // A second engine on the same data (the app and `coach alerts run`).
     let second = kit(dir.path(), &clock).start().await;
     assert!(
