@@ -64,6 +64,32 @@ pub struct ExtractedPosition {
     /// Average price per share.
     pub price: Option<f64>,
     pub confidence: FieldConfidence,
+    /// What the checks against the market found, each raising or lowering
+    /// one field's confidence (empty until checked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+}
+
+/// One check of a field against the market or the screen's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Check {
+    /// underlying, kind, strike, expiration, quantity or price.
+    pub field: String,
+    /// Whether the field agreed (its confidence was raised) or not (lowered).
+    pub passed: bool,
+    /// For people: "2024-08-16 is a listed AAPL expiration".
+    pub reason: String,
+}
+
+/// What a TOTAL row of the table shows, when it has one.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Totals {
+    /// The number in the quantity column of the total row.
+    pub quantity: Option<f64>,
+    /// Its OCR confidence, 0..1.
+    pub confidence: f32,
 }
 
 /// What was read from a screen.
@@ -75,6 +101,10 @@ pub struct Extraction {
     pub positions: Vec<ExtractedPosition>,
     /// What could not be read, named by row.
     pub warnings: Vec<String>,
+    /// The table's total row, when the screen shows one (checked against
+    /// the positions' quantities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Totals>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,6 +456,7 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
                 "no positions table was found (no header naming a symbol and two more columns)"
                     .into(),
             ],
+            totals: None,
         };
     };
     let mut positions = Vec::new();
@@ -542,6 +573,7 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
             quantity: quantity.map(|q| q.0),
             price: price.map(|p| p.0),
             confidence: conf,
+            checks: vec![],
         });
     }
     if positions.is_empty() {
@@ -551,6 +583,7 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
         broker: "unknown".into(),
         positions,
         warnings,
+        totals: None,
     }
 }
 
