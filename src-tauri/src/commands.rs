@@ -2,7 +2,10 @@
 
 use coach_engine::alerts::{AlertEvent, AlertFeed, AlertInput, AlertView, DeliveryAttempt};
 use coach_engine::chart_stream::{ChartEvent, ChartOpen, ChartView};
-use coach_engine::chat::{ChatEvent, ChatRequest, SearchHit, SessionDetail, SessionSummary};
+use coach_engine::chat::cards::ConfirmedRow;
+use coach_engine::chat::{
+    ChatEvent, ChatRequest, ScreenshotConfirmed, SearchHit, SessionDetail, SessionSummary,
+};
 use coach_engine::chrono;
 use coach_engine::doctor::DoctorReport;
 use coach_engine::error_code::ErrorCode;
@@ -19,6 +22,7 @@ use coach_engine::pnl_tracker::PnlTrackerView;
 use coach_engine::positions::{
     PortfolioGreeks, PositionAnalysis, PositionInput, SavedPosition, WhatIf,
 };
+use coach_engine::screenshots::StoredImage;
 use coach_engine::secrets::SecretName;
 use coach_engine::store::Metric;
 use coach_engine::telemetry::next_request_id;
@@ -585,4 +589,53 @@ pub async fn alerts_notifications(
 ) -> Result<NotificationPermission, IpcError> {
     let enabled = state.engine().await?.settings().alert_os_notifications;
     Ok(crate::forward::notification_permission(&app, enabled, request).await)
+}
+
+/// Stores an image the user attached (base64, or a `data:` URL): a PNG, JPEG
+/// or WebP of at most 10 MB, by its bytes. The same image twice is stored once.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), bytes = data.len()), err(Debug))]
+pub async fn screenshot_put(
+    state: State<'_, AppState>,
+    data: String,
+) -> Result<StoredImage, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .screenshots()
+        .put_base64(&data)
+        .await?)
+}
+
+/// A stored image as a `data:` URL (thumbnails of earlier messages).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id()), err(Debug))]
+pub async fn screenshot_image(
+    state: State<'_, AppState>,
+    sha256: String,
+) -> Result<String, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .screenshots()
+        .data_url(&sha256)
+        .await?)
+}
+
+/// Saves the positions of a screenshot's extraction card as the user
+/// confirmed them (the user's click; the model cannot call this).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(request_id = next_request_id(), message_id), err(Debug))]
+pub async fn screenshot_confirm(
+    state: State<'_, AppState>,
+    message_id: i64,
+    tool_call_id: String,
+    rows: Vec<ConfirmedRow>,
+) -> Result<ScreenshotConfirmed, IpcError> {
+    Ok(state
+        .engine()
+        .await?
+        .coach()
+        .screenshot_confirm(message_id, tool_call_id, rows)
+        .await?)
 }

@@ -128,6 +128,7 @@ pub async fn chat(
             .chat(
                 ChatRequest {
                     session_id: session,
+                    images: vec![],
                     prompt,
                 },
                 sink,

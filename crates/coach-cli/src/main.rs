@@ -17,6 +17,7 @@ mod levels;
 mod market;
 mod options;
 mod screenshot;
+mod screenshot_save;
 mod sim;
 
 #[derive(Parser)]
@@ -192,6 +193,21 @@ enum ScreenshotCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Store a screenshot and read it as a turn of a chat session (the user's
+    /// message with the image, then the analysis with its extraction card).
+    /// Prints {"session_id","user_message_id","message_id","image","reader",
+    /// "broker","positions","warnings","error"} with --json.
+    Save {
+        file: PathBuf,
+        /// The session to add the turn to (`coach sessions list`).
+        #[arg(long)]
+        session: i64,
+        /// Words to go with the image.
+        #[arg(long)]
+        prompt: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -358,6 +374,19 @@ async fn run(cli: Cli) -> ExitCode {
                     json,
                 },
         } => screenshot::analyze(opts, &file, offline, json).await,
+        Command::Screenshot {
+            command:
+                ScreenshotCommand::Save {
+                    file,
+                    session,
+                    prompt,
+                    json,
+                },
+        } => match screenshot_save::save(opts, &file, session, prompt, json).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Command::Journal { command } => match journal::run(opts, command).await {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

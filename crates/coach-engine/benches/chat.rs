@@ -46,6 +46,7 @@ async fn one(engine: &Engine, sim: &LlmSim) -> Duration {
         .coach()
         .chat(
             ChatRequest {
+                images: vec![],
                 session_id: None,
                 prompt: "SPY?".into(),
             },

@@ -261,6 +261,9 @@ command_table! {
     alerts_attempts(event_id: i64) -> Vec<crate::alerts::DeliveryAttempt>;
     alerts_watch(on_event: Channel<crate::alerts::AlertFeed>) -> Vec<crate::alerts::AlertView>;
     alerts_notifications(request: bool) -> NotificationPermission;
+    screenshot_put(data: String) -> crate::screenshots::StoredImage;
+    screenshot_image(sha256: String) -> String;
+    screenshot_confirm(message_id: i64, tool_call_id: String, rows: Vec<crate::chat::cards::ConfirmedRow>) -> crate::chat::ScreenshotConfirmed;
 }
 
 /// `what_if` → `whatIf`, as Tauri names command arguments on the JS side.
@@ -422,6 +425,18 @@ pub fn typescript_bindings() -> String {
         crate::config::SmtpSecurity::decl(&cfg),
         NotificationState::decl(&cfg),
         NotificationPermission::decl(&cfg),
+        crate::screenshots::StoredImage::decl(&cfg),
+        crate::screenshots::ImageKind::decl(&cfg),
+        crate::chat::cards::ScreenshotExtractionCard::decl(&cfg),
+        crate::chat::cards::ScreenshotSavedCard::decl(&cfg),
+        crate::chat::cards::ScreenshotConfirmation::decl(&cfg),
+        crate::chat::cards::ConfirmedRow::decl(&cfg),
+        crate::chat::ScreenshotConfirmed::decl(&cfg),
+        coach_core::screenshot::ExtractedPosition::decl(&cfg),
+        coach_core::screenshot::FieldConfidence::decl(&cfg),
+        coach_core::screenshot::PositionKind::decl(&cfg),
+        coach_core::screenshot::Check::decl(&cfg),
+        coach_core::screenshot::Totals::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/coach-engine by `UPDATE_BINDINGS=1 cargo test -p coach-engine bindings`.\n// Do not edit by hand: CI fails when this file and the Rust types disagree.\n\nimport type { Channel } from \"@tauri-apps/api/core\";\n\n",

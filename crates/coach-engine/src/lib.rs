@@ -48,6 +48,7 @@ use crate::market::Market;
 use crate::options_chain::OptionsDesk;
 use crate::pnl_tracker::PnlTracker;
 use crate::positions::Positions;
+use crate::screenshots::Screenshots;
 use crate::secrets::{Secret, SecretInfo, SecretName, SecretStore, SecretsError};
 use crate::store::{Db, Metric, StoreError};
 
@@ -350,6 +351,7 @@ pub struct Engine {
     ai: AiConfig,
     // Components, dropped in this order: the users of the market first.
     coach: Coach,
+    screenshots: Arc<Screenshots>,
     alerts: Arc<Alerts>,
     charts: Charts,
     pnl: Arc<PnlTracker>,
@@ -490,15 +492,23 @@ impl Engine {
                 ),
             },
         ));
+        let chat_timeout = std::time::Duration::from_secs(u64::from(
+            opts.env
+                .chat_timeout_secs
+                .unwrap_or(settings.chat_timeout_secs),
+        ));
+        let screenshots = Arc::new(Screenshots::new(
+            &opts.data_dir,
+            ai.clone(),
+            chat_timeout,
+            options.clone(),
+            market.clone(),
+        ));
         let coach = Coach::new(
             db.chat(),
             db.metrics(),
             ai.clone(),
-            std::time::Duration::from_secs(u64::from(
-                opts.env
-                    .chat_timeout_secs
-                    .unwrap_or(settings.chat_timeout_secs),
-            )),
+            chat_timeout,
             opts.env
                 .stream_progressive_functions
                 .unwrap_or(settings.stream_progressive_functions),
@@ -510,6 +520,8 @@ impl Engine {
                 journal.clone(),
                 pnl.clone(),
                 alerts.clone(),
+                screenshots.clone(),
+                ai.label(),
             ),
         );
         Ok(Engine {
@@ -524,6 +536,7 @@ impl Engine {
             secret_sources,
             ai,
             coach,
+            screenshots,
             alerts,
             charts,
             pnl,
@@ -584,6 +597,11 @@ impl Engine {
     /// The chat coach: sessions, answers, tools.
     pub fn coach(&self) -> &Coach {
         &self.coach
+    }
+
+    /// Screenshots: the image store and reading broker screens into positions.
+    pub fn screenshots(&self) -> &Arc<Screenshots> {
+        &self.screenshots
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -229,32 +229,44 @@ pub fn validate(p: &PositionInput) -> Result<(Symbol, Vec<NaiveDate>), PositionE
     Ok((sym, expiries))
 }
 
+/// Inserts a (validated) position inside `tx`; returns its id. Used by
+/// [`PositionTables::save_position`] and by writes that save positions
+/// together with something else (a confirmed screenshot and its messages).
+pub(crate) fn insert_position(
+    tx: &rusqlite::Transaction<'_>,
+    p: &PositionInput,
+    now_ms: i64,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO positions (name, symbol, created_ms) VALUES (?1, ?2, ?3)",
+        params![p.name.trim(), p.symbol.trim().to_ascii_uppercase(), now_ms],
+    )?;
+    let id = tx.last_insert_rowid();
+    for (i, l) in p.legs.iter().enumerate() {
+        let stock = l.kind == LegKind::Stock;
+        tx.execute(
+            "INSERT INTO position_legs (position_id, seq, kind, strike, expiry, quantity, entry_price, multiplier)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                i as i64,
+                kind_name(l.kind),
+                if stock { None } else { l.strike },
+                if stock { None } else { l.expiry.clone() },
+                l.quantity,
+                l.entry_price,
+                if stock { 1.0 } else { 100.0 }
+            ],
+        )?;
+    }
+    Ok(id)
+}
+
 impl PositionTables {
     pub fn save_position(&self, p: &PositionInput, now_ms: i64) -> Result<i64, StoreError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO positions (name, symbol, created_ms) VALUES (?1, ?2, ?3)",
-            params![p.name.trim(), p.symbol.trim().to_ascii_uppercase(), now_ms],
-        )?;
-        let id = tx.last_insert_rowid();
-        for (i, l) in p.legs.iter().enumerate() {
-            let stock = l.kind == LegKind::Stock;
-            tx.execute(
-                "INSERT INTO position_legs (position_id, seq, kind, strike, expiry, quantity, entry_price, multiplier)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    id,
-                    i as i64,
-                    kind_name(l.kind),
-                    if stock { None } else { l.strike },
-                    if stock { None } else { l.expiry.clone() },
-                    l.quantity,
-                    l.entry_price,
-                    if stock { 1.0 } else { 100.0 }
-                ],
-            )?;
-        }
+        let id = insert_position(&tx, p, now_ms)?;
         tx.commit()?;
         Ok(id)
     }

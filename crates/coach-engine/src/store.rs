@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0007_alerts.sql",
         include_str!("../../../migrations/0007_alerts.sql"),
     ),
+    (
+        8,
+        "0008_chat_images.sql",
+        include_str!("../../../migrations/0008_chat_images.sql"),
+    ),
 ];
 
 /// The schema version this build of the app understands.

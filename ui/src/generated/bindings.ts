@@ -284,7 +284,16 @@ export type ChatRequest = {
 /**
  * Continue this session; none starts a new one.
  */
-session_id: number | null, prompt: string, };
+session_id: number | null, 
+/**
+ * May be empty when an image is attached.
+ */
+prompt: string, 
+/**
+ * Images stored with `screenshot_put`, by their SHA-256: each is read
+ * into positions as part of the answer.
+ */
+images: Array<string>, };
 
 export type ChatEvent = { "type": "started", session_id: number, user_message_id: number | null, message_id: number, 
 /**
@@ -328,7 +337,7 @@ rounds: number, } | { "type": "error", message: string,
  */
 partial_saved: boolean, session_id: number | null, message_id: number | null, };
 
-export type Phase = "thinking" | "calling" | "analyzing" | "writing";
+export type Phase = "thinking" | "calling" | "analyzing" | "writing" | "reading" | "extracting" | "checking";
 
 export type MessageStatus = "streaming" | "complete" | "interrupted" | "cancelled";
 
@@ -336,9 +345,9 @@ export type Card = { title: string, symbol: Symbol | null, timeframe: Timeframe 
 /**
  * The tool call that produced it.
  */
-tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "unreadable", "data": UnreadableCard });
+tool_call_id: string, } & ({ "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "screenshot_extraction", "data": ScreenshotExtractionCard } | { "card_type": "screenshot_saved", "data": ScreenshotSavedCard } | { "card_type": "unreadable", "data": UnreadableCard });
 
-export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "unreadable", "data": UnreadableCard };
+export type CardBody = { "card_type": "quote", "data": QuoteCard } | { "card_type": "key_levels", "data": KeyLevelsCard } | { "card_type": "indicators", "data": IndicatorsCard } | { "card_type": "chart", "data": ChartCard } | { "card_type": "market_status", "data": MarketStatusCard } | { "card_type": "options_chain", "data": OptionsChainCard } | { "card_type": "position", "data": PositionCard } | { "card_type": "journal", "data": JournalCard } | { "card_type": "pnl_tracker", "data": PnlTrackerView } | { "card_type": "alert_proposal", "data": AlertProposalCard } | { "card_type": "alert_status", "data": AlertStatusCard } | { "card_type": "screenshot_extraction", "data": ScreenshotExtractionCard } | { "card_type": "screenshot_saved", "data": ScreenshotSavedCard } | { "card_type": "unreadable", "data": UnreadableCard };
 
 export type UnreadableCard = { 
 /**
@@ -478,7 +487,11 @@ round: number, };
 
 export type Role = "user" | "assistant";
 
-export type ChatMessage = { id: number, session_id: number, seq: number, role: Role, content: string, status: MessageStatus, tools: Array<ToolRecord>, cards: Array<Card>, unverified: Array<Unverified>, 
+export type ChatMessage = { id: number, session_id: number, seq: number, role: Role, content: string, 
+/**
+ * Images the user attached (stored by content in the data directory).
+ */
+images: Array<StoredImage>, status: MessageStatus, tools: Array<ToolRecord>, cards: Array<Card>, unverified: Array<Unverified>, 
 /**
  * Model, ttft_ms, usage, error text.
  */
@@ -1144,8 +1157,130 @@ export type NotificationPermission = { state: NotificationState,
  */
 message: string, };
 
+export type StoredImage = { 
+/**
+ * Lower-case hex SHA-256 of the bytes: the image's name.
+ */
+sha256: string, kind: ImageKind, bytes: number, width: number | null, height: number | null, };
+
+export type ImageKind = "png" | "jpeg" | "webp";
+
+export type ScreenshotExtractionCard = { image: StoredImage, 
+/**
+ * "ocr" (Tesseract, on this device) or "vision" (the model).
+ */
+reader: string, 
+/**
+ * For people: "Read on this device by OCR (Tesseract)".
+ */
+reader_label: string, 
+/**
+ * tastytrade, thinkorswim, ibkr, robinhood, webull or unknown.
+ */
+broker: string, positions: Array<ExtractedPosition>, warnings: Array<string>, totals: Totals | null, 
+/**
+ * Fields below this confidence are highlighted for checking.
+ */
+low_confidence: number, 
+/**
+ * What the user confirmed and where it was saved.
+ */
+confirmed: ScreenshotConfirmation | null, note: string, };
+
+export type ScreenshotSavedCard = { positions: Array<SavedPosition>, 
+/**
+ * The answer whose extraction card was confirmed.
+ */
+from_message_id: number, };
+
+export type ScreenshotConfirmation = { rows: Array<ConfirmedRow>, position_ids: number[], at_ms: number, 
+/**
+ * The message that says what was saved.
+ */
+message_id: number, };
+
+export type ConfirmedRow = { underlying: string, kind: PositionKind, 
+/**
+ * None for stock.
+ */
+strike: number | null, 
+/**
+ * YYYY-MM-DD; none for stock.
+ */
+expiration: string | null, 
+/**
+ * Signed: negative for short.
+ */
+quantity: number, 
+/**
+ * Average price per share.
+ */
+price: number, };
+
+export type ScreenshotConfirmed = { positions: Array<SavedPosition>, 
+/**
+ * The extraction card, now confirmed.
+ */
+card: Card, 
+/**
+ * The two messages appended to the session: the user's confirmation
+ * and the coach's receipt.
+ */
+messages: Array<ChatMessage>, };
+
+export type ExtractedPosition = { 
+/**
+ * The OCC symbol of an option, the ticker of a stock.
+ */
+symbol: string, underlying: string | null, kind: PositionKind | null, strike: number | null, 
+/**
+ * YYYY-MM-DD.
+ */
+expiration: string | null, 
+/**
+ * Signed: negative for short.
+ */
+quantity: number | null, 
+/**
+ * Average price per share.
+ */
+price: number | null, confidence: FieldConfidence, 
+/**
+ * What the checks against the market found, each raising or lowering
+ * one field's confidence (empty until checked).
+ */
+checks?: Array<Check>, };
+
+export type FieldConfidence = { underlying: number, kind: number, strike: number, expiration: number, quantity: number, price: number, };
+
+export type PositionKind = "call" | "put" | "stock";
+
+export type Check = { 
+/**
+ * underlying, kind, strike, expiration, quantity or price.
+ */
+field: string, 
+/**
+ * Whether the field agreed (its confidence was raised) or not (lowered).
+ */
+passed: boolean, 
+/**
+ * For people: "2024-08-16 is a listed AAPL expiration".
+ */
+reason: string, };
+
+export type Totals = { 
+/**
+ * The number in the quantity column of the total row.
+ */
+quantity: number | null, 
+/**
+ * Its OCR confidence, 0..1.
+ */
+confidence: number, };
+
 /** Every command the app registers; `invoke` takes no other name. */
-export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete" | "pnl_tracker_follow" | "pnl_tracker_unfollow" | "alerts_list" | "alerts_create" | "alerts_update" | "alerts_pause" | "alerts_delete" | "alerts_history" | "alerts_attempts" | "alerts_watch" | "alerts_notifications";
+export type Command = "startup_state" | "get_status" | "doctor" | "get_settings" | "save_settings" | "set_secret" | "clear_secret" | "move_database_aside" | "report_ui_error" | "record_metric" | "record_metrics" | "recent_metrics" | "chart_open" | "chart_close" | "chart_bars" | "chat_send" | "chat_continue" | "chat_cancel" | "chat_sessions" | "chat_session" | "chat_rename" | "chat_delete" | "chat_search" | "options_chain" | "options_follow" | "options_unfollow" | "options_term_structure" | "positions_list" | "position_save" | "position_delete" | "position_analyze" | "portfolio_greeks" | "journal_import" | "journal_trades" | "journal_dashboard" | "journal_set_notes" | "journal_add" | "journal_edit" | "journal_delete" | "pnl_tracker_follow" | "pnl_tracker_unfollow" | "alerts_list" | "alerts_create" | "alerts_update" | "alerts_pause" | "alerts_delete" | "alerts_history" | "alerts_attempts" | "alerts_watch" | "alerts_notifications" | "screenshot_put" | "screenshot_image" | "screenshot_confirm";
 
 /** Each command's arguments, as `invoke` sends them. */
 export type CommandArgs = {
@@ -1199,6 +1334,9 @@ export type CommandArgs = {
   alerts_attempts: { eventId: number };
   alerts_watch: { onEvent: Channel<AlertFeed> };
   alerts_notifications: { request: boolean };
+  screenshot_put: { data: string };
+  screenshot_image: { sha256: string };
+  screenshot_confirm: { messageId: number; toolCallId: string; rows: Array<ConfirmedRow> };
 };
 
 /** What each command answers. */
@@ -1253,4 +1391,7 @@ export type CommandResult = {
   alerts_attempts: Array<DeliveryAttempt>;
   alerts_watch: Array<AlertView>;
   alerts_notifications: NotificationPermission;
+  screenshot_put: StoredImage;
+  screenshot_image: string;
+  screenshot_confirm: ScreenshotConfirmed;
 };

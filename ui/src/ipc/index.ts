@@ -30,6 +30,7 @@ import type {
   CommandResult,
   AlertFeed,
   AlertInput,
+  ConfirmedRow,
 } from "../generated/bindings";
 
 export type { ErrorCode, IpcError };
@@ -146,6 +147,13 @@ export const ipc = {
     call("alerts_watch", { onEvent: channelOf<AlertFeed>(onEvent) }),
   /** Where OS notifications stand; `request` asks the OS for permission (once). */
   alertsNotifications: (request: boolean) => call("alerts_notifications", { request }),
+  /** Stores an attached image (base64 or a data: URL); the same image twice is stored once. */
+  screenshotPut: (data: string) => call("screenshot_put", { data }),
+  /** A stored image as a data: URL. */
+  screenshotImage: (sha256: string) => call("screenshot_image", { sha256 }),
+  /** Saves a screenshot's positions as the user confirmed them. */
+  screenshotConfirm: (messageId: number, toolCallId: string, rows: ConfirmedRow[]) =>
+    call("screenshot_confirm", { messageId, toolCallId, rows }),
 };
 
 export const events = {

@@ -45,6 +45,11 @@ pub enum CardBody {
     AlertProposal(AlertProposalCard),
     /// The active alerts with their distance to trigger (kept live by the UI).
     AlertStatus(AlertStatusCard),
+    /// Positions read from an attached screenshot: editable, saved only
+    /// when the user clicks Confirm.
+    ScreenshotExtraction(ScreenshotExtractionCard),
+    /// The positions the user confirmed from a screenshot, as saved.
+    ScreenshotSaved(ScreenshotSavedCard),
     /// A stored card that does not fit its type any more.
     Unreadable(UnreadableCard),
 }
@@ -73,6 +78,8 @@ impl CardBody {
             CardBody::PnlTracker(_) => "pnl_tracker",
             CardBody::AlertProposal(_) => "alert_proposal",
             CardBody::AlertStatus(_) => "alert_status",
+            CardBody::ScreenshotExtraction(_) => "screenshot_extraction",
+            CardBody::ScreenshotSaved(_) => "screenshot_saved",
             CardBody::Unreadable(_) => "unreadable",
         }
     }
@@ -99,6 +106,63 @@ pub struct AlertStatusCard {
     pub alerts: Vec<crate::alerts::AlertView>,
     /// Whether the alerts worker runs in this process (its distances are live).
     pub live: bool,
+}
+
+/// What was read from a screenshot. Nothing is saved: the card's Confirm
+/// saves the rows as the user edited them; until then `confirmed` is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScreenshotExtractionCard {
+    pub image: crate::screenshots::StoredImage,
+    /// "ocr" (Tesseract, on this device) or "vision" (the model).
+    pub reader: String,
+    /// For people: "Read on this device by OCR (Tesseract)".
+    pub reader_label: String,
+    /// tastytrade, thinkorswim, ibkr, robinhood, webull or unknown.
+    pub broker: String,
+    pub positions: Vec<coach_core::screenshot::ExtractedPosition>,
+    pub warnings: Vec<String>,
+    pub totals: Option<coach_core::screenshot::Totals>,
+    /// Fields below this confidence are highlighted for checking.
+    pub low_confidence: f32,
+    /// What the user confirmed and where it was saved.
+    pub confirmed: Option<ScreenshotConfirmation>,
+    pub note: String,
+}
+
+/// One position as the user confirmed it (after any edits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ConfirmedRow {
+    pub underlying: String,
+    pub kind: coach_core::screenshot::PositionKind,
+    /// None for stock.
+    pub strike: Option<f64>,
+    /// YYYY-MM-DD; none for stock.
+    pub expiration: Option<String>,
+    /// Signed: negative for short.
+    pub quantity: f64,
+    /// Average price per share.
+    pub price: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScreenshotConfirmation {
+    pub rows: Vec<ConfirmedRow>,
+    #[ts(type = "number[]")]
+    pub position_ids: Vec<i64>,
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    /// The message that says what was saved.
+    #[ts(type = "number")]
+    pub message_id: i64,
+}
+
+/// The positions saved from a screenshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScreenshotSavedCard {
+    pub positions: Vec<crate::positions::SavedPosition>,
+    /// The answer whose extraction card was confirmed.
+    #[ts(type = "number")]
+    pub from_message_id: i64,
 }
 
 /// What a stored card held when it no longer fits its type.

@@ -8,6 +8,7 @@
 //! keeps what was already said.
 
 pub mod cards;
+mod confirm;
 pub mod grounding;
 pub mod llm;
 mod model_loop;
@@ -32,6 +33,7 @@ use crate::config::AiConfig;
 use crate::error_code::{Coded, ErrorCode};
 use crate::store::{ChatTables, Metric, MetricTables, StoreError};
 pub use cards::{Card, CardBody};
+pub use confirm::{confirmation_text, positions_from_rows, ScreenshotConfirmed};
 use llm::{CallAssembler, LlmClient, LlmError};
 use model_loop::{history_messages, system_prompt};
 pub use sessions::{title_for, ActiveChats};
@@ -46,6 +48,8 @@ pub const MAX_TOOL_ROUNDS: u32 = 6;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// Messages of earlier turns sent back to the model.
 const HISTORY_MESSAGES: usize = 24;
+/// Images attached to one message, at most.
+pub const MAX_IMAGES: usize = 4;
 /// The longest prompt accepted.
 pub const MAX_PROMPT_CHARS: usize = 8_000;
 /// How often streaming text is written to SQLite.

@@ -26,7 +26,9 @@ pub(super) fn history_messages(messages: &[ChatMessage]) -> Vec<Value> {
     let start = messages.len().saturating_sub(HISTORY_MESSAGES);
     for m in &messages[start..] {
         match m.role {
-            Role::User => out.push(json!({"role": "user", "content": m.content})),
+            Role::User => out.push(
+                json!({"role": "user", "content": super::turn::user_text(&m.content, &m.images)}),
+            ),
             Role::Assistant => {
                 let rounds = m.tools.iter().map(|t| t.round).max();
                 if let Some(max) = rounds {

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::turn::{status, Ending, Turn};
-use super::{DynSink, Phase};
+use super::{ChatMessage, DynSink, Phase};
 
 /// A tool to call, decided from the words of the request.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +224,63 @@ pub enum Plan {
     NeedSymbol(&'static str),
 
     Help,
+    /// An attached image was read: its description is the answer.
+    Read(String),
+}
+
+/// A question about the positions the user confirmed from a screenshot
+/// ("what is my max loss on those?"): each saved position is analysed.
+pub fn screenshot_follow_up(prompt: &str, history: &[ChatMessage]) -> Option<Vec<PlannedCall>> {
+    let t = prompt.to_ascii_lowercase();
+    let refers = has_any(
+        &t,
+        &[
+            "those",
+            "these",
+            "them",
+            "screenshot",
+            "my positions",
+            "the positions",
+        ],
+    );
+    let asks = has_any(
+        &t,
+        &[
+            "max loss",
+            "maximum loss",
+            "max gain",
+            "max profit",
+            "risk",
+            "breakeven",
+            "break-even",
+            "break even",
+            "p&l",
+            "pnl",
+            "lose",
+            "analy",
+            "greeks",
+            "delta",
+            "theta",
+            "worth",
+        ],
+    );
+    if !(refers && asks) {
+        return None;
+    }
+    let saved = history.iter().rev().find_map(|m| {
+        m.cards.iter().rev().find_map(|c| match &c.body {
+            super::CardBody::ScreenshotSaved(s) => Some(s.positions.clone()),
+            _ => None,
+        })
+    })?;
+    let calls: Vec<PlannedCall> = saved
+        .iter()
+        .map(|p| PlannedCall {
+            name: "analyze_position",
+            arguments: json!({"symbol": p.symbol, "legs": p.legs}),
+        })
+        .collect();
+    (!calls.is_empty()).then_some(calls)
 }
 
 pub fn plan(prompt: &str) -> Plan {
@@ -738,8 +795,128 @@ pub fn describe(name: &str, r: &Value) -> String {
             }
             out
         }
+        "analyze_screenshot" => describe_screenshot(r),
+        "analyze_position" => {
+            let money = |v: &Value| match v.as_f64() {
+                Some(x) => format!("${}", thousands(x)),
+                None => "unbounded".to_string(),
+            };
+            let bes: Vec<String> = r["breakevens"]
+                .as_array()
+                .map(|a| a.iter().map(f2).collect())
+                .unwrap_or_default();
+            let mut out = format!(
+                "**{}** position: max loss **{}**, max gain **{}**",
+                r["symbol"].as_str().unwrap_or("The"),
+                money(&r["max_loss"]),
+                money(&r["max_gain"]),
+            );
+            if !bes.is_empty() {
+                out.push_str(&format!(", breakeven {}", bes.join(" and ")));
+            }
+            if r["pnl_now"].is_number() {
+                out.push_str(&format!(
+                    ". P&L now {} with {} at {}",
+                    signed(&r["pnl_now"]),
+                    r["symbol"].as_str().unwrap_or(""),
+                    f2(&r["spot"])
+                ));
+            }
+            out.push('.');
+            out
+        }
         _ => String::new(),
     }
+}
+
+/// What was read from a screenshot, for people.
+fn describe_screenshot(r: &Value) -> String {
+    let positions = r["positions"].as_array().cloned().unwrap_or_default();
+    let low = r["low_confidence"].as_f64().unwrap_or(0.6);
+    let n = positions.len();
+    let broker = match r["broker"].as_str() {
+        Some("unknown") | None => "a positions table".to_string(),
+        Some(b) => format!("a {b} positions screen"),
+    };
+    let mut out = format!(
+        "I read **{n} position{}** from your screenshot ({broker}; {}).",
+        if n == 1 { "" } else { "s" },
+        r["reader_label"]
+            .as_str()
+            .unwrap_or("read by OCR")
+            .to_lowercase()
+    );
+    let field = |p: &Value, k: &str| -> String {
+        match &p[k] {
+            Value::Null => "?".into(),
+            Value::Number(x) if k == "quantity" => {
+                let q = x.as_f64().unwrap_or(0.0);
+                if q > 0.0 {
+                    format!("+{q}")
+                } else {
+                    format!("{q}")
+                }
+            }
+            Value::Number(_) => f2(&p[k]),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    };
+    let mut unsure = 0;
+    for p in &positions {
+        let kind = p["kind"].as_str().unwrap_or("?");
+        let line = if kind == "stock" {
+            format!(
+                "- **{}** stock, {} shares at {}",
+                field(p, "underlying"),
+                field(p, "quantity"),
+                field(p, "price")
+            )
+        } else {
+            format!(
+                "- **{}** {} {} {}, {} contracts at {}",
+                field(p, "underlying"),
+                field(p, "expiration"),
+                field(p, "strike"),
+                kind,
+                field(p, "quantity"),
+                field(p, "price")
+            )
+        };
+        out.push('\n');
+        out.push_str(&line);
+        if let Some(c) = p["confidence"].as_object() {
+            unsure += c
+                .values()
+                .filter(|v| v.as_f64().is_some_and(|x| x < low))
+                .count();
+        }
+        for c in p["checks"].as_array().into_iter().flatten() {
+            if c["passed"] == Value::Bool(false) {
+                out.push_str(&format!(
+                    "\n  - ⚠ {}",
+                    c["reason"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if unsure > 0 {
+        out.push_str(&format!(
+            "\n\n**{unsure} field{}** read with low confidence {} highlighted on the card: check {}.",
+            if unsure == 1 { "" } else { "s" },
+            if unsure == 1 { "is" } else { "are" },
+            if unsure == 1 { "it" } else { "them" }
+        ));
+    }
+    for w in r["warnings"].as_array().into_iter().flatten() {
+        if let Some(w) = w.as_str() {
+            out.push_str(&format!("\n- {w}"));
+        }
+    }
+    if n > 0 {
+        out.push_str("\n\nEdit anything that is wrong, then click **Confirm** to save these positions. Nothing is saved until you do.");
+    }
+    out
 }
 
 /// The offline coach answering a turn: the same tools, templated text.
@@ -747,13 +924,37 @@ impl super::Coach {
     pub(super) async fn offline_answer(
         &self,
         turn: &mut Turn,
+        history: &[ChatMessage],
         resuming: bool,
         sink: DynSink<'_>,
     ) -> Ending {
         turn.rounds = 1;
         sink(status(Phase::Thinking, None));
-        let plan = plan(&turn.prompt);
+        // An attached screenshot was read before this: what it says is the answer.
+        let read: Vec<String> = turn
+            .tools
+            .iter()
+            .filter(|t| t.name == "analyze_screenshot")
+            .map(|t| match (&t.result, t.ok) {
+                (Some(r), Some(true)) => describe("analyze_screenshot", r),
+                (Some(r), _) => format!(
+                    "I could not read the screenshot: {}",
+                    r["error"].as_str().unwrap_or("the reader failed")
+                ),
+                (None, _) => String::new(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        let plan = if !read.is_empty() {
+            Plan::Read(read.join("\n\n"))
+        } else {
+            match screenshot_follow_up(&turn.prompt, history) {
+                Some(calls) => Plan::Calls(calls),
+                None => plan(&turn.prompt),
+            }
+        };
         let mut text = match plan {
+            Plan::Read(text) => text,
             Plan::Help => help_text(),
             Plan::NeedSymbol(what) => {
                 format!("Which symbol? For {what}, name a ticker, for example \"{what} for SPY\".")

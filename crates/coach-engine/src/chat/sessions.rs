@@ -69,6 +69,7 @@ pub fn title_for(prompt: &str, tools: &[ToolRecord]) -> String {
         "get_indicators" => "indicators",
         "get_options_chain" => "options",
         "analyze_position" => "position",
+        "analyze_screenshot" => "screenshot positions",
         _ => "",
     };
     let mut parts: Vec<String> = Vec::new();

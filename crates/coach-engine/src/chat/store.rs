@@ -8,6 +8,7 @@ use super::types::{
     ChatMessage, MessageStatus, Role, SearchHit, SessionDetail, SessionSummary, SnippetPart,
     ToolRecord, Unverified,
 };
+use crate::screenshots::StoredImage;
 use crate::store::{ChatTables, StoreError};
 
 /// Marks around matches in FTS5 snippets (private-use characters, never typed).
@@ -23,6 +24,55 @@ pub struct AssistantUpdate<'a> {
     pub cards: &'a [Card],
     pub unverified: &'a [Unverified],
     pub meta: &'a Value,
+}
+
+/// A message to append.
+pub(crate) struct NewMessage<'a> {
+    pub session_id: i64,
+    pub role: Role,
+    pub content: &'a str,
+    pub status: MessageStatus,
+    pub images: &'a [StoredImage],
+    pub cards: &'a [Card],
+}
+
+/// Appends a message inside `tx` (the session must exist); its session's
+/// `updated_ms` moves too. Returns the message's id.
+pub(crate) fn insert_message(
+    tx: &rusqlite::Transaction<'_>,
+    m: &NewMessage<'_>,
+    now_ms: i64,
+) -> Result<i64, StoreError> {
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM chat_sessions WHERE id = ?1",
+            [m.session_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Err(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows));
+    }
+    tx.execute(
+        "INSERT INTO chat_messages (session_id, seq, role, content, status, images, cards, created_ms, updated_ms)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?1),
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![
+            m.session_id,
+            m.role.as_str(),
+            m.content,
+            m.status.as_str(),
+            serde_json::to_string(m.images).unwrap_or_else(|_| "[]".into()),
+            Card::list_to_stored(m.cards),
+            now_ms
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE chat_sessions SET updated_ms = ?2 WHERE id = ?1",
+        params![m.session_id, now_ms],
+    )?;
+    Ok(id)
 }
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
@@ -53,6 +103,7 @@ fn message(r: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         seq: r.get(2)?,
         role: Role::parse(&role),
         content: r.get(4)?,
+        images: json_col(&r.get::<_, String>(12)?),
         status: MessageStatus::parse(&status),
         tools: json_col(&r.get::<_, String>(6)?),
         cards: Card::list_from_stored(&r.get::<_, String>(7)?),
@@ -64,7 +115,7 @@ fn message(r: &Row<'_>) -> rusqlite::Result<ChatMessage> {
 }
 
 const MESSAGE_SQL: &str = "SELECT id, session_id, seq, role, content, status, tools, cards,
-        unverified, meta, created_ms, updated_ms FROM chat_messages";
+        unverified, meta, created_ms, updated_ms, images FROM chat_messages";
 
 /// Splits an FTS5 snippet with [`HIT_OPEN`]/[`HIT_CLOSE`] marks into parts.
 fn snippet_parts(s: &str) -> Vec<SnippetPart> {
@@ -128,29 +179,59 @@ impl ChatTables {
     ) -> Result<i64, StoreError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM chat_sessions WHERE id = ?1",
-                [session_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_none() {
-            return Err(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows));
-        }
-        tx.execute(
-            "INSERT INTO chat_messages (session_id, seq, role, content, status, created_ms, updated_ms)
-             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM chat_messages WHERE session_id = ?1),
-                     ?2, ?3, ?4, ?5, ?5)",
-            params![session_id, role.as_str(), content, status.as_str(), now_ms],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "UPDATE chat_sessions SET updated_ms = ?2 WHERE id = ?1",
-            params![session_id, now_ms],
+        let id = insert_message(
+            &tx,
+            &NewMessage {
+                session_id,
+                role,
+                content,
+                status,
+                images: &[],
+                cards: &[],
+            },
+            now_ms,
         )?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// A turn's start in one transaction: the user's message (with the images
+    /// it attached) and the empty answer that streams into it.
+    pub fn chat_insert_turn(
+        &self,
+        session_id: i64,
+        prompt: &str,
+        images: &[StoredImage],
+        now_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let mut conn = self.write();
+        let tx = conn.transaction()?;
+        let u = insert_message(
+            &tx,
+            &NewMessage {
+                session_id,
+                role: Role::User,
+                content: prompt,
+                status: MessageStatus::Complete,
+                images,
+                cards: &[],
+            },
+            now_ms,
+        )?;
+        let a = insert_message(
+            &tx,
+            &NewMessage {
+                session_id,
+                role: Role::Assistant,
+                content: "",
+                status: MessageStatus::Streaming,
+                images: &[],
+                cards: &[],
+            },
+            now_ms,
+        )?;
+        tx.commit()?;
+        Ok((u, a))
     }
 
     pub fn chat_update_assistant(
@@ -273,8 +354,8 @@ impl ChatTables {
             {
                 let mut stmt = tx.prepare_cached(
                 "INSERT INTO chat_messages (session_id, seq, role, content, status, tools, cards,
-                     unverified, meta, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     unverified, meta, created_ms, updated_ms, images)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
                 for (i, m) in d.messages.iter().enumerate() {
                     // An answer cannot be imported as still streaming.
@@ -293,7 +374,8 @@ impl ChatTables {
                         serde_json::to_string(&m.unverified).unwrap_or_else(|_| "[]".into()),
                         m.meta.to_string(),
                         m.created_ms,
-                        m.updated_ms
+                        m.updated_ms,
+                        serde_json::to_string(&m.images).unwrap_or_else(|_| "[]".into())
                     ])?;
                 }
             }

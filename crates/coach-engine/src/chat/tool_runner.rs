@@ -43,7 +43,20 @@ impl Coach {
                         result: json!({"error": format!("the arguments of {name} are not valid JSON ({err}); send a JSON object")}),
                         card: None,
                     },
-                    (args, None) => tools::run(&self.kit, id, name, &args).await,
+                    (args, None) => {
+                        let progress = |step: crate::screenshots::Step| {
+                            use crate::screenshots::Step;
+                            sink(status(
+                                match step {
+                                    Step::Reading => Phase::Reading,
+                                    Step::Extracting => Phase::Extracting,
+                                    Step::Checking => Phase::Checking,
+                                },
+                                None,
+                            ));
+                        };
+                        tools::run_with_progress(&self.kit, id, name, &args, &progress).await
+                    }
                 };
                 (i, out, t0.elapsed().as_secs_f64() * 1e3)
             });

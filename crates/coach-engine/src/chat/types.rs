@@ -19,6 +19,12 @@ pub enum Phase {
     Analyzing,
     /// Text is streaming.
     Writing,
+    /// An attached screenshot is being read (OCR or the model's vision).
+    Reading,
+    /// Positions are being extracted from what was read.
+    Extracting,
+    /// The extracted positions are being checked against the market.
+    Checking,
 }
 
 /// How a message ended (or that it is still streaming).
@@ -198,6 +204,8 @@ pub struct ChatMessage {
     pub seq: i64,
     pub role: Role,
     pub content: String,
+    /// Images the user attached (stored by content in the data directory).
+    pub images: Vec<crate::screenshots::StoredImage>,
     pub status: MessageStatus,
     pub tools: Vec<ToolRecord>,
     pub cards: Vec<Card>,
@@ -256,5 +264,10 @@ pub struct ChatRequest {
     /// Continue this session; none starts a new one.
     #[ts(type = "number | null")]
     pub session_id: Option<i64>,
+    /// May be empty when an image is attached.
     pub prompt: String,
+    /// Images stored with `screenshot_put`, by their SHA-256: each is read
+    /// into positions as part of the answer.
+    #[serde(default)]
+    pub images: Vec<String>,
 }

@@ -1,15 +1,21 @@
-//! Screenshots (groundwork for issue #17): images stored by content (the
-//! same image twice is one file), checked to be a PNG, JPEG or WebP of at
-//! most 10 MB by their bytes (never their name), and read by Tesseract into
-//! words with their confidence. Text read from an image is data: nothing here
-//! acts on it.
-//!
-//! Not wired yet: the chat attachment, the extraction card, the position
-//! parsers per broker and the model's vision path come with #17.
+//! Screenshots: broker screens become positions. Images are stored by
+//! content (the same image twice is one file), checked to be a PNG, JPEG or
+//! WebP of at most 10 MB by their bytes (never their name), read (by the
+//! model's vision or by Tesseract), parsed into positions with a confidence
+//! per field, and checked against the market. Text read from an image is
+//! data: nothing here acts on it, and nothing here writes a position (the
+//! user's Confirm in the chat does).
 
 pub mod ocr;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::AiConfig;
+use crate::error_code::{Coded, ErrorCode};
+use crate::market::Market;
+use crate::options_chain::OptionsDesk;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -137,6 +143,140 @@ pub enum ScreenshotError {
     Read { path: PathBuf, detail: String },
     #[error("the image store at {path} failed: {detail}")]
     Io { path: PathBuf, detail: String },
+}
+
+impl Coded for ScreenshotError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            ScreenshotError::NotFound(_) => ErrorCode::NotFound,
+            ScreenshotError::Ocr(_) | ScreenshotError::Io { .. } => ErrorCode::Unavailable,
+            _ => ErrorCode::InvalidInput,
+        }
+    }
+}
+
+/// The steps of an analysis, reported as they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The image is being read (OCR, or the model's vision).
+    Reading,
+    /// What was read is being turned into positions.
+    Extracting,
+    /// The positions are being checked against the market.
+    Checking,
+}
+
+/// The screenshots component: the image store, and reading an image into
+/// checked positions.
+pub struct Screenshots {
+    store: ImageStore,
+    ai: AiConfig,
+    timeout: Duration,
+    options: Arc<OptionsDesk>,
+    market: Arc<Market>,
+}
+
+impl Screenshots {
+    pub fn new(
+        data_dir: &Path,
+        ai: AiConfig,
+        timeout: Duration,
+        options: Arc<OptionsDesk>,
+        market: Arc<Market>,
+    ) -> Screenshots {
+        Screenshots {
+            store: ImageStore::new(data_dir),
+            ai,
+            timeout,
+            options,
+            market,
+        }
+    }
+
+    /// Checks and stores an image (the same bytes again are the same image).
+    pub async fn put(&self, bytes: Vec<u8>) -> Result<StoredImage, ScreenshotError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.put(&bytes))
+            .await
+            .map_err(|e| ScreenshotError::Ocr(format!("the image could not be stored: {e}")))?
+    }
+
+    /// [`Screenshots::put`] for bytes sent as base64 (a `data:` URL's prefix is allowed).
+    pub async fn put_base64(&self, data: &str) -> Result<StoredImage, ScreenshotError> {
+        use base64::Engine as _;
+        let b64 = match data.split_once(";base64,") {
+            Some((head, rest)) if head.starts_with("data:") => rest,
+            _ => data,
+        };
+        // 4 characters carry 3 bytes: refuse what is too large before decoding it.
+        if b64.len() / 4 * 3 > MAX_IMAGE_BYTES + 3 {
+            return Err(ScreenshotError::TooLarge(b64.len() / 4 * 3));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| ScreenshotError::NotAnImage(format!("its base64 is not valid: {e}")))?;
+        self.put(bytes).await
+    }
+
+    /// A stored image as a `data:` URL (for the UI to draw).
+    pub async fn data_url(&self, sha256: &str) -> Result<String, ScreenshotError> {
+        use base64::Engine as _;
+        let (info, bytes) = self.get(sha256).await?;
+        Ok(format!(
+            "data:{};base64,{}",
+            info.kind.mime(),
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ))
+    }
+
+    /// A stored image and its bytes.
+    pub async fn get(&self, sha256: &str) -> Result<(StoredImage, Vec<u8>), ScreenshotError> {
+        let path = self.store.path(sha256)?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| ScreenshotError::Read {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+        let kind = sniff(&bytes)?;
+        let (width, height) = dimensions(kind, &bytes).unzip();
+        let info = StoredImage {
+            sha256: sha256.to_ascii_lowercase(),
+            kind,
+            bytes: bytes.len() as u64,
+            width,
+            height,
+        };
+        Ok((info, bytes))
+    }
+
+    /// The market's date in New York: dates shown without a year are read against it.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.market
+            .clock()
+            .now()
+            .with_timezone(&chrono_tz::America::New_York)
+            .date_naive()
+    }
+
+    /// Reads the stored image `sha256` into positions and checks them
+    /// against the market, telling `progress` each step as it starts.
+    pub async fn analyze(
+        &self,
+        sha256: &str,
+        progress: &(dyn Fn(Step) + Send + Sync),
+    ) -> Result<Analysis, ScreenshotError> {
+        let path = self.store.path(sha256)?;
+        let today = self.today();
+        progress(Step::Reading);
+        let analysis = tokio::task::spawn_blocking(move || analyze_offline(&path, today))
+            .await
+            .map_err(|e| ScreenshotError::Ocr(format!("the image could not be read: {e}")))??;
+        progress(Step::Extracting);
+        progress(Step::Checking);
+        let _ = (&self.ai, self.timeout, &self.options);
+        Ok(analysis)
+    }
 }
 
 /// The kind of image `bytes` hold, by their signature.

@@ -84,6 +84,7 @@ async fn ask(engine: &Engine, session: Option<i64>, prompt: &str) -> (Vec<ChatEv
         Duration::from_secs(60),
         engine.coach().chat(
             ChatRequest {
+                images: vec![],
                 session_id: session,
                 prompt: prompt.into(),
             },
@@ -648,6 +649,7 @@ async fn answer_in_background(engine: &Arc<Engine>, min_tokens: usize) -> (Answe
         e2.coach()
             .chat(
                 ChatRequest {
+                    images: vec![],
                     session_id: None,
                     prompt: "talk".into(),
                 },
@@ -838,6 +840,7 @@ async fn bad_requests_are_refused_by_name() {
         .coach()
         .chat(
             ChatRequest {
+                images: vec![],
                 session_id: None,
                 prompt: "   ".into(),
             },
@@ -851,6 +854,7 @@ async fn bad_requests_are_refused_by_name() {
         .coach()
         .chat(
             ChatRequest {
+                images: vec![],
                 session_id: Some(999),
                 prompt: "hi".into(),
             },
@@ -983,6 +987,7 @@ async fn a_second_send_to_a_busy_session_is_refused_and_deleting_it_stops_the_an
         .coach()
         .chat(
             ChatRequest {
+                images: vec![],
                 session_id: Some(session),
                 prompt: "and now?".into(),
             },

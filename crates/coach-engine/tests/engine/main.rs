@@ -21,6 +21,7 @@ mod chat;
 mod journal;
 mod market;
 mod options;
+mod screenshots;
 
 struct Env {
     dir: tempfile::TempDir,

@@ -163,6 +163,7 @@ async fn the_offline_coach_answers_options_for_friday_from_the_chain() {
         .coach()
         .chat(
             ChatRequest {
+                images: vec![],
                 session_id: None,
                 prompt: "SPY options for Friday".into(),
             },

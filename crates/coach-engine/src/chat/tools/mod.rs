@@ -23,6 +23,7 @@ use crate::market::Market;
 use crate::options_chain::OptionsDesk;
 use crate::pnl_tracker::PnlTracker;
 use crate::positions::Positions;
+use crate::screenshots::Screenshots;
 
 mod alerts;
 mod analyze_position;
@@ -32,6 +33,7 @@ mod market_status;
 mod options_chain;
 mod pnl_tracker;
 mod quote;
+pub(crate) mod screenshot;
 mod show_chart;
 mod trade_history;
 
@@ -92,7 +94,7 @@ fn run_typed<'a, T: Tool>(
 }
 
 /// Every tool the coach has, in the order the model is told of them.
-fn registry() -> [Registered; 11] {
+fn registry() -> [Registered; 12] {
     [
         register::<quote::GetQuote>(),
         register::<market_status::GetMarketStatus>(),
@@ -105,6 +107,7 @@ fn registry() -> [Registered; 11] {
         register::<pnl_tracker::GetPnlTracker>(),
         register::<alerts::SetAlert>(),
         register::<alerts::ListAlerts>(),
+        register::<screenshot::AnalyzeScreenshot>(),
     ]
 }
 
@@ -248,6 +251,9 @@ pub struct Toolbox {
     journal: Arc<Journal>,
     pnl: Arc<PnlTracker>,
     alerts: Arc<Alerts>,
+    screenshots: Arc<Screenshots>,
+    /// The model's name, or "Offline coach".
+    ai_label: String,
 }
 
 impl Toolbox {
@@ -259,9 +265,13 @@ impl Toolbox {
         journal: Arc<Journal>,
         pnl: Arc<PnlTracker>,
         alerts: Arc<Alerts>,
+        screenshots: Arc<Screenshots>,
+        ai_label: String,
     ) -> Toolbox {
         Toolbox {
             alerts,
+            screenshots,
+            ai_label,
             market,
             levels,
             options,
@@ -277,6 +287,35 @@ impl Toolbox {
 
     pub(crate) fn market_config(&self) -> &MarketConfig {
         self.market.config()
+    }
+
+    pub(crate) fn ai_label(&self) -> &str {
+        &self.ai_label
+    }
+
+    pub(crate) fn screenshots(&self) -> &Arc<Screenshots> {
+        &self.screenshots
+    }
+}
+
+/// [`run`], telling `progress` each step of a screenshot's reading as it
+/// starts (other tools have no steps).
+pub async fn run_with_progress(
+    kit: &Toolbox,
+    call_id: &str,
+    name: &str,
+    args: &Value,
+    progress: &(dyn Fn(crate::screenshots::Step) + Send + Sync),
+) -> ToolOutput {
+    if name != <screenshot::AnalyzeScreenshot as Tool>::NAME {
+        return run(kit, call_id, name, args).await;
+    }
+    let image = args.get("image").and_then(Value::as_str);
+    match image {
+        Some(sha) => screenshot::analyze(kit, call_id, sha, progress)
+            .await
+            .unwrap_or_else(ToolOutput::error),
+        None => run(kit, call_id, name, args).await,
     }
 }
 

@@ -1,0 +1,260 @@
+//! A screenshot as a chat turn, on the demo market with the offline coach:
+//! the image stored once by content, read (OCR) in phases into an extraction
+//! card, confirmed with an edit (positions saved, the turn written), then
+//! reloaded, searched and asked about.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use coach_engine::chat::cards::ConfirmedRow;
+use coach_engine::chat::{CardBody, ChatEvent, ChatRequest, MessageStatus, Phase, Role};
+use coach_engine::Engine;
+use coach_sim::ManualClock;
+use coach_testkit::EngineKit;
+
+use crate::market::utc;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/screenshots")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+async fn ask(engine: &Engine, req: ChatRequest) -> (Vec<ChatEvent>, ChatEvent) {
+    let events: Arc<Mutex<Vec<ChatEvent>>> = Arc::default();
+    let e = events.clone();
+    let last = tokio::time::timeout(
+        Duration::from_secs(90),
+        engine.coach().chat(req, move |ev| {
+            e.lock().unwrap().push(ev);
+            true
+        }),
+    )
+    .await
+    .expect("an answer within 90 s")
+    .expect("the request is accepted");
+    let evs = events.lock().unwrap().clone();
+    (evs, last)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = EngineKit::new(dir.path())
+        .seed(5)
+        .demo_at(&ManualClock::new(utc("2024-07-02T15:00:00Z")))
+        .lazy_market(true)
+        .start()
+        .await;
+    let shots = engine.screenshots();
+    let png = fixture("positions-dark.png");
+    let img = shots.put(png.clone()).await.unwrap();
+    assert_eq!(
+        shots.put(png).await.unwrap(),
+        img,
+        "the same image is one stored image"
+    );
+
+    // An unknown image is refused before anything is written.
+    let err = engine
+        .coach()
+        .chat(
+            ChatRequest {
+                session_id: None,
+                prompt: String::new(),
+                images: vec!["0".repeat(64)],
+            },
+            |_| true,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no stored image"), "{err}");
+    assert!(engine.coach().chat_sessions(10).await.unwrap().is_empty());
+
+    let (events, last) = ask(
+        &engine,
+        ChatRequest {
+            session_id: None,
+            prompt: "my positions".into(),
+            images: vec![img.sha256.clone()],
+        },
+    )
+    .await;
+    let ChatEvent::Done {
+        session_id,
+        message_id,
+        status: MessageStatus::Complete,
+        ..
+    } = last
+    else {
+        panic!("the answer completes: {last:?}");
+    };
+    let phases: Vec<Phase> = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Status { phase, .. } => Some(*phase),
+            _ => None,
+        })
+        .filter(|p| matches!(p, Phase::Reading | Phase::Extracting | Phase::Checking))
+        .collect();
+    assert_eq!(
+        phases,
+        [Phase::Reading, Phase::Extracting, Phase::Checking],
+        "the analysis streams its phases in order"
+    );
+    let card = events
+        .iter()
+        .find_map(|e| match e {
+            ChatEvent::Card(c) => match &c.body {
+                CardBody::ScreenshotExtraction(x) => Some((c.tool_call_id.clone(), x.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("an extraction card");
+    let (call_id, x) = card;
+    assert_eq!(x.reader, "ocr");
+    assert_eq!(x.image, img);
+    assert!(x.confirmed.is_none(), "nothing is saved before Confirm");
+    let syms: Vec<_> = x
+        .positions
+        .iter()
+        .map(|p| p.underlying.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(syms, ["AAPL", "SPY", "MSFT"]);
+    assert!(
+        engine.positions().list().await.unwrap().is_empty(),
+        "reading a screenshot saves nothing"
+    );
+    let text: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Token { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(text.contains("3 positions"), "{text}");
+    assert!(text.contains("**AAPL** 2024-08-16 230.00 call"), "{text}");
+
+    // Stored as the session's messages: the image with the user's turn.
+    let s = engine.coach().chat_session(session_id).await.unwrap();
+    assert_eq!(s.messages.len(), 2);
+    assert_eq!(s.messages[0].images, [img.clone()]);
+    assert_eq!(s.messages[1].id, message_id);
+    assert_eq!(s.messages[1].tools[0].name, "analyze_screenshot");
+
+    // Confirm with one field corrected (the AAPL price).
+    let mut rows: Vec<ConfirmedRow> = x
+        .positions
+        .iter()
+        .map(|p| ConfirmedRow {
+            underlying: p.underlying.clone().unwrap(),
+            kind: p.kind.unwrap(),
+            strike: p.strike,
+            expiration: p.expiration.map(|d| d.to_string()),
+            quantity: p.quantity.unwrap(),
+            price: p.price.unwrap(),
+        })
+        .collect();
+    rows[0].price = 4.40;
+    let bad = {
+        let mut b = rows.clone();
+        b[1].strike = None;
+        b
+    };
+    let err = engine
+        .coach()
+        .screenshot_confirm(message_id, call_id.clone(), bad)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("row 2 (SPY): an option needs a strike"),
+        "{err}"
+    );
+    assert!(engine.positions().list().await.unwrap().is_empty());
+
+    let done = engine
+        .coach()
+        .screenshot_confirm(message_id, call_id.clone(), rows.clone())
+        .await
+        .unwrap();
+    assert_eq!(done.positions.len(), 3, "one position per underlying");
+    let saved = engine.positions().list().await.unwrap();
+    assert_eq!(saved.len(), 3);
+    assert_eq!(saved[0].symbol, "AAPL");
+    assert_eq!(saved[0].legs[0].entry_price, 4.40, "the corrected price");
+    assert_eq!(saved[1].legs[0].quantity, -1.0, "short stays short");
+    let again = engine
+        .coach()
+        .screenshot_confirm(message_id, call_id.clone(), rows.clone())
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("already confirmed"), "{again}");
+    assert_eq!(engine.positions().list().await.unwrap().len(), 3);
+
+    // A reload sees the confirmed card and the confirmation turn.
+    let s = engine.coach().chat_session(session_id).await.unwrap();
+    assert_eq!(s.messages.len(), 4);
+    let CardBody::ScreenshotExtraction(x2) = &s.messages[1].cards[0].body else {
+        panic!("the extraction card is kept");
+    };
+    let c = x2.confirmed.as_ref().expect("confirmed on reload");
+    assert_eq!(c.rows, rows);
+    assert_eq!(c.message_id, s.messages[3].id);
+    assert_eq!(s.messages[2].role, Role::User);
+    assert!(
+        s.messages[2]
+            .content
+            .contains("AAPL calls: +2 AAPL 2024-08-16 230 call at 4.4"),
+        "{}",
+        s.messages[2].content
+    );
+    assert!(matches!(
+        s.messages[3].cards[0].body,
+        CardBody::ScreenshotSaved(_)
+    ));
+
+    // Search finds it in the user's words.
+    let hits = engine
+        .coach()
+        .chat_search("AAPL calls from my screenshot", 10)
+        .await
+        .unwrap();
+    assert_eq!(hits.first().map(|h| h.message_id), Some(s.messages[2].id));
+
+    // A follow-up question about "those" analyses the saved positions.
+    let (events, last) = ask(
+        &engine,
+        ChatRequest {
+            session_id: Some(session_id),
+            prompt: "what is my max loss on those?".into(),
+            images: vec![],
+        },
+    )
+    .await;
+    assert!(matches!(last, ChatEvent::Done { .. }), "{last:?}");
+    let calls: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::ToolCall {
+                name, arguments, ..
+            } => Some((name.clone(), arguments.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(calls.iter().all(|(n, _)| n == "analyze_position"));
+    assert_eq!(calls[0].1["symbol"], "AAPL");
+    assert_eq!(calls[0].1["legs"][0]["entry_price"], 4.4);
+    let text: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Token { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(text.contains("max loss"), "{text}");
+    assert!(text.contains("**AAPL** position"), "{text}");
+}
