@@ -257,6 +257,7 @@ pub struct Toolbox {
 }
 
 impl Toolbox {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         market: Arc<Market>,
         levels: Levels,
