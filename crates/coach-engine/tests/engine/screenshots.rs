@@ -140,7 +140,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
     // Stored as the session's messages: the image with the user's turn.
     let s = engine.coach().chat_session(session_id).await.unwrap();
     assert_eq!(s.messages.len(), 2);
-    assert_eq!(s.messages[0].images, [img.clone()]);
+    assert_eq!(s.messages[0].images, std::slice::from_ref(&img));
     assert_eq!(s.messages[1].id, message_id);
     assert_eq!(s.messages[1].tools[0].name, "analyze_screenshot");
 
