@@ -6,6 +6,7 @@ import { h } from "../lib/dom";
 import { money } from "../journal/journalCharts";
 import { liveTracker } from "../journal/pnlTracker";
 import { proposalCard, statusCard } from "../alerts/alertCards";
+import { extractionCard, savedCard } from "./screenshots";
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -35,7 +36,12 @@ function extreme(v: Money | Extreme): string {
   return typeof v === "number" ? fmt(v) : fmt(v.value);
 }
 
-function body(card: Card): HTMLElement[] {
+/** Where a card is drawn: the answer it belongs to (a screenshot's Confirm names it). */
+export interface CardContext {
+  messageId: number | null;
+}
+
+function body(card: Card, ctx: CardContext): HTMLElement[] {
   switch (card.card_type) {
     case "quote": {
       const d = card.data;
@@ -147,6 +153,11 @@ function body(card: Card): HTMLElement[] {
       return proposalCard(card.data);
     case "alert_status":
       return statusCard(card.data);
+    case "screenshot_extraction":
+      // Editable until the trader's Confirm saves it; the model never does.
+      return extractionCard(card.data, { messageId: ctx.messageId, toolCallId: card.tool_call_id });
+    case "screenshot_saved":
+      return savedCard(card.data);
     case "unreadable":
       // Stored by another version of the app: shown as it was kept.
       return [
@@ -157,7 +168,7 @@ function body(card: Card): HTMLElement[] {
 }
 
 /** The card element; `onOpen` is called for cards that carry a symbol. */
-export function renderCard(card: Card, onOpen: (symbol: string, timeframe: Timeframe) => void): HTMLElement {
+export function renderCard(card: Card, onOpen: (symbol: string, timeframe: Timeframe) => void, ctx: CardContext = { messageId: null }): HTMLElement {
   // Alert cards hold their own buttons: they are not one big button.
   const opens = Boolean(card.symbol) && card.card_type !== "alert_proposal" && card.card_type !== "alert_status";
   const title = h("div", { class: "chat-card-title" }, card.title);
@@ -167,12 +178,12 @@ export function renderCard(card: Card, onOpen: (symbol: string, timeframe: Timef
     "data-card-type": card.card_type,
     "data-symbol": card.symbol ?? "",
   };
-  if (!opens) return h("div", attrs, title, ...body(card));
+  if (!opens) return h("div", attrs, title, ...body(card, ctx));
   const open = () => onOpen(card.symbol!, card.timeframe ?? "5m");
   return h(
     "button",
     { ...attrs, type: "button", title: `Open ${card.symbol} ${card.timeframe ?? ""} in the chart`, onclick: open },
     title,
-    ...body(card),
+    ...body(card, ctx),
   );
 }

@@ -9,6 +9,7 @@ import type { Composer } from "./composer";
 import type { MessageList } from "./messageList";
 import { applyEvent, chartToShow, fromStored, pendingAnswer, userMessage, type MessageView } from "./model";
 import type { SessionDrawer } from "./sessionDrawer";
+import { onScreenshotConfirmed } from "./screenshots";
 
 const LAST_SESSION_KEY = "coach.session";
 
@@ -115,24 +116,31 @@ export function createConversation(opts: {
 
   async function send(): Promise<void> {
     const prompt = composer.value.trim();
-    if (!prompt || streaming) return;
+    const images = [...composer.images];
+    if ((!prompt && !images.length) || streaming) return;
+    if (composer.attaching) {
+      composer.showError("A screenshot is still being attached; send once it shows.");
+      return;
+    }
     composer.showError("");
     const k = `live${++seq}`;
     const view = pendingAnswer(k);
-    messages.push(userMessage(`u${k}`, prompt), view);
+    messages.push(userMessage(`u${k}`, prompt, images), view);
     streaming = view;
     composer.value = "";
+    composer.clearImages();
     setBusy(true);
     composer.setPhase(view.phase);
     setItems();
     list.scrollToBottom();
     try {
-      await ipc.chatSend({ session_id: sessionId, prompt }, onEvent(view));
+      await ipc.chatSend({ session_id: sessionId, prompt, images: images.map((i) => i.sha256) }, onEvent(view));
     } catch (e) {
       const err = e as IpcError;
       // Nothing was saved: take the optimistic messages back and keep the text.
       messages = messages.filter((m) => m !== view && m.key !== `u${k}`);
       composer.value = prompt;
+      composer.restoreImages(images);
       composer.showError(err.message);
       setItems();
     } finally {
@@ -195,6 +203,22 @@ export function createConversation(opts: {
     drawer.markCurrent();
     composer.focus();
   }
+
+  // A screenshot's positions were confirmed: the card shows them saved and
+  // the turn that says so joins the conversation (as a reload shows it).
+  onScreenshotConfirmed((messageId, r) => {
+    const m = messages.find((x) => x.id === messageId);
+    if (m) {
+      const i = m.cards.findIndex((c) => c.tool_call_id === r.card.tool_call_id);
+      if (i >= 0) m.cards[i] = r.card;
+    }
+    if (sessionId !== null && r.messages.every((x) => x.session_id === sessionId)) {
+      messages.push(...r.messages.map(fromStored));
+      setItems();
+      list.scrollToBottom();
+    }
+    void drawer.refresh();
+  });
 
   return {
     send,

@@ -8,6 +8,7 @@ import { h, replace } from "../lib/dom";
 import { renderCard } from "./cards";
 import { renderMarkdown } from "./markdown";
 import { argsSummary, type Chip, type MessageView } from "./model";
+import { thumbnail } from "./screenshots";
 import { createVirtualList } from "./virtualList";
 
 const SUGGESTIONS = ["levels for SPY", "show NVDA 5m", "what is RSI on QQQ", "is the market open?"];
@@ -68,11 +69,12 @@ export function renderMessage(m: MessageView, opts: { openChart: (symbol: string
     "data-message-id": m.id ?? "",
   });
   if (m.role === "user") {
-    el.append(h("div", { class: "msg-text" }, m.content));
+    if (m.images.length) el.append(h("div", { class: "msg-images" }, m.images.map((i) => thumbnail(i))));
+    if (m.content) el.append(h("div", { class: "msg-text" }, m.content));
     return el;
   }
   if (m.chips.length) el.append(h("div", { class: "tool-chips" }, m.chips.map(chipEl)));
-  if (m.cards.length) el.append(h("div", { class: "chat-cards" }, m.cards.map((c) => renderCard(c, opts.openChart))));
+  if (m.cards.length) el.append(h("div", { class: "chat-cards" }, m.cards.map((c) => renderCard(c, opts.openChart, { messageId: m.id }))));
   const md = h("div", { class: "md" });
   md.append(renderMarkdown(m.content, m.unverified));
   if (m.status === "streaming") {

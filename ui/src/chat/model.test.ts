@@ -38,7 +38,7 @@ describe("message model", () => {
     expect(live.unverified).toEqual(["999.99"]);
     expect(live.phase).toBeNull();
     const stored: ChatMessage = {
-      id: 2, session_id: 1, seq: 2, role: "assistant", content: live.content, status: "complete",
+      id: 2, session_id: 1, seq: 2, role: "assistant", content: live.content, images: [], status: "complete",
       tools: [{ id: "c1", name: "get_quote", arguments: { symbol: "SPY" }, raw_arguments: '{"symbol":"SPY"}', result: { price: 512.4 }, ok: true, ms: 12, round: 0 }],
       cards: [card], unverified: [{ text: "999.99", value: 999.99 }], meta: {}, created_ms: 0, updated_ms: 0,
     };
@@ -63,7 +63,7 @@ describe("message model", () => {
     applyEvent(v, { type: "done", session_id: 1, message_id: 4, status: "cancelled", ttft_ms: null, usage: null, rounds: 1 });
     expect(v.chips[0]!.status).toBe("error");
     const restored = fromStored({
-      id: 4, session_id: 1, seq: 2, role: "assistant", content: "", status: "cancelled",
+      id: 4, session_id: 1, seq: 2, role: "assistant", content: "", images: [], status: "cancelled",
       tools: [{ id: "t", name: "get_quote", arguments: { symbol: "SPY" }, raw_arguments: "", result: null, ok: null, ms: null, round: 0 }],
       cards: [], unverified: [], meta: {}, created_ms: 0, updated_ms: 0,
     });

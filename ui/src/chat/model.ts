@@ -2,7 +2,7 @@
 // ChatEvent stream or restored from SQLite. Both paths give the same view, so
 // a reloaded session looks exactly as it did while it streamed.
 
-import type { Card, ChartCard, ChatEvent, ChatMessage, MessageStatus, Phase, Timeframe, ToolRecord } from "../generated/bindings";
+import type { Card, ChartCard, ChatEvent, ChatMessage, MessageStatus, Phase, StoredImage, Timeframe, ToolRecord } from "../generated/bindings";
 
 export interface Chip {
   id: string;
@@ -20,6 +20,8 @@ export interface MessageView {
   id: number | null;
   role: "user" | "assistant";
   content: string;
+  /** Images the user attached. */
+  images: StoredImage[];
   status: MessageStatus;
   chips: Chip[];
   cards: Card[];
@@ -49,6 +51,7 @@ export function fromStored(m: ChatMessage): MessageView {
     id: m.id,
     role: m.role,
     content: m.content,
+    images: m.images,
     status: m.status,
     // A stored call without a result never finished (the answer was stopped or broke off).
     chips: m.tools.map(chipFromRecord).map((c) => (c.status === "running" && m.status !== "streaming" ? { ...c, status: "error", error: "did not finish" } : c)),
@@ -59,8 +62,8 @@ export function fromStored(m: ChatMessage): MessageView {
   };
 }
 
-export function userMessage(key: string, content: string): MessageView {
-  return { key, id: null, role: "user", content, status: "complete", chips: [], cards: [], unverified: [], error: null, phase: null };
+export function userMessage(key: string, content: string, images: StoredImage[] = []): MessageView {
+  return { key, id: null, role: "user", content, images, status: "complete", chips: [], cards: [], unverified: [], error: null, phase: null };
 }
 
 export function pendingAnswer(key: string): MessageView {
@@ -69,6 +72,7 @@ export function pendingAnswer(key: string): MessageView {
     id: null,
     role: "assistant",
     content: "",
+    images: [],
     status: "streaming",
     chips: [],
     cards: [],
