@@ -420,6 +420,9 @@ pub struct ContractSnapshot {
     pub midpoint: Option<f64>,
     pub last: Option<f64>,
     pub day_volume: Option<f64>,
+    /// Today's lowest and highest trade of the contract.
+    pub day_low: Option<f64>,
+    pub day_high: Option<f64>,
     pub open_interest: Option<f64>,
     pub implied_volatility: Option<f64>,
     pub delta: Option<f64>,
@@ -460,6 +463,8 @@ impl ContractSnapshot {
             midpoint: finite(r, &["last_quote", "midpoint"]),
             last: finite(r, &["last_trade", "price"]),
             day_volume: finite(r, &["day", "volume"]),
+            day_low: positive(r, &["day", "low"]),
+            day_high: positive(r, &["day", "high"]),
             open_interest: finite(r, &["open_interest"]),
             implied_volatility: finite(r, &["implied_volatility"]),
             delta: finite(g, &["delta"]),
@@ -566,6 +571,18 @@ mod tests {
         assert_eq!(page.results.len(), 2);
         assert_eq!(page.results[0].t, 1112331600000);
         assert_eq!(page.results[0].vw, Some(1.469));
+    }
+
+    #[test]
+    fn a_contracts_day_range_is_read_from_the_chain_snapshot() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/massive/snapshot_options_chain_AAPL.json"
+        ))
+        .unwrap();
+        let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let first = &ContractSnapshot::page(&page)[0];
+        assert_eq!((first.day_low, first.day_high), (Some(29.0), Some(32.25)));
     }
 
     /// A loopback server: every path answers `answer(port)` as JSON; every

@@ -6,6 +6,7 @@
 //! data: nothing here acts on it, and nothing here writes a position (the
 //! user's Confirm in the chat does).
 
+pub mod checks;
 pub mod ocr;
 
 use std::path::{Path, PathBuf};

@@ -21,6 +21,7 @@ mod chat;
 mod journal;
 mod market;
 mod options;
+mod screenshot_checks;
 mod screenshots;
 
 struct Env {
