@@ -12,6 +12,23 @@ import { MAX_ATTACHMENTS, attachError, imageMeta, rememberImage, thumbnail } fro
 
 const PHASE_ICON: Record<string, string> = { thinking: "…", calling: "⚙", analyzing: "◔", writing: "✎", reading: "▣", extracting: "⌗", checking: "✓" };
 
+/** A paperclip, drawn (the UI font has no emoji). */
+function paperclip(): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", "attach-icon");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8.1-8.1a4 4 0 0 0-5.7-5.7L5.6 11.6a6 6 0 0 0 8.5 8.5l6.4-6.4");
+  path.setAttribute("fill", "none");
+  path.setAttribute("stroke", "currentColor");
+  path.setAttribute("stroke-width", "1.8");
+  path.setAttribute("stroke-linecap", "round");
+  svg.append(path);
+  return svg;
+}
+
 function readAsDataUrl(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -55,7 +72,7 @@ export function createComposer(opts: { onSend: () => void; onStop: () => void; i
   const stopBtn = h("button", { type: "button", class: "btn", "data-testid": "chat-stop", hidden: true, title: "Stop the answer (Esc)" }, "Stop");
   const composerError = h("p", { class: "field-error", role: "alert", "data-testid": "chat-error" });
   const fileInput = h("input", { type: "file", accept: "image/png,image/jpeg,image/webp", multiple: true, hidden: true, "data-testid": "chat-attach-input" });
-  const attachBtn = h("button", { type: "button", class: "btn btn-icon", "data-testid": "chat-attach", title: "Attach a screenshot of your positions (PNG, JPEG or WebP, up to 10 MB); you can also drop or paste one", "aria-label": "Attach a screenshot" }, "📎");
+  const attachBtn = h("button", { type: "button", class: "btn btn-icon", "data-testid": "chat-attach", title: "Attach a screenshot of your positions (PNG, JPEG or WebP, up to 10 MB); you can also drop or paste one", "aria-label": "Attach a screenshot" }, paperclip());
   const previews = h("div", { class: "attach-previews", "data-testid": "attach-previews", hidden: true });
   const element = h("div", { class: "chat-composer" }, phaseEl, composerError, previews, h("div", { class: "composer-row" }, attachBtn, fileInput, input, h("div", { class: "composer-buttons" }, sendBtn, stopBtn)));
   let images: StoredImage[] = [];

@@ -116,7 +116,7 @@ function checksOf(p: ExtractedPosition, f: Field): Check[] {
   return (p.checks ?? []).filter((c) => c.field === f);
 }
 
-function fieldInput(p: ExtractedPosition, f: Field, row: number, low: number): { cell: HTMLElement; read: () => string } {
+function fieldInput(p: ExtractedPosition, f: Field, row: number, low: number): { cell: HTMLElement; read: () => string; input: HTMLInputElement | HTMLSelectElement } {
   const c = p.confidence[f];
   const checks = checksOf(p, f);
   const isLow = c < low;
@@ -127,10 +127,18 @@ function fieldInput(p: ExtractedPosition, f: Field, row: number, low: number): {
     input = h("select", common, ["call", "put", "stock"].map((k) => h("option", { value: k, selected: p.kind === k }, k)));
     if (!p.kind) input.value = "";
   } else {
-    const type = f === "expiration" ? "date" : f === "underlying" ? "text" : "text";
-    input = h("input", { ...common, type, value: initial(p, f), inputmode: f === "underlying" || f === "expiration" ? null : "decimal", autocomplete: "off", spellcheck: "false" });
+    input = h("input", {
+      ...common,
+      type: "text",
+      value: initial(p, f),
+      placeholder: f === "expiration" ? "YYYY-MM-DD" : null,
+      inputmode: f === "underlying" || f === "expiration" ? null : "decimal",
+      autocomplete: "off",
+      spellcheck: "false",
+    });
   }
   const failed = checks.some((k) => !k.passed);
+  input.addEventListener("input", () => cell.classList.add("edited"));
   const cell = h(
     "label",
     { class: `shot-cell${isLow ? " low" : ""}${failed ? " failed" : ""}`, "data-field": f },
@@ -138,7 +146,7 @@ function fieldInput(p: ExtractedPosition, f: Field, row: number, low: number): {
     input,
     h("span", { class: `shot-conf${isLow ? " low" : ""}`, "data-testid": "shot-confidence", title: why }, `${failed ? "⚠ " : ""}${pct(c)}`),
   );
-  return { cell, read: () => input.value };
+  return { cell, read: () => input.value, input };
 }
 
 const discardedKey = "coach.discardedShots";
@@ -220,11 +228,21 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
   const body = h("div", { class: "shot-rows" });
   d.positions.forEach((p, i) => {
     const read = {} as Record<Field, () => string>;
+    const inputs = {} as Record<Field, HTMLInputElement | HTMLSelectElement>;
     const cells = FIELDS.map((f) => {
       const x = fieldInput(p, f, i, low);
       read[f] = x.read;
+      inputs[f] = x.input;
       return x.cell;
     });
+    // Shares have no strike or expiry.
+    const stockly = () => {
+      const stock = inputs.kind.value === "stock";
+      inputs.strike.disabled = inputs.expiration.disabled = stock;
+      if (stock) (inputs.strike as HTMLInputElement).placeholder = "—";
+    };
+    inputs.kind.addEventListener("change", stockly);
+    stockly();
     const entry = { el: h("div", {}), read, removed: false };
     const remove = h(
       "button",

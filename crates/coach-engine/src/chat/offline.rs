@@ -841,10 +841,13 @@ fn describe_screenshot(r: &Value) -> String {
     let mut out = format!(
         "I read **{n} position{}** from your screenshot ({broker}; {}).",
         if n == 1 { "" } else { "s" },
-        r["reader_label"]
-            .as_str()
-            .unwrap_or("read by OCR")
-            .to_lowercase()
+        {
+            let label = r["reader_label"].as_str().unwrap_or("Read by OCR");
+            let mut c = label.chars();
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        }
     );
     let field = |p: &Value, k: &str| -> String {
         match &p[k] {

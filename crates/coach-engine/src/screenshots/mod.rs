@@ -270,12 +270,13 @@ impl Screenshots {
         let path = self.store.path(sha256)?;
         let today = self.today();
         progress(Step::Reading);
-        let analysis = tokio::task::spawn_blocking(move || analyze_offline(&path, today))
+        let mut analysis = tokio::task::spawn_blocking(move || analyze_offline(&path, today))
             .await
             .map_err(|e| ScreenshotError::Ocr(format!("the image could not be read: {e}")))??;
         progress(Step::Extracting);
         progress(Step::Checking);
-        let _ = (&self.ai, self.timeout, &self.options);
+        checks::check_against_market(&mut analysis.extraction, &self.options, &self.market).await;
+        let _ = (&self.ai, self.timeout);
         Ok(analysis)
     }
 }
