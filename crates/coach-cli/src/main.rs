@@ -127,8 +127,9 @@ enum Command {
         #[command(subcommand)]
         command: alerts::AlertsCommand,
     },
-    /// Broker screenshots: `analyze FILE --offline [--json]` reads a positions
-    /// screen with Tesseract into {"reader","broker","positions":[{"symbol",
+    /// Broker screenshots: `analyze FILE [--offline] [--json]` reads a positions
+    /// screen (with the model's vision when one is configured, else Tesseract) into
+    /// {"reader":"vision"|"ocr","broker","positions":[{"symbol",
     /// "underlying","kind","strike","expiration","quantity","price","confidence":{…}}],"warnings"}.
     Screenshot {
         #[command(subcommand)]
@@ -187,7 +188,7 @@ enum ScreenshotCommand {
     /// Read a positions screenshot (PNG, JPEG or WebP, up to 10 MB).
     Analyze {
         file: PathBuf,
-        /// Read it locally with Tesseract (the model's vision reader is not built yet).
+        /// Read it locally with Tesseract, never sending it to the model.
         #[arg(long)]
         offline: bool,
         #[arg(long)]

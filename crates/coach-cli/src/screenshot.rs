@@ -1,9 +1,12 @@
 //! `coach screenshot analyze`: a broker's positions screen read into
-//! positions, each field with its confidence (groundwork for #17: the local
-//! OCR reader; the model's vision reader and `screenshot save` come with it).
+//! positions, each field with its confidence: by the configured model's
+//! vision (reader "vision"), or by Tesseract with `--offline`, without a
+//! model, or when the model cannot read it (reader "ocr", with a warning
+//! saying why). `screenshot save` comes with #17.
 
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use coach_engine::config::AiConfig;
 use coach_engine::{Engine, EngineOptions};
@@ -14,20 +17,29 @@ pub async fn analyze(
     offline: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    if !offline {
-        let engine = Engine::start(opts).await?;
-        if matches!(engine.ai_config(), AiConfig::Model { .. }) {
-            anyhow::bail!(
-                "reading screenshots with the model (vision) is not built yet; use --offline to read it with Tesseract"
-            );
-        }
-    }
     let today = coach_engine::chrono::Utc::now().date_naive();
-    let file = file.to_path_buf();
-    let a = tokio::task::spawn_blocking(move || {
-        coach_engine::screenshots::analyze_offline(&file, today)
-    })
-    .await??;
+    let a = if offline {
+        let file = file.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            coach_engine::screenshots::analyze_offline(&file, today)
+        })
+        .await??
+    } else {
+        let engine = Engine::start(opts).await?;
+        let ai: AiConfig = engine.ai_config().clone();
+        // On the demo market its clock says what today is (expirations are
+        // checked against it).
+        let today = engine.demo_market().map_or(today, |m| m.now().date_naive());
+        // The chat's timeout bounds the whole request.
+        let timeout = Duration::from_secs(u64::from(
+            engine
+                .env()
+                .chat_timeout_secs
+                .unwrap_or(engine.settings().chat_timeout_secs),
+        ));
+        let bytes = coach_engine::screenshots::read_image_file(file)?;
+        coach_engine::screenshots::analyze_bytes(&bytes, &ai, false, today, timeout).await?
+    };
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string(&a)?)?;

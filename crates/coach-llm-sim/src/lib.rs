@@ -8,8 +8,17 @@
 //! model would: a user message gets a tool call chosen from its words, tool
 //! results get a short answer that quotes their numbers.
 //!
-//! `GET /_sim/requests` lists the request bodies received (tests check what
-//! the client sent back to the model); `POST /_sim/script` appends replies.
+//! A request that does not ask for a stream (`"stream": false` or no
+//! `stream`) gets one JSON `chat.completion`: a [`Reply::Json`] as scripted
+//! ([`Reply::json_content`] wraps an answer's text), or a scripted or
+//! automatic stream put together into one. A [`Reply::Json`] to a streaming
+//! request is streamed as text. User messages may carry `content` as an
+//! array of parts (text and `image_url`, as vision requests do); their text
+//! parts are the prompt.
+//!
+//! `GET /_sim/requests` lists the request bodies received, image parts
+//! included (tests check what the client sent back to the model);
+//! `POST /_sim/script` appends replies.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -43,6 +52,8 @@ pub enum Reply {
         message: String,
         retry_after_secs: Option<u64>,
     },
+    /// A JSON answer (a whole `chat.completion`), after `delay`.
+    Json { body: Value, delay: Duration },
     /// Decide from the request (see the crate docs).
     Auto,
     /// [`Reply::Auto`] with its own wait before the first fragment.
@@ -67,6 +78,83 @@ fn usage_chunk(prompt: u32, completion: u32) -> String {
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
     })
     .to_string()
+}
+
+/// A whole (non-streamed) chat completion with one choice.
+fn completion(message: Value, finish: &str, prompt: u32, completion: u32) -> Value {
+    json!({
+        "id": "chatcmpl-sim",
+        "object": "chat.completion",
+        "created": 1_727_346_178,
+        "model": "sim-model",
+        "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    })
+}
+
+/// A stream's events put together into one chat completion (for a request
+/// that did not ask for a stream): the content, the tool calls by index, the
+/// last finish reason and the usage.
+fn assemble(events: &[String]) -> Value {
+    let mut content: Option<String> = None;
+    let mut calls: Vec<Value> = Vec::new();
+    let mut finish = "stop".to_string();
+    let mut usage = (0u32, 0u32);
+    for ev in events {
+        let Ok(c) = serde_json::from_str::<Value>(ev) else {
+            continue;
+        };
+        if let Some(u) = c["usage"].as_object() {
+            let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0) as u32;
+            usage = (n("prompt_tokens"), n("completion_tokens"));
+        }
+        let Some(choice) = c["choices"].get(0) else {
+            continue;
+        };
+        if let Some(f) = choice["finish_reason"].as_str().filter(|f| !f.is_empty()) {
+            finish = f.to_string();
+        }
+        let delta = &choice["delta"];
+        if let Some(t) = delta["content"].as_str() {
+            content.get_or_insert_with(String::new).push_str(t);
+        }
+        for tc in delta["tool_calls"].as_array().into_iter().flatten() {
+            let i = tc["index"].as_u64().unwrap_or(0) as usize;
+            while calls.len() <= i {
+                calls.push(json!({"id": "", "type": "function", "function": {"name": "", "arguments": ""}}));
+            }
+            let call = &mut calls[i];
+            if let Some(id) = tc["id"].as_str() {
+                call["id"] = json!(id);
+            }
+            for k in ["name", "arguments"] {
+                if let Some(part) = tc["function"][k].as_str() {
+                    let whole = format!("{}{part}", call["function"][k].as_str().unwrap_or(""));
+                    call["function"][k] = json!(whole);
+                }
+            }
+        }
+    }
+    let mut message = json!({"role": "assistant", "content": content});
+    if !calls.is_empty() {
+        message["tool_calls"] = Value::Array(calls);
+    }
+    completion(message, &finish, usage.0, usage.1)
+}
+
+/// The text of a message's `content`: a string, or the text parts of an
+/// array of parts (a vision request's text and `image_url` parts).
+pub fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter(|p| p["type"] == "text")
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
 }
 
 /// Splits `s` into `n` pieces of nearly equal length (on char boundaries).
@@ -188,9 +276,25 @@ impl Reply {
         Reply::sse(ev)
     }
 
+    /// A non-streamed answer whose message content is `text` (for a JSON
+    /// answer, the JSON as text, as a model sends it).
+    pub fn json_content(text: &str) -> Reply {
+        Reply::Json {
+            body: completion(
+                json!({"role": "assistant", "content": text}),
+                "stop",
+                50,
+                20,
+            ),
+            delay: Duration::ZERO,
+        }
+    }
+
     /// A reply from its JSON form (see the `coach-llm-sim` program's docs):
     /// `{"text", "pieces"}`, `{"tool_calls": [{"id","name","arguments"}], "pieces"}`,
-    /// `{"status", "message"}`, `{"sse_file"}`, `{"auto": true}`, each with
+    /// `{"status", "message"}`, `{"sse_file"}`, `{"auto": true}`,
+    /// `{"json_content": "..."}` (a non-streamed answer with that content),
+    /// `{"json_body": {...}}` (a whole non-streamed answer as given), each with
     /// optional `first_delay_ms`, `delay_ms`, `drop_after`.
     pub fn from_json(v: &Value) -> Result<Reply, String> {
         let ms = |k: &str| Duration::from_millis(v[k].as_u64().unwrap_or(0));
@@ -211,6 +315,13 @@ impl Reply {
             Reply::tool_calls(&calls, pieces, Quirks::default())
         } else if let Some(s) = v["status"].as_u64() {
             Reply::status(s as u16, v["message"].as_str().unwrap_or("scripted error"))
+        } else if let Some(t) = v["json_content"].as_str() {
+            Reply::json_content(t)
+        } else if v["json_body"].is_object() {
+            Reply::Json {
+                body: v["json_body"].clone(),
+                delay: Duration::ZERO,
+            }
         } else if let Some(f) = v["sse_file"].as_str() {
             Reply::from_sse_text(&std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?)
         } else if v["auto"].as_bool() == Some(true) {
@@ -220,7 +331,7 @@ impl Reply {
             });
         } else {
             return Err(format!(
-                "a reply needs text, tool_calls, status, sse_file or auto: {v}"
+                "a reply needs text, tool_calls, status, json_content, json_body, sse_file or auto: {v}"
             ));
         };
         r = r.delayed(ms("first_delay_ms"), ms("delay_ms"));
@@ -238,9 +349,11 @@ impl Reply {
         }
     }
 
-    /// Waits `first` before the first event and `each` between events.
+    /// Waits `first` before the first event and `each` between events (a
+    /// JSON answer waits `first`).
     pub fn delayed(self, first: Duration, each: Duration) -> Reply {
         match self {
+            Reply::Json { body, .. } => Reply::Json { body, delay: first },
             Reply::Sse {
                 events, drop_after, ..
             } => Reply::Sse {
@@ -308,6 +421,8 @@ impl LlmSim {
             .route("/v1/models", get(models))
             .route("/_sim/requests", get(requests))
             .route("/_sim/script", post(push_script))
+            // A 10 MB image is about 14 MB as base64 in a data URL.
+            .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
@@ -391,7 +506,34 @@ async fn completions(State(shared): State<Arc<Shared>>, Json(body): Json<Value>)
         }
         r => r,
     };
+    let streamed = body["stream"].as_bool() == Some(true);
+    let reply = match reply {
+        // A streaming request gets a JSON answer's content as a stream.
+        Reply::Json { body: b, delay } if streamed => {
+            let message = &b["choices"][0]["message"];
+            let text = content_text(&message["content"]);
+            Reply::text(&text, 4).delayed(delay, Duration::ZERO)
+        }
+        // A request without a stream gets a stream put together.
+        Reply::Sse {
+            events,
+            first_delay,
+            delay,
+            drop_after: None,
+        } if !streamed => Reply::Json {
+            body: assemble(&events),
+            delay: first_delay + delay * events.len().saturating_sub(1) as u32,
+        },
+        r => r,
+    };
     match reply {
+        Reply::Json { body, delay } => {
+            tokio::time::sleep(delay).await;
+            if !content_text(&body["choices"][0]["message"]["content"]).is_empty() {
+                shared.first_content.lock().unwrap().push(Instant::now());
+            }
+            Json(body).into_response()
+        }
         Reply::Status {
             status,
             message,
@@ -539,7 +681,7 @@ pub fn auto_reply(body: &Value) -> Reply {
         let words = text.split(' ').count();
         return Reply::text(&text, words);
     }
-    let prompt = last["content"].as_str().unwrap_or("").to_string();
+    let prompt = content_text(&last["content"]);
     let lower = prompt.to_ascii_lowercase();
     let Some(sym) = ticker(&prompt) else {
         return Reply::text("Which symbol would you like me to look at? I can get key levels, indicators, charts and quotes.", 12);
@@ -575,6 +717,125 @@ mod tests {
             );
         }
         assert_eq!(split_n("abcdef", 3), vec!["ab", "cd", "ef"]);
+    }
+
+    fn vision_request(stream: Option<bool>) -> Value {
+        let mut body = json!({
+            "model": "sim-model",
+            "messages": [
+                {"role": "system", "content": "Read the positions."},
+                {"role": "user", "content": [
+                    {"type": "text", "text": "What is in this SPY screenshot?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+                ]}
+            ],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "positions", "strict": true, "schema": {}}}
+        });
+        if let Some(s) = stream {
+            body["stream"] = json!(s);
+        }
+        body
+    }
+
+    async fn post(sim: &LlmSim, body: &Value) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}/chat/completions", sim.base_url()))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A vision request (content parts) answered from the script as one JSON
+    /// completion, and recorded with its image part.
+    #[tokio::test]
+    async fn an_image_request_gets_the_scripted_json_answer() {
+        let answer = r#"{"broker":"unknown","positions":[],"warnings":[]}"#;
+        let sim = LlmSim::start(
+            vec![Reply::from_json(&json!({"json_content": answer})).unwrap()],
+            0,
+        )
+        .await
+        .unwrap();
+        let resp = post(&sim, &vision_request(None)).await;
+        assert_eq!(resp.status(), 200);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["object"], "chat.completion");
+        assert_eq!(v["choices"][0]["message"]["content"], answer);
+        assert_eq!(v["choices"][0]["finish_reason"], "stop");
+        assert!(v["usage"]["total_tokens"].as_u64().unwrap() > 0);
+        let got = sim.requests();
+        assert_eq!(
+            got[0]["messages"][1]["content"][1]["image_url"]["url"],
+            "data:image/png;base64,iVBORw0KGgo=",
+            "the image part is recorded as sent"
+        );
+    }
+
+    /// Automatic answers read the text parts of a content array, and a
+    /// request without a stream gets them put together as JSON; a JSON reply
+    /// to a streaming request is streamed.
+    #[tokio::test]
+    async fn content_parts_and_either_kind_of_answer_work_everywhere() {
+        assert_eq!(
+            content_text(&vision_request(None)["messages"][1]["content"]),
+            "What is in this SPY screenshot?"
+        );
+        let sim = LlmSim::start(vec![Reply::Auto, Reply::json_content("Hello there.")], 0)
+            .await
+            .unwrap();
+        sim.set_auto_delay(Duration::ZERO);
+        let v: Value = post(&sim, &vision_request(Some(false)))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let call = &v["choices"][0]["message"]["tool_calls"][0];
+        assert_eq!(call["function"]["name"], "get_quote", "{v}");
+        assert_eq!(
+            call["function"]["arguments"], r#"{"symbol":"SPY"}"#,
+            "the ticker is read from the text part"
+        );
+        assert_eq!(call["id"], "call_auto_1");
+        assert_eq!(v["choices"][0]["finish_reason"], "tool_calls");
+        let sse = post(&sim, &vision_request(Some(true)))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let text: String = sse
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .filter_map(|c| {
+                c["choices"][0]["delta"]["content"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect();
+        assert_eq!(text, "Hello there.");
+        assert!(sse.trim_end().ends_with("data: [DONE]"));
+    }
+
+    #[tokio::test]
+    async fn a_status_reply_answers_an_image_request_with_an_openai_error() {
+        let sim = LlmSim::start(
+            vec![Reply::from_json(
+                &json!({"status": 400, "message": "model does not support image input"}),
+            )
+            .unwrap()],
+            0,
+        )
+        .await
+        .unwrap();
+        let resp = post(&sim, &vision_request(None)).await;
+        assert_eq!(resp.status(), 400);
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["message"], "model does not support image input");
     }
 
     #[test]

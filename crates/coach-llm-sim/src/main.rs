@@ -9,7 +9,11 @@
 //! `{"text": "...", "pieces": 5}`, `{"tool_calls": [{"id","name","arguments"}], "pieces": 4}`,
 //! `{"status": 429, "message": "..."}`, `{"sse_file": "path.sse"}`, `{"auto": true}` (its
 //! `first_delay_ms` is the wait before the automatic answer's first fragment),
-//! each with optional `"first_delay_ms"`, `"delay_ms"` and `"drop_after"`.
+//! `{"json_content": "..."}` (a non-streamed `chat.completion` whose message
+//! content is that text, e.g. a vision answer's JSON) or `{"json_body": {...}}` (a
+//! whole non-streamed answer as given), each with optional `"first_delay_ms"`,
+//! `"delay_ms"` and `"drop_after"`. A request without `"stream": true` gets JSON
+//! (a scripted stream put together); a JSON reply to a streaming request is streamed.
 //! Prints `listening <base url>` once ready.
 
 use std::time::Duration;

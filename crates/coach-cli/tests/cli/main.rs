@@ -1533,3 +1533,91 @@ fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field()
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a PNG, JPEG or WebP"));
 }
+
+/// With a model configured, the screenshot goes to it as an image part and
+/// its checked answer is printed as the same contract, reader "vision"; a
+/// model that takes no images leaves it to Tesseract, with a warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn screenshot_analyze_with_a_model_reads_it_with_vision() {
+    let conf = |x: f64| serde_json::json!({"underlying": x, "kind": x, "strike": x, "expiration": x, "quantity": x, "price": x});
+    let answer = serde_json::json!({
+        "broker": "unknown",
+        "positions": [
+            {"symbol": "AAPL", "underlying": "AAPL", "kind": "call", "strike": 230.0,
+             "expiration": "2024-08-16", "quantity": 2, "price": 4.35, "confidence": conf(0.95)},
+            {"symbol": "SPY", "underlying": "SPY", "kind": "put", "strike": 540.0,
+             "expiration": "2024-07-19", "quantity": -1, "price": 2.10, "confidence": conf(0.9)},
+            {"symbol": "MSFT", "underlying": "MSFT", "kind": "stock", "strike": null,
+             "expiration": null, "quantity": 100, "price": 441.20, "confidence": conf(0.97)}
+        ],
+        "warnings": []
+    })
+    .to_string();
+    let sim = coach_llm_sim::LlmSim::start(
+        vec![
+            coach_llm_sim::Reply::json_content(&answer),
+            coach_llm_sim::Reply::status(400, "model does not support image input"),
+        ],
+        0,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/screenshots/positions-dark.png");
+    let args = ["screenshot", "analyze", fixture.to_str().unwrap(), "--json"];
+    let out = coach_with_model(dir.path(), &sim, &args).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = stdout_json(&out);
+    assert_eq!(a["reader"], "vision");
+    assert_eq!(a["broker"], "unknown");
+    assert_eq!(a["warnings"], serde_json::json!([]));
+    let p = &a["positions"][1];
+    has_fields(
+        p,
+        &[
+            "symbol",
+            "underlying",
+            "kind",
+            "strike",
+            "expiration",
+            "quantity",
+            "price",
+            "confidence",
+        ],
+    );
+    assert_eq!(p["symbol"], "SPY240719P00540000");
+    assert_eq!(p["expiration"], "2024-07-19");
+    assert_eq!(p["quantity"].as_f64(), Some(-1.0));
+    assert_eq!(p["confidence"]["price"].as_f64(), Some(0.9));
+    let vision: Vec<serde_json::Value> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r["response_format"]["type"] == "json_schema")
+        .collect();
+    assert_eq!(vision.len(), 1, "one vision request");
+    let url = vision[0]["messages"][1]["content"][1]["image_url"]["url"]
+        .as_str()
+        .unwrap();
+    assert!(
+        url.starts_with("data:image/png;base64,iVBOR"),
+        "the PNG as a data URL"
+    );
+
+    let out = coach_with_model(dir.path(), &sim, &args).await;
+    assert!(out.status.success());
+    let a = stdout_json(&out);
+    assert_eq!(a["reader"], "ocr");
+    assert!(
+        a["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("does not take images"),
+        "{a}"
+    );
+    assert_eq!(a["positions"][1]["symbol"], "SPY240719P00540000");
+}

@@ -5,9 +5,13 @@
 //! per field, and checked against the market. Text read from an image is
 //! data: nothing here acts on it, and nothing here writes a position (the
 //! user's Confirm in the chat does).
+//!
+//! [`analyze_bytes`] reads a screen with the model's vision when one is
+//! configured ([`vision`]) and with Tesseract otherwise.
 
 pub mod checks;
 pub mod ocr;
+pub mod vision;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,11 +41,17 @@ pub fn analyze_offline(
     image: &Path,
     today: chrono::NaiveDate,
 ) -> Result<Analysis, ScreenshotError> {
+    let bytes = read_image_file(image)?;
+    analyze_offline_bytes(&bytes, today)
+}
+
+/// An image file's bytes, refused by its size before it is read (a huge
+/// file, or /dev/zero, is never read) and when it is not a file.
+pub fn read_image_file(image: &Path) -> Result<Vec<u8>, ScreenshotError> {
     let read_err = |e: std::io::Error| ScreenshotError::Read {
         path: image.to_path_buf(),
         detail: e.to_string(),
     };
-    // The size first: a huge file (or /dev/zero) is refused without reading it.
     let meta = std::fs::metadata(image).map_err(read_err)?;
     if !meta.is_file() {
         return Err(ScreenshotError::NotAnImage("it is not a file".into()));
@@ -49,19 +59,45 @@ pub fn analyze_offline(
     if meta.len() > MAX_IMAGE_BYTES as u64 {
         return Err(ScreenshotError::TooLarge(meta.len() as usize));
     }
-    let bytes = std::fs::read(image).map_err(read_err)?;
-    let kind = sniff(&bytes)?;
-    if let Some((w, h)) = dimensions(kind, &bytes) {
+    // Read no more than the limit allows, should the file grow meanwhile.
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(image)
+        .and_then(|f| f.take(MAX_IMAGE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(read_err)?;
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ScreenshotError::TooLarge(bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// What the image is, when it is one this app takes: a PNG, JPEG or WebP of
+/// at most 10 MB and 100 million pixels.
+pub fn check_image(bytes: &[u8]) -> Result<ImageKind, ScreenshotError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ScreenshotError::TooLarge(bytes.len()));
+    }
+    let kind = sniff(bytes)?;
+    if let Some((w, h)) = dimensions(kind, bytes) {
         if u64::from(w) * u64::from(h) > MAX_PIXELS {
             return Err(ScreenshotError::NotAnImage(format!(
                 "{w}×{h} pixels is larger than a screen"
             )));
         }
     }
-    // An absolute path: Tesseract reads `-` or `stdin` as its input and a
-    // leading dash as an option.
-    let path = std::fs::canonicalize(image).map_err(read_err)?;
-    let lines = ocr::read_lines(&path).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
+    Ok(kind)
+}
+
+/// [`analyze_offline`] for an image in memory. Tesseract reads the bytes
+/// from its standard input, so no path reaches it (a path `-` or one with a
+/// leading dash would be read as stdin or an option).
+pub fn analyze_offline_bytes(
+    bytes: &[u8],
+    today: chrono::NaiveDate,
+) -> Result<Analysis, ScreenshotError> {
+    check_image(bytes)?;
+    let lines =
+        ocr::read_lines_from_bytes(bytes).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
     let lines: Vec<coach_core::screenshot::Line> = lines
         .into_iter()
         .map(|l| coach_core::screenshot::Line {
@@ -81,6 +117,55 @@ pub fn analyze_offline(
         reader: "ocr".into(),
         extraction: coach_core::screenshot::parse(&lines, today),
     })
+}
+
+/// Reads a positions screen in memory: with a model configured (and not
+/// `offline`) the model's vision reads it (reader "vision") and its answer
+/// is validated field by field; otherwise, or when the model cannot take
+/// images, its answer is not usable or it cannot be reached within
+/// `timeout`, Tesseract reads it (reader "ocr") and a warning says why.
+/// Shared by the chat and `coach screenshot analyze`. The image and the API
+/// key are never logged.
+pub async fn analyze_bytes(
+    bytes: &[u8],
+    ai: &crate::config::AiConfig,
+    offline: bool,
+    today: chrono::NaiveDate,
+    timeout: std::time::Duration,
+) -> Result<Analysis, ScreenshotError> {
+    let kind = check_image(bytes)?;
+    let mut fallback = None;
+    if let (
+        false,
+        crate::config::AiConfig::Model {
+            base_url,
+            model,
+            api_key,
+        },
+    ) = (offline, ai)
+    {
+        let key = api_key.as_ref().map(|k| k.expose());
+        match vision::read(base_url, key, model, bytes, kind, today, timeout).await {
+            Ok(extraction) => {
+                return Ok(Analysis {
+                    reader: "vision".into(),
+                    extraction,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the model did not read the screenshot; reading it with OCR");
+                fallback = Some(e.fallback_warning());
+            }
+        }
+    }
+    let owned = bytes.to_vec();
+    let mut a = tokio::task::spawn_blocking(move || analyze_offline_bytes(&owned, today))
+        .await
+        .map_err(|e| ScreenshotError::Ocr(format!("the OCR task failed: {e}")))??;
+    if let Some(w) = fallback {
+        a.extraction.warnings.insert(0, w);
+    }
+    Ok(a)
 }
 
 /// The largest image accepted.

@@ -64,6 +64,42 @@ pub fn read_lines(image: &Path) -> Result<Vec<OcrLine>, OcrError> {
     Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
 }
 
+/// Reads an image held in memory into lines of words: Tesseract reads it
+/// from its standard input (`-`), so no path (and no temporary file) is
+/// involved. The bytes are written from another thread so that a Tesseract
+/// that stops reading early cannot block this one.
+pub fn read_lines_from_bytes(image: &[u8]) -> Result<Vec<OcrLine>, OcrError> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("tesseract")
+        .arg("-")
+        .arg("stdout")
+        .args(["--psm", "6", "-l", "eng", "tsv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| OcrError::NotInstalled(e.to_string()))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| OcrError::Failed("its input could not be opened".into()))?;
+    let out = std::thread::scope(|s| {
+        // A write error (Tesseract exited early) shows in its status and stderr.
+        s.spawn(move || {
+            let _ = stdin.write_all(image);
+        });
+        child.wait_with_output()
+    })
+    .map_err(|e| OcrError::Failed(e.to_string()))?;
+    if !out.status.success() {
+        return Err(OcrError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+}
+
 /// Tesseract's TSV (level, page, block, par, line, word, left, top, width,
 /// height, conf, text) → lines of words; empty words are left out.
 pub fn parse_tsv(tsv: &str) -> Vec<OcrLine> {
