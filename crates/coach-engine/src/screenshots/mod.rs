@@ -352,16 +352,13 @@ impl Screenshots {
         sha256: &str,
         progress: &(dyn Fn(Step) + Send + Sync),
     ) -> Result<Analysis, ScreenshotError> {
-        let path = self.store.path(sha256)?;
+        let (_, bytes) = self.get(sha256).await?;
         let today = self.today();
         progress(Step::Reading);
-        let mut analysis = tokio::task::spawn_blocking(move || analyze_offline(&path, today))
-            .await
-            .map_err(|e| ScreenshotError::Ocr(format!("the image could not be read: {e}")))??;
+        let mut analysis = analyze_bytes(&bytes, &self.ai, false, today, self.timeout).await?;
         progress(Step::Extracting);
         progress(Step::Checking);
         checks::check_against_market(&mut analysis.extraction, &self.options, &self.market).await;
-        let _ = (&self.ai, self.timeout);
         Ok(analysis)
     }
 }
