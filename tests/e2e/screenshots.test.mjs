@@ -172,6 +172,17 @@ describe("screenshot context", () => {
     assert.deepEqual(follow.chips, ["analyze_position:ok", "analyze_position:ok", "analyze_position:ok"]);
     assert.match(follow.text, /\*?\*?AAPL\*?\*? position: max loss/);
     await app.screenshot("screenshot-follow-up");
+
+    // History search finds the confirmed positions in the user's words.
+    await app.click(await app.byTestId("chat-history"));
+    await app.type(await app.byTestId("session-search"), "AAPL calls from my screenshot");
+    const hit = await waitFor(
+      () => app.exec("const r = document.querySelector('[data-testid=session-row].search-hit'); return r && r.querySelector('mark') ? r.textContent : null;"),
+      { what: "a search hit for the screenshot's positions" },
+    );
+    assert.match(hit, /AAPL calls/);
+    await app.exec("document.querySelector('[data-testid=session-row].search-hit button').click();");
+    await waitFor(() => app.exec("return window.__coachQa.chat().messages === 6 && [...document.querySelectorAll('[data-testid=chat-message]')].some((m) => m.textContent.includes('position: max loss'));"), { what: "the session to open from the search" });
   });
 
   it("2. the phone layout: a screenshot sent from a phone-width window gives a card that fits", async () => {
