@@ -1,10 +1,13 @@
-//! Positions from the text of a broker's positions screen (groundwork for
-//! #17): lines of words with their confidence and position (from OCR) in, one
-//! row per position out, each field with its own confidence. A table is read
-//! by its header (which words name the symbol, type, quantity, strike,
-//! expiration and price columns); a symbol cell may also carry the whole
-//! contract ("AAPL 240816C00230000", "AAPL Aug 16 '24 230 Call",
-//! "AAPL 08/16/2024 230.00 C"). Text is data: nothing in it is obeyed.
+//! Positions from the text of a broker's positions screen (#17): lines of
+//! words with their confidence and position (from OCR) in, one row per
+//! position out, each field with its own confidence. A table is read by its
+//! header (which words name the symbol, type, quantity, strike, expiration
+//! and price columns); a symbol cell may also carry the whole contract
+//! ("AAPL 240816C00230000", "AAPL Aug 16 '24 230 Call", "AAPL 100 16 AUG 24
+//! 230 CALL", "AAPL 240816 230.00C"). A screen without a table is read as a
+//! list of cards (Robinhood's app: "AAPL $230 Call / 8/16 · 2 buys / Avg cost
+//! $5.10"). The broker is told by the screen's vocabulary. Text is data:
+//! nothing in it is obeyed.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -120,6 +123,8 @@ enum Role {
     Strike,
     Expiration,
     Price,
+    /// Market value: only its sign is used, to check a quantity's.
+    MarketValue,
 }
 
 /// Header words (lower case) and the column they name; two-word names first.
@@ -128,8 +133,10 @@ const HEADERS: &[(&str, Role)] = &[
     ("market price", Role::Ignore),
     ("mark price", Role::Ignore),
     ("cost basis", Role::Ignore),
-    ("market value", Role::Ignore),
+    ("market value", Role::MarketValue),
     ("net liq", Role::Ignore),
+    ("mkt value", Role::MarketValue),
+    ("mkt val", Role::MarketValue),
     ("financial instrument", Role::Symbol),
     ("avg price", Role::Price),
     ("average price", Role::Price),
@@ -152,6 +159,8 @@ const HEADERS: &[(&str, Role)] = &[
     ("exp", Role::Expiration),
     ("expiration", Role::Expiration),
     ("expiry", Role::Expiration),
+    // OCR runs the two words together.
+    ("expdate", Role::Expiration),
     ("price", Role::Price),
     ("cost", Role::Price),
 ];
@@ -179,6 +188,11 @@ fn header(line: &Line) -> Vec<Column> {
             .get(i + 1)
             .map(|n| format!("{} {}", norm(&w[i].text), norm(&n.text)));
         let one = norm(&w[i].text);
+        // Webull's "Symbol/Name": the first name counts.
+        let one = match one.split_once('/') {
+            Some((first, _)) if HEADERS.iter().any(|(name, _)| *name == first) => first.to_string(),
+            _ => one,
+        };
         let (role, n) = HEADERS
             .iter()
             .find_map(|(name, role)| {
@@ -273,9 +287,13 @@ fn year_word(s: Option<&str>, followed_by_number: bool) -> Option<i32> {
 /// A date as screens write it, from the words at `at`: the number of words it
 /// took and the date. `today` dates one shown without a year.
 fn date_at(words: &[String], at: usize, today: NaiveDate) -> Option<(usize, NaiveDate)> {
-    let w = words.get(at)?.trim_end_matches(',');
+    let w = words.get(at)?.trim_end_matches([',', ':', ';']);
     if let Ok(d) = NaiveDate::parse_from_str(w, "%Y-%m-%d") {
         return Some((1, d));
+    }
+    // Webull's "240816" (YYMMDD).
+    if w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(w, "%y%m%d").ok().map(|d| (1, d));
     }
     let parts: Vec<&str> = w.split('/').collect();
     if parts.len() >= 2
@@ -331,12 +349,49 @@ fn kind_word(s: &str) -> Option<PositionKind> {
 }
 
 fn ticker(s: &str) -> Option<String> {
-    let t = s.trim();
+    // "BRK.B" has a dot; "MSFT." has one OCR added.
+    let t = s.trim().trim_end_matches('.');
     let ok = (1..=6).contains(&t.len())
         && t.chars().any(|c| c.is_ascii_uppercase())
         && t.chars().all(|c| c.is_ascii_uppercase() || c == '.')
         && !NOT_TICKERS.contains(&t);
     ok.then(|| t.to_string())
+}
+
+/// A ticker from a word as read: in capitals; or, when OCR was unsure of it
+/// (below LOW_CONFIDENCE) and read some of its letters in lower case
+/// ("QaQ"), in capitals with the confidence it had, so a garbled ticker is
+/// kept and flagged rather than its row dropped.
+fn ticker_conf(s: &str, confidence: f32) -> Option<(String, f32)> {
+    if let Some(t) = ticker(s) {
+        return Some((t, confidence));
+    }
+    let t = s.trim();
+    let garbled = confidence < LOW_CONFIDENCE
+        && (1..=5).contains(&t.len())
+        && t.chars().all(|c| c.is_ascii_alphabetic())
+        && t.chars().any(|c| c.is_ascii_uppercase());
+    garbled
+        .then(|| ticker(&t.to_ascii_uppercase()).map(|t| (t, confidence)))
+        .flatten()
+}
+
+fn ticker_of(w: &Word) -> Option<(String, f32)> {
+    ticker_conf(&w.text, w.confidence)
+}
+
+/// A strike with its type stuck to it, as Webull writes it: `230.00C`.
+fn strike_with_kind(s: &str) -> Option<(f64, PositionKind)> {
+    let kind = match s.chars().last()? {
+        'C' | 'c' => PositionKind::Call,
+        'P' | 'p' => PositionKind::Put,
+        _ => return None,
+    };
+    let n = &s[..s.len() - 1];
+    if !n.contains('.') && n.len() > 5 {
+        return None;
+    }
+    number(n).filter(|v| *v > 0.0).map(|v| (v, kind))
 }
 
 /// Words in capitals that head lines which are not positions.
@@ -407,8 +462,8 @@ fn describe(cell: &[&Word], today: NaiveDate) -> Described {
     while i < words.len() {
         let w = words[i].as_str();
         if out.underlying.is_none() {
-            if let Some(t) = ticker(w) {
-                out.underlying = Some((t, conf(i)));
+            if let Some(t) = ticker_conf(w, conf(i)) {
+                out.underlying = Some(t);
                 i += 1;
                 continue;
             }
@@ -423,6 +478,9 @@ fn describe(cell: &[&Word], today: NaiveDate) -> Described {
         }
         if let Some(k) = kind_word(w) {
             out.kind = Some((k, conf(i)));
+        } else if let Some((v, k)) = strike_with_kind(w) {
+            out.kind = Some((k, conf(i)));
+            numbers.push((v, conf(i)));
         } else if let Some(v) = number(w).filter(|x| *x > 0.0) {
             numbers.push((v, conf(i)));
         } else {
@@ -439,21 +497,114 @@ fn describe(cell: &[&Word], today: NaiveDate) -> Described {
     out
 }
 
-/// Reads the positions table in `lines`. `today` dates what is shown
+/// A field whose confidence is below this is "low": it may be wrong, and the
+/// extraction card highlights it for the trader to check.
+pub const LOW_CONFIDENCE: f32 = 0.6;
+
+/// The fields of one position as read, each with its confidence, before
+/// the position is put together.
+struct Fields {
+    underlying: (String, f32),
+    kind: Option<(PositionKind, f32)>,
+    strike: Option<(f64, f32)>,
+    expiration: Option<(NaiveDate, f32)>,
+    quantity: Option<(f64, f32)>,
+    price: Option<(f64, f32)>,
+    /// Words of the contract that could not be placed.
+    rest: usize,
+}
+
+/// One position from its fields; what is missing is named in `warnings`
+/// under `place` ("row 2 of the table").
+fn position(f: Fields, place: &str, warnings: &mut Vec<String>) -> ExtractedPosition {
+    let (underlying, u_conf) = f.underlying;
+    let mut kind = f.kind;
+    // Stock only when nothing says otherwise: no strike, no expiration, and
+    // no word of the contract left unread.
+    if kind.is_none() && f.strike.is_none() && f.expiration.is_none() && f.rest == 0 {
+        kind = Some((PositionKind::Stock, u_conf));
+    }
+    let mut conf = FieldConfidence {
+        underlying: u_conf,
+        kind: kind.map_or(0.0, |k| k.1),
+        quantity: f.quantity.map_or(0.0, |q| q.1),
+        price: f.price.map_or(0.0, |p| p.1),
+        ..FieldConfidence::default()
+    };
+    let is_stock = matches!(kind, Some((PositionKind::Stock, _)));
+    if is_stock {
+        // A stock has no strike or expiration to doubt.
+        conf.strike = 1.0;
+        conf.expiration = 1.0;
+    } else {
+        conf.strike = f.strike.map_or(0.0, |s| s.1);
+        conf.expiration = f.expiration.map_or(0.0, |e| e.1);
+    }
+    let kind = kind.map(|k| k.0);
+    let (strike, expiration) = if is_stock {
+        (None, None)
+    } else {
+        (f.strike.map(|s| s.0), f.expiration.map(|e| e.0))
+    };
+    let symbol = match (kind, strike, expiration) {
+        (Some(k @ (PositionKind::Call | PositionKind::Put)), Some(s), Some(e)) => OptionContract {
+            underlying: underlying.clone(),
+            expiration: e,
+            kind: if k == PositionKind::Call {
+                OptionKind::Call
+            } else {
+                OptionKind::Put
+            },
+            strike: s,
+        }
+        .occ(),
+        _ => underlying.clone(),
+    };
+    let option = !is_stock;
+    for (what, missing) in [
+        ("the type (call, put or stock)", kind.is_none()),
+        ("the quantity", f.quantity.is_none()),
+        ("the price", f.price.is_none()),
+        ("the strike", option && strike.is_none()),
+        ("the expiration", option && expiration.is_none()),
+    ] {
+        if missing {
+            warnings.push(format!("{place} ({underlying}): {what} could not be read"));
+        }
+    }
+    ExtractedPosition {
+        symbol,
+        underlying: Some(underlying),
+        kind,
+        strike,
+        expiration,
+        quantity: f.quantity.map(|q| q.0),
+        price: f.price.map(|p| p.0),
+        confidence: conf,
+        checks: vec![],
+    }
+}
+
+/// Reads the positions in `lines`: a table found by its header, or else a
+/// list of cards (Robinhood's phone app). `today` dates what is shown
 /// without a year (the next such date that has not passed).
 pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
-    let mut warnings = Vec::new();
-    let Some((at, cols)) = lines
+    let broker = detect_broker(lines).to_string();
+    let table = lines
         .iter()
         .enumerate()
         .map(|(i, l)| (i, header(l)))
         .find(|(_, c)| {
             c.iter().filter(|c| c.role != Role::Ignore).count() >= 3
                 && c.iter().any(|c| c.role == Role::Symbol)
-        })
-    else {
+        });
+    let read = match table {
+        Some((at, cols)) => Some(read_table(&lines[at + 1..], &cols, today)),
+        None => read_cards(lines, today),
+    };
+    let Some((positions, warnings, totals)) = read else {
         return Extraction {
-            broker: "unknown".into(),
+            broker,
             positions: vec![],
             warnings: vec![
                 "no positions table was found (no header naming a symbol and two more columns)"
@@ -462,12 +613,26 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
             totals: None,
         };
     };
+    Extraction {
+        broker,
+        positions,
+        warnings,
+        totals,
+    }
+}
+
+type Read = (Vec<ExtractedPosition>, Vec<String>, Option<Totals>);
+
+/// The rows under a table's header.
+fn read_table(lines: &[Line], cols: &[Column], today: NaiveDate) -> Read {
+    let mut warnings = Vec::new();
     let mut positions = Vec::new();
+    let mut totals = None;
     let mut row = 0;
-    for line in lines.iter().skip(at + 1) {
+    for line in lines {
         let mut cells: Vec<Vec<&Word>> = vec![vec![]; cols.len()];
         for w in &line.words {
-            cells[column_of(&cols, (w.left + w.width) as f32)].push(w);
+            cells[column_of(cols, (w.left + w.width) as f32)].push(w);
         }
         let cell = |role: Role| -> Option<(String, f32)> {
             let i = cols.iter().position(|c| c.role == role)?;
@@ -486,25 +651,44 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
         let Some(si) = cols.iter().position(|c| c.role == Role::Symbol) else {
             continue;
         };
+        let quantity = cell(Role::Quantity);
+        // The total row: its quantity, when it shows one; never a position.
+        if cells[si]
+            .first()
+            .is_some_and(|w| matches!(norm(&w.text).as_str(), "total" | "totals"))
+        {
+            if let Some((t, c)) = &quantity {
+                let q = number(t);
+                totals = Some(Totals {
+                    quantity: q,
+                    confidence: if q.is_some() { *c } else { 0.0 },
+                });
+            }
+            continue;
+        }
         let d = describe(&cells[si], today);
-        let Some((underlying, u_conf)) = d.underlying.clone() else {
+        let Some(underlying) = d.underlying.clone() else {
             // Section titles, blank rows.
             continue;
         };
-        let quantity = cell(Role::Quantity).and_then(|(t, c)| number(&t).map(|v| (v, c)));
+        let mut quantity = quantity.and_then(|(t, c)| number(&t).map(|v| (v, c)));
+        // A negative market value is a short: a long quantity beside it lost
+        // its minus sign (OCR drops a thin "-" more often than any digit).
+        let value = cell(Role::MarketValue).and_then(|(t, _)| number(&t));
+        let mut sign_doubt = false;
+        if let (Some((q, c)), Some(v)) = (quantity.as_mut(), value) {
+            if *q > 0.0 && v < 0.0 {
+                *c = c.min(LOW_CONFIDENCE / 2.0);
+                sign_doubt = true;
+            }
+        }
         let price = cell(Role::Price).and_then(|(t, c)| number(&t).map(|v| (v, c)));
         if quantity.is_none() && price.is_none() && d.kind.is_none() && d.strike.is_none() {
             // Nothing of a position on it (a total, a note).
             continue;
         }
         row += 1;
-        let mut conf = FieldConfidence {
-            underlying: u_conf,
-            quantity: quantity.map_or(0.0, |q| q.1),
-            price: price.map_or(0.0, |p| p.1),
-            ..FieldConfidence::default()
-        };
-        let mut kind = cell(Role::Kind)
+        let kind = cell(Role::Kind)
             .and_then(|(t, c)| kind_word(&t).map(|k| (k, c)))
             .or(d.kind);
         let strike = cell(Role::Strike)
@@ -516,77 +700,229 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
                 date_at(&ws, 0, today).map(|(_, v)| (v, c))
             })
             .or(d.expiration);
-        // Stock only when nothing says otherwise: no strike, no expiration,
-        // and no word of the symbol cell left unread.
-        if kind.is_none() && strike.is_none() && expiration.is_none() && d.rest == 0 {
-            kind = Some((PositionKind::Stock, u_conf));
+        positions.push(position(
+            Fields {
+                underlying,
+                kind,
+                strike,
+                expiration,
+                quantity,
+                price,
+                rest: d.rest,
+            },
+            &format!("row {row} of the table"),
+            &mut warnings,
+        ));
+        if sign_doubt {
+            warnings.push(format!(
+                "row {row} of the table: the quantity is long but the market value is negative (a short?)"
+            ));
         }
-        conf.kind = kind.map_or(0.0, |k| k.1);
-        let is_stock = matches!(kind, Some((PositionKind::Stock, _)));
-        if is_stock {
-            // A stock has no strike or expiration to doubt.
-            conf.strike = 1.0;
-            conf.expiration = 1.0;
-        } else {
-            conf.strike = strike.map_or(0.0, |s| s.1);
-            conf.expiration = expiration.map_or(0.0, |e| e.1);
-        }
-        let kind = kind.map(|k| k.0);
-        let (strike, expiration) = if is_stock {
-            (None, None)
-        } else {
-            (strike.map(|s| s.0), expiration.map(|e| e.0))
-        };
-        let symbol = match (kind, strike, expiration) {
-            (Some(k @ (PositionKind::Call | PositionKind::Put)), Some(s), Some(e)) => {
-                OptionContract {
-                    underlying: underlying.clone(),
-                    expiration: e,
-                    kind: if k == PositionKind::Call {
-                        OptionKind::Call
-                    } else {
-                        OptionKind::Put
-                    },
-                    strike: s,
-                }
-                .occ()
-            }
-            _ => underlying.clone(),
-        };
-        let option = !is_stock;
-        for (what, missing) in [
-            ("the type (call, put or stock)", kind.is_none()),
-            ("the quantity", quantity.is_none()),
-            ("the price", price.is_none()),
-            ("the strike", option && strike.is_none()),
-            ("the expiration", option && expiration.is_none()),
-        ] {
-            if missing {
-                warnings.push(format!(
-                    "row {row} of the table ({underlying}): {what} could not be read"
-                ));
-            }
-        }
-        positions.push(ExtractedPosition {
-            symbol,
-            underlying: Some(underlying),
-            kind,
-            strike,
-            expiration,
-            quantity: quantity.map(|q| q.0),
-            price: price.map(|p| p.0),
-            confidence: conf,
-            checks: vec![],
-        });
     }
     if positions.is_empty() {
         warnings.push("the table has a header but no position rows were read".into());
     }
-    Extraction {
-        broker: "unknown".into(),
-        positions,
-        warnings,
-        totals: None,
+    (positions, warnings, totals)
+}
+
+/// A list of cards, one per position, as Robinhood's app shows them:
+///
+/// ```text
+/// AAPL $230 Call                 $1,080.00
+/// 8/16 · 2 buys                     +$60.00
+/// Avg cost $5.10
+/// MSFT   10 shares   Avg cost $412.30
+/// ```
+///
+/// A card starts at a line that starts with a ticker; the contract is on
+/// that line (the `$` strike before Call or Put), the expiration, `N buys`,
+/// `N sells` or `N shares`, and `Avg cost $X` anywhere in the card. None
+/// when the lines hold no card.
+fn read_cards(lines: &[Line], today: NaiveDate) -> Option<Read> {
+    let mut cards: Vec<Vec<&Word>> = Vec::new();
+    let mut heads: Vec<(String, f32)> = Vec::new();
+    for line in lines {
+        let Some(first) = line.words.first() else {
+            continue;
+        };
+        if let Some(t) = ticker_of(first) {
+            heads.push(t);
+            cards.push(line.words.iter().skip(1).collect());
+        } else if let Some(card) = cards.last_mut() {
+            card.extend(line.words.iter());
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut positions = Vec::new();
+    for (underlying, card) in heads.into_iter().zip(cards) {
+        let words: Vec<String> = card
+            .iter()
+            .map(|w| w.text.replace(['\u{2019}', '\u{2018}'], "'"))
+            .collect();
+        let conf = |i: usize| card[i].confidence;
+        let lower = |i: usize| words.get(i).map(|w| norm(w)).unwrap_or_default();
+        let mut f = Fields {
+            underlying,
+            kind: None,
+            strike: None,
+            expiration: None,
+            quantity: None,
+            price: None,
+            rest: 0,
+        };
+        let mut i = 0;
+        while i < words.len() {
+            let w = lower(i);
+            match w.as_str() {
+                "call" | "put" if f.kind.is_none() => {
+                    f.kind = kind_word(&w).map(|k| (k, conf(i)));
+                    // The strike is written just before: "$230 Call".
+                    f.strike = i
+                        .checked_sub(1)
+                        .and_then(|j| number(&words[j]).map(|v| (v, conf(j))));
+                }
+                "buy" | "buys" | "sell" | "sells" | "share" | "shares" | "contract"
+                | "contracts"
+                    if f.quantity.is_none() =>
+                {
+                    let sign = if w.starts_with("sell") { -1.0 } else { 1.0 };
+                    f.quantity = i
+                        .checked_sub(1)
+                        .and_then(|j| number(&words[j]).map(|v| (sign * v, conf(j).min(conf(i)))));
+                    if w.starts_with("share") && f.kind.is_none() {
+                        f.kind = Some((PositionKind::Stock, conf(i)));
+                    }
+                }
+                "cost" if f.price.is_none() && i > 0 && lower(i - 1).starts_with("av") => {
+                    f.price = words
+                        .get(i + 1)
+                        .and_then(|n| number(n))
+                        .map(|v| (v, conf(i + 1)));
+                }
+                _ => {
+                    if f.expiration.is_none() && !words[i].starts_with('$') {
+                        if let Some((n, d)) = date_at(&words, i, today) {
+                            let cf = (i..i + n).map(conf).fold(1.0f32, f32::min);
+                            f.expiration = Some((d, cf));
+                            i += n;
+                            continue;
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        if f.kind.is_none() && f.quantity.is_none() && f.price.is_none() {
+            // A ticker on a line of its own (a watchlist, a heading).
+            continue;
+        }
+        let options = f
+            .kind
+            .is_some_and(|k| matches!(k.0, PositionKind::Call | PositionKind::Put));
+        if !options && f.kind.is_none() && f.expiration.is_some() {
+            // A date but no call or put: an option whose type was not read.
+            f.rest = 1;
+        }
+        let n = positions.len() + 1;
+        positions.push(position(f, &format!("card {n}"), &mut warnings));
+    }
+    (!positions.is_empty()).then_some((positions, warnings, None))
+}
+
+/// Which broker's screen the lines come from, by its vocabulary: its name,
+/// its titles and column names, and how it writes contracts. "unknown" when
+/// nothing is telling.
+pub fn detect_broker(lines: &[Line]) -> &'static str {
+    let text: String = lines
+        .iter()
+        .map(|l| {
+            l.words
+                .iter()
+                .map(|w| w.text.replace(['\u{2019}', '\u{2018}'], "'").to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let has = |s: &str| text.contains(s);
+    let word = |s: &str| {
+        words
+            .iter()
+            .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == s)
+    };
+    let count = |f: &dyn Fn(&str) -> bool| words.iter().filter(|w| f(w)).count();
+    // thinkorswim writes the multiplier and the day first: "100 16 AUG 24".
+    let tos_contract = words.windows(4).any(|w| {
+        w[0] == "100"
+            && w[1].len() <= 2
+            && w[1].chars().all(|c| c.is_ascii_digit())
+            && month(w[2]).is_some()
+            && w[2].len() == 3
+    });
+    // IBKR: "Aug16'24".
+    let ibkr_contract = count(&|w| {
+        w.is_ascii()
+            && w.len() == 8
+            && month(w).is_some()
+            && w.as_bytes()[5] == b'\''
+            && w[3..5].chars().all(|c| c.is_ascii_digit())
+    }) > 0;
+    // Webull: "240816 230.00C".
+    let webull_contract = words.windows(2).any(|w| {
+        w[0].len() == 6
+            && NaiveDate::parse_from_str(w[0], "%y%m%d").is_ok()
+            && strike_with_kind(w[1]).is_some()
+    });
+    let robinhood_counts = count(&|w| matches!(w, "buys" | "sells" | "buy" | "sell"))
+        + count(&|w| w.trim_end_matches(',') == "shares");
+    let scores: [(&'static str, f32); 5] = [
+        (
+            "thinkorswim",
+            5.0 * f32::from(word("thinkorswim") as u8)
+                + 3.0 * f32::from(has("position statement") as u8)
+                + 2.0 * f32::from(tos_contract as u8)
+                + f32::from(has("(weeklys)") as u8)
+                + f32::from(has("p/l day") as u8),
+        ),
+        (
+            "tastytrade",
+            5.0 * f32::from((word("tastytrade") || word("tastyworks")) as u8)
+                + 2.0 * f32::from(word("dte") as u8)
+                + f32::from(has("exp date") as u8)
+                + 0.5 * f32::from(has("p/l open") as u8),
+        ),
+        (
+            "ibkr",
+            5.0 * f32::from(
+                (has("interactive brokers") || has("trader workstation") || word("ibkr")) as u8,
+            ) + 3.0 * f32::from(has("financial instrument") as u8)
+                + 2.0 * f32::from(ibkr_contract as u8)
+                + f32::from(has("unrealized p&l") as u8),
+        ),
+        (
+            "robinhood",
+            5.0 * f32::from(word("robinhood") as u8)
+                + 2.0 * f32::from((robinhood_counts > 0) as u8)
+                + f32::from((robinhood_counts > 1) as u8)
+                + f32::from(has("avg cost $") as u8),
+        ),
+        (
+            "webull",
+            5.0 * f32::from(word("webull") as u8)
+                + 2.0 * f32::from(has("mkt value") as u8)
+                + 2.0 * f32::from(webull_contract as u8)
+                + f32::from(has("open p&l") as u8),
+        ),
+    ];
+    let best = scores
+        .iter()
+        .fold(("unknown", 0.0f32), |a, b| if b.1 > a.1 { *b } else { a });
+    let tied = scores.iter().filter(|s| s.1 == best.1).count() > 1;
+    if best.1 >= 2.0 && !tied {
+        best.0
+    } else {
+        "unknown"
     }
 }
 
@@ -780,5 +1116,194 @@ mod tests {
         let x = parse(&lines, d("2024-07-01"));
         assert_eq!(x.positions[0].symbol, "AAPL240816C00230000");
         assert_eq!(x.positions[0].quantity, Some(2.0));
+    }
+
+    fn brokers(screens: &[&[&str]]) -> Vec<&'static str> {
+        screens
+            .iter()
+            .map(|ls| detect_broker(&ls.iter().map(|l| line(l)).collect::<Vec<_>>()))
+            .collect()
+    }
+
+    #[test]
+    fn the_broker_is_told_by_its_vocabulary() {
+        let got = brokers(&[
+            &[
+                "Position Statement",
+                "Instrument                         Qty   Trade Price   Mark   P/L Open",
+                "AAPL 100 16 AUG 24 235 CALL         +2   6.85          7.20   +70.00",
+            ],
+            &[
+                "Symbol  Type  Qty  Exp Date  DTE  Strike  Trade Price  Mark  P/L Open",
+                "QQQ     Put   -2   Jul 19    18   565     3.45         2.80  +130.00",
+            ],
+            &[
+                "Financial Instrument      Position  Avg Price  Last  Market Value  Unrealized P&L",
+                "AAPL Aug16'24 230 CALL    2         7.45       7.95  1,590.00      100.00",
+            ],
+            &[
+                "AAPL $232.50 Call             $1,440.00",
+                "8/16 · 2 buys",
+                "Avg cost $6.90",
+                "MSFT   10 shares   Avg cost $455.60",
+            ],
+            &[
+                "Symbol               Qty  Avg Cost  Last Price  Mkt Value  Open P&L",
+                "AAPL 240816 235.00C  2    5.95      6.10        1,220.00   +30.00",
+            ],
+            &[
+                "Symbol  Type  Qty  Strike  Expiration  Avg Price",
+                "AAPL    Call  2    230.00  2024-08-16  4.35",
+            ],
+            // The name alone says it.
+            &["tastytrade   Positions   Activity"],
+            &["Welcome back"],
+        ]);
+        assert_eq!(
+            got,
+            [
+                "thinkorswim",
+                "tastytrade",
+                "ibkr",
+                "robinhood",
+                "webull",
+                "unknown",
+                "tastytrade",
+                "unknown"
+            ]
+        );
+    }
+
+    #[test]
+    fn robinhood_cards_read_without_a_table() {
+        let lines = [
+            line("Investing"),
+            line("$28,412.75"),
+            line("Options"),
+            line("AAPL $232.50 Call                    $1,440.00"),
+            line("8/16 · 2 buys                          +$60.00"),
+            line("Avg cost $6.90"),
+            line("SPY $575 Put                           $290.00"),
+            line("7/19 · 1 sell                          +$50.00"),
+            line("Avg cost $3.40"),
+            line("Stocks"),
+            line("MSFT    10 shares    Avg cost $455.60"),
+            line("META                                 $5,009.25"),
+            line("5 shares · Avg cost $985.20"),
+        ];
+        let x = parse(&lines, d("2024-07-01"));
+        assert_eq!(x.broker, "robinhood");
+        assert!(x.warnings.is_empty(), "{:?}", x.warnings);
+        let got: Vec<_> = x
+            .positions
+            .iter()
+            .map(|p| (p.symbol.as_str(), p.kind, p.quantity, p.price))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "AAPL240816C00232500",
+                    Some(PositionKind::Call),
+                    Some(2.0),
+                    Some(6.9)
+                ),
+                (
+                    "SPY240719P00575000",
+                    Some(PositionKind::Put),
+                    Some(-1.0),
+                    Some(3.4)
+                ),
+                ("MSFT", Some(PositionKind::Stock), Some(10.0), Some(455.6)),
+                ("META", Some(PositionKind::Stock), Some(5.0), Some(985.2)),
+            ]
+        );
+        // A card whose count was not read is named by its place.
+        let x = parse(
+            &[
+                line("NVDA $190 Call"),
+                line("7/26 · three buys"),
+                line("Avg cost $4.25"),
+            ],
+            d("2024-07-01"),
+        );
+        assert_eq!(x.positions[0].quantity, None);
+        assert_eq!(x.positions[0].confidence.quantity, 0.0);
+        assert_eq!(
+            x.warnings,
+            ["card 1 (NVDA): the quantity could not be read"]
+        );
+    }
+
+    #[test]
+    fn webull_contracts_and_the_total_row() {
+        let lines = [
+            line("Symbol/Name                Qty  Avg Cost  Last Price  Mkt Value  Open P&L"),
+            line("AAPL 240816 235.00C          2  5.95      6.10        1,220.00   +30.00"),
+            line("QQQ 240719 570.00P          -1  6.20      5.35        -535.00    +85.00"),
+            line("TSLA 145 Call 08/02/2024     4  7.40      6.95        2,780.00   -180.00"),
+            line("NVDA                        30  176.55    180.83      5,424.90   +128.40"),
+            line("Total                       35                        9,889.90   +63.40"),
+        ];
+        let x = parse(&lines, d("2024-07-01"));
+        assert_eq!(x.broker, "webull");
+        assert!(x.warnings.is_empty(), "{:?}", x.warnings);
+        let syms: Vec<&str> = x.positions.iter().map(|p| p.symbol.as_str()).collect();
+        assert_eq!(
+            syms,
+            [
+                "AAPL240816C00235000",
+                "QQQ240719P00570000",
+                "TSLA240802C00145000",
+                "NVDA"
+            ],
+            "the total is not a position"
+        );
+        assert_eq!(
+            x.totals,
+            Some(Totals {
+                quantity: Some(35.0),
+                confidence: 0.9
+            })
+        );
+    }
+
+    #[test]
+    fn a_long_quantity_beside_a_negative_market_value_is_doubted() {
+        let lines = [
+            line("Financial Instrument      Position  Avg Price  Market Value"),
+            line("SPY Jul26'24 600 CALL            3  3.15       -720.00"),
+        ];
+        let x = parse(&lines, d("2024-07-01"));
+        let p = &x.positions[0];
+        assert_eq!(p.quantity, Some(3.0), "the value as read is kept");
+        assert!(p.confidence.quantity < LOW_CONFIDENCE);
+        assert!(
+            x.warnings[0].contains("market value is negative"),
+            "{:?}",
+            x.warnings
+        );
+    }
+
+    #[test]
+    fn a_ticker_ocr_was_unsure_of_is_kept_and_flagged() {
+        let mut lines = vec![
+            line("Symbol  Type  Qty  Exp Date  Strike  Trade Price"),
+            line("QaQ     Put   -2   Jul 19    565     3.45"),
+            line("MSFT.   Stock 50                     452.10"),
+            line("Webull  Call  1    Aug 16    240     3.20"),
+        ];
+        lines[1].words[0].confidence = 0.5;
+        let x = parse(&lines, d("2024-07-01"));
+        let got: Vec<(&str, f32)> = x
+            .positions
+            .iter()
+            .map(|p| (p.underlying.as_deref().unwrap(), p.confidence.underlying))
+            .collect();
+        assert_eq!(
+            got,
+            [("QAQ", 0.5), ("MSFT", 0.9)],
+            "a sure word in lower case is not a ticker"
+        );
     }
 }

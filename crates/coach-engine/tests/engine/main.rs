@@ -22,6 +22,7 @@ mod journal;
 mod market;
 mod options;
 mod screenshot_checks;
+mod screenshot_fixtures;
 mod screenshots;
 
 struct Env {
