@@ -29,9 +29,6 @@ pub struct Line {
     pub words: Vec<Word>,
 }
 
-/// Fields read with less confidence than this are shown for checking.
-pub const LOW_CONFIDENCE: f32 = 0.6;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
