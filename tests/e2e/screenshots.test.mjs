@@ -47,19 +47,24 @@ async function lastAnswer(app) {
     };`);
 }
 
+/** Messages in the conversation (the list draws only what is on screen, so the count comes from the app). */
 async function answerCount(app) {
-  return app.exec("return document.querySelectorAll('[data-testid=chat-message][data-role=assistant]').length;");
+  return app.exec("return window.__coachQa.chat().messages;");
 }
 
 async function waitAnswer(app, after, timeout = 60000) {
-  return waitFor(
+  return await waitFor(
     async () => {
-      if ((await answerCount(app)) <= after) return null;
+      if ((await answerCount(app)) < after + 2) return null;
       const a = await lastAnswer(app);
       return a && a.status === "complete" ? a : null;
     },
     { timeout, what: "the answer to complete" },
-  );
+  ).catch(async (e) => {
+    await app.screenshot("screenshot-answer-timeout").catch(() => {});
+    const last = await lastAnswer(app).catch(() => null);
+    throw new Error(`${e.message}; answers: ${await answerCount(app).catch(() => "?")}, last: ${JSON.stringify(last)}`);
+  });
 }
 
 /** The extraction card's fields: row:field → {value, low}. */

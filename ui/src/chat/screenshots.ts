@@ -109,7 +109,10 @@ function pct(c: number): string {
 
 function initial(p: ExtractedPosition, f: Field): string {
   const v = p[f];
-  return v === null || v === undefined ? "" : String(v);
+  if (v === null || v === undefined) return "";
+  // Prices as screens write them: 2.10, not 2.1 (more places when read so).
+  if (f === "price" && typeof v === "number" && Number.isInteger(Math.round(v * 1e6) / 1e4)) return v.toFixed(2);
+  return String(v);
 }
 
 function checksOf(p: ExtractedPosition, f: Field): Check[] {
@@ -266,7 +269,12 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     body.append(entry.el);
   });
   const lowCount = d.positions.reduce((n, p) => n + FIELDS.filter((f) => p.confidence[f] < low).length, 0);
-  const legend = h("div", { class: "card-foot muted" }, lowCount ? `${lowCount} field${lowCount === 1 ? "" : "s"} below ${pct(low)} confidence ${lowCount === 1 ? "is" : "are"} highlighted: check ${lowCount === 1 ? "it" : "them"} against your screen.` : "Every field was read with good confidence; check them anyway.");
+  const legend = h(
+    "div",
+    { class: "card-foot muted", "data-testid": "screenshot-legend" },
+    lowCount ? `${lowCount} field${lowCount === 1 ? "" : "s"} below ${pct(low)} confidence ${lowCount === 1 ? "is" : "are"} highlighted: check ${lowCount === 1 ? "it" : "them"} against your screen.` : "Every field was read with good confidence; check them anyway.",
+    " Hover a field for its checks. Nothing is saved until you confirm.",
+  );
   const confirm = h("button", { type: "button", class: "btn btn-primary btn-small", "data-testid": "screenshot-confirm", disabled: d.positions.length === 0 }, "Confirm and save");
   const discard = h("button", { type: "button", class: "btn btn-small", "data-testid": "screenshot-discard" }, "Discard");
   const actions = h("div", { class: "proposal-actions" }, confirm, discard);
@@ -313,7 +321,7 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     outcome.textContent = "Discarded: nothing was saved.";
     replace(root, head, outcome);
   });
-  replace(root, head, body, legend, warnings, h("div", { class: "card-foot muted" }, d.note), actions, outcome);
+  replace(root, head, body, legend, warnings, actions, outcome);
   return [root];
 }
 
