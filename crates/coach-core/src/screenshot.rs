@@ -202,7 +202,11 @@ fn header(line: &Line) -> Vec<Column> {
             .unwrap_or((Role::Ignore, 1));
         let a = &w[i];
         // A role named twice (Avg Cost, then Market Price): the first counts.
-        let role = if role != Role::Ignore && cols.iter().any(|c| c.role == role) {
+        // A second symbol column (Symbol, then Description) is kept: the
+        // contract may be written there.
+        let role = if !matches!(role, Role::Ignore | Role::Symbol)
+            && cols.iter().any(|c| c.role == role)
+        {
             Role::Ignore
         } else {
             role
@@ -663,7 +667,35 @@ fn read_table(lines: &[Line], cols: &[Column], today: NaiveDate) -> Read {
             }
             continue;
         }
-        let d = describe(&cells[si], today);
+        let mut d = describe(&cells[si], today);
+        // A second symbol-like column (a Description beside a bare Symbol)
+        // may carry the contract: the one that says more wins, and the
+        // ticker must agree with the Symbol column's or it is doubted.
+        let mut ticker_doubt = None;
+        for (oi, c) in cols.iter().enumerate().skip(si + 1) {
+            if c.role != Role::Symbol {
+                continue;
+            }
+            let o = describe(&cells[oi], today);
+            let says = |x: &Described| {
+                usize::from(x.kind.is_some())
+                    + usize::from(x.strike.is_some())
+                    + usize::from(x.expiration.is_some())
+            };
+            if says(&o) <= says(&d) {
+                continue;
+            }
+            let underlying = match (d.underlying.take(), o.underlying.clone()) {
+                (Some((a, ca)), Some((b, _))) if a != b => {
+                    ticker_doubt = Some((a.clone(), b));
+                    Some((a, ca.min(LOW_CONFIDENCE / 2.0)))
+                }
+                (Some((a, ca)), Some((_, cb))) => Some((a, ca.max(cb))),
+                (Some(a), None) => Some(a),
+                (None, b) => b,
+            };
+            d = Described { underlying, ..o };
+        }
         let Some(underlying) = d.underlying.clone() else {
             // Section titles, blank rows.
             continue;
@@ -713,6 +745,11 @@ fn read_table(lines: &[Line], cols: &[Column], today: NaiveDate) -> Read {
         if sign_doubt {
             warnings.push(format!(
                 "row {row} of the table: the quantity is long but the market value is negative (a short?)"
+            ));
+        }
+        if let Some((a, b)) = ticker_doubt {
+            warnings.push(format!(
+                "row {row} of the table: the symbol reads {a} but its description names {b}"
             ));
         }
     }
@@ -954,6 +991,34 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_description_beside_a_bare_symbol_carries_the_contract() {
+        let lines = [
+            line("Symbol  Description               Quantity  Avg Cost  Last   Market Value"),
+            line("NVDA    NVDA JUL 19 2024 185 CALL  3         $4.20     $4.55  $1,365.00"),
+            line("QQQ     QQ AUG 16 2024 570 PUT    -2         $6.10     $5.80  -$1,160.00"),
+            line("AMZN    AMAZON.COM INC            25         $181.35   $182.6 $4,565.00"),
+        ];
+        let x = parse(&lines, d("2024-07-01"));
+        let n = &x.positions[0];
+        assert_eq!(n.symbol, "NVDA240719C00185000");
+        assert_eq!((n.quantity, n.price), (Some(3.0), Some(4.2)));
+        let q = &x.positions[1];
+        assert_eq!(q.underlying.as_deref(), Some("QQQ"), "the Symbol column's ticker");
+        assert_eq!(q.kind, Some(PositionKind::Put));
+        assert!(
+            q.confidence.underlying < LOW_CONFIDENCE,
+            "the two columns disagree, so the ticker is doubted"
+        );
+        assert!(
+            x.warnings.iter().any(|w| w.contains("the symbol reads QQQ but its description names QQ")),
+            "{:?}",
+            x.warnings
+        );
+        let a = &x.positions[2];
+        assert_eq!((a.symbol.as_str(), a.kind), ("AMZN", Some(PositionKind::Stock)));
     }
 
     #[test]
