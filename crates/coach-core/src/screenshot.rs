@@ -1006,19 +1006,28 @@ mod tests {
         assert_eq!(n.symbol, "NVDA240719C00185000");
         assert_eq!((n.quantity, n.price), (Some(3.0), Some(4.2)));
         let q = &x.positions[1];
-        assert_eq!(q.underlying.as_deref(), Some("QQQ"), "the Symbol column's ticker");
+        assert_eq!(
+            q.underlying.as_deref(),
+            Some("QQQ"),
+            "the Symbol column's ticker"
+        );
         assert_eq!(q.kind, Some(PositionKind::Put));
         assert!(
             q.confidence.underlying < LOW_CONFIDENCE,
             "the two columns disagree, so the ticker is doubted"
         );
         assert!(
-            x.warnings.iter().any(|w| w.contains("the symbol reads QQQ but its description names QQ")),
+            x.warnings
+                .iter()
+                .any(|w| w.contains("the symbol reads QQQ but its description names QQ")),
             "{:?}",
             x.warnings
         );
         let a = &x.positions[2];
-        assert_eq!((a.symbol.as_str(), a.kind), ("AMZN", Some(PositionKind::Stock)));
+        assert_eq!(
+            (a.symbol.as_str(), a.kind),
+            ("AMZN", Some(PositionKind::Stock))
+        );
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub fn read_lines(image: &Path) -> Result<Vec<OcrLine>, OcrError> {
 pub fn read_lines_from_bytes(image: &[u8]) -> Result<Vec<OcrLine>, OcrError> {
     use std::io::Write;
     use std::process::Stdio;
+    let (prepared, scale) = prepare(image)?;
+    let image = prepared.as_slice();
     let mut child = Command::new("tesseract")
         .arg("-")
         .arg("stdout")
@@ -97,7 +99,43 @@ pub fn read_lines_from_bytes(image: &[u8]) -> Result<Vec<OcrLine>, OcrError> {
             String::from_utf8_lossy(&out.stderr).trim().to_string(),
         ));
     }
-    Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+    let mut lines = parse_tsv(&String::from_utf8_lossy(&out.stdout));
+    // Boxes in the image's own pixels.
+    for w in lines.iter_mut().flat_map(|l| l.words.iter_mut()) {
+        w.left /= scale;
+        w.top /= scale;
+        w.width = w.width.div_ceil(scale);
+        w.height = w.height.div_ceil(scale);
+    }
+    Ok(lines)
+}
+
+/// Screens are drawn for eyes, not for Tesseract: 13 px text loses minus
+/// signs and turns QQQ into QaQ. The image is made gray, scaled up 2× (when
+/// it is not already larger than 2,000 px), and light text on a dark theme is
+/// inverted to dark on light. Returns the PNG to read and the scale.
+pub fn prepare(bytes: &[u8]) -> Result<(Vec<u8>, u32), OcrError> {
+    use image::imageops::{self, FilterType};
+    let img = image::load_from_memory(bytes)
+        .map_err(|e| OcrError::Failed(format!("the image could not be decoded: {e}")))?;
+    let gray = img.to_luma8();
+    let (w, h) = gray.dimensions();
+    let scale = if w.max(h) <= 2_000 { 2 } else { 1 };
+    let mut g = if scale > 1 {
+        imageops::resize(&gray, w * scale, h * scale, FilterType::CatmullRom)
+    } else {
+        gray
+    };
+    let n = u64::from(g.width()) * u64::from(g.height());
+    let mean = g.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / n.max(1);
+    if mean < 128 {
+        imageops::invert(&mut g);
+    }
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(g)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| OcrError::Failed(format!("the image could not be prepared: {e}")))?;
+    Ok((png, scale))
 }
 
 /// Tesseract's TSV (level, page, block, par, line, word, left, top, width,
