@@ -147,7 +147,7 @@ describe("screenshot context", () => {
     assert.deepEqual(saved, ["AAPL call 230 2024-08-16 +2 4.40", "SPY put 540 2024-07-19 -1 2.10", "MSFT stock — — +100 441.20"]);
     await waitFor(() => app.exec("return !!document.querySelector('[data-testid=screenshot-saved]');"), { what: "the saved positions' card" });
     const users = await app.exec("return [...document.querySelectorAll('[data-testid=chat-message][data-role=user]')].map((m) => m.textContent);");
-    assert.match(users[users.length - 1], /AAPL calls: \+2 AAPL 2024-08-16 230 call at 4\.4/);
+    assert.match(users[users.length - 1], /AAPL calls: \+2 AAPL 2024-08-16 230 call at 4\.40/);
     const positions = await app.invoke("positions_list");
     assert.deepEqual(
       positions.ok.map((p) => [p.symbol, p.legs.map((l) => `${l.kind} ${l.quantity} @ ${l.entry_price}`).join(",")]),

@@ -276,8 +276,26 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
         SessionsCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            for id in engine.coach().chat_import(&text).await? {
+            let ids = engine.coach().chat_import(&text).await?;
+            let mut missing = std::collections::BTreeSet::new();
+            for id in &ids {
                 writeln!(out, "{id}")?;
+                for m in engine.coach().chat_session(*id).await?.messages {
+                    for img in m.images {
+                        if engine.screenshots().get(&img.sha256).await.is_err() {
+                            missing.insert(img.sha256);
+                        }
+                    }
+                }
+            }
+            // Images travel as files, not in the export: say which are not here.
+            if !missing.is_empty() {
+                eprintln!(
+                    "warning: {} image(s) the imported sessions show are not in {}: copy them from the other data folder's images/ ({})",
+                    missing.len(),
+                    engine.data_dir().join("images").display(),
+                    missing.iter().map(|s| format!("{s}.*")).collect::<Vec<_>>().join(", ")
+                );
             }
         }
         SessionsCommand::Delete { id } => {

@@ -2,14 +2,51 @@
 //! positions, each field with its confidence: by the configured model's
 //! vision (reader "vision"), or by Tesseract with `--offline`, without a
 //! model, or when the model cannot read it (reader "ocr", with a warning
-//! saying why). `screenshot save` comes with #17.
+//! saying why). Either way the positions are checked against the market
+//! (listed expiration and strike, plausible price, totals), which raises or
+//! lowers each field's confidence.
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
-use coach_engine::config::AiConfig;
 use coach_engine::{Engine, EngineOptions};
+use serde_json::{json, Value};
+
+/// Each field's confidence, to 4 places (0.9, not 0.8999999761581421).
+fn confidence(c: &coach_core::screenshot::FieldConfidence) -> Value {
+    let r = |x: f32| (f64::from(x) * 1e4).round() / 1e4;
+    json!({
+        "underlying": r(c.underlying),
+        "kind": r(c.kind),
+        "strike": r(c.strike),
+        "expiration": r(c.expiration),
+        "quantity": r(c.quantity),
+        "price": r(c.price),
+    })
+}
+
+/// Exactly the contract's fields: {"reader","broker","positions":[{"symbol",
+/// "underlying","kind","strike","expiration","quantity","price",
+/// "confidence"}],"warnings"} (the checks' reasons are in the app's card;
+/// their effect is in the confidences).
+pub fn contract_json(a: &coach_engine::screenshots::Analysis) -> Value {
+    let x = &a.extraction;
+    json!({
+        "reader": a.reader,
+        "broker": x.broker,
+        "positions": x.positions.iter().map(|p| json!({
+            "symbol": p.symbol,
+            "underlying": p.underlying,
+            "kind": p.kind,
+            "strike": p.strike,
+            "expiration": p.expiration.map(|d| d.to_string()),
+            "quantity": p.quantity,
+            "price": p.price,
+            "confidence": confidence(&p.confidence),
+        })).collect::<Vec<_>>(),
+        "warnings": x.warnings,
+    })
+}
 
 pub async fn analyze(
     opts: EngineOptions,
@@ -17,32 +54,18 @@ pub async fn analyze(
     offline: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let today = coach_engine::chrono::Utc::now().date_naive();
-    let a = if offline {
-        let file = file.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            coach_engine::screenshots::analyze_offline(&file, today)
-        })
-        .await??
-    } else {
-        let engine = Engine::start(opts).await?;
-        let ai: AiConfig = engine.ai_config().clone();
-        // On the demo market its clock says what today is (expirations are
-        // checked against it).
-        let today = engine.demo_market().map_or(today, |m| m.now().date_naive());
-        // The chat's timeout bounds the whole request.
-        let timeout = Duration::from_secs(u64::from(
-            engine
-                .env()
-                .chat_timeout_secs
-                .unwrap_or(engine.settings().chat_timeout_secs),
-        ));
-        let bytes = coach_engine::screenshots::read_image_file(file)?;
-        coach_engine::screenshots::analyze_bytes(&bytes, &ai, false, today, timeout).await?
-    };
+    // The size first: a huge file is refused without reading it.
+    let bytes = coach_engine::screenshots::read_image_file(file)?;
+    // The engine gives the model (unless --offline), the market the positions
+    // are checked against, and its clock's date for dates shown without a year.
+    let engine = Engine::start(opts).await?;
+    let a = engine
+        .screenshots()
+        .analyze_image(&bytes, offline, &|_| {})
+        .await?;
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(&a)?)?;
+        writeln!(out, "{}", contract_json(&a))?;
         return Ok(());
     }
     writeln!(
@@ -74,6 +97,15 @@ pub async fn analyze(
                 .unwrap_or_else(|| "?".into()),
             low * 100.0
         )?;
+    }
+    for p in &a.extraction.positions {
+        for c in p.checks.iter().filter(|c| !c.passed) {
+            writeln!(
+                out,
+                "check failed ({}, {}): {}",
+                p.symbol, c.field, c.reason
+            )?;
+        }
     }
     for w in &a.extraction.warnings {
         writeln!(out, "warning: {w}")?;

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use coach_engine::chat::{CardBody, ChatEvent, ChatRequest};
-use coach_engine::screenshots::MAX_IMAGE_BYTES;
 use coach_engine::{Engine, EngineOptions};
 use serde_json::json;
 
@@ -20,19 +19,8 @@ pub async fn save(
     prompt: Option<String>,
     json: bool,
 ) -> anyhow::Result<bool> {
-    let meta = std::fs::metadata(file)
-        .map_err(|e| anyhow::anyhow!("{} could not be read: {e}", file.display()))?;
-    if !meta.is_file() {
-        anyhow::bail!("{} is not a file", file.display());
-    }
-    if meta.len() > MAX_IMAGE_BYTES as u64 {
-        anyhow::bail!(
-            "{} is {} bytes; images up to 10 MB are accepted",
-            file.display(),
-            meta.len()
-        );
-    }
-    let bytes = std::fs::read(file)?;
+    // The size first: a huge file is refused without reading it.
+    let bytes = coach_engine::screenshots::read_image_file(file)?;
     let engine = Arc::new(Engine::start(opts).await?);
     // The session must exist: a new one is not made by mistake.
     engine.coach().chat_session(session).await?;

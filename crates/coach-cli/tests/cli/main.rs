@@ -1490,6 +1490,29 @@ fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field()
     );
     assert_eq!(a["reader"], "ocr");
     assert_eq!(a["broker"], "unknown");
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&a),
+        ["broker", "positions", "reader", "warnings"],
+        "the contract's fields, no more"
+    );
+    assert_eq!(
+        keys(&a["positions"][1]),
+        [
+            "confidence",
+            "expiration",
+            "kind",
+            "price",
+            "quantity",
+            "strike",
+            "symbol",
+            "underlying"
+        ]
+    );
     let p = &a["positions"][1];
     has_fields(
         p,
@@ -1620,4 +1643,68 @@ async fn screenshot_analyze_with_a_model_reads_it_with_vision() {
         "{a}"
     );
     assert_eq!(a["positions"][1]["symbol"], "SPY240719P00540000");
+}
+
+/// `coach screenshot save FILE --session ID`: the image and its reading are
+/// a turn of that session (the user's message with the image, the analysis
+/// with its extraction card), as the app shows them; an unknown session is
+/// refused and nothing is written.
+#[test]
+fn screenshot_save_adds_the_reading_as_a_turn_of_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("COACH_DEMO_START", "2024-07-02T15:00:00Z")];
+    let first = coach(dir.path(), &["chat", "levels for SPY"], &env);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/screenshots/positions-dark.png");
+    let file = fixture.to_str().unwrap();
+    let missing = coach(
+        dir.path(),
+        &["screenshot", "save", file, "--session", "99", "--json"],
+        &env,
+    );
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no chat session 99"));
+    let out = coach(
+        dir.path(),
+        &["screenshot", "save", file, "--session", "1", "--json"],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = stdout_json(&out);
+    assert_eq!(v["session_id"], 1);
+    assert_eq!(v["reader"], "ocr");
+    assert_eq!(v["positions"].as_array().unwrap().len(), 3);
+    assert_eq!(v["positions"][0]["symbol"], "AAPL240816C00230000");
+    assert_eq!(v["image"]["width"], 760);
+    let shown = stdout_json(&coach(
+        dir.path(),
+        &["sessions", "show", "1", "--json"],
+        &[],
+    ));
+    let messages = shown["messages"].as_array().unwrap();
+    assert_eq!(
+        messages.len(),
+        4,
+        "the earlier exchange, then the screenshot's turn"
+    );
+    assert_eq!(messages[2]["images"][0]["sha256"], v["image"]["sha256"]);
+    assert_eq!(messages[3]["id"], v["message_id"]);
+    assert_eq!(
+        messages[3]["cards"][0]["card_type"],
+        "screenshot_extraction"
+    );
+    assert!(dir
+        .path()
+        .join("images")
+        .join(format!("{}.png", v["image"]["sha256"].as_str().unwrap()))
+        .exists());
 }

@@ -34,7 +34,7 @@ pub fn positions_from_rows(rows: &[ConfirmedRow]) -> Result<Vec<PositionInput>, 
     if rows.is_empty() {
         return Err("there are no positions to save".into());
     }
-    let mut out: Vec<PositionInput> = Vec::new();
+    let mut rows_by: Vec<(String, PositionLeg)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let n = i + 1;
         let name = if r.underlying.trim().is_empty() {
@@ -82,19 +82,60 @@ pub fn positions_from_rows(rows: &[ConfirmedRow]) -> Result<Vec<PositionInput>, 
             quantity: r.quantity,
             entry_price: r.price,
         };
-        match out.iter_mut().find(|p| p.symbol == sym.as_str()) {
-            Some(p) => p.legs.push(leg),
-            None => out.push(PositionInput {
-                name: format!("{sym} (screenshot)"),
-                symbol: sym.to_string(),
-                legs: vec![leg],
-            }),
+        rows_by.push((sym.to_string(), leg));
+    }
+    // One position per underlying and expiration (a spread, a straddle);
+    // shares join their underlying's options when those are one position (a
+    // covered call), else stand alone. Never more than 8 legs in one.
+    let mut groups: Vec<(String, Option<String>, Vec<PositionLeg>)> = Vec::new();
+    for (sym, leg) in rows_by.iter().filter(|(_, l)| l.kind != LegKind::Stock) {
+        match groups
+            .iter_mut()
+            .find(|g| &g.0 == sym && g.1 == leg.expiry && g.2.len() < 8)
+        {
+            Some(g) => g.2.push(leg.clone()),
+            None => groups.push((sym.clone(), leg.expiry.clone(), vec![leg.clone()])),
         }
     }
+    for (sym, leg) in rows_by.iter().filter(|(_, l)| l.kind == LegKind::Stock) {
+        let options: Vec<usize> = (0..groups.len())
+            .filter(|&i| &groups[i].0 == sym && groups[i].1.is_some())
+            .collect();
+        let shares = (0..groups.len()).find(|&i| &groups[i].0 == sym && groups[i].1.is_none());
+        match (options.as_slice(), shares) {
+            ([one], _) if groups[*one].2.len() < 8 => groups[*one].2.push(leg.clone()),
+            (_, Some(i)) => groups[i].2.push(leg.clone()),
+            _ => groups.push((sym.clone(), None, vec![leg.clone()])),
+        }
+    }
+    // Stock rows of the same underlying add up as one holding.
+    let out: Vec<PositionInput> = groups
+        .into_iter()
+        .map(|(sym, exp, legs)| PositionInput {
+            name: match exp {
+                Some(e) if legs.iter().all(|l| l.kind != LegKind::Stock) => {
+                    format!("{sym} {e} (screenshot)")
+                }
+                _ => format!("{sym} (screenshot)"),
+            },
+            symbol: sym,
+            legs,
+        })
+        .collect();
     for p in &out {
         crate::positions::validate(p).map_err(|e| format!("{}: {e}", p.symbol))?;
     }
     Ok(out)
+}
+
+/// A price as screens write it: 4.40, 441.20, 0.055.
+fn price(p: f64) -> String {
+    let cents = p * 100.0;
+    if (cents - cents.round()).abs() < 1e-6 {
+        format!("{p:.2}")
+    } else {
+        p.to_string()
+    }
 }
 
 fn quantity(q: f64) -> String {
@@ -114,7 +155,7 @@ pub fn confirmation_text(rows: &[ConfirmedRow]) -> String {
         let (kinds, line) = match r.kind {
             PositionKind::Stock => (
                 "stock",
-                format!("{} {u} shares at {}", quantity(r.quantity), r.price),
+                format!("{} {u} shares at {}", quantity(r.quantity), price(r.price)),
             ),
             k => (
                 if k == PositionKind::Call {
@@ -132,7 +173,7 @@ pub fn confirmation_text(rows: &[ConfirmedRow]) -> String {
                     } else {
                         "put"
                     },
-                    r.price
+                    price(r.price)
                 ),
             ),
         };
@@ -161,6 +202,17 @@ impl Coach {
         rows: Vec<ConfirmedRow>,
     ) -> Result<ScreenshotConfirmed, ChatError> {
         let inputs = positions_from_rows(&rows).map_err(ChatError::Invalid)?;
+        let session_id = self
+            .db
+            .call(move |db| db.chat_message(message_id))
+            .await?
+            .ok_or(ChatError::NoMessage(message_id))?
+            .session_id;
+        // Nothing else writes to the session meanwhile (an answer streaming,
+        // a Continue that would save its older copy of the card).
+        let Some((_claim, _)) = self.chats.claim(session_id) else {
+            return Err(ChatError::Busy(session_id));
+        };
         let now = chrono::Utc::now().timestamp_millis();
         self.db
             .call(move |db| confirm(db, message_id, &tool_call_id, rows, inputs, now))
@@ -177,7 +229,11 @@ fn confirm(
     now: i64,
 ) -> Result<ScreenshotConfirmed, ChatError> {
     let mut conn = db.write();
-    let tx = conn.transaction().map_err(StoreError::from)?;
+    // Immediate: another process (`coach`) writing meanwhile waits or fails
+    // here, before anything was read.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
     let found: Option<(i64, String, String, String)> = tx
         .query_row(
             "SELECT session_id, role, status, cards FROM chat_messages WHERE id = ?1",
@@ -195,6 +251,7 @@ fn confirm(
         )));
     }
     let mut cards = Card::list_from_stored(&cards);
+    let as_stored = cards.clone();
     let Some(card) = cards.iter_mut().find(|c| c.tool_call_id == tool_call_id) else {
         return Err(ChatError::Invalid(format!(
             "message {message_id} has no card {tool_call_id}"
@@ -209,6 +266,40 @@ fn confirm(
         return Err(ChatError::Invalid(
             "these positions were already confirmed and saved".into(),
         ));
+    }
+    // The same image read again (a second card for it): saved once.
+    let image = x.image.sha256.clone();
+    let others: Vec<(i64, String)> = {
+        let mut stmt = tx
+            .prepare("SELECT id, cards FROM chat_messages WHERE session_id = ?1 AND id != ?2")
+            .map_err(StoreError::from)?;
+        let rows = stmt
+            .query_map(rusqlite::params![session_id, message_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(StoreError::from)?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)?
+    };
+    let already = std::iter::once((message_id, as_stored))
+        .chain(
+            others
+                .iter()
+                .map(|(id, c)| (*id, Card::list_from_stored(c))),
+        )
+        .find_map(|(id, cs)| {
+            cs.iter().find_map(|c| match &c.body {
+                CardBody::ScreenshotExtraction(o)
+                    if o.image.sha256 == image && o.confirmed.is_some() =>
+                {
+                    Some(id)
+                }
+                _ => None,
+            })
+        });
+    if let Some(id) = already {
+        return Err(ChatError::Invalid(format!(
+            "the positions of this screenshot were already saved (from message {id}); edit them on the Options tab instead"
+        )));
     }
     let mut saved = Vec::new();
     for p in &inputs {

@@ -273,6 +273,12 @@ pub fn screenshot_follow_up(prompt: &str, history: &[ChatMessage]) -> Option<Vec
             _ => None,
         })
     })?;
+    // "Risk on these SPY levels" is about SPY, not the screenshot.
+    if let Some(sym) = symbol_in(prompt) {
+        if !saved.iter().any(|p| p.symbol == sym) {
+            return None;
+        }
+    }
     let calls: Vec<PlannedCall> = saved
         .iter()
         .map(|p| PlannedCall {

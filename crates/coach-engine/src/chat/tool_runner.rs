@@ -32,11 +32,41 @@ impl Coach {
             });
         }
         self.persist(turn, MessageStatus::Streaming).await;
+        // An image read already in this answer is not read again: its result
+        // is given back without a second card (one card, one Confirm).
+        let read_before: Vec<Option<Value>> = calls
+            .iter()
+            .map(|(_, name, raw)| {
+                if name != "analyze_screenshot" {
+                    return None;
+                }
+                let image = parse_arguments(raw)
+                    .0
+                    .get("image")?
+                    .as_str()?
+                    .to_ascii_lowercase();
+                turn.tools[..base].iter().find_map(|t| {
+                    let same = t.name == "analyze_screenshot"
+                        && t.ok == Some(true)
+                        && t.arguments.get("image").and_then(Value::as_str) == Some(image.as_str());
+                    same.then(|| t.result.clone()).flatten()
+                })
+            })
+            .collect();
         let mut pending = FuturesUnordered::new();
         for (i, (id, name, raw)) in calls.iter().enumerate() {
             sink(status(Phase::Calling, Some(name)));
+            let before = read_before[i].clone();
             pending.push(async move {
                 let t0 = Instant::now();
+                if let Some(result) = before {
+                    let out = tools::ToolOutput {
+                        ok: true,
+                        result: json!({"already_read": "this image was read earlier in this answer; this is that result (its card is above)", "result": result}),
+                        card: None,
+                    };
+                    return (i, out, t0.elapsed().as_secs_f64() * 1e3);
+                }
                 let out = match parse_arguments(raw) {
                     (_, Some(err)) => tools::ToolOutput {
                         ok: false,

@@ -205,6 +205,8 @@ pub struct ChatMessage {
     pub role: Role,
     pub content: String,
     /// Images the user attached (stored by content in the data directory).
+    /// Missing in exports made before images existed.
+    #[serde(default)]
     pub images: Vec<crate::screenshots::StoredImage>,
     pub status: MessageStatus,
     pub tools: Vec<ToolRecord>,

@@ -689,7 +689,18 @@ pub fn check_totals(x: &mut Extraction) {
             qty_text(sizes)
         ));
     }
+    let sizes_only = passed && !close(signed);
     for p in &mut x.positions {
-        record(p, "quantity", passed, reason.clone());
+        if sizes_only {
+            // Sizes agree but say nothing of the sides: a quantity whose sign
+            // is in doubt (a possible short) stays highlighted.
+            p.checks.push(Check {
+                field: "quantity".into(),
+                passed: true,
+                reason: reason.clone(),
+            });
+        } else {
+            record(p, "quantity", passed, reason.clone());
+        }
     }
 }

@@ -95,10 +95,18 @@ pub fn analyze_offline_bytes(
     bytes: &[u8],
     today: chrono::NaiveDate,
 ) -> Result<Analysis, ScreenshotError> {
+    Ok(Analysis {
+        reader: "ocr".into(),
+        extraction: coach_core::screenshot::parse(&ocr_lines(bytes)?, today),
+    })
+}
+
+/// Tesseract's lines of an image in memory, as the parser takes them.
+fn ocr_lines(bytes: &[u8]) -> Result<Vec<coach_core::screenshot::Line>, ScreenshotError> {
     check_image(bytes)?;
     let lines =
         ocr::read_lines_from_bytes(bytes).map_err(|e| ScreenshotError::Ocr(e.to_string()))?;
-    let lines: Vec<coach_core::screenshot::Line> = lines
+    Ok(lines
         .into_iter()
         .map(|l| coach_core::screenshot::Line {
             words: l
@@ -112,11 +120,7 @@ pub fn analyze_offline_bytes(
                 })
                 .collect(),
         })
-        .collect();
-    Ok(Analysis {
-        reader: "ocr".into(),
-        extraction: coach_core::screenshot::parse(&lines, today),
-    })
+        .collect())
 }
 
 /// Reads a positions screen in memory: with a model configured (and not
@@ -133,6 +137,20 @@ pub async fn analyze_bytes(
     today: chrono::NaiveDate,
     timeout: std::time::Duration,
 ) -> Result<Analysis, ScreenshotError> {
+    analyze_bytes_with(bytes, ai, offline, today, timeout, &|_| {}).await
+}
+
+/// [`analyze_bytes`], telling `progress` each step as it starts: reading
+/// (the model's request, or Tesseract), then extracting (validating the
+/// model's answer, or parsing the words into positions).
+pub async fn analyze_bytes_with(
+    bytes: &[u8],
+    ai: &crate::config::AiConfig,
+    offline: bool,
+    today: chrono::NaiveDate,
+    timeout: std::time::Duration,
+    progress: &(dyn Fn(Step) + Send + Sync),
+) -> Result<Analysis, ScreenshotError> {
     let kind = check_image(bytes)?;
     let mut fallback = None;
     if let (
@@ -145,7 +163,15 @@ pub async fn analyze_bytes(
     ) = (offline, ai)
     {
         let key = api_key.as_ref().map(|k| k.expose());
-        match vision::read(base_url, key, model, bytes, kind, today, timeout).await {
+        progress(Step::Reading);
+        let read = match vision::ask(base_url, key, model, bytes, kind, today, timeout).await {
+            Ok(answer) => {
+                progress(Step::Extracting);
+                vision::validate(&answer, today)
+            }
+            Err(e) => Err(e),
+        };
+        match read {
             Ok(extraction) => {
                 return Ok(Analysis {
                     reader: "vision".into(),
@@ -158,10 +184,16 @@ pub async fn analyze_bytes(
             }
         }
     }
+    progress(Step::Reading);
     let owned = bytes.to_vec();
-    let mut a = tokio::task::spawn_blocking(move || analyze_offline_bytes(&owned, today))
+    let lines = tokio::task::spawn_blocking(move || ocr_lines(&owned))
         .await
         .map_err(|e| ScreenshotError::Ocr(format!("the OCR task failed: {e}")))??;
+    progress(Step::Extracting);
+    let mut a = Analysis {
+        reader: "ocr".into(),
+        extraction: coach_core::screenshot::parse(&lines, today),
+    };
     if let Some(w) = fallback {
         a.extraction.warnings.insert(0, w);
     }
@@ -347,16 +379,28 @@ impl Screenshots {
 
     /// Reads the stored image `sha256` into positions and checks them
     /// against the market, telling `progress` each step as it starts.
+    /// Returns the image as stored and what was read.
     pub async fn analyze(
         &self,
         sha256: &str,
         progress: &(dyn Fn(Step) + Send + Sync),
+    ) -> Result<(StoredImage, Analysis), ScreenshotError> {
+        let (image, bytes) = self.get(sha256).await?;
+        let analysis = self.analyze_image(&bytes, false, progress).await?;
+        Ok((image, analysis))
+    }
+
+    /// Reads an image in memory (not stored) into positions checked against
+    /// the market: the model's vision unless `offline` (or no model).
+    pub async fn analyze_image(
+        &self,
+        bytes: &[u8],
+        offline: bool,
+        progress: &(dyn Fn(Step) + Send + Sync),
     ) -> Result<Analysis, ScreenshotError> {
-        let (_, bytes) = self.get(sha256).await?;
         let today = self.today();
-        progress(Step::Reading);
-        let mut analysis = analyze_bytes(&bytes, &self.ai, false, today, self.timeout).await?;
-        progress(Step::Extracting);
+        let mut analysis =
+            analyze_bytes_with(bytes, &self.ai, offline, today, self.timeout, progress).await?;
         progress(Step::Checking);
         checks::check_against_market(&mut analysis.extraction, &self.options, &self.market).await;
         Ok(analysis)
@@ -462,7 +506,7 @@ impl ImageStore {
         if bytes.len() > MAX_IMAGE_BYTES {
             return Err(ScreenshotError::TooLarge(bytes.len()));
         }
-        let kind = sniff(bytes)?;
+        let kind = check_image(bytes)?;
         let sha256: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -505,6 +549,7 @@ impl ImageStore {
     /// Where the stored image `sha256` is.
     pub fn path(&self, sha256: &str) -> Result<PathBuf, ScreenshotError> {
         let ok = sha256.len() == 64 && sha256.bytes().all(|c| c.is_ascii_hexdigit());
+        let sha256 = &sha256.to_ascii_lowercase();
         if ok {
             for kind in [ImageKind::Png, ImageKind::Jpeg, ImageKind::Webp] {
                 let p = self.dir.join(format!("{sha256}.{}", kind.extension()));
@@ -607,6 +652,14 @@ mod tests {
         assert!(err.to_string().contains("not a PNG, JPEG or WebP"), "{err}");
         let big = vec![0u8; MAX_IMAGE_BYTES + 1];
         assert!(matches!(store.put(&big), Err(ScreenshotError::TooLarge(_))));
+        // A few bytes that declare 60,000 × 60,000 pixels: never stored (the
+        // webview would decode it for the thumbnail).
+        let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        bomb.extend_from_slice(&60_000u32.to_be_bytes());
+        bomb.extend_from_slice(&60_000u32.to_be_bytes());
+        bomb.extend_from_slice(&[8, 0, 0, 0, 0]);
+        let err = store.put(&bomb).unwrap_err();
+        assert!(err.to_string().contains("60000×60000 pixels"), "{err}");
         // A minimal JPEG header (SOF0 with 320×240) and a WebP VP8X header (640×480).
         let jpeg = [
             0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00,

@@ -420,6 +420,10 @@ async fn the_quantities_are_checked_against_the_total_row() {
     check(&engine, &mut sizes).await;
     for p in &sizes.positions {
         assert!(passed(p, "quantity").contains("without their signs (sizes only)"));
+        assert_eq!(
+            p.confidence.quantity, READ,
+            "sizes say nothing of the sides: a doubted sign stays doubted"
+        );
     }
 
     // A row misread (or missing): they disagree.

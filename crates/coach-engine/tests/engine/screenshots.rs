@@ -207,7 +207,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
     assert!(
         s.messages[2]
             .content
-            .contains("AAPL calls: +2 AAPL 2024-08-16 230 call at 4.4"),
+            .contains("AAPL calls: +2 AAPL 2024-08-16 230 call at 4.40"),
         "{}",
         s.messages[2].content
     );
@@ -378,4 +378,196 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         "analyze_screenshot"
     );
     assert!(engine.positions().list().await.unwrap().is_empty());
+}
+
+async fn offline_engine(dir: &std::path::Path) -> Engine {
+    EngineKit::new(dir)
+        .seed(5)
+        .demo_at(&ManualClock::new(utc("2024-07-02T15:00:00Z")))
+        .lazy_market(true)
+        .start()
+        .await
+}
+
+fn rows_of(x: &coach_engine::chat::cards::ScreenshotExtractionCard) -> Vec<ConfirmedRow> {
+    x.positions
+        .iter()
+        .map(|p| ConfirmedRow {
+            underlying: p.underlying.clone().unwrap(),
+            kind: p.kind.unwrap(),
+            strike: p.strike,
+            expiration: p.expiration.map(|d| d.to_string()),
+            quantity: p.quantity.unwrap(),
+            price: p.price.unwrap(),
+        })
+        .collect()
+}
+
+fn extraction_of(
+    events: &[ChatEvent],
+) -> Option<(String, coach_engine::chat::cards::ScreenshotExtractionCard)> {
+    events.iter().find_map(|e| match e {
+        ChatEvent::Card(c) => match &c.body {
+            CardBody::ScreenshotExtraction(x) => Some((c.tool_call_id.clone(), x.clone())),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Stopped while the image was being read: Continue reads it and the card
+/// comes; two Confirms at once save the positions once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_stopped_midway_is_read_on_continue_and_two_confirms_save_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(offline_engine(dir.path()).await);
+    let img = engine
+        .screenshots()
+        .put(fixture("positions-light.png"))
+        .await
+        .unwrap();
+    let e2 = engine.clone();
+    let session = Arc::new(Mutex::new(None));
+    let s2 = session.clone();
+    let last = engine
+        .coach()
+        .chat(
+            ChatRequest {
+                session_id: None,
+                prompt: String::new(),
+                images: vec![img.sha256.clone()],
+            },
+            move |ev| {
+                match &ev {
+                    ChatEvent::Started { session_id, .. } => {
+                        *s2.lock().unwrap() = Some(*session_id)
+                    }
+                    // Stop as soon as the reading starts.
+                    ChatEvent::Status {
+                        phase: Phase::Reading,
+                        ..
+                    } => {
+                        let id = s2.lock().unwrap().expect("started first");
+                        assert!(e2.coach().chat_cancel(id));
+                    }
+                    _ => {}
+                }
+                true
+            },
+        )
+        .await
+        .unwrap();
+    let ChatEvent::Done {
+        message_id,
+        status: MessageStatus::Cancelled,
+        ..
+    } = last
+    else {
+        panic!("stopped: {last:?}");
+    };
+    let sid = session.lock().unwrap().unwrap();
+    let stored = engine.coach().chat_session(sid).await.unwrap();
+    assert!(stored.messages[1].cards.is_empty(), "no card yet");
+
+    let events: Arc<Mutex<Vec<ChatEvent>>> = Arc::default();
+    let ev2 = events.clone();
+    let last = engine
+        .coach()
+        .chat_continue(message_id, move |ev| {
+            ev2.lock().unwrap().push(ev);
+            true
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            last,
+            ChatEvent::Done {
+                status: MessageStatus::Complete,
+                ..
+            }
+        ),
+        "{last:?}"
+    );
+    let events = events.lock().unwrap().clone();
+    let (call_id, x) = extraction_of(&events).expect("Continue reads the image");
+    assert_eq!(x.positions.len(), 3);
+    let stored = engine.coach().chat_session(sid).await.unwrap();
+    assert_eq!(
+        stored.messages[1]
+            .tools
+            .iter()
+            .filter(|t| t.name == "analyze_screenshot")
+            .count(),
+        1,
+        "the unfinished read is replaced, not kept beside the new one"
+    );
+    assert!(stored.messages[1].content.contains("3 positions"));
+
+    // Two clicks at once: one saves, the other is refused.
+    let rows = rows_of(&x);
+    let (a, b) = tokio::join!(
+        engine
+            .coach()
+            .screenshot_confirm(message_id, call_id.clone(), rows.clone()),
+        engine
+            .coach()
+            .screenshot_confirm(message_id, call_id.clone(), rows.clone()),
+    );
+    assert_eq!(
+        usize::from(a.is_ok()) + usize::from(b.is_ok()),
+        1,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(engine.positions().list().await.unwrap().len(), 3);
+    assert_eq!(
+        engine
+            .coach()
+            .chat_session(sid)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        4,
+        "one confirmation turn"
+    );
+
+    // The same image again in a later turn: its card cannot save it twice.
+    let (events, _) = ask(
+        &engine,
+        ChatRequest {
+            session_id: Some(sid),
+            prompt: "again".into(),
+            images: vec![img.sha256.clone()],
+        },
+    )
+    .await;
+    let (call2, x2) = extraction_of(&events).unwrap();
+    let again = engine
+        .coach()
+        .screenshot_confirm(
+            engine.coach().chat_session(sid).await.unwrap().messages[5].id,
+            call2,
+            rows_of(&x2),
+        )
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("already saved"), "{again}");
+    assert_eq!(engine.positions().list().await.unwrap().len(), 3);
+}
+
+/// Sessions exported before images existed import as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_from_before_images_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = offline_engine(dir.path()).await;
+    let line = serde_json::json!({
+        "session": {"id": 1, "title": "old", "created_ms": 1, "updated_ms": 2, "message_count": 1},
+        "messages": [{"id": 1, "session_id": 1, "seq": 1, "role": "user", "content": "levels for SPY",
+            "status": "complete", "tools": [], "cards": [], "unverified": [], "meta": {}, "created_ms": 1, "updated_ms": 2}]
+    });
+    let ids = engine.coach().chat_import(&line.to_string()).await.unwrap();
+    let s = engine.coach().chat_session(ids[0]).await.unwrap();
+    assert_eq!(s.messages[0].content, "levels for SPY");
+    assert!(s.messages[0].images.is_empty());
 }

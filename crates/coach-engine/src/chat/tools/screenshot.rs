@@ -54,8 +54,7 @@ pub(crate) async fn analyze(
     progress: &(dyn Fn(Step) + Send + Sync),
 ) -> Result<ToolOutput, String> {
     let shots = &kit.screenshots;
-    let (image, _) = shots.get(sha256).await.map_err(|e| e.to_string())?;
-    let a = shots
+    let (image, a) = shots
         .analyze(sha256, progress)
         .await
         .map_err(|e| e.to_string())?;
