@@ -112,8 +112,10 @@ describe("screenshot context", () => {
     await app.exec(`
       window.__phases = [];
       const phase = document.querySelector('[data-testid=chat-phase]');
-      new MutationObserver(() => { const p = phase.dataset.phase; if (window.__phases[window.__phases.length - 1] !== p) window.__phases.push(p); })
-        .observe(phase, { attributes: true });`);
+      // Every value the attribute took, even several changes in one task.
+      const push = (p) => { if (p !== null && window.__phases[window.__phases.length - 1] !== p) window.__phases.push(p); };
+      new MutationObserver((records) => { for (const r of records) push(r.oldValue); push(phase.dataset.phase); })
+        .observe(phase, { attributes: true, attributeFilter: ['data-phase'], attributeOldValue: true });`);
     const before = await answerCount(app);
     await app.type(await app.byTestId("chat-input"), "my positions" + ENTER);
     const a = await waitAnswer(app, before);

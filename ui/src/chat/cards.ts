@@ -39,6 +39,8 @@ function extreme(v: Money | Extreme): string {
 /** Where a card is drawn: the answer it belongs to (a screenshot's Confirm names it). */
 export interface CardContext {
   messageId: number | null;
+  /** The answer is still streaming (a screenshot's card cannot be saved yet). */
+  streaming?: boolean;
 }
 
 function body(card: Card, ctx: CardContext): HTMLElement[] {
@@ -155,7 +157,7 @@ function body(card: Card, ctx: CardContext): HTMLElement[] {
       return statusCard(card.data);
     case "screenshot_extraction":
       // Editable until the trader's Confirm saves it; the model never does.
-      return extractionCard(card.data, { messageId: ctx.messageId, toolCallId: card.tool_call_id });
+      return extractionCard(card.data, { messageId: ctx.messageId, toolCallId: card.tool_call_id, streaming: ctx.streaming });
     case "screenshot_saved":
       return savedCard(card.data);
     case "unreadable":

@@ -74,7 +74,7 @@ export function renderMessage(m: MessageView, opts: { openChart: (symbol: string
     return el;
   }
   if (m.chips.length) el.append(h("div", { class: "tool-chips" }, m.chips.map(chipEl)));
-  if (m.cards.length) el.append(h("div", { class: "chat-cards" }, m.cards.map((c) => renderCard(c, opts.openChart, { messageId: m.id }))));
+  if (m.cards.length) el.append(h("div", { class: "chat-cards" }, m.cards.map((c) => renderCard(c, opts.openChart, { messageId: m.id, streaming: m.status === "streaming" }))));
   const md = h("div", { class: "md" });
   md.append(renderMarkdown(m.content, m.unverified));
   if (m.status === "streaming") {

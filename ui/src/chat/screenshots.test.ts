@@ -95,4 +95,20 @@ describe("screenshots", () => {
     expect([...el.querySelectorAll("[data-testid=screenshot-confirmed-row] td")].map((t) => t.textContent)).toEqual(["AAPL", "call", "230", "2024-08-16", "+2", "4.40"]);
     expect(el.textContent).toContain("Saved as position #3");
   });
+
+  it("what the trader typed survives a redraw (the answer streaming, the list scrolling), and Confirm waits for the answer to finish", () => {
+    const first = renderCard(extraction(), () => {}, { messageId: 11, streaming: true });
+    expect(first.querySelector<HTMLButtonElement>("[data-testid=screenshot-confirm]")?.disabled).toBe(true);
+    const price = first.querySelector<HTMLInputElement>("[data-row='0'][data-field=price]")!;
+    price.value = "4.40";
+    price.dispatchEvent(new Event("input"));
+    first.querySelector<HTMLButtonElement>("[data-testid=shot-remove]")!.click();
+    const again = renderCard(extraction(), () => {}, { messageId: 11, streaming: false });
+    expect(again.querySelector<HTMLInputElement>("[data-row='0'][data-field=price]")?.value).toBe("4.40");
+    expect(again.querySelector("[data-testid=screenshot-row]")?.classList.contains("removed")).toBe(true);
+    expect(again.querySelector<HTMLButtonElement>("[data-testid=screenshot-confirm]")?.disabled).toBe(false);
+    const low = again.querySelector<HTMLInputElement>("[data-row='0'][data-field=quantity]")!;
+    expect(low.getAttribute("aria-invalid")).toBe("true");
+    expect(low.getAttribute("aria-label")).toBe("Qty of row 1, read with 42% confidence: check it");
+  });
 });

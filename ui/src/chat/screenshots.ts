@@ -46,22 +46,25 @@ export function openViewer(img: StoredImage): void {
   document.querySelector(".image-viewer")?.remove();
   const pic = h("img", { alt: "Attached screenshot", "data-testid": "image-viewer-img" });
   void imageUrl(img.sha256).then((u) => (pic.src = u));
+  const back = document.activeElement as HTMLElement | null;
   const close = () => {
     viewer.remove();
     document.removeEventListener("keydown", onKey);
+    back?.focus();
   };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") close();
   };
   const viewer = h(
     "div",
-    { class: "image-viewer", role: "dialog", "aria-label": "Screenshot", "data-testid": "image-viewer", onclick: (e: Event) => e.target === viewer && close() },
+    { class: "image-viewer", role: "dialog", "aria-modal": "true", "aria-label": "Screenshot", "data-testid": "image-viewer", onclick: (e: Event) => e.target === viewer && close() },
     h("button", { type: "button", class: "btn btn-small image-viewer-close", "data-testid": "image-viewer-close", onclick: close, "aria-label": "Close" }, "✕"),
     pic,
     h("div", { class: "muted image-viewer-meta" }, imageMeta(img)),
   );
   document.addEventListener("keydown", onKey);
   document.body.append(viewer);
+  viewer.querySelector<HTMLButtonElement>("button")?.focus();
 }
 
 export function imageMeta(img: StoredImage): string {
@@ -107,11 +110,15 @@ function pct(c: number): string {
   return `${Math.round(c * 100)}%`;
 }
 
+/** A price as screens write it: 2.10, not 2.1; 4.355 stays 4.355. */
+export function priceText(v: number): string {
+  return Number.isInteger(Math.round(v * 1e6) / 1e4) ? v.toFixed(2) : String(v);
+}
+
 function initial(p: ExtractedPosition, f: Field): string {
   const v = p[f];
   if (v === null || v === undefined) return "";
-  // Prices as screens write them: 2.10, not 2.1 (more places when read so).
-  if (f === "price" && typeof v === "number" && Number.isInteger(Math.round(v * 1e6) / 1e4)) return v.toFixed(2);
+  if (f === "price" && typeof v === "number") return priceText(v);
   return String(v);
 }
 
@@ -124,7 +131,16 @@ function fieldInput(p: ExtractedPosition, f: Field, row: number, low: number): {
   const checks = checksOf(p, f);
   const isLow = c < low;
   const why = [`Confidence ${pct(c)}`, ...checks.map((k) => `${k.passed ? "✓" : "⚠"} ${k.reason}`)].join("\n");
-  const common = { "data-testid": "shot-field", "data-row": row, "data-field": f, "data-confidence": c.toFixed(2), "data-low": String(isLow), "aria-label": `${LABELS[f]} of row ${row + 1}`, title: why };
+  const common = {
+    "data-testid": "shot-field",
+    "data-row": row,
+    "data-field": f,
+    "data-confidence": c.toFixed(2),
+    "data-low": String(isLow),
+    "aria-label": `${LABELS[f]} of row ${row + 1}, read with ${pct(c)} confidence${isLow ? ": check it" : ""}`,
+    "aria-invalid": isLow ? "true" : null,
+    title: why,
+  };
   let input: HTMLInputElement | HTMLSelectElement;
   if (f === "kind") {
     input = h("select", common, ["call", "put", "stock"].map((k) => h("option", { value: k, selected: p.kind === k }, k)));
@@ -161,6 +177,13 @@ function discarded(): Set<string> {
   }
 }
 
+/** What the trader typed or left out on a card, kept while the list redraws it (streaming, scrolling). */
+interface Draft {
+  values: Record<string, string>;
+  removed: Set<number>;
+}
+const drafts = new Map<string, Draft>();
+
 let confirmedHandler: ((messageId: number, r: ScreenshotConfirmed) => void) | null = null;
 
 /** Who hears a confirmation (the conversation: it updates the card and appends the turn). */
@@ -189,7 +212,7 @@ function confirmedView(d: ScreenshotExtractionCard): HTMLElement {
             h("td", { class: "num" }, r.strike === null ? "—" : String(r.strike)),
             h("td", {}, r.expiration ?? "—"),
             h("td", { class: "num" }, `${r.quantity > 0 ? "+" : ""}${r.quantity}`),
-            h("td", { class: "num" }, r.price.toFixed(2)),
+            h("td", { class: "num" }, priceText(r.price)),
           ),
         ),
       ),
@@ -199,7 +222,7 @@ function confirmedView(d: ScreenshotExtractionCard): HTMLElement {
 }
 
 /** The extraction card's body: the rows to check, edit and confirm. */
-export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: number | null; toolCallId: string }): HTMLElement[] {
+export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: number | null; toolCallId: string; streaming?: boolean }): HTMLElement[] {
   const low = d.low_confidence;
   const head = h(
     "div",
@@ -227,6 +250,8 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     replace(root, head, outcome);
     return [root];
   }
+  const draft = drafts.get(key) ?? { values: {}, removed: new Set<number>() };
+  drafts.set(key, draft);
   const rows: { el: HTMLElement; read: Record<Field, () => string>; removed: boolean }[] = [];
   const body = h("div", { class: "shot-rows" });
   d.positions.forEach((p, i) => {
@@ -236,6 +261,12 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
       const x = fieldInput(p, f, i, low);
       read[f] = x.read;
       inputs[f] = x.input;
+      const k = `${i}:${f}`;
+      if (k in draft.values) {
+        x.input.value = draft.values[k]!;
+        x.cell.classList.add("edited");
+      }
+      x.input.addEventListener(f === "kind" ? "change" : "input", () => (draft.values[k] = x.input.value));
       return x.cell;
     });
     // Shares have no strike or expiry.
@@ -246,7 +277,7 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     };
     inputs.kind.addEventListener("change", stockly);
     stockly();
-    const entry = { el: h("div", {}), read, removed: false };
+    const entry = { el: h("div", {}), read, removed: draft.removed.has(i) };
     const remove = h(
       "button",
       {
@@ -257,14 +288,22 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
         "aria-label": `Leave row ${i + 1} out`,
         onclick: () => {
           entry.removed = !entry.removed;
-          entry.el.classList.toggle("removed", entry.removed);
-          remove.textContent = entry.removed ? "↺" : "✕";
-          remove.title = entry.removed ? "Put this row back" : "Leave this row out";
+          if (entry.removed) draft.removed.add(i);
+          else draft.removed.delete(i);
+          showRemoved();
         },
       },
       "✕",
     );
     entry.el = h("div", { class: "shot-row", "data-testid": "screenshot-row", "data-row": i }, ...cells, remove);
+    const showRemoved = () => {
+      entry.el.classList.toggle("removed", entry.removed);
+      remove.textContent = entry.removed ? "↺" : "✕";
+      remove.title = entry.removed ? "Put this row back" : "Leave this row out";
+      remove.setAttribute("aria-pressed", String(entry.removed));
+      remove.setAttribute("aria-label", `${entry.removed ? "Put back" : "Leave out"} row ${i + 1}`);
+    };
+    showRemoved();
     rows.push(entry);
     body.append(entry.el);
   });
@@ -275,7 +314,12 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     lowCount ? `${lowCount} field${lowCount === 1 ? "" : "s"} below ${pct(low)} confidence ${lowCount === 1 ? "is" : "are"} highlighted: check ${lowCount === 1 ? "it" : "them"} against your screen.` : "Every field was read with good confidence; check them anyway.",
     " Hover a field for its checks. Nothing is saved until you confirm.",
   );
-  const confirm = h("button", { type: "button", class: "btn btn-primary btn-small", "data-testid": "screenshot-confirm", disabled: d.positions.length === 0 }, "Confirm and save");
+  // While the answer still streams the card can be edited, not saved yet.
+  const confirm = h(
+    "button",
+    { type: "button", class: "btn btn-primary btn-small", "data-testid": "screenshot-confirm", disabled: d.positions.length === 0 || ctx.streaming === true, title: ctx.streaming ? "Wait for the answer to finish" : null },
+    "Confirm and save",
+  );
   const discard = h("button", { type: "button", class: "btn btn-small", "data-testid": "screenshot-discard" }, "Discard");
   const actions = h("div", { class: "proposal-actions" }, confirm, discard);
   confirm.addEventListener("click", async () => {
@@ -302,6 +346,7 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     confirm.disabled = discard.disabled = true;
     try {
       const r = await ipc.screenshotConfirm(ctx.messageId, ctx.toolCallId, out);
+      drafts.delete(key);
       if (r.card.card_type === "screenshot_extraction") Object.assign(d, r.card.data);
       root.dataset.state = "saved";
       replace(root, head, confirmedView(d));
@@ -313,6 +358,7 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     }
   });
   discard.addEventListener("click", () => {
+    drafts.delete(key);
     const s = discarded();
     s.add(key);
     localStorage.setItem(discardedKey, JSON.stringify([...s]));
@@ -339,7 +385,7 @@ export function savedCard(d: ScreenshotSavedCard): HTMLElement[] {
           h(
             "span",
             { class: "num" },
-            p.legs.map((l) => (l.kind === "stock" ? `${l.quantity > 0 ? "+" : ""}${l.quantity} sh @ ${l.entry_price.toFixed(2)}` : `${l.quantity > 0 ? "+" : ""}${l.quantity} ${l.expiry} ${l.strike} ${l.kind} @ ${l.entry_price.toFixed(2)}`)).join(" · "),
+            p.legs.map((l) => (l.kind === "stock" ? `${l.quantity > 0 ? "+" : ""}${l.quantity} sh @ ${priceText(l.entry_price)}` : `${l.quantity > 0 ? "+" : ""}${l.quantity} ${l.expiry} ${l.strike} ${l.kind} @ ${priceText(l.entry_price)}`)).join(" · "),
           ),
         ),
       ),
