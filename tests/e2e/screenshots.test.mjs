@@ -128,7 +128,7 @@ describe("screenshot context", () => {
     assert.equal(await app.exec("return document.querySelectorAll('[data-testid=screenshot-preview]').length;"), 0, "the preview is cleared once sent");
     const thumb = await app.exec("const i = document.querySelector('[data-testid=chat-message][data-role=user] [data-testid=chat-image] img'); return i ? i.src.slice(0, 22) : null;");
     assert.equal(thumb, "data:image/png;base64,", "the user's message shows the image");
-    assert.equal(await app.textOf("screenshot-reader"), "Read on this device by OCR (Tesseract)");
+    assert.equal(await app.textOf("screenshot-reader"), "Read on this device by Tesseract OCR");
 
     const f = await fields(app);
     assert.deepEqual(

@@ -16,13 +16,16 @@ function extraction(over: Partial<ScreenshotExtractionCard> = {}): Card {
     data: {
       image,
       reader: "ocr",
-      reader_label: "Read on this device by OCR (Tesseract)",
+      reader_label: "Read on this device by Tesseract OCR",
       broker: "thinkorswim",
       positions: [
         {
           symbol: "AAPL240816C00230000", underlying: "AAPL", kind: "call", strike: 230, expiration: "2024-08-16", quantity: 2, price: 4.35,
           confidence: { underlying: 0.96, kind: 0.95, strike: 0.93, expiration: 0.9, quantity: 0.42, price: 0.91 },
-          checks: [{ field: "expiration", passed: true, reason: "2024-08-16 is a listed AAPL expiration" }],
+          checks: [
+            { field: "expiration", passed: true, reason: "2024-08-16 is a listed AAPL expiration" },
+            { field: "strike", passed: false, reason: "231 is not listed in the AAPL 2024-08-16 chain (nearest: 230, 232.5)" },
+          ],
         },
         {
           symbol: "MSFT", underlying: "MSFT", kind: "stock", strike: null, expiration: null, quantity: 100, price: 441.2,
@@ -61,7 +64,7 @@ describe("screenshots", () => {
     const el = renderCard(extraction(), () => {}, { messageId: 7 });
     const x = el.querySelector<HTMLElement>("[data-testid=screenshot-extraction]")!;
     expect(x.dataset.state).toBe("proposed");
-    expect(el.querySelector("[data-testid=screenshot-reader]")?.textContent).toBe("Read on this device by OCR (Tesseract)");
+    expect(el.querySelector("[data-testid=screenshot-reader]")?.textContent).toBe("Read on this device by Tesseract OCR");
     const fields = [...el.querySelectorAll<HTMLInputElement>("[data-testid=shot-field]")];
     expect(fields).toHaveLength(12);
     const low = fields.filter((f) => f.dataset.low === "true").map((f) => `${f.dataset.row}:${f.dataset.field}`);
@@ -73,6 +76,9 @@ describe("screenshots", () => {
     const exp = fields.find((f) => f.dataset.row === "0" && f.dataset.field === "expiration")!;
     expect(exp.title).toContain("✓ 2024-08-16 is a listed AAPL expiration");
     expect(el.textContent).toContain("1 field below 60% confidence is highlighted");
+    expect([...el.querySelectorAll("[data-testid=screenshot-failed-checks] li")].map((l) => l.textContent)).toEqual([
+      "⚠ 231 is not listed in the AAPL 2024-08-16 chain (nearest: 230, 232.5)",
+    ]);
     expect(el.querySelector("[data-testid=screenshot-warnings]")?.textContent).toContain("row 3 of the table (TSLA)");
     expect(el.querySelector("[data-testid=screenshot-confirm]")).not.toBeNull();
   });

@@ -295,7 +295,10 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
       },
       "✕",
     );
-    entry.el = h("div", { class: "shot-row", "data-testid": "screenshot-row", "data-row": i }, ...cells, remove);
+    // What the market checks found wrong, in words (hover shows every check).
+    const failed = (p.checks ?? []).filter((c) => !c.passed);
+    const why = failed.length ? h("ul", { class: "shot-why", "data-testid": "screenshot-failed-checks" }, failed.map((c) => h("li", {}, `⚠ ${c.reason}`))) : null;
+    entry.el = h("div", { class: "shot-row", "data-testid": "screenshot-row", "data-row": i }, ...cells, remove, why);
     const showRemoved = () => {
       entry.el.classList.toggle("removed", entry.removed);
       remove.textContent = entry.removed ? "↺" : "✕";

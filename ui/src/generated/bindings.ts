@@ -490,6 +490,7 @@ export type Role = "user" | "assistant";
 export type ChatMessage = { id: number, session_id: number, seq: number, role: Role, content: string, 
 /**
  * Images the user attached (stored by content in the data directory).
+ * Missing in exports made before images existed.
  */
 images: Array<StoredImage>, status: MessageStatus, tools: Array<ToolRecord>, cards: Array<Card>, unverified: Array<Unverified>, 
 /**
@@ -1171,7 +1172,7 @@ export type ScreenshotExtractionCard = { image: StoredImage,
  */
 reader: string, 
 /**
- * For people: "Read on this device by OCR (Tesseract)".
+ * For people: "Read on this device by Tesseract OCR".
  */
 reader_label: string, 
 /**

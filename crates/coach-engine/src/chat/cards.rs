@@ -115,7 +115,7 @@ pub struct ScreenshotExtractionCard {
     pub image: crate::screenshots::StoredImage,
     /// "ocr" (Tesseract, on this device) or "vision" (the model).
     pub reader: String,
-    /// For people: "Read on this device by OCR (Tesseract)".
+    /// For people: "Read on this device by Tesseract OCR".
     pub reader_label: String,
     /// tastytrade, thinkorswim, ibkr, robinhood, webull or unknown.
     pub broker: String,

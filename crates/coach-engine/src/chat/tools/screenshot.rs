@@ -60,7 +60,7 @@ pub(crate) async fn analyze(
         .map_err(|e| e.to_string())?;
     let reader_label = match a.reader.as_str() {
         "vision" => format!("Read by {} (vision)", kit.ai_label()),
-        _ => "Read on this device by OCR (Tesseract)".to_string(),
+        _ => "Read on this device by Tesseract OCR".to_string(),
     };
     let x = a.extraction;
     let n = x.positions.len();
