@@ -596,8 +596,15 @@ pub fn parse(lines: &[Line], today: NaiveDate) -> Extraction {
         .enumerate()
         .map(|(i, l)| (i, header(l)))
         .find(|(_, c)| {
-            c.iter().filter(|c| c.role != Role::Ignore).count() >= 3
-                && c.iter().any(|c| c.role == Role::Symbol)
+            let mut roles: Vec<Role> = c
+                .iter()
+                .map(|c| c.role)
+                .filter(|r| *r != Role::Ignore)
+                .collect();
+            roles.dedup();
+            roles.sort_by_key(|r| *r as u8);
+            roles.dedup();
+            roles.len() >= 3 && c.iter().any(|c| c.role == Role::Symbol)
         });
     let read = match table {
         Some((at, cols)) => Some(read_table(&lines[at + 1..], &cols, today)),
@@ -669,32 +676,27 @@ fn read_table(lines: &[Line], cols: &[Column], today: NaiveDate) -> Read {
         }
         let mut d = describe(&cells[si], today);
         // A second symbol-like column (a Description beside a bare Symbol)
-        // may carry the contract: the one that says more wins, and the
-        // ticker must agree with the Symbol column's or it is doubted.
-        let mut ticker_doubt = None;
-        for (oi, c) in cols.iter().enumerate().skip(si + 1) {
-            if c.role != Role::Symbol {
-                continue;
-            }
-            let o = describe(&cells[oi], today);
-            let says = |x: &Described| {
-                usize::from(x.kind.is_some())
-                    + usize::from(x.strike.is_some())
-                    + usize::from(x.expiration.is_some())
-            };
-            if says(&o) <= says(&d) {
-                continue;
-            }
-            let underlying = match (d.underlying.take(), o.underlying.clone()) {
-                (Some((a, ca)), Some((b, _))) if a != b => {
-                    ticker_doubt = Some((a.clone(), b));
-                    Some((a, ca.min(LOW_CONFIDENCE / 2.0)))
+        // may carry the contract: it is used when it reads as a whole option
+        // (call or put, strike and expiration) and the Symbol column does
+        // not. The ticker stays the Symbol column's: a description names the
+        // company too ("SPDR S&P 500 ETF TRUST", "CALL NVIDIA CORP $185").
+        let option = |x: &Described| {
+            matches!(x.kind, Some((PositionKind::Call | PositionKind::Put, _)))
+                && x.strike.is_some()
+                && x.expiration.is_some()
+        };
+        if !option(&d) {
+            for (oi, c) in cols.iter().enumerate().skip(si + 1) {
+                if c.role != Role::Symbol {
+                    continue;
                 }
-                (Some((a, ca)), Some((_, cb))) => Some((a, ca.max(cb))),
-                (Some(a), None) => Some(a),
-                (None, b) => b,
-            };
-            d = Described { underlying, ..o };
+                let o = describe(&cells[oi], today);
+                if option(&o) {
+                    let underlying = d.underlying.take().or(o.underlying.clone());
+                    d = Described { underlying, ..o };
+                    break;
+                }
+            }
         }
         let Some(underlying) = d.underlying.clone() else {
             // Section titles, blank rows.
@@ -745,11 +747,6 @@ fn read_table(lines: &[Line], cols: &[Column], today: NaiveDate) -> Read {
         if sign_doubt {
             warnings.push(format!(
                 "row {row} of the table: the quantity is long but the market value is negative (a short?)"
-            ));
-        }
-        if let Some((a, b)) = ticker_doubt {
-            warnings.push(format!(
-                "row {row} of the table: the symbol reads {a} but its description names {b}"
             ));
         }
     }
@@ -996,38 +993,34 @@ mod tests {
     #[test]
     fn a_description_beside_a_bare_symbol_carries_the_contract() {
         let lines = [
-            line("Symbol  Description               Quantity  Avg Cost  Last   Market Value"),
-            line("NVDA    NVDA JUL 19 2024 185 CALL  3         $4.20     $4.55  $1,365.00"),
-            line("QQQ     QQ AUG 16 2024 570 PUT    -2         $6.10     $5.80  -$1,160.00"),
-            line("AMZN    AMAZON.COM INC            25         $181.35   $182.6 $4,565.00"),
+            line("Symbol  Description                           Quantity  Avg Cost  Last    Market Value"),
+            line("NVDA    NVDA JUL 19 2024 185 CALL             3         $4.20     $4.55   $1,365.00"),
+            line("QQQ     QQ AUG 16 2024 570 PUT                -2        $6.10     $5.80   -$1,160.00"),
+            line("AMZN    AMAZON.COM INC                        25        $181.35   $182.6  $4,565.00"),
+            line("QQQ     INVESCO QQQ TRUST SERIES 1            10        $480.10   $482    $4,820.00"),
+            line("SPY     SPDR S&P 500 ETF TRUST                5         $540.00   $545    $2,725.00"),
+            line("NVDA    CALL NVIDIA CORP $190 EXP 08/16/24    1         $3.10     $3.00   $300.00"),
         ];
         let x = parse(&lines, d("2024-07-01"));
-        let n = &x.positions[0];
-        assert_eq!(n.symbol, "NVDA240719C00185000");
-        assert_eq!((n.quantity, n.price), (Some(3.0), Some(4.2)));
-        let q = &x.positions[1];
+        assert!(x.warnings.is_empty(), "{:?}", x.warnings);
+        let syms: Vec<&str> = x.positions.iter().map(|p| p.symbol.as_str()).collect();
         assert_eq!(
-            q.underlying.as_deref(),
-            Some("QQQ"),
-            "the Symbol column's ticker"
+            syms,
+            [
+                "NVDA240719C00185000",
+                "QQQ240816P00570000",
+                "AMZN",
+                "QQQ",
+                "SPY",
+                "NVDA240816C00190000"
+            ],
+            "the Symbol column's ticker, the Description's contract; names of funds are not contracts"
         );
-        assert_eq!(q.kind, Some(PositionKind::Put));
-        assert!(
-            q.confidence.underlying < LOW_CONFIDENCE,
-            "the two columns disagree, so the ticker is doubted"
-        );
-        assert!(
-            x.warnings
-                .iter()
-                .any(|w| w.contains("the symbol reads QQQ but its description names QQ")),
-            "{:?}",
-            x.warnings
-        );
-        let a = &x.positions[2];
-        assert_eq!(
-            (a.symbol.as_str(), a.kind),
-            ("AMZN", Some(PositionKind::Stock))
-        );
+        assert_eq!(x.positions[1].quantity, Some(-2.0));
+        for p in &x.positions[2..5] {
+            assert_eq!(p.kind, Some(PositionKind::Stock), "{p:?}");
+            assert!(p.confidence.underlying > LOW_CONFIDENCE, "{p:?}");
+        }
     }
 
     #[test]

@@ -329,6 +329,12 @@ export function extractionCard(d: ScreenshotExtractionCard, ctx: { messageId: nu
     if (ctx.messageId === null) return;
     outcome.className = "proposal-outcome";
     outcome.textContent = "";
+    // Another answer of this conversation still streaming: it owns the session.
+    if (root.closest("[data-busy]")?.getAttribute("data-busy") === "true") {
+      outcome.className = "proposal-outcome error";
+      outcome.textContent = "An answer is still streaming: confirm when it has finished.";
+      return;
+    }
     const out: ConfirmedRow[] = [];
     for (const [i, r] of rows.entries()) {
       if (r.removed) continue;

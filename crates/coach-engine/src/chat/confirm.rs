@@ -28,8 +28,9 @@ pub struct ScreenshotConfirmed {
     pub messages: Vec<ChatMessage>,
 }
 
-/// The rows checked and grouped into one position per underlying (its calls,
-/// puts and shares together, as the broker shows them).
+/// The rows checked and grouped into positions: one per underlying and
+/// expiration; shares join their underlying's options when those are one
+/// position (a covered call), else stand alone; at most 8 legs in one.
 pub fn positions_from_rows(rows: &[ConfirmedRow]) -> Result<Vec<PositionInput>, String> {
     if rows.is_empty() {
         return Err("there are no positions to save".into());
@@ -101,14 +102,15 @@ pub fn positions_from_rows(rows: &[ConfirmedRow]) -> Result<Vec<PositionInput>, 
         let options: Vec<usize> = (0..groups.len())
             .filter(|&i| &groups[i].0 == sym && groups[i].1.is_some())
             .collect();
-        let shares = (0..groups.len()).find(|&i| &groups[i].0 == sym && groups[i].1.is_none());
+        let shares = (0..groups.len())
+            .rev()
+            .find(|&i| &groups[i].0 == sym && groups[i].1.is_none());
         match (options.as_slice(), shares) {
             ([one], _) if groups[*one].2.len() < 8 => groups[*one].2.push(leg.clone()),
-            (_, Some(i)) => groups[i].2.push(leg.clone()),
+            (_, Some(i)) if groups[i].2.len() < 8 => groups[i].2.push(leg.clone()),
             _ => groups.push((sym.clone(), None, vec![leg.clone()])),
         }
     }
-    // Stock rows of the same underlying add up as one holding.
     let out: Vec<PositionInput> = groups
         .into_iter()
         .map(|(sym, exp, legs)| PositionInput {
@@ -206,12 +208,14 @@ impl Coach {
             .db
             .call(move |db| db.chat_message(message_id))
             .await?
-            .ok_or(ChatError::NoMessage(message_id))?
+            .ok_or_else(|| ChatError::Invalid(format!("there is no message {message_id}")))?
             .session_id;
         // Nothing else writes to the session meanwhile (an answer streaming,
         // a Continue that would save its older copy of the card).
         let Some((_claim, _)) = self.chats.claim(session_id) else {
-            return Err(ChatError::Busy(session_id));
+            return Err(ChatError::Invalid(
+                "an answer is streaming in this session: confirm when it has finished".into(),
+            ));
         };
         let now = chrono::Utc::now().timestamp_millis();
         self.db
@@ -243,7 +247,9 @@ fn confirm(
         .optional()
         .map_err(StoreError::from)?;
     let Some((session_id, role, status, cards)) = found else {
-        return Err(ChatError::NoMessage(message_id));
+        return Err(ChatError::Invalid(format!(
+            "there is no message {message_id}"
+        )));
     };
     if role != "assistant" || status == "streaming" {
         return Err(ChatError::Invalid(format!(
@@ -388,4 +394,86 @@ fn confirm(
         card,
         messages,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(u: &str, kind: PositionKind, strike: f64, exp: &str, q: f64) -> ConfirmedRow {
+        ConfirmedRow {
+            underlying: u.into(),
+            kind,
+            strike: (kind != PositionKind::Stock).then_some(strike),
+            expiration: (kind != PositionKind::Stock).then(|| exp.to_string()),
+            quantity: q,
+            price: 1.5,
+        }
+    }
+
+    fn shape(rows: &[ConfirmedRow]) -> Vec<(String, usize)> {
+        positions_from_rows(rows)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.legs.len()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_group_by_underlying_and_expiration_with_shares_joining_one_group() {
+        use PositionKind::*;
+        // A covered call: the shares join the one option group.
+        assert_eq!(
+            shape(&[
+                row("AAPL", Call, 230.0, "2024-08-16", -1.0),
+                row("AAPL", Stock, 0.0, "", 100.0)
+            ]),
+            [("AAPL (screenshot)".to_string(), 2)]
+        );
+        // Two expirations: two positions, the shares alone.
+        assert_eq!(
+            shape(&[
+                row("AAPL", Call, 230.0, "2024-08-16", 1.0),
+                row("AAPL", Call, 240.0, "2024-09-20", -1.0),
+                row("AAPL", Stock, 0.0, "", 100.0),
+                row("SPY", Put, 540.0, "2024-07-19", -1.0),
+            ]),
+            [
+                ("AAPL 2024-08-16 (screenshot)".to_string(), 1),
+                ("AAPL 2024-09-20 (screenshot)".to_string(), 1),
+                ("SPY 2024-07-19 (screenshot)".to_string(), 1),
+                ("AAPL (screenshot)".to_string(), 1),
+            ]
+        );
+        // Nine legs of one expiration: 8 + 1; nine stock rows: 8 + 1; a full
+        // group leaves the shares to themselves.
+        let nine: Vec<ConfirmedRow> = (0..9)
+            .map(|i| row("SPY", Call, 500.0 + f64::from(i), "2024-07-19", 1.0))
+            .collect();
+        assert_eq!(shape(&nine).iter().map(|s| s.1).collect::<Vec<_>>(), [8, 1]);
+        let shares: Vec<ConfirmedRow> = (0..9).map(|_| row("MSFT", Stock, 0.0, "", 10.0)).collect();
+        assert_eq!(
+            shape(&shares).iter().map(|s| s.1).collect::<Vec<_>>(),
+            [8, 1]
+        );
+        let mut full: Vec<ConfirmedRow> = nine[..8].to_vec();
+        full.push(row("SPY", Stock, 0.0, "", 100.0));
+        assert_eq!(shape(&full).iter().map(|s| s.1).collect::<Vec<_>>(), [8, 1]);
+    }
+
+    #[test]
+    fn the_confirmation_reads_as_the_user_would_search_it() {
+        use PositionKind::*;
+        let t = confirmation_text(&[
+            row("AAPL", Call, 230.0, "2024-08-16", 2.0),
+            ConfirmedRow {
+                price: 441.2,
+                ..row("MSFT", Stock, 0.0, "", 100.0)
+            },
+        ]);
+        assert_eq!(
+            t,
+            "Confirmed the positions from my screenshot. AAPL calls: +2 AAPL 2024-08-16 230 call at 1.50. MSFT stock: +100 MSFT shares at 441.20."
+        );
+    }
 }

@@ -273,9 +273,14 @@ pub fn screenshot_follow_up(prompt: &str, history: &[ChatMessage]) -> Option<Vec
             _ => None,
         })
     })?;
-    // "Risk on these SPY levels" is about SPY, not the screenshot.
+    // "Risk on these SPY levels" is about SPY, not the screenshot (P&L, DTE
+    // and the like are not tickers).
+    const NOT_SYMBOLS: &[&str] = &["P", "PL", "PNL", "DTE", "ITM", "OTM", "ATM", "IV"];
     if let Some(sym) = symbol_in(prompt) {
-        if !saved.iter().any(|p| p.symbol == sym) {
+        if sym.len() > 1
+            && !NOT_SYMBOLS.contains(&sym.as_str())
+            && !saved.iter().any(|p| p.symbol == sym)
+        {
             return None;
         }
     }

@@ -34,22 +34,32 @@ impl Coach {
         self.persist(turn, MessageStatus::Streaming).await;
         // An image read already in this answer is not read again: its result
         // is given back without a second card (one card, one Confirm).
+        let image_of = |args: &Value| {
+            args.get("image")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+        };
         let read_before: Vec<Option<Value>> = calls
             .iter()
-            .map(|(_, name, raw)| {
+            .enumerate()
+            .map(|(i, (_, name, raw))| {
                 if name != "analyze_screenshot" {
                     return None;
                 }
-                let image = parse_arguments(raw)
-                    .0
-                    .get("image")?
-                    .as_str()?
-                    .to_ascii_lowercase();
-                turn.tools[..base].iter().find_map(|t| {
+                let image = image_of(&parse_arguments(raw).0)?;
+                let earlier = turn.tools[..base].iter().find_map(|t| {
                     let same = t.name == "analyze_screenshot"
                         && t.ok == Some(true)
-                        && t.arguments.get("image").and_then(Value::as_str) == Some(image.as_str());
+                        && image_of(&t.arguments).as_deref() == Some(image.as_str());
                     same.then(|| t.result.clone()).flatten()
+                });
+                // The same image twice in one round: read once.
+                let twin = calls[..i].iter().find(|(_, n, r)| {
+                    n == "analyze_screenshot"
+                        && image_of(&parse_arguments(r).0).as_deref() == Some(image.as_str())
+                });
+                earlier.or_else(|| {
+                    twin.map(|(id, _, _)| json!({"see_call": id, "note": "the same image is read by that call"}))
                 })
             })
             .collect();

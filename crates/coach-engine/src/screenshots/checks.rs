@@ -690,8 +690,12 @@ pub fn check_totals(x: &mut Extraction) {
         ));
     }
     let sizes_only = passed && !close(signed);
+    // All long: the signed sum is the sizes' sum too, so it says nothing of
+    // a minus sign OCR may have dropped.
+    let all_long = qs.iter().all(|q| *q > 0.0);
     for p in &mut x.positions {
-        if sizes_only {
+        let doubted = p.confidence.quantity < coach_core::screenshot::LOW_CONFIDENCE;
+        if sizes_only || (all_long && doubted) {
             // Sizes agree but say nothing of the sides: a quantity whose sign
             // is in doubt (a possible short) stays highlighted.
             p.checks.push(Check {

@@ -78,12 +78,25 @@ pub fn check_image(bytes: &[u8]) -> Result<ImageKind, ScreenshotError> {
         return Err(ScreenshotError::TooLarge(bytes.len()));
     }
     let kind = sniff(bytes)?;
-    if let Some((w, h)) = dimensions(kind, bytes) {
-        if u64::from(w) * u64::from(h) > MAX_PIXELS {
-            return Err(ScreenshotError::NotAnImage(format!(
-                "{w}×{h} pixels is larger than a screen"
-            )));
-        }
+    // The size from the header; what our reader cannot find there (a JPEG
+    // padded between its markers), the image crate's decoder reads. An image
+    // whose size cannot be read is not taken: it could be any size.
+    let size = dimensions(kind, bytes).or_else(|| {
+        image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .ok()?
+            .into_dimensions()
+            .ok()
+    });
+    let Some((w, h)) = size else {
+        return Err(ScreenshotError::NotAnImage(
+            "its width and height cannot be read".into(),
+        ));
+    };
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(ScreenshotError::NotAnImage(format!(
+            "{w}×{h} pixels is larger than a screen"
+        )));
     }
     Ok(kind)
 }

@@ -50,18 +50,8 @@ pub enum OcrError {
 /// Reads `image` (a file) into lines of words. `--psm 6` reads it as one
 /// block of text, which keeps a table's rows as lines.
 pub fn read_lines(image: &Path) -> Result<Vec<OcrLine>, OcrError> {
-    let out = Command::new("tesseract")
-        .arg(image)
-        .arg("stdout")
-        .args(["--psm", "6", "-l", "eng", "tsv"])
-        .output()
-        .map_err(|e| OcrError::NotInstalled(e.to_string()))?;
-    if !out.status.success() {
-        return Err(OcrError::Failed(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ));
-    }
-    Ok(parse_tsv(&String::from_utf8_lossy(&out.stdout)))
+    let bytes = std::fs::read(image).map_err(|e| OcrError::Failed(e.to_string()))?;
+    read_lines_from_bytes(&bytes)
 }
 
 /// Reads an image held in memory into lines of words: Tesseract reads it
@@ -116,9 +106,18 @@ pub fn read_lines_from_bytes(image: &[u8]) -> Result<Vec<OcrLine>, OcrError> {
 /// inverted to dark on light. Returns the PNG to read and the scale.
 pub fn prepare(bytes: &[u8]) -> Result<(Vec<u8>, u32), OcrError> {
     use image::imageops::{self, FilterType};
-    let img = image::load_from_memory(bytes)
-        .map_err(|e| OcrError::Failed(format!("the image could not be decoded: {e}")))?;
-    let gray = img.to_luma8();
+    // What the decoder cannot read goes to Tesseract as it is.
+    let Ok(img) = image::load_from_memory(bytes) else {
+        return Ok((bytes.to_vec(), 1));
+    };
+    // Transparent pixels on white, as a screen shows them (not black).
+    let rgba = img.to_rgba8();
+    let gray = image::GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let luma = (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000;
+        let a = u32::from(a);
+        image::Luma([((luma * a + 255 * (255 - a)) / 255) as u8])
+    });
     let (w, h) = gray.dimensions();
     let scale = if w.max(h) <= 2_000 { 2 } else { 1 };
     let mut g = if scale > 1 {

@@ -449,6 +449,16 @@ async fn the_quantities_are_checked_against_the_total_row() {
         .positions
         .iter()
         .all(|p| p.checks.iter().all(|c| c.field != "quantity")));
+
+    // Every quantity long (the put's minus lost, so the parser doubted it):
+    // a total of the sizes matches the signed sum too, and says nothing of
+    // the lost sign. The doubted quantity stays doubted.
+    let mut lost = extraction(rows(), Some(105.0));
+    lost.positions[1].quantity = Some(2.0);
+    lost.positions[1].confidence.quantity = 0.3;
+    check(&engine, &mut lost).await;
+    assert_eq!(lost.positions[1].confidence.quantity, 0.3);
+    assert_eq!(lost.positions[0].confidence.quantity, raised(READ));
 }
 
 #[tokio::test]

@@ -257,6 +257,24 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
         .collect();
     assert!(text.contains("max loss"), "{text}");
     assert!(text.contains("**AAPL** position"), "{text}");
+
+    // "P&L" is not a ticker: still about those positions.
+    let (events, _) = ask(
+        &engine,
+        ChatRequest {
+            session_id: Some(session_id),
+            prompt: "what's my P&L on those?".into(),
+            images: vec![],
+        },
+    )
+    .await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, ChatEvent::ToolCall { name, .. } if name == "analyze_position"))
+            .count(),
+        3
+    );
 }
 
 /// With a model: the image goes to it as a content part and its JSON is the
@@ -266,7 +284,17 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
 /// an instruction stays data: nothing is saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it() {
-    use coach_llm_sim::{LlmSim, Reply};
+    use coach_llm_sim::{Call, LlmSim, Quirks, Reply};
+    struct Sha256Hex;
+    impl Sha256Hex {
+        fn of(bytes: &[u8]) -> String {
+            use sha2::{Digest, Sha256};
+            Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+    }
     let answer = serde_json::json!({
         "broker": "thinkorswim",
         "positions": [{
@@ -280,9 +308,21 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         }],
         "warnings": []
     });
+    let sha = Sha256Hex::of(&fixture("positions-dark.png"));
     let sim = LlmSim::start(
         vec![
             Reply::json_content(&answer.to_string()),
+            // The model asks for the same image again (in capitals): it is
+            // not read again and makes no second card.
+            Reply::tool_calls(
+                &[Call::new(
+                    "m1",
+                    "analyze_screenshot",
+                    &serde_json::json!({"image": sha.to_ascii_uppercase()}).to_string(),
+                )],
+                2,
+                Quirks::default(),
+            ),
             Reply::text("You hold 2 AAPL 230 calls expiring 2024-08-16.", 4),
         ],
         0,
@@ -350,8 +390,30 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         x.positions[1].underlying, None,
         "an instruction is not a ticker"
     );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, ChatEvent::Card(_)))
+            .count(),
+        1,
+        "one card for the image"
+    );
+    let again = events
+        .iter()
+        .find_map(|e| match e {
+            ChatEvent::ToolResult { id, result, .. } if id.starts_with("m1") => {
+                Some(result.clone())
+            }
+            _ => None,
+        })
+        .expect("the model's call answered");
+    assert!(again["already_read"].is_string(), "{again}");
     let reqs = sim.requests();
-    assert_eq!(reqs.len(), 2, "one vision request, one chat request");
+    assert_eq!(
+        reqs.len(),
+        3,
+        "one vision request, two chat rounds: {reqs:?}"
+    );
     let parts = reqs[0]["messages"][1]["content"].as_array().unwrap();
     assert!(parts.iter().any(|p| p["type"] == "image_url"
         && p["image_url"]["url"]
