@@ -52,19 +52,25 @@ async function answerCount(app) {
   return app.exec("return window.__coachQa.chat().messages;");
 }
 
+/** Waits for the answer sent after `after` messages to finish, then reads it (the newest message drawn). */
 async function waitAnswer(app, after, timeout = 60000) {
-  return await waitFor(
-    async () => {
-      if ((await answerCount(app)) < after + 2) return null;
-      const a = await lastAnswer(app);
-      return a && a.status === "complete" ? a : null;
-    },
-    { timeout, what: "the answer to complete" },
-  ).catch(async (e) => {
+  try {
+    await waitFor(
+      () => app.exec("const c = window.__coachQa.chat(); return c.messages >= arguments[0] + 2 && !c.streaming;", after),
+      { timeout, what: "the answer to finish" },
+    );
+    return await waitFor(
+      async () => {
+        const last = await app.exec("const m = [...document.querySelectorAll('[data-testid=chat-message]')].pop(); return m ? m.dataset.role + '|' + m.dataset.status : null;");
+        return last === "assistant|complete" ? lastAnswer(app) : null;
+      },
+      { what: "the finished answer to be drawn last" },
+    );
+  } catch (e) {
     await app.screenshot("screenshot-answer-timeout").catch(() => {});
     const last = await lastAnswer(app).catch(() => null);
-    throw new Error(`${e.message}; answers: ${await answerCount(app).catch(() => "?")}, last: ${JSON.stringify(last)}`);
-  });
+    throw new Error(`${e.message}; messages: ${await answerCount(app).catch(() => "?")}, last: ${JSON.stringify(last)}`);
+  }
 }
 
 /** The extraction card's fields: row:field → {value, low}. */
@@ -176,7 +182,7 @@ describe("screenshot context", () => {
     const n = await answerCount(app);
     await app.type(await app.byTestId("chat-input"), "what is my max loss on those?" + ENTER);
     const follow = await waitAnswer(app, n);
-    assert.deepEqual(follow.chips, ["analyze_position:ok", "analyze_position:ok", "analyze_position:ok"]);
+    assert.deepEqual(follow.chips, ["analyze_position:ok", "analyze_position:ok", "analyze_position:ok"], follow.text);
     assert.match(follow.text, /\*?\*?AAPL\*?\*? position: max loss/);
     await app.screenshot("screenshot-follow-up");
 
