@@ -255,7 +255,6 @@ impl Coach {
                 // Attached images are read first, as calls of the answer's
                 // first round: the model (or the offline coach) then speaks
                 // from what was read.
-                let mut read = Vec::new();
                 let unread: Vec<(usize, &crate::screenshots::StoredImage)> = images
                     .iter()
                     .enumerate()
@@ -278,14 +277,8 @@ impl Coach {
                             )
                         })
                         .collect::<Vec<_>>();
-                    read = self
-                        .run_tools(calls.clone(), turn.round_base, &mut turn, sink)
+                    self.run_tools(calls, turn.round_base, &mut turn, sink)
                         .await;
-                    read = calls
-                        .into_iter()
-                        .zip(read)
-                        .map(|((id, name, args), (_, r))| (id, json!([name, args, r])))
-                        .collect();
                     turn.round_base += 1;
                 }
                 match &client {
@@ -293,35 +286,36 @@ impl Coach {
                         let mut messages =
                             vec![json!({"role": "system", "content": system_prompt(&self.kit)})];
                         messages.extend(history_messages(&history));
-                        match &resume {
-                            None => {
-                                messages.push(
-                                    json!({"role": "user", "content": user_text(&prompt, &images)}),
-                                );
-                                if !read.is_empty() {
-                                    messages.push(json!({
-                                        "role": "assistant",
-                                        "content": Value::Null,
-                                        "tool_calls": read.iter().map(|(id, v)| json!({
-                                            "id": id, "type": "function",
-                                            "function": {"name": v[0], "arguments": v[1]}
-                                        })).collect::<Vec<_>>(),
-                                    }));
-                                    for (id, v) in &read {
-                                        messages.push(json!({"role": "tool", "tool_call_id": id, "content": v[2].to_string()}));
-                                    }
-                                }
-                            }
-                            // The question is the last of `history`; then what was said.
-                            Some(m) => {
-                                // What was said so far, with any read made just now.
-                                let so_far = ChatMessage {
-                                    tools: turn.tools.clone(),
-                                    ..m.clone()
-                                };
-                                messages.extend(history_messages(std::slice::from_ref(&so_far)));
-                                messages.push(json!({"role": "user", "content": "Continue your previous answer exactly where it stopped. Do not repeat what you already wrote."}));
-                            }
+                        // The answer so far (any image read just now included),
+                        // as the model is shown an earlier answer.
+                        let so_far = ChatMessage {
+                            tools: turn.tools.clone(),
+                            content: turn.content.clone(),
+                            ..resume.clone().unwrap_or_else(|| ChatMessage {
+                                id: message_id,
+                                session_id,
+                                seq: 0,
+                                role: Role::Assistant,
+                                content: String::new(),
+                                images: vec![],
+                                status: MessageStatus::Streaming,
+                                tools: vec![],
+                                cards: vec![],
+                                unverified: vec![],
+                                meta: Value::Null,
+                                created_ms: now,
+                                updated_ms: now,
+                            })
+                        };
+                        if resume.is_none() {
+                            messages.push(
+                                json!({"role": "user", "content": user_text(&prompt, &images)}),
+                            );
+                        }
+                        // The question is the last of `history` when resuming.
+                        messages.extend(history_messages(std::slice::from_ref(&so_far)));
+                        if resume.is_some() {
+                            messages.push(json!({"role": "user", "content": "Continue your previous answer exactly where it stopped. Do not repeat what you already wrote."}));
                         }
                         self.model_loop(c, messages, &mut turn, sink).await
                     }
