@@ -204,17 +204,8 @@ pub type ChunkStream = std::pin::Pin<Box<dyn Stream<Item = Result<Chunk, LlmErro
 
 impl LlmClient {
     pub fn new(base_url: &str, api_key: Option<&str>, model: &str, timeout: Duration) -> LlmClient {
-        let mut cfg = OpenAIConfig::new().with_api_base(base_url.trim_end_matches('/'));
-        if let Some(k) = api_key {
-            cfg = cfg.with_api_key(k);
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("ai-coach/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         LlmClient {
-            client: async_openai::Client::with_config(cfg).with_http_client(http),
+            client: crate::config::openai_client(base_url, api_key),
             model: model.to_string(),
             timeout,
         }

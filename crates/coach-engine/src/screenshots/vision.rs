@@ -11,7 +11,6 @@
 
 use std::time::Duration;
 
-use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use base64::Engine as _;
 use chrono::NaiveDate;
@@ -190,16 +189,7 @@ pub async fn ask(
     today: NaiveDate,
     timeout: Duration,
 ) -> Result<String, VisionError> {
-    let mut cfg = OpenAIConfig::new().with_api_base(base_url.trim_end_matches('/'));
-    if let Some(k) = api_key {
-        cfg = cfg.with_api_key(k);
-    }
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("ai-coach/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default();
-    let client = async_openai::Client::with_config(cfg).with_http_client(http);
+    let client = crate::config::openai_client(base_url, api_key);
     let body = request_body(model, image, kind, today);
     tracing::info!(
         model,
@@ -246,20 +236,6 @@ pub fn answer_text(reply: &Value) -> Result<String, VisionError> {
         }
         _ => Err(VisionError::Malformed("the answer is empty".into())),
     }
-}
-
-/// Reads the image with the model: [`ask`], then [`validate`].
-pub async fn read(
-    base_url: &str,
-    api_key: Option<&str>,
-    model: &str,
-    image: &[u8],
-    kind: ImageKind,
-    today: NaiveDate,
-    timeout: Duration,
-) -> Result<Extraction, VisionError> {
-    let answer = ask(base_url, api_key, model, image, kind, today, timeout).await?;
-    validate(&answer, today)
 }
 
 /// Words in capitals that are not tickers (rows that are not positions).
