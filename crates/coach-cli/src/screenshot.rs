@@ -15,14 +15,14 @@ use serde_json::{json, Value};
 /// Each field's confidence, to 4 places (0.9, not 0.8999999761581421).
 fn confidence(c: &coach_core::screenshot::FieldConfidence) -> Value {
     let r = |x: f32| (f64::from(x) * 1e4).round() / 1e4;
-    json!({
-        "underlying": r(c.underlying),
-        "kind": r(c.kind),
-        "strike": r(c.strike),
-        "expiration": r(c.expiration),
-        "quantity": r(c.quantity),
-        "price": r(c.price),
-    })
+    let fields = coach_core::screenshot::FieldConfidence::FIELDS;
+    Value::Object(
+        fields
+            .iter()
+            .zip(c.values())
+            .map(|(k, v)| (k.to_string(), json!(r(v))))
+            .collect(),
+    )
 }
 
 /// Exactly the contract's fields: {"reader","broker","positions":[{"symbol",
@@ -74,17 +74,7 @@ pub async fn analyze(
         a.reader, a.extraction.broker
     )?;
     for p in &a.extraction.positions {
-        let c = &p.confidence;
-        let low = [
-            c.underlying,
-            c.kind,
-            c.strike,
-            c.expiration,
-            c.quantity,
-            c.price,
-        ]
-        .into_iter()
-        .fold(1.0f32, f32::min);
+        let low = p.confidence.lowest();
         writeln!(
             out,
             "{:<22} qty {:>6} @ {:>9}   lowest confidence {:.0} %",

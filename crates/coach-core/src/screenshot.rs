@@ -50,6 +50,48 @@ pub struct FieldConfidence {
     pub price: f32,
 }
 
+impl FieldConfidence {
+    /// The fields by name, in the contract's order.
+    pub const FIELDS: [&'static str; 6] = [
+        "underlying",
+        "kind",
+        "strike",
+        "expiration",
+        "quantity",
+        "price",
+    ];
+
+    /// Each field's confidence, in [`FieldConfidence::FIELDS`]' order.
+    pub fn values(&self) -> [f32; 6] {
+        [
+            self.underlying,
+            self.kind,
+            self.strike,
+            self.expiration,
+            self.quantity,
+            self.price,
+        ]
+    }
+
+    /// The lowest of them.
+    pub fn lowest(&self) -> f32 {
+        self.values().into_iter().fold(1.0, f32::min)
+    }
+
+    /// A field's confidence by name (none for a name that is not a field).
+    pub fn get_mut(&mut self, field: &str) -> Option<&mut f32> {
+        Some(match field {
+            "underlying" => &mut self.underlying,
+            "kind" => &mut self.kind,
+            "strike" => &mut self.strike,
+            "expiration" => &mut self.expiration,
+            "quantity" => &mut self.quantity,
+            "price" => &mut self.price,
+            _ => return None,
+        })
+    }
+}
+
 /// One position as extracted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -608,6 +608,26 @@ pub fn resolve_ai(settings: &Settings, env: &EnvOverrides, secrets: &ResolvedSec
     }
 }
 
+/// A client for an OpenAI-compatible server (the chat's and the screenshot
+/// reader's): its base URL, the key when there is one, a 10 s connect
+/// timeout and the app's user agent. Each caller bounds its own requests.
+pub fn openai_client(
+    base_url: &str,
+    api_key: Option<&str>,
+) -> async_openai::Client<async_openai::config::OpenAIConfig> {
+    let mut cfg =
+        async_openai::config::OpenAIConfig::new().with_api_base(base_url.trim_end_matches('/'));
+    if let Some(k) = api_key {
+        cfg = cfg.with_api_key(k);
+    }
+    let http = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .user_agent(concat!("ai-coach/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default();
+    async_openai::Client::with_config(cfg).with_http_client(http)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -768,24 +788,4 @@ mod tests {
         let (s, _) = Settings::from_map(&map(json!({"chart_live_updates": false})));
         assert!(!s.chart_live_updates);
     }
-}
-
-/// A client for an OpenAI-compatible server (the chat's and the screenshot
-/// reader's): its base URL, the key when there is one, a 10 s connect
-/// timeout and the app's user agent. Each caller bounds its own requests.
-pub fn openai_client(
-    base_url: &str,
-    api_key: Option<&str>,
-) -> async_openai::Client<async_openai::config::OpenAIConfig> {
-    let mut cfg =
-        async_openai::config::OpenAIConfig::new().with_api_base(base_url.trim_end_matches('/'));
-    if let Some(k) = api_key {
-        cfg = cfg.with_api_key(k);
-    }
-    let http = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .user_agent(concat!("ai-coach/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default();
-    async_openai::Client::with_config(cfg).with_http_client(http)
 }

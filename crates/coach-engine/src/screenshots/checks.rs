@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::America::New_York;
 use coach_core::options::OptionKind;
-use coach_core::screenshot::{Check, ExtractedPosition, Extraction, FieldConfidence, PositionKind};
+use coach_core::screenshot::{Check, ExtractedPosition, Extraction, PositionKind};
 use coach_core::Symbol;
 use futures_util::future::join_all;
 
@@ -61,7 +61,7 @@ pub fn lowered(c: f32) -> f32 {
 
 /// Records a check on `field` and raises or lowers its confidence.
 fn record(pos: &mut ExtractedPosition, field: &str, passed: bool, reason: String) {
-    if let Some(c) = confidence_mut(&mut pos.confidence, field) {
+    if let Some(c) = pos.confidence.get_mut(field) {
         *c = if passed { raised(*c) } else { lowered(*c) };
     }
     pos.checks.push(Check {
@@ -69,18 +69,6 @@ fn record(pos: &mut ExtractedPosition, field: &str, passed: bool, reason: String
         passed,
         reason,
     });
-}
-
-fn confidence_mut<'a>(c: &'a mut FieldConfidence, field: &str) -> Option<&'a mut f32> {
-    Some(match field {
-        "underlying" => &mut c.underlying,
-        "kind" => &mut c.kind,
-        "strike" => &mut c.strike,
-        "expiration" => &mut c.expiration,
-        "quantity" => &mut c.quantity,
-        "price" => &mut c.price,
-        _ => return None,
-    })
 }
 
 /// What a row is, as far as the checks care.

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coach_core::screenshot::{ExtractedPosition, LOW_CONFIDENCE};
+use coach_core::screenshot::{ExtractedPosition, FieldConfidence, LOW_CONFIDENCE};
 use coach_engine::screenshots::analyze_offline;
 use serde_json::Value;
 
@@ -52,12 +52,9 @@ fn unflagged_errors(image: &str, got: &ExtractedPosition, want: &Value) -> Vec<S
             ));
         }
     };
-    field("underlying", c.underlying);
-    field("kind", c.kind);
-    field("strike", c.strike);
-    field("expiration", c.expiration);
-    field("quantity", c.quantity);
-    field("price", c.price);
+    for (name, confidence) in FieldConfidence::FIELDS.into_iter().zip(c.values()) {
+        field(name, confidence);
+    }
     // The symbol is made of four fields: it is as sure as the least of them.
     field(
         "symbol",
@@ -121,17 +118,7 @@ fn every_broker_screenshot_reads_into_its_positions_or_flags_what_it_misread() {
                     }
                 }
                 fields += 4;
-                flagged += [
-                    c.underlying,
-                    c.kind,
-                    c.strike,
-                    c.expiration,
-                    c.quantity,
-                    c.price,
-                ]
-                .iter()
-                .filter(|c| **c < LOW_CONFIDENCE)
-                .count();
+                flagged += c.values().iter().filter(|c| **c < LOW_CONFIDENCE).count();
                 if (got.quantity.is_none() || got.price.is_none()) && x.warnings.is_empty() {
                     errors.push(format!("{name}: an unread field is not named in warnings"));
                 }
