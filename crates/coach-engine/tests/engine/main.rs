@@ -135,8 +135,9 @@ async fn a_dropped_socket_is_reported_then_recovered() {
     );
 }
 
-#[tokio::test]
-async fn a_rejected_massive_key_fails_with_a_clear_reason_and_does_not_retry() {
+/// An engine on Massive (delayed) whose key the provider rejects: the
+/// provider, the data dir and the engine.
+async fn engine_with_a_rejected_key() -> (SimHandle, Env, Engine) {
     let sim = SimHandle::start(SimConfig {
         required_key: Some("good-key".into()),
         ..Default::default()
@@ -152,6 +153,12 @@ async fn a_rejected_massive_key_fails_with_a_clear_reason_and_does_not_retry() {
     let engine = Engine::start(env.options(overrides, json!({"massive_feed": "delayed"}), None))
         .await
         .unwrap();
+    (sim, env, engine)
+}
+
+#[tokio::test]
+async fn a_rejected_massive_key_fails_with_a_clear_reason_and_does_not_retry() {
+    let (_sim, _env, engine) = engine_with_a_rejected_key().await;
     assert_eq!(engine.status().market_label, "Massive delayed");
     let mut rx = engine.market().watch_connection();
     wait_for_state(&mut rx, ConnectionState::Failed).await;

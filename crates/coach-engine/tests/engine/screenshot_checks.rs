@@ -13,11 +13,9 @@ use coach_core::screenshot::{
 use coach_engine::options_chain::OptionsChain;
 use coach_engine::screenshots::checks::{check_against_market, lowered, raised, FAILED_CEILING};
 use coach_engine::Engine;
-use coach_sim::{ManualClock, SimConfig, SimHandle};
-use serde_json::json;
+use coach_sim::ManualClock;
 
 use crate::market::{demo_engine_env, utc};
-use crate::{env_from, Env};
 
 /// Monday 2024-07-01, 14:00 New York.
 const NOW: &str = "2024-07-01T18:00:00Z";
@@ -463,21 +461,7 @@ async fn the_quantities_are_checked_against_the_total_row() {
 
 #[tokio::test]
 async fn a_market_that_cannot_be_asked_leaves_one_warning_and_the_confidences() {
-    let sim = SimHandle::start(SimConfig {
-        required_key: Some("good-key".into()),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let env = Env::new();
-    let overrides = env_from(&[
-        ("MASSIVE_API_KEY", "bad-key".into()),
-        ("MASSIVE_REST_URL", sim.rest_url()),
-        ("MASSIVE_WS_URL", sim.ws_url()),
-    ]);
-    let engine = Engine::start(env.options(overrides, json!({"massive_feed": "delayed"}), None))
-        .await
-        .unwrap();
+    let (_sim, _env, engine) = crate::engine_with_a_rejected_key().await;
     let exp = NaiveDate::from_ymd_opt(2030, 1, 18).unwrap();
     let rows = vec![
         option("AAPL", PositionKind::Call, 230.0, exp, 1.0, 5.1),

@@ -38,15 +38,59 @@ async fn ask(engine: &Engine, req: ChatRequest) -> (Vec<ChatEvent>, ChatEvent) {
     (evs, last)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = EngineKit::new(dir.path())
+/// The demo market at 11:00 New York on 2024-07-02 (the fixtures' dates are listed then).
+fn kit(dir: &std::path::Path) -> EngineKit {
+    EngineKit::new(dir)
         .seed(5)
         .demo_at(&ManualClock::new(utc("2024-07-02T15:00:00Z")))
         .lazy_market(true)
-        .start()
-        .await;
+}
+
+async fn offline_engine(dir: &std::path::Path) -> Engine {
+    kit(dir).start().await
+}
+
+fn rows_of(x: &coach_engine::chat::cards::ScreenshotExtractionCard) -> Vec<ConfirmedRow> {
+    x.positions
+        .iter()
+        .map(|p| ConfirmedRow {
+            underlying: p.underlying.clone().unwrap(),
+            kind: p.kind.unwrap(),
+            strike: p.strike,
+            expiration: p.expiration.map(|d| d.to_string()),
+            quantity: p.quantity.unwrap(),
+            price: p.price.unwrap(),
+        })
+        .collect()
+}
+
+fn extraction_of(
+    events: &[ChatEvent],
+) -> Option<(String, coach_engine::chat::cards::ScreenshotExtractionCard)> {
+    events.iter().find_map(|e| match e {
+        ChatEvent::Card(c) => match &c.body {
+            CardBody::ScreenshotExtraction(x) => Some((c.tool_call_id.clone(), x.clone())),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// The answer's text, as streamed.
+fn text_of(events: &[ChatEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Token { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = offline_engine(dir.path()).await;
     let shots = engine.screenshots();
     let png = fixture("positions-dark.png");
     let img = shots.put(png.clone()).await.unwrap();
@@ -103,17 +147,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
         [Phase::Reading, Phase::Extracting, Phase::Checking],
         "the analysis streams its phases in order"
     );
-    let card = events
-        .iter()
-        .find_map(|e| match e {
-            ChatEvent::Card(c) => match &c.body {
-                CardBody::ScreenshotExtraction(x) => Some((c.tool_call_id.clone(), x.clone())),
-                _ => None,
-            },
-            _ => None,
-        })
-        .expect("an extraction card");
-    let (call_id, x) = card;
+    let (call_id, x) = extraction_of(&events).expect("an extraction card");
     assert_eq!(x.reader, "ocr");
     assert_eq!(x.image, img);
     assert!(x.confirmed.is_none(), "nothing is saved before Confirm");
@@ -127,13 +161,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
         engine.positions().list().await.unwrap().is_empty(),
         "reading a screenshot saves nothing"
     );
-    let text: String = events
-        .iter()
-        .filter_map(|e| match e {
-            ChatEvent::Token { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
+    let text = text_of(&events);
     assert!(text.contains("3 positions"), "{text}");
     assert!(text.contains("**AAPL** 2024-08-16 230.00 call"), "{text}");
 
@@ -145,18 +173,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
     assert_eq!(s.messages[1].tools[0].name, "analyze_screenshot");
 
     // Confirm with one field corrected (the AAPL price).
-    let mut rows: Vec<ConfirmedRow> = x
-        .positions
-        .iter()
-        .map(|p| ConfirmedRow {
-            underlying: p.underlying.clone().unwrap(),
-            kind: p.kind.unwrap(),
-            strike: p.strike,
-            expiration: p.expiration.map(|d| d.to_string()),
-            quantity: p.quantity.unwrap(),
-            price: p.price.unwrap(),
-        })
-        .collect();
+    let mut rows = rows_of(&x);
     rows[0].price = 4.40;
     let bad = {
         let mut b = rows.clone();
@@ -248,13 +265,7 @@ async fn a_screenshot_turn_is_read_confirmed_reloaded_searched_and_asked_about()
     assert!(calls.iter().all(|(n, _)| n == "analyze_position"));
     assert_eq!(calls[0].1["symbol"], "AAPL");
     assert_eq!(calls[0].1["legs"][0]["entry_price"], 4.4);
-    let text: String = events
-        .iter()
-        .filter_map(|e| match e {
-            ChatEvent::Token { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
+    let text = text_of(&events);
     assert!(text.contains("max loss"), "{text}");
     assert!(text.contains("**AAPL** position"), "{text}");
 
@@ -330,13 +341,7 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let engine = EngineKit::new(dir.path())
-        .seed(5)
-        .demo_at(&ManualClock::new(utc("2024-07-02T15:00:00Z")))
-        .lazy_market(true)
-        .scripted_model(&sim)
-        .start()
-        .await;
+    let engine = kit(dir.path()).scripted_model(&sim).start().await;
     let img = engine
         .screenshots()
         .put(fixture("positions-dark.png"))
@@ -361,16 +366,7 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         ),
         "{last:?}"
     );
-    let x = events
-        .iter()
-        .find_map(|e| match e {
-            ChatEvent::Card(c) => match &c.body {
-                CardBody::ScreenshotExtraction(x) => Some(x.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .expect("an extraction card");
+    let (_, x) = extraction_of(&events).expect("an extraction card");
     assert_eq!(x.reader, "vision");
     assert_eq!(x.broker, "thinkorswim");
     assert!(x.reader_label.starts_with("Read by "), "{}", x.reader_label);
@@ -440,41 +436,6 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         "analyze_screenshot"
     );
     assert!(engine.positions().list().await.unwrap().is_empty());
-}
-
-async fn offline_engine(dir: &std::path::Path) -> Engine {
-    EngineKit::new(dir)
-        .seed(5)
-        .demo_at(&ManualClock::new(utc("2024-07-02T15:00:00Z")))
-        .lazy_market(true)
-        .start()
-        .await
-}
-
-fn rows_of(x: &coach_engine::chat::cards::ScreenshotExtractionCard) -> Vec<ConfirmedRow> {
-    x.positions
-        .iter()
-        .map(|p| ConfirmedRow {
-            underlying: p.underlying.clone().unwrap(),
-            kind: p.kind.unwrap(),
-            strike: p.strike,
-            expiration: p.expiration.map(|d| d.to_string()),
-            quantity: p.quantity.unwrap(),
-            price: p.price.unwrap(),
-        })
-        .collect()
-}
-
-fn extraction_of(
-    events: &[ChatEvent],
-) -> Option<(String, coach_engine::chat::cards::ScreenshotExtractionCard)> {
-    events.iter().find_map(|e| match e {
-        ChatEvent::Card(c) => match &c.body {
-            CardBody::ScreenshotExtraction(x) => Some((c.tool_call_id.clone(), x.clone())),
-            _ => None,
-        },
-        _ => None,
-    })
 }
 
 /// Stopped while the image was being read: Continue reads it and the card
