@@ -1473,6 +1473,18 @@ fn alerts_add_list_pause_and_run_print_their_contract_fields() {
     assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("no alert {id}")));
 }
 
+/// A position in `coach screenshot analyze --json` (the contract).
+const SCREENSHOT_POSITION_FIELDS: [&str; 8] = [
+    "symbol",
+    "underlying",
+    "kind",
+    "strike",
+    "expiration",
+    "quantity",
+    "price",
+    "confidence",
+];
+
 #[test]
 fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field() {
     let dir = tempfile::tempdir().unwrap();
@@ -1514,18 +1526,7 @@ fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field()
         ]
     );
     let p = &a["positions"][1];
-    has_fields(
-        p,
-        &[
-            "symbol",
-            "underlying",
-            "kind",
-            "strike",
-            "expiration",
-            "quantity",
-            "price",
-        ],
-    );
+    has_fields(p, &SCREENSHOT_POSITION_FIELDS);
     assert_eq!(p["symbol"], "SPY240719P00540000");
     assert_eq!(p["kind"], "put");
     assert_eq!(p["expiration"], "2024-07-19");
@@ -1562,20 +1563,12 @@ fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field()
 /// model that takes no images leaves it to Tesseract, with a warning.
 #[tokio::test(flavor = "multi_thread")]
 async fn screenshot_analyze_with_a_model_reads_it_with_vision() {
-    let conf = |x: f64| serde_json::json!({"underlying": x, "kind": x, "strike": x, "expiration": x, "quantity": x, "price": x});
-    let answer = serde_json::json!({
-        "broker": "unknown",
-        "positions": [
-            {"symbol": "AAPL", "underlying": "AAPL", "kind": "call", "strike": 230.0,
-             "expiration": "2024-08-16", "quantity": 2, "price": 4.35, "confidence": conf(0.95)},
-            {"symbol": "SPY", "underlying": "SPY", "kind": "put", "strike": 540.0,
-             "expiration": "2024-07-19", "quantity": -1, "price": 2.10, "confidence": conf(0.9)},
-            {"symbol": "MSFT", "underlying": "MSFT", "kind": "stock", "strike": null,
-             "expiration": null, "quantity": 100, "price": 441.20, "confidence": conf(0.97)}
-        ],
-        "warnings": []
-    })
-    .to_string();
+    // What a good model answers for the fixture.
+    let answer = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/screenshots/vision-answer.json"),
+    )
+    .unwrap();
     let sim = coach_llm_sim::LlmSim::start(
         vec![
             coach_llm_sim::Reply::json_content(&answer),
@@ -1600,19 +1593,7 @@ async fn screenshot_analyze_with_a_model_reads_it_with_vision() {
     assert_eq!(a["broker"], "unknown");
     assert_eq!(a["warnings"], serde_json::json!([]));
     let p = &a["positions"][1];
-    has_fields(
-        p,
-        &[
-            "symbol",
-            "underlying",
-            "kind",
-            "strike",
-            "expiration",
-            "quantity",
-            "price",
-            "confidence",
-        ],
-    );
+    has_fields(p, &SCREENSHOT_POSITION_FIELDS);
     assert_eq!(p["symbol"], "SPY240719P00540000");
     assert_eq!(p["expiration"], "2024-07-19");
     assert_eq!(p["quantity"].as_f64(), Some(-1.0));

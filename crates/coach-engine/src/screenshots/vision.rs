@@ -580,19 +580,9 @@ mod tests {
 
     /// What a good model answers for the fixture (its truth.json).
     fn good_answer() -> String {
-        json!({
-            "broker": "unknown",
-            "positions": [
-                {"symbol": "AAPL", "underlying": "AAPL", "kind": "call", "strike": 230.0,
-                 "expiration": "2024-08-16", "quantity": 2, "price": 4.35, "confidence": conf(0.95)},
-                {"symbol": "SPY", "underlying": "SPY", "kind": "put", "strike": 540.0,
-                 "expiration": "2024-07-19", "quantity": -1, "price": 2.10, "confidence": conf(0.9)},
-                {"symbol": "MSFT", "underlying": "MSFT", "kind": "stock", "strike": null,
-                 "expiration": null, "quantity": 100, "price": 441.20, "confidence": conf(0.97)}
-            ],
-            "warnings": []
-        })
-        .to_string()
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/screenshots/vision-answer.json");
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     fn model(sim: &LlmSim) -> AiConfig {
