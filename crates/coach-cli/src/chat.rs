@@ -282,7 +282,7 @@ pub async fn sessions(opts: EngineOptions, command: SessionsCommand) -> anyhow::
                 writeln!(out, "{id}")?;
                 for m in engine.coach().chat_session(*id).await?.messages {
                     for img in m.images {
-                        if engine.screenshots().get(&img.sha256).await.is_err() {
+                        if !engine.screenshots().has(&img.sha256) {
                             missing.insert(img.sha256);
                         }
                     }

@@ -257,30 +257,25 @@ impl Book {
             } else {
                 &path[..]
             };
+            let (alert_id, updated_ms) = (w.id, w.updated_ms);
+            let firing = |fire| Firing {
+                symbol: sym.clone(),
+                alert_id,
+                fire,
+                updated_ms,
+                from_bar: true,
+                relative_volume: rv,
+            };
             for &(t, p) in own {
                 if let Some(fire) = alerts::on_tick(&w.rule, &mut w.state, t, p, &inputs) {
-                    out.push(Firing {
-                        symbol: sym.clone(),
-                        alert_id: w.id,
-                        fire,
-                        updated_ms: w.updated_ms,
-                        from_bar: true,
-                        relative_volume: rv,
-                    });
+                    out.push(firing(fire));
                 }
             }
             if w.rule.trigger == Trigger::OncePerBarClose && closes_bar(w.rule.timeframe, end) {
                 if let Some(fire) =
                     alerts::on_bar_close(&w.rule, &mut w.state, end, bar.close, &inputs)
                 {
-                    out.push(Firing {
-                        symbol: sym.clone(),
-                        alert_id: w.id,
-                        fire,
-                        updated_ms: w.updated_ms,
-                        from_bar: true,
-                        relative_volume: rv,
-                    });
+                    out.push(firing(fire));
                 }
             }
         }

@@ -360,6 +360,11 @@ impl Screenshots {
         ))
     }
 
+    /// Whether the image `sha256` is in this data directory (its file, not read).
+    pub fn has(&self, sha256: &str) -> bool {
+        self.store.path(sha256).is_ok()
+    }
+
     /// A stored image and its bytes.
     pub async fn get(&self, sha256: &str) -> Result<(StoredImage, Vec<u8>), ScreenshotError> {
         let path = self.store.path(sha256)?;
