@@ -35,7 +35,12 @@ fn has_fields(v: &Value, keys: &[&str]) {
 
 /// Runs `coach` with no extra environment; it must succeed with one JSON document.
 fn ok_json(data_dir: &Path, args: &[&str]) -> Value {
-    let out = coach(data_dir, args, &[]);
+    ok_json_with(data_dir, args, &[])
+}
+
+/// [`ok_json`] with environment variables.
+fn ok_json_with(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let out = coach(data_dir, args, env);
     assert!(
         out.status.success(),
         "{}",
@@ -1531,14 +1536,7 @@ fn screenshot_analyze_offline_prints_the_positions_with_a_confidence_per_field()
     assert_eq!(p["kind"], "put");
     assert_eq!(p["expiration"], "2024-07-19");
     assert_eq!(p["quantity"].as_f64(), Some(-1.0), "short is negative");
-    for k in [
-        "underlying",
-        "kind",
-        "strike",
-        "expiration",
-        "quantity",
-        "price",
-    ] {
+    for k in coach_core::screenshot::FieldConfidence::FIELDS {
         let c = p["confidence"][k].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&c), "{k}: {c}");
     }
@@ -1650,17 +1648,11 @@ fn screenshot_save_adds_the_reading_as_a_turn_of_the_session() {
     );
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no chat session 99"));
-    let out = coach(
+    let v = ok_json_with(
         dir.path(),
         &["screenshot", "save", file, "--session", "1", "--json"],
         &env,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = stdout_json(&out);
     assert_eq!(v["session_id"], 1);
     assert_eq!(v["reader"], "ocr");
     assert_eq!(v["positions"].as_array().unwrap().len(), 3);

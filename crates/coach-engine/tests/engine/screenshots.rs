@@ -76,6 +76,20 @@ fn extraction_of(
     })
 }
 
+#[track_caller]
+fn assert_complete(last: &ChatEvent) {
+    assert!(
+        matches!(
+            last,
+            ChatEvent::Done {
+                status: MessageStatus::Complete,
+                ..
+            }
+        ),
+        "{last:?}"
+    );
+}
+
 /// The answer's text, as streamed.
 fn text_of(events: &[ChatEvent]) -> String {
     events
@@ -356,16 +370,7 @@ async fn with_a_model_the_image_is_read_by_vision_and_the_answer_speaks_from_it(
         },
     )
     .await;
-    assert!(
-        matches!(
-            last,
-            ChatEvent::Done {
-                status: MessageStatus::Complete,
-                ..
-            }
-        ),
-        "{last:?}"
-    );
+    assert_complete(&last);
     let (_, x) = extraction_of(&events).expect("an extraction card");
     assert_eq!(x.reader, "vision");
     assert_eq!(x.broker, "thinkorswim");
@@ -502,16 +507,7 @@ async fn a_read_stopped_midway_is_read_on_continue_and_two_confirms_save_once() 
         })
         .await
         .unwrap();
-    assert!(
-        matches!(
-            last,
-            ChatEvent::Done {
-                status: MessageStatus::Complete,
-                ..
-            }
-        ),
-        "{last:?}"
-    );
+    assert_complete(&last);
     let events = events.lock().unwrap().clone();
     let (call_id, x) = extraction_of(&events).expect("Continue reads the image");
     assert_eq!(x.positions.len(), 3);
