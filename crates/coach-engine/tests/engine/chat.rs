@@ -54,7 +54,7 @@ async fn scripted(
 }
 
 #[track_caller]
-fn assert_complete(last: &ChatEvent) {
+pub(crate) fn assert_complete(last: &ChatEvent) {
     assert!(
         matches!(
             last,

@@ -12,6 +12,7 @@ use coach_engine::Engine;
 use coach_sim::ManualClock;
 use coach_testkit::EngineKit;
 
+use crate::chat::assert_complete;
 use crate::market::utc;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -74,20 +75,6 @@ fn extraction_of(
         },
         _ => None,
     })
-}
-
-#[track_caller]
-fn assert_complete(last: &ChatEvent) {
-    assert!(
-        matches!(
-            last,
-            ChatEvent::Done {
-                status: MessageStatus::Complete,
-                ..
-            }
-        ),
-        "{last:?}"
-    );
 }
 
 /// The answer's text, as streamed.
